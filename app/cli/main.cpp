@@ -1,0 +1,330 @@
+// sotto-cli: the headless front end over the same core as the GUI. One JSON object per line on stdout.
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTimer>
+
+#include <QXmppUtils.h>
+
+#include <cstdio>
+
+#include "crypto/Crypto.h"
+#include "session/Messenger.h"
+#include "session/Outbox.h"
+#include "storage/Database.h"
+#include "storage/MessageStore.h"
+#include "storage/Paths.h"
+#include "xmpp/Account.h"
+
+namespace {
+
+void emitEvent(const QJsonObject &event)
+{
+    const QByteArray line = QJsonDocument(event).toJson(QJsonDocument::Compact);
+    std::fwrite(line.constData(), 1, size_t(line.size()), stdout);
+    std::fputc('\n', stdout);
+    std::fflush(stdout);
+}
+
+int fail(const QString &reason)
+{
+    emitEvent({{QStringLiteral("event"), QStringLiteral("error")}, {QStringLiteral("reason"), reason}});
+    return 1;
+}
+
+QJsonObject messageEvent(const StoredMessage &m)
+{
+    return {{QStringLiteral("event"), QStringLiteral("message")},
+            {QStringLiteral("from"), m.resource.isEmpty() ? m.peer : m.peer + u'/' + m.resource},
+            {QStringLiteral("thread"), m.thread},
+            {QStringLiteral("body"), m.body},
+            {QStringLiteral("encrypted"), false}};
+}
+
+// The state of one run: the objects of the core and how the command ends.
+class Run : public QObject
+{
+public:
+    Run(const AccountConfig &config, const QString &dataDir)
+        : m_database(Paths::databaseFile(dataDir))
+    {
+        m_account.setConfig(config);
+        // The first connection must work: a wrong password or a dead server is reported, not retried.
+        m_account.setReconnectEnabled(false);
+        m_account.setReconnectDelays(500, 10000);
+    }
+
+    bool open(QString *error)
+    {
+        if (!m_database.open(error))
+            return false;
+        m_store = new MessageStore(&m_database, this);
+        m_messenger = new Messenger(&m_account, m_store, this);
+        connect(&m_account, &Account::errorReasonChanged, this, [this](const QString &reason) {
+            if (!reason.isEmpty() && m_account.state() != Account::State::Online && !m_everOnline)
+                failWith(reason);
+        });
+        connect(&m_account, &Account::stateChanged, this, [this](Account::State state) {
+            if (state == Account::State::Online && !m_everOnline) {
+                m_everOnline = true;
+                emitEvent({{QStringLiteral("event"), QStringLiteral("connected")},
+                           {QStringLiteral("jid"), m_account.jid()}});
+            } else if (state == Account::State::Offline && m_everOnline && !m_finished) {
+                emitEvent({{QStringLiteral("event"), QStringLiteral("disconnected")},
+                           {QStringLiteral("reason"), m_account.errorReason()}});
+            } else if (state == Account::State::Offline && !m_everOnline && !m_account.errorReason().isEmpty()) {
+                failWith(m_account.errorReason());
+            }
+        });
+        return true;
+    }
+
+    void finish(int code)
+    {
+        if (m_finished)
+            return;
+        m_finished = true;
+        m_exitCode = code;
+        m_account.disconnectFromServer();
+        // Let the closing stream go out before the loop ends.
+        QTimer::singleShot(100, qApp, [] { QCoreApplication::exit(); });
+    }
+
+    void failWith(const QString &reason)
+    {
+        if (m_finished)
+            return;
+        fail(reason);
+        finish(1);
+    }
+
+    int exitCode() const { return m_exitCode; }
+    bool everOnline() const { return m_everOnline; }
+
+    Account m_account;
+    Database m_database;
+    MessageStore *m_store = nullptr;
+    Messenger *m_messenger = nullptr;
+
+private:
+    bool m_everOnline = false;
+    bool m_finished = false;
+    int m_exitCode = 0;
+};
+
+QString readPasswordFile(const QString &path, QString *error)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        *error = QStringLiteral("cannot read the password file %1").arg(path);
+        return {};
+    }
+    QByteArray line = file.readLine();
+    while (line.endsWith('\n') || line.endsWith('\r'))
+        line.chop(1);
+    if (line.isEmpty())
+        *error = QStringLiteral("the password file %1 is empty").arg(path);
+    return QString::fromUtf8(line);
+}
+
+// Waits for every outgoing message to be acknowledged, then finishes.
+void finishWhenOutboxEmpty(Run &run)
+{
+    auto check = [&run] {
+        if (run.m_messenger->outbox()->pendingCount() == 0)
+            run.finish(0);
+    };
+    QObject::connect(run.m_messenger->outbox(), &Outbox::acknowledged, &run, check);
+    QObject::connect(run.m_messenger->outbox(), &Outbox::failed, &run, [&run](qint64, const QString &reason) {
+        run.failWith(reason);
+    });
+    check();
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    Crypto::Library cryptoLibrary;
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("sotto"));
+    QCoreApplication::setOrganizationName(QStringLiteral("sotto"));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Sotto's headless client.\n\nCommands:\n"
+        "  send PEER TEXT...   send a message (waits for the server's acknowledgement)\n"
+        "  listen              print incoming messages (--echo answers each, --count N stops after N)\n"
+        "  roster              print the contacts\n"
+        "  add PEER            add a contact and ask for their presence"));
+    parser.addHelpOption();
+    const QCommandLineOption jidOption(QStringLiteral("jid"), QStringLiteral("Account address."), QStringLiteral("JID"));
+    const QCommandLineOption passwordFileOption(QStringLiteral("password-file"),
+                                                QStringLiteral("File holding the password (first line)."),
+                                                QStringLiteral("FILE"));
+    const QCommandLineOption hostOption(QStringLiteral("host"), QStringLiteral("Server host (overrides DNS)."),
+                                        QStringLiteral("HOST"));
+    const QCommandLineOption portOption(QStringLiteral("port"), QStringLiteral("Server port."), QStringLiteral("PORT"));
+    const QCommandLineOption certOption(QStringLiteral("trust-cert"),
+                                        QStringLiteral("Trust exactly this PEM certificate for TLS."),
+                                        QStringLiteral("PEM"));
+    const QCommandLineOption dataDirOption(QStringLiteral("data-dir"),
+                                           QStringLiteral("Account state directory (default: per account under "
+                                                          "the XDG data directory)."),
+                                           QStringLiteral("DIR"));
+    const QCommandLineOption echoOption(QStringLiteral("echo"), QStringLiteral("listen: answer each message with its text."));
+    const QCommandLineOption countOption(QStringLiteral("count"), QStringLiteral("listen: stop after N messages."),
+                                         QStringLiteral("N"));
+    const QCommandLineOption timeoutOption(QStringLiteral("timeout"),
+                                           QStringLiteral("Give up after S seconds (listen: stop; others: fail)."),
+                                           QStringLiteral("S"));
+    parser.addOptions({jidOption, passwordFileOption, hostOption, portOption, certOption, dataDirOption, echoOption,
+                       countOption, timeoutOption});
+    parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("send, listen, roster or add"));
+    parser.process(app);
+
+    const QStringList args = parser.positionalArguments();
+    if (args.isEmpty())
+        return fail(QStringLiteral("no command given (send, listen, roster, add)"));
+    const QString command = args.first();
+    if (!parser.isSet(jidOption) || !parser.isSet(passwordFileOption))
+        return fail(QStringLiteral("--jid and --password-file are required"));
+
+    if (const QStringList missing = Crypto::missingFeatures(); !missing.isEmpty())
+        return fail(QStringLiteral("the crypto provider lacks: %1").arg(missing.join(u", ")));
+
+    AccountConfig config;
+    config.jid = QXmppUtils::jidToBareJid(parser.value(jidOption));
+    QString error;
+    config.password = readPasswordFile(parser.value(passwordFileOption), &error);
+    if (!error.isEmpty())
+        return fail(error);
+    config.host = parser.value(hostOption);
+    if (parser.isSet(portOption)) {
+        bool ok = false;
+        const uint port = parser.value(portOption).toUInt(&ok);
+        if (!ok || port == 0 || port > 65535)
+            return fail(QStringLiteral("--port must be a number between 1 and 65535"));
+        config.port = quint16(port);
+    }
+    config.trustedCertPath = parser.value(certOption);
+    // Each run is its own resource, so a listener and a sender of one account can be online together.
+    config.resource = QStringLiteral("cli-") + QString::number(QCoreApplication::applicationPid());
+
+    Run run(config, Paths::accountDataDir(config.jid, parser.value(dataDirOption)));
+    if (!run.open(&error))
+        return fail(error);
+
+    int timeoutSeconds = -1;
+    if (parser.isSet(timeoutOption)) {
+        bool ok = false;
+        timeoutSeconds = parser.value(timeoutOption).toInt(&ok);
+        if (!ok || timeoutSeconds <= 0)
+            return fail(QStringLiteral("--timeout must be a positive number of seconds"));
+    }
+
+    if (command == u"send") {
+        if (args.size() < 3)
+            return fail(QStringLiteral("usage: send PEER TEXT..."));
+        const QString peer = QXmppUtils::jidToBareJid(args.at(1));
+        const QString text = args.mid(2).join(u' ');
+        QObject::connect(&run.m_account, &Account::connected, &run, [&run, peer, text] {
+            const auto stored = run.m_messenger->send(peer, text);
+            if (!stored) {
+                run.failWith(QStringLiteral("the message could not be stored"));
+                return;
+            }
+            QObject::connect(run.m_messenger->outbox(), &Outbox::acknowledged, &run, [&run, stored](qint64 id) {
+                if (id == stored->id)
+                    emitEvent({{QStringLiteral("event"), QStringLiteral("sent")},
+                               {QStringLiteral("to"), stored->peer},
+                               {QStringLiteral("thread"), stored->thread},
+                               {QStringLiteral("id"), stored->stanzaId},
+                               {QStringLiteral("encrypted"), false}});
+            });
+            finishWhenOutboxEmpty(run);
+        });
+        if (timeoutSeconds < 0)
+            timeoutSeconds = 30;
+        QTimer::singleShot(timeoutSeconds * 1000, &run,
+                           [&run] { run.failWith(QStringLiteral("timed out before the server acknowledged")); });
+    } else if (command == u"listen") {
+        const bool echo = parser.isSet(echoOption);
+        const int count = parser.isSet(countOption) ? parser.value(countOption).toInt() : -1;
+        if (parser.isSet(countOption) && count <= 0)
+            return fail(QStringLiteral("--count must be a positive number"));
+        run.m_account.setAutoApproveSubscriptions(true);
+        auto received = std::make_shared<int>(0);
+        QObject::connect(&run.m_account, &Account::connected, &run, [&run] {
+            // Once online, a listener rides out server restarts.
+            run.m_account.setReconnectEnabled(true);
+        });
+        QObject::connect(&run.m_account, &Account::subscriptionRequested, &run, [](const QString &jid) {
+            emitEvent({{QStringLiteral("event"), QStringLiteral("subscription")}, {QStringLiteral("from"), jid}});
+        });
+        QObject::connect(run.m_messenger, &Messenger::messageReceived, &run,
+                         [&run, echo, count, received](const StoredMessage &m) {
+                             emitEvent(messageEvent(m));
+                             if (echo)
+                                 run.m_messenger->send(m.peer, m.body);
+                             if (count > 0 && ++*received >= count)
+                                 finishWhenOutboxEmpty(run);
+                         });
+        if (timeoutSeconds > 0) {
+            QTimer::singleShot(timeoutSeconds * 1000, &run, [&run, count, received] {
+                if (count > 0 && *received < count)
+                    run.failWith(QStringLiteral("timed out after %1 of %2 messages").arg(*received).arg(count));
+                else
+                    run.finish(0);
+            });
+        }
+    } else if (command == u"roster") {
+        auto print = [&run] {
+            const QList<Contact> contacts = run.m_account.contacts();
+            for (const Contact &c : contacts) {
+                emitEvent({{QStringLiteral("event"), QStringLiteral("contact")},
+                           {QStringLiteral("jid"), c.jid},
+                           {QStringLiteral("name"), c.name},
+                           {QStringLiteral("subscription"), c.subscription},
+                           {QStringLiteral("online"), c.online}});
+            }
+            run.finish(0);
+        };
+        // Presence of contacts arrives right after the roster; give it a moment.
+        QObject::connect(&run.m_account, &Account::rosterChanged, &run, [print] { QTimer::singleShot(1000, print); });
+        if (timeoutSeconds < 0)
+            timeoutSeconds = 30;
+        QTimer::singleShot(timeoutSeconds * 1000, &run, [&run] { run.failWith(QStringLiteral("timed out")); });
+    } else if (command == u"add") {
+        if (args.size() != 2)
+            return fail(QStringLiteral("usage: add PEER"));
+        const QString peer = QXmppUtils::jidToBareJid(args.at(1));
+        if (!peer.contains(u'@'))
+            return fail(QStringLiteral("the contact's address must look like name@server"));
+        QObject::connect(&run.m_account, &Account::connected, &run, [&run, peer] {
+            run.m_account.addContact(peer);
+        });
+        QObject::connect(&run.m_account, &Account::rosterChanged, &run, [&run, peer] {
+            const Contact c = run.m_account.contact(peer);
+            if (c.subscription.contains(u"pending") || c.subscription.startsWith(u"to") || c.subscription == u"both") {
+                emitEvent({{QStringLiteral("event"), QStringLiteral("added")},
+                           {QStringLiteral("jid"), peer},
+                           {QStringLiteral("subscription"), c.subscription}});
+                run.finish(0);
+            }
+        });
+        if (timeoutSeconds < 0)
+            timeoutSeconds = 30;
+        QTimer::singleShot(timeoutSeconds * 1000, &run, [&run] { run.failWith(QStringLiteral("timed out")); });
+    } else {
+        return fail(QStringLiteral("unknown command '%1' (send, listen, roster, add)").arg(command));
+    }
+
+    run.m_account.connectToServer();
+    if (!run.m_account.errorReason().isEmpty() && run.m_account.errorIsPermanent())
+        return fail(run.m_account.errorReason());
+    app.exec();
+    return run.exitCode();
+}

@@ -1,0 +1,81 @@
+#include "Outbox.h"
+
+#include <QUuid>
+
+#include <QXmppMessage.h>
+
+#include "Logging.h"
+
+Outbox::Outbox(MessageStore *store, SendFunction send, OnlineFunction isOnline, QObject *parent)
+    : QObject(parent)
+    , m_store(store)
+    , m_send(std::move(send))
+    , m_isOnline(std::move(isOnline))
+{
+    // Nothing survives a restart in flight: what was being sent is sent again.
+    m_store->requeueInFlight();
+}
+
+void Outbox::handleBounce(const QString &stanzaId, const QString &reason)
+{
+    const qint64 id = m_idByStanzaId.value(stanzaId);
+    if (id && m_store->setState(id, MessageState::Failed))
+        Q_EMIT failed(id, reason);
+}
+
+std::optional<StoredMessage> Outbox::enqueue(const QString &toJid, const QString &thread, const QString &body)
+{
+    const qsizetype slash = toJid.indexOf(u'/');
+    const QString bare = slash < 0 ? toJid : toJid.left(slash);
+    auto stored = m_store->addOutgoing(bare, thread, body, QUuid::createUuid().toString(QUuid::WithoutBraces));
+    if (!stored)
+        return std::nullopt;
+    if (slash >= 0)
+        m_recipient.insert(stored->id, toJid);
+    flush();
+    return stored;
+}
+
+void Outbox::flush()
+{
+    if (!m_isOnline())
+        return;
+    const QList<StoredMessage> pending = m_store->pendingOutgoing();
+    for (const StoredMessage &message : pending) {
+        if (!m_inFlight.contains(message.id))
+            sendOne(message);
+    }
+}
+
+int Outbox::pendingCount() const
+{
+    return int(m_store->pendingOutgoing().size());
+}
+
+void Outbox::sendOne(const StoredMessage &stored)
+{
+    QXmppMessage message;
+    message.setTo(m_recipient.value(stored.id, stored.peer));
+    message.setType(QXmppMessage::Chat);
+    message.setId(stored.stanzaId);
+    message.setOriginId(stored.stanzaId);
+    message.setThread(stored.thread);
+    message.setBody(stored.body);
+
+    const qint64 id = stored.id;
+    m_inFlight.insert(id);
+    m_idByStanzaId.insert(stored.stanzaId, id);
+    m_store->setState(id, MessageState::Sending);
+    m_send(std::move(message)).then(this, [this, id](QXmpp::SendResult &&result) {
+        m_inFlight.remove(id);
+        if (std::holds_alternative<QXmppError>(result)) {
+            // Not acknowledged: back in the queue for the next connection.
+            qCInfo(lcSession) << "message" << id << "not acknowledged, queued again:"
+                              << std::get<QXmppError>(result).description;
+            m_store->setState(id, MessageState::Queued);
+            return;
+        }
+        m_store->setState(id, MessageState::Sent);
+        Q_EMIT acknowledged(id);
+    });
+}

@@ -1,0 +1,146 @@
+#include "Database.h"
+
+#include <QAtomicInt>
+#include <QDir>
+#include <QFileInfo>
+#include <QSqlError>
+#include <QSqlQuery>
+
+#include "Logging.h"
+
+namespace {
+
+QAtomicInt s_connectionCounter;
+
+// Migration N brings the schema from version N-1 to N. Never edit a released step: add a new one.
+const char *const migrationSteps[][8] = {
+    // 1: the first history table.
+    {
+        "CREATE TABLE messages ("
+        " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        " peer TEXT NOT NULL,"
+        " direction INTEGER NOT NULL,"
+        " body TEXT NOT NULL,"
+        " timestamp INTEGER NOT NULL)",
+        "CREATE INDEX messages_peer ON messages (peer, id)",
+        nullptr,
+    },
+    // 2: XEP-0201 threads, the sending resource, stanza ids (dedup of incoming, stable ids for resends),
+    //    delivery state (the durable outbox) and read markers.
+    {
+        "ALTER TABLE messages ADD COLUMN resource TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE messages ADD COLUMN thread TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE messages ADD COLUMN stanza_id TEXT",
+        // Rows from version 1 were delivered (outgoing) or received (incoming) and read.
+        "ALTER TABLE messages ADD COLUMN state INTEGER NOT NULL DEFAULT -1",
+        "UPDATE messages SET state = CASE direction WHEN 0 THEN 3 ELSE 2 END WHERE state = -1",
+        "ALTER TABLE messages ADD COLUMN is_read INTEGER NOT NULL DEFAULT 1",
+        "CREATE UNIQUE INDEX messages_incoming_id ON messages (peer, stanza_id)"
+        " WHERE direction = 0 AND stanza_id IS NOT NULL",
+        "CREATE INDEX messages_outbox ON messages (state, id) WHERE direction = 1",
+    },
+};
+static_assert(std::size(migrationSteps) == Database::CurrentVersion);
+
+} // namespace
+
+Database::Database(QString path)
+    : m_path(std::move(path))
+    , m_connectionName(QStringLiteral("sotto-%1").arg(s_connectionCounter.fetchAndAddRelaxed(1)))
+{
+}
+
+Database::~Database()
+{
+    {
+        QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+        if (db.isValid())
+            db.close();
+    }
+    QSqlDatabase::removeDatabase(m_connectionName);
+}
+
+QSqlDatabase Database::connection() const
+{
+    return QSqlDatabase::database(m_connectionName, false);
+}
+
+bool Database::open(QString *error)
+{
+    return openAtVersion(CurrentVersion, error);
+}
+
+bool Database::openAtVersion(int version, QString *error)
+{
+    QDir().mkpath(QFileInfo(m_path).absolutePath());
+    QSqlDatabase db = QSqlDatabase::contains(m_connectionName)
+        ? QSqlDatabase::database(m_connectionName, false)
+        : QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
+    db.setDatabaseName(m_path);
+    if (!db.isOpen() && !db.open()) {
+        if (error)
+            *error = QStringLiteral("cannot open the database %1: %2").arg(m_path, db.lastError().text());
+        return false;
+    }
+    {
+        QSqlQuery pragma(db);
+        pragma.exec(QStringLiteral("PRAGMA foreign_keys = ON"));
+        pragma.exec(QStringLiteral("PRAGMA journal_mode = WAL"));
+        pragma.finish();
+    }
+
+    const int from = schemaVersion();
+    if (from > CurrentVersion) {
+        if (error)
+            *error = QStringLiteral("the database was written by a newer Sotto (schema %1, this one knows %2)")
+                         .arg(from)
+                         .arg(CurrentVersion);
+        return false;
+    }
+    return migrate(from, version, error);
+}
+
+int Database::schemaVersion() const
+{
+    QSqlQuery query(connection());
+    if (!query.exec(QStringLiteral("PRAGMA user_version")) || !query.next())
+        return -1;
+    return query.value(0).toInt();
+}
+
+bool Database::migrate(int from, int to, QString *error)
+{
+    QSqlDatabase db = connection();
+    for (int version = from + 1; version <= to; ++version) {
+        if (!db.transaction()) {
+            if (error)
+                *error = db.lastError().text();
+            return false;
+        }
+        QSqlQuery query(db);
+        for (const char *statement : migrationSteps[version - 1]) {
+            if (!statement)
+                break;
+            if (!query.exec(QString::fromLatin1(statement))) {
+                const QString reason = query.lastError().text();
+                db.rollback();
+                if (error)
+                    *error = QStringLiteral("migration to schema %1 failed: %2").arg(version).arg(reason);
+                qCWarning(lcStorage) << "migration to schema" << version << "failed, rolled back";
+                return false;
+            }
+        }
+        // PRAGMA user_version is transactional in SQLite: it commits or rolls back with the step.
+        const bool bumped = query.exec(QStringLiteral("PRAGMA user_version = %1").arg(version));
+        query.finish();
+        if (!bumped || !db.commit()) {
+            const QString reason = db.lastError().text();
+            db.rollback();
+            if (error)
+                *error = QStringLiteral("migration to schema %1 failed: %2").arg(version).arg(reason);
+            return false;
+        }
+        qCInfo(lcStorage) << "database migrated to schema" << version;
+    }
+    return true;
+}

@@ -1,0 +1,320 @@
+#include "Account.h"
+
+#include <QRandomGenerator>
+#include <QSslCertificate>
+
+#include <QXmppAuthenticationError.h>
+#include <QXmppConfiguration.h>
+#include <QXmppMessage.h>
+#include <QXmppPresence.h>
+#include <QXmppRosterManager.h>
+#include <QXmppUtils.h>
+
+#include "Logging.h"
+
+namespace {
+
+QString socketErrorText(QAbstractSocket::SocketError error)
+{
+    switch (error) {
+    case QAbstractSocket::ConnectionRefusedError:
+        return Account::tr("the server refused the connection (is it running?)");
+    case QAbstractSocket::RemoteHostClosedError:
+        return Account::tr("the server closed the connection");
+    case QAbstractSocket::HostNotFoundError:
+        return Account::tr("the server's address could not be found");
+    case QAbstractSocket::SocketTimeoutError:
+        return Account::tr("the connection timed out");
+    case QAbstractSocket::NetworkError:
+        return Account::tr("the network is unreachable");
+    case QAbstractSocket::SslHandshakeFailedError:
+        return Account::tr("the TLS handshake failed");
+    default:
+        return Account::tr("network error %1").arg(int(error));
+    }
+}
+
+} // namespace
+
+Account::Account(QObject *parent)
+    : QObject(parent)
+    , m_client(new QXmppClient(this))
+    , m_roster(m_client->findExtension<QXmppRosterManager>())
+{
+    m_reconnectTimer.setSingleShot(true);
+    connect(&m_reconnectTimer, &QTimer::timeout, this, [this] {
+        if (m_wantOnline && m_client->state() == QXmppClient::DisconnectedState)
+            m_client->connectToServer(makeConfiguration());
+    });
+    connect(m_client, &QXmppClient::stateChanged, this, &Account::onClientStateChanged);
+    connect(m_client, &QXmppClient::errorOccurred, this, &Account::onErrorOccurred);
+    connect(m_client, &QXmppClient::sslErrors, this, [this](const QList<QSslError> &errors) {
+        m_sslErrors.clear();
+        for (const QSslError &error : errors)
+            m_sslErrors << error.errorString();
+    });
+    connect(m_client, &QXmppClient::messageReceived, this, &Account::onMessage);
+
+    connect(m_roster, &QXmppRosterManager::rosterReceived, this, &Account::rosterChanged);
+    connect(m_roster, &QXmppRosterManager::itemAdded, this, &Account::rosterChanged);
+    connect(m_roster, &QXmppRosterManager::itemChanged, this, &Account::rosterChanged);
+    connect(m_roster, &QXmppRosterManager::itemRemoved, this, &Account::rosterChanged);
+    connect(m_roster, &QXmppRosterManager::presenceChanged, this,
+            [this](const QString &bareJid, const QString &) { Q_EMIT presenceChanged(bareJid); });
+    connect(m_roster, &QXmppRosterManager::subscriptionRequestReceived, this,
+            [this](const QString &bareJid, const QXmppPresence &) { onSubscriptionRequest(bareJid); });
+}
+
+Account::~Account()
+{
+    m_wantOnline = false;
+    m_reconnectTimer.stop();
+}
+
+void Account::setConfig(const AccountConfig &config)
+{
+    m_config = config;
+}
+
+void Account::setReconnectDelays(int initialMs, int maxMs)
+{
+    m_initialDelayMs = qMax(1, initialMs);
+    m_maxDelayMs = qMax(m_initialDelayMs, maxMs);
+    m_nextDelayMs = m_initialDelayMs;
+}
+
+int Account::reconnectIn() const
+{
+    return m_reconnectTimer.isActive() ? m_reconnectTimer.remainingTime() : -1;
+}
+
+QXmppConfiguration Account::makeConfiguration() const
+{
+    QXmppConfiguration config;
+    config.setJid(m_config.jid);
+    config.setPassword(m_config.password);
+    config.setResource(m_config.resource);
+    if (!m_config.host.isEmpty())
+        config.setHost(m_config.host);
+    if (m_config.port)
+        config.setPort(m_config.port);
+    config.setStreamSecurityMode(QXmppConfiguration::TLSRequired);
+    config.setIgnoreSslErrors(false);
+    if (!m_config.trustedCertPath.isEmpty())
+        config.setCaCertificates(QSslCertificate::fromPath(m_config.trustedCertPath));
+    return config;
+}
+
+void Account::connectToServer()
+{
+    if (m_config.jid.isEmpty() || !m_config.jid.contains(u'@')) {
+        setError(tr("the address must look like name@server"), true);
+        return;
+    }
+    if (!m_config.trustedCertPath.isEmpty() && QSslCertificate::fromPath(m_config.trustedCertPath).isEmpty()) {
+        setError(tr("no certificate could be read from %1").arg(m_config.trustedCertPath), true);
+        return;
+    }
+    m_wantOnline = true;
+    m_nextDelayMs = m_initialDelayMs;
+    m_reconnectTimer.stop();
+    setError({}, false);
+    if (m_client->state() == QXmppClient::DisconnectedState)
+        m_client->connectToServer(makeConfiguration());
+}
+
+void Account::disconnectFromServer()
+{
+    m_wantOnline = false;
+    m_reconnectTimer.stop();
+    m_client->disconnectFromServer();
+    setState(State::Offline);
+}
+
+QXmppTask<QXmpp::SendResult> Account::send(QXmppMessage &&message)
+{
+    return m_client->send(std::move(message));
+}
+
+void Account::setState(State state)
+{
+    if (m_state == state)
+        return;
+    m_state = state;
+    Q_EMIT stateChanged(state);
+}
+
+void Account::setError(const QString &reason, bool permanent)
+{
+    m_errorPermanent = permanent;
+    if (m_errorReason == reason)
+        return;
+    m_errorReason = reason;
+    Q_EMIT errorReasonChanged(reason);
+}
+
+void Account::onClientStateChanged(QXmppClient::State state)
+{
+    switch (state) {
+    case QXmppClient::ConnectingState:
+        setState(State::Connecting);
+        break;
+    case QXmppClient::ConnectedState:
+        qCInfo(lcXmpp) << "connected as" << m_config.jid;
+        m_nextDelayMs = m_initialDelayMs;
+        m_sslErrors.clear();
+        setError({}, false);
+        setState(State::Online);
+        Q_EMIT connected();
+        break;
+    case QXmppClient::DisconnectedState:
+        setState(State::Offline);
+        if (m_wantOnline && !m_errorPermanent)
+            scheduleReconnect();
+        break;
+    }
+}
+
+void Account::onErrorOccurred(const QXmppError &error)
+{
+    QString reason;
+    bool permanent = false;
+    if (auto auth = error.value<QXmpp::AuthenticationError>()) {
+        permanent = auth->type != QXmpp::AuthenticationError::ProcessingError;
+        reason = auth->type == QXmpp::AuthenticationError::NotAuthorized
+            ? tr("the server rejected the address or password")
+            : tr("authentication failed: %1").arg(error.description);
+    } else if (auto socket = error.value<QAbstractSocket::SocketError>()) {
+        reason = socketErrorText(*socket);
+        if (*socket == QAbstractSocket::SslHandshakeFailedError && !m_sslErrors.isEmpty()) {
+            // An untrusted certificate will not become trusted by retrying.
+            permanent = true;
+            reason = tr("the server's certificate is not trusted: %1").arg(m_sslErrors.join(QStringLiteral("; ")));
+        }
+    } else if (error.holdsType<QXmpp::TimeoutError>()) {
+        reason = tr("the server stopped answering");
+    } else {
+        reason = error.description.isEmpty() ? tr("connection error") : error.description;
+    }
+    qCInfo(lcXmpp) << "connection error:" << reason;
+    setError(reason, permanent);
+    if (permanent) {
+        m_wantOnline = false;
+        m_reconnectTimer.stop();
+    }
+}
+
+void Account::scheduleReconnect()
+{
+    if (!m_reconnectEnabled) {
+        m_wantOnline = false;
+        return;
+    }
+    // Up to 20% jitter keeps many clients from reconnecting in lock step after a server restart.
+    const int jitter = int(QRandomGenerator::global()->bounded(m_nextDelayMs / 5 + 1));
+    m_reconnectTimer.start(m_nextDelayMs + jitter);
+    qCInfo(lcXmpp) << "reconnecting in" << m_reconnectTimer.interval() << "ms";
+    m_nextDelayMs = qMin(m_nextDelayMs * 2, m_maxDelayMs);
+    Q_EMIT errorReasonChanged(m_errorReason);
+}
+
+void Account::onMessage(const QXmppMessage &message)
+{
+    if (message.type() == QXmppMessage::Error) {
+        const QString reason = message.error().text().isEmpty()
+            ? tr("the message could not be delivered")
+            : message.error().text();
+        Q_EMIT messageFailed(message.id(), reason);
+        return;
+    }
+    Q_EMIT messageReceived(message);
+}
+
+bool Account::isRosterReceived() const
+{
+    return m_roster->isRosterReceived();
+}
+
+Contact Account::contact(const QString &bareJid) const
+{
+    Contact c;
+    c.jid = bareJid;
+    const QXmppRosterIq::Item item = m_roster->getRosterEntry(bareJid);
+    c.name = item.name();
+    switch (item.subscriptionType()) {
+    case QXmppRosterIq::Item::Both:
+        c.subscription = QStringLiteral("both");
+        break;
+    case QXmppRosterIq::Item::To:
+        c.subscription = QStringLiteral("to");
+        break;
+    case QXmppRosterIq::Item::From:
+        c.subscription = QStringLiteral("from");
+        break;
+    default:
+        c.subscription = QStringLiteral("none");
+        break;
+    }
+    if (item.subscriptionStatus() == u"subscribe")
+        c.subscription += QStringLiteral("+pending");
+    const auto presences = m_roster->getAllPresencesForBareJid(bareJid);
+    for (auto it = presences.cbegin(); it != presences.cend(); ++it) {
+        if (it.value().type() == QXmppPresence::Available) {
+            c.online = true;
+            c.resources << it.key();
+        }
+    }
+    return c;
+}
+
+QList<Contact> Account::contacts() const
+{
+    QList<Contact> result;
+    const QStringList jids = m_roster->getRosterBareJids();
+    for (const QString &jid : jids)
+        result << contact(jid);
+    return result;
+}
+
+void Account::addContact(const QString &bareJid, const QString &name)
+{
+    m_roster->addItem(bareJid, name);
+    m_roster->subscribe(bareJid);
+}
+
+void Account::onSubscriptionRequest(const QString &bareJid)
+{
+    const QXmppRosterIq::Item item = m_roster->getRosterEntry(bareJid);
+    // Someone we asked to follow asks back: that is what the user wanted, approve (and the roster goes
+    // to "both"). Anyone else waits for the user.
+    const bool weAsked = item.subscriptionStatus() == u"subscribe"
+        || item.subscriptionType() == QXmppRosterIq::Item::To
+        || item.subscriptionType() == QXmppRosterIq::Item::Both;
+    if (weAsked || m_autoApproveAll) {
+        approveSubscription(bareJid);
+        return;
+    }
+    if (!m_pendingRequests.contains(bareJid))
+        m_pendingRequests << bareJid;
+    Q_EMIT subscriptionRequested(bareJid);
+}
+
+void Account::approveSubscription(const QString &bareJid)
+{
+    m_pendingRequests.removeAll(bareJid);
+    m_roster->acceptSubscription(bareJid);
+    const QXmppRosterIq::Item item = m_roster->getRosterEntry(bareJid);
+    // Mutual by default: subscribe back unless we already follow them.
+    if (item.subscriptionType() != QXmppRosterIq::Item::To && item.subscriptionType() != QXmppRosterIq::Item::Both
+        && item.subscriptionStatus() != u"subscribe") {
+        m_roster->subscribe(bareJid);
+    }
+    Q_EMIT rosterChanged();
+}
+
+void Account::refuseSubscription(const QString &bareJid)
+{
+    m_pendingRequests.removeAll(bareJid);
+    m_roster->refuseSubscription(bareJid);
+    Q_EMIT rosterChanged();
+}

@@ -1,0 +1,119 @@
+#pragma once
+
+#include <QObject>
+#include <QStringList>
+#include <QTimer>
+
+#include <QXmppClient.h>
+#include <QXmppTask.h>
+
+class QXmppMessage;
+class QXmppRosterManager;
+
+/// How to reach and log into the server. The password stays in memory only.
+struct AccountConfig
+{
+    QString jid;            ///< bare JID, e.g. alice@localhost
+    QString password;
+    QString host;           ///< empty: from the JID's domain (SRV)
+    quint16 port = 0;       ///< 0: default
+    QString trustedCertPath; ///< PEM: when set, the only certificate(s) trusted for TLS
+    QString resource = QStringLiteral("sotto");
+};
+
+/// One contact as the roster and presence know it.
+struct Contact
+{
+    QString jid;
+    QString name;
+    QString subscription; ///< none / to / from / both, plus "pending" while our request waits
+    bool online = false;
+    QStringList resources;
+};
+
+/// An XMPP account: owns the QXmppClient; connects, reconnects with backoff, keeps the roster and
+/// presence, and sends and receives chat messages. No protocol engine or storage here.
+class Account : public QObject
+{
+    Q_OBJECT
+
+public:
+    enum class State { Offline, Connecting, Online };
+    Q_ENUM(State)
+
+    explicit Account(QObject *parent = nullptr);
+    ~Account() override;
+
+    void setConfig(const AccountConfig &config);
+    const AccountConfig &config() const { return m_config; }
+    QString jid() const { return m_config.jid; }
+
+    /// Reconnection after a lost connection: first delay, doubling up to the maximum (with jitter).
+    void setReconnectDelays(int initialMs, int maxMs);
+    /// Off: a failed or lost connection stays offline (the CLI reports and exits instead).
+    void setReconnectEnabled(bool enabled) { m_reconnectEnabled = enabled; }
+    /// Approve every incoming subscription request (headless peers); otherwise only those we asked for.
+    void setAutoApproveSubscriptions(bool enabled) { m_autoApproveAll = enabled; }
+
+    State state() const { return m_state; }
+    /// Why the account is offline (or the last error), in words for people. Empty when all is well.
+    QString errorReason() const { return m_errorReason; }
+    /// True when the last failure needs the user (wrong password, untrusted certificate): no retry.
+    bool errorIsPermanent() const { return m_errorPermanent; }
+    /// Milliseconds until the next reconnection attempt, or -1 when none is scheduled.
+    int reconnectIn() const;
+
+    void connectToServer();
+    void disconnectFromServer();
+
+    /// Sends a stanza. The task finishes once the server acknowledged it (XEP-0198) or on failure.
+    QXmppTask<QXmpp::SendResult> send(QXmppMessage &&message);
+
+    QList<Contact> contacts() const;
+    Contact contact(const QString &bareJid) const;
+    bool isRosterReceived() const;
+    /// Adds to the roster and asks for a presence subscription.
+    void addContact(const QString &bareJid, const QString &name = {});
+    void approveSubscription(const QString &bareJid);
+    void refuseSubscription(const QString &bareJid);
+    QStringList pendingSubscriptionRequests() const { return m_pendingRequests; }
+
+    QXmppClient *client() const { return m_client; }
+
+Q_SIGNALS:
+    void stateChanged(Account::State state);
+    void errorReasonChanged(const QString &reason);
+    void connected();
+    void messageReceived(const QXmppMessage &message);
+    /// The server or the peer bounced a message we sent (by stanza id).
+    void messageFailed(const QString &stanzaId, const QString &reason);
+    void rosterChanged();
+    void presenceChanged(const QString &bareJid);
+    void subscriptionRequested(const QString &bareJid);
+
+private:
+    void setState(State state);
+    void setError(const QString &reason, bool permanent);
+    void onClientStateChanged(QXmppClient::State state);
+    void onErrorOccurred(const QXmppError &error);
+    void onSubscriptionRequest(const QString &bareJid);
+    void onMessage(const QXmppMessage &message);
+    void scheduleReconnect();
+    QXmppConfiguration makeConfiguration() const;
+
+    AccountConfig m_config;
+    QXmppClient *m_client;
+    QXmppRosterManager *m_roster;
+    State m_state = State::Offline;
+    QString m_errorReason;
+    bool m_errorPermanent = false;
+    QStringList m_sslErrors;
+    bool m_wantOnline = false;
+    bool m_reconnectEnabled = true;
+    bool m_autoApproveAll = false;
+    int m_initialDelayMs = 1000;
+    int m_maxDelayMs = 60000;
+    int m_nextDelayMs = 1000;
+    QTimer m_reconnectTimer;
+    QStringList m_pendingRequests;
+};

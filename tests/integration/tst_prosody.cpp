@@ -1,0 +1,364 @@
+// Two accounts through a real, throwaway Prosody: presence, threads, the outbox across a server crash,
+// clear errors for a wrong password, a dead server and an untrusted certificate, and the CLI's JSON.
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QSslConfiguration>
+#include <QTcpServer>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <QXmppUtils.h>
+
+#include <memory>
+
+#include "LocalServer.h"
+#include "crypto/Crypto.h"
+#include "session/Messenger.h"
+#include "session/Outbox.h"
+#include "session/SessionManager.h"
+#include "storage/Database.h"
+#include "storage/MessageStore.h"
+#include "xmpp/Account.h"
+
+namespace {
+
+constexpr int NetTimeout = 20000;
+
+// One logged-in user of the core: account, database and chat service.
+struct Client
+{
+    QTemporaryDir dir;
+    Account account;
+    std::unique_ptr<Database> db;
+    std::unique_ptr<MessageStore> store;
+    std::unique_ptr<Messenger> messenger;
+    QList<StoredMessage> received;
+
+    Client(const LocalServer &server, const QString &user, const QString &password = {})
+    {
+        AccountConfig config;
+        config.jid = user + QStringLiteral("@localhost");
+        config.password = password.isEmpty() ? server.password(user) : password;
+        config.host = server.host();
+        config.port = server.port();
+        config.trustedCertPath = server.certPath();
+        account.setConfig(config);
+        account.setReconnectDelays(200, 1000);
+        db = std::make_unique<Database>(dir.filePath(QStringLiteral("sotto.sqlite")));
+        if (!db->open())
+            qFatal("cannot open the test database");
+        store = std::make_unique<MessageStore>(db.get());
+        messenger = std::make_unique<Messenger>(&account, store.get());
+        QObject::connect(messenger.get(), &Messenger::messageReceived, messenger.get(),
+                         [this](const StoredMessage &m) { received << m; });
+    }
+    ~Client()
+    {
+        messenger.reset();
+        store.reset();
+        account.disconnectFromServer();
+    }
+    QStringList bodies() const
+    {
+        QStringList result;
+        for (const auto &m : received)
+            result << m.body;
+        return result;
+    }
+};
+
+QList<QJsonObject> jsonLines(const QByteArray &output)
+{
+    QList<QJsonObject> result;
+    for (const QByteArray &line : output.split('\n')) {
+        if (line.trimmed().isEmpty())
+            continue;
+        QJsonParseError error;
+        const QJsonDocument doc = QJsonDocument::fromJson(line, &error);
+        if (error.error != QJsonParseError::NoError || !doc.isObject())
+            qWarning("not a JSON object line: %s", line.constData());
+        else
+            result << doc.object();
+    }
+    return result;
+}
+
+} // namespace
+
+class TestProsody : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QString error;
+        QVERIFY2(m_server.start(&error), qPrintable(error));
+        QVERIFY(!m_server.password(QStringLiteral("alice")).isEmpty());
+    }
+
+    void subscribeAndSeeEachOtherOnline()
+    {
+        Client alice(m_server, QStringLiteral("alice"));
+        Client bob(m_server, QStringLiteral("bob"));
+        QSignalSpy request(&bob.account, &Account::subscriptionRequested);
+        alice.account.connectToServer();
+        bob.account.connectToServer();
+        QTRY_VERIFY_WITH_TIMEOUT(alice.account.state() == Account::State::Online, NetTimeout);
+        QTRY_VERIFY_WITH_TIMEOUT(bob.account.state() == Account::State::Online, NetTimeout);
+
+        alice.account.addContact(QStringLiteral("bob@localhost"));
+        // Bob was not asked by himself: the request waits for him.
+        QTRY_COMPARE_WITH_TIMEOUT(request.count(), 1, NetTimeout);
+        QCOMPARE(request.first().first().toString(), QStringLiteral("alice@localhost"));
+        QCOMPARE(bob.account.pendingSubscriptionRequests(), QStringList{QStringLiteral("alice@localhost")});
+        bob.account.approveSubscription(QStringLiteral("alice@localhost"));
+
+        QTRY_COMPARE_WITH_TIMEOUT(alice.account.contact(QStringLiteral("bob@localhost")).subscription,
+                                  QStringLiteral("both"), NetTimeout);
+        QTRY_COMPARE_WITH_TIMEOUT(bob.account.contact(QStringLiteral("alice@localhost")).subscription,
+                                  QStringLiteral("both"), NetTimeout);
+        QTRY_VERIFY_WITH_TIMEOUT(alice.account.contact(QStringLiteral("bob@localhost")).online, NetTimeout);
+        QTRY_VERIFY_WITH_TIMEOUT(bob.account.contact(QStringLiteral("alice@localhost")).online, NetTimeout);
+
+        // Bob goes away: Alice sees it.
+        bob.account.disconnectFromServer();
+        QTRY_VERIFY_WITH_TIMEOUT(!alice.account.contact(QStringLiteral("bob@localhost")).online, NetTimeout);
+    }
+
+    void messageBothWaysThreadMirrored()
+    {
+        Client alice(m_server, QStringLiteral("alice"));
+        Client bob(m_server, QStringLiteral("bob"));
+        alice.account.connectToServer();
+        bob.account.connectToServer();
+        QTRY_VERIFY_WITH_TIMEOUT(alice.account.state() == Account::State::Online, NetTimeout);
+        QTRY_VERIFY_WITH_TIMEOUT(bob.account.state() == Account::State::Online, NetTimeout);
+
+        const auto sent = alice.messenger->send(QStringLiteral("bob@localhost"), QStringLiteral("Hi Bob <&> ✓"));
+        QVERIFY(sent);
+        QCOMPARE(sent->thread.size(), 32);
+        QTRY_COMPARE_WITH_TIMEOUT(bob.received.size(), 1, NetTimeout);
+        QCOMPARE(bob.received[0].body, QStringLiteral("Hi Bob <&> ✓"));
+        QCOMPARE(bob.received[0].thread, sent->thread);
+        QCOMPARE(bob.received[0].peer, QStringLiteral("alice@localhost"));
+        QTRY_COMPARE_WITH_TIMEOUT(alice.store->message(sent->id)->state, MessageState::Sent, NetTimeout);
+
+        // Bob answers in the conversation: same thread, and Alice's session locks onto Bob's resource.
+        const auto reply = bob.messenger->send(QStringLiteral("alice@localhost"), QStringLiteral("Hi Alice"));
+        QVERIFY(reply);
+        QCOMPARE(reply->thread, sent->thread);
+        QTRY_COMPARE_WITH_TIMEOUT(alice.received.size(), 1, NetTimeout);
+        QCOMPARE(alice.received[0].thread, sent->thread);
+        ThreadSession *session = alice.messenger->sessions()->currentSession(QStringLiteral("bob@localhost"));
+        QVERIFY(session);
+        QCOMPARE(session->threadId(), sent->thread);
+        QCOMPARE(session->peerJid(), QStringLiteral("bob@localhost/sotto"));
+        QCOMPARE(alice.messenger->sessions()->sessionCount(), 1);
+    }
+
+    void serverCrashLosesNothing()
+    {
+        Client alice(m_server, QStringLiteral("alice"));
+        Client bob(m_server, QStringLiteral("bob"));
+        alice.account.connectToServer();
+        bob.account.connectToServer();
+        QTRY_VERIFY_WITH_TIMEOUT(alice.account.state() == Account::State::Online, NetTimeout);
+        QTRY_VERIFY_WITH_TIMEOUT(bob.account.state() == Account::State::Online, NetTimeout);
+
+        QStringList expected;
+        // Some messages go out right before the crash, with acknowledgements possibly still missing...
+        for (int i = 0; i < 3; ++i) {
+            expected << QStringLiteral("before crash %1").arg(i);
+            QVERIFY(alice.messenger->send(QStringLiteral("bob@localhost"), expected.last()));
+        }
+        QVERIFY(m_server.kill());
+        QTRY_VERIFY_WITH_TIMEOUT(alice.account.state() != Account::State::Online, NetTimeout);
+        QVERIFY(!alice.account.errorReason().isEmpty());
+        // ...and more are written while the server is down: they wait in the outbox.
+        for (int i = 0; i < 5; ++i) {
+            expected << QStringLiteral("during outage %1").arg(i);
+            QVERIFY(alice.messenger->send(QStringLiteral("bob@localhost"), expected.last()));
+        }
+        QVERIFY(alice.messenger->outbox()->pendingCount() >= 5);
+        QTest::qWait(500);
+
+        QString error;
+        QVERIFY2(m_server.start(&error), qPrintable(error));
+        QTRY_VERIFY_WITH_TIMEOUT(alice.account.state() == Account::State::Online, NetTimeout);
+        QTRY_VERIFY_WITH_TIMEOUT(bob.account.state() == Account::State::Online, NetTimeout);
+        QTRY_COMPARE_WITH_TIMEOUT(alice.messenger->outbox()->pendingCount(), 0, NetTimeout);
+        QTRY_VERIFY_WITH_TIMEOUT(bob.received.size() >= expected.size(), NetTimeout);
+        // Give late duplicates a chance to show up before judging "exactly once".
+        QTest::qWait(1500);
+        QCOMPARE(bob.bodies(), expected);
+        QCOMPARE(bob.store->history(QStringLiteral("alice@localhost"), 100).size(), expected.size());
+    }
+
+    void wrongPasswordIsAClearPermanentError()
+    {
+        Client alice(m_server, QStringLiteral("alice"), QStringLiteral("not-the-password"));
+        alice.account.connectToServer();
+        QTRY_VERIFY_WITH_TIMEOUT(!alice.account.errorReason().isEmpty(), NetTimeout);
+        QVERIFY2(alice.account.errorReason().contains(QStringLiteral("password")),
+                 qPrintable(alice.account.errorReason()));
+        QVERIFY(alice.account.errorIsPermanent());
+        QTest::qWait(1500);
+        // No retry loop with a password that cannot work.
+        QCOMPARE(alice.account.state(), Account::State::Offline);
+        QCOMPARE(alice.account.reconnectIn(), -1);
+    }
+
+    void deadServerIsAClearErrorAndRetried()
+    {
+        // A port where nothing listens: reserve one, then close it.
+        QTcpServer probe;
+        QVERIFY(probe.listen(QHostAddress::LocalHost));
+        const quint16 deadPort = probe.serverPort();
+        probe.close();
+        Client alice(m_server, QStringLiteral("alice"));
+        AccountConfig config = alice.account.config();
+        config.port = deadPort;
+        alice.account.setConfig(config);
+        alice.account.connectToServer();
+        QTRY_VERIFY_WITH_TIMEOUT(!alice.account.errorReason().isEmpty(), NetTimeout);
+        QVERIFY2(alice.account.errorReason().contains(QStringLiteral("refused")),
+                 qPrintable(alice.account.errorReason()));
+        QVERIFY(!alice.account.errorIsPermanent());
+        QTRY_VERIFY_WITH_TIMEOUT(alice.account.reconnectIn() >= 0, NetTimeout);
+        QCOMPARE(alice.account.state() == Account::State::Online, false);
+    }
+
+    void untrustedCertificateRefused()
+    {
+        // Trust some other certificate than the server's: the connection must not go through.
+        const auto others = QSslConfiguration::systemCaCertificates();
+        QVERIFY(!others.isEmpty());
+        QTemporaryDir dir;
+        const QString pem = dir.filePath(QStringLiteral("other.pem"));
+        QFile file(pem);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(others.first().toPem());
+        file.close();
+
+        Client alice(m_server, QStringLiteral("alice"));
+        AccountConfig config = alice.account.config();
+        config.trustedCertPath = pem;
+        alice.account.setConfig(config);
+        alice.account.connectToServer();
+        QTRY_VERIFY_WITH_TIMEOUT(!alice.account.errorReason().isEmpty(), NetTimeout);
+        QVERIFY2(alice.account.errorReason().contains(QStringLiteral("certificate")),
+                 qPrintable(alice.account.errorReason()));
+        QVERIFY(alice.account.errorIsPermanent());
+        QCOMPARE(alice.account.state(), Account::State::Offline);
+    }
+
+    void cliSendAndListenSpeakJson()
+    {
+        QTemporaryDir data;
+        auto cli = [&](const QString &user, const QStringList &command) {
+            auto process = std::make_unique<QProcess>();
+            QStringList args{QStringLiteral("--jid"), user + QStringLiteral("@localhost"), QStringLiteral("--password-file"),
+                             m_server.passwordFile(user), QStringLiteral("--host"), m_server.host(),
+                             QStringLiteral("--port"), QString::number(m_server.port()), QStringLiteral("--trust-cert"),
+                             m_server.certPath(), QStringLiteral("--data-dir"), data.filePath(user)};
+            process->start(QStringLiteral(SOTTO_CLI_PATH), args + command);
+            return process;
+        };
+        auto bob = cli(QStringLiteral("bob"), {QStringLiteral("listen"), QStringLiteral("--echo"), QStringLiteral("--count"),
+                                                QStringLiteral("1"), QStringLiteral("--timeout"), QStringLiteral("30")});
+        QVERIFY(bob->waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(bob->bytesAvailable() > 0 || bob->state() == QProcess::NotRunning, NetTimeout);
+        const QByteArray bobFirst = bob->readAllStandardOutput();
+        QVERIFY2(bobFirst.contains("\"connected\""), bobFirst.constData());
+
+        // Alice listens for the echo in another process, then sends.
+        auto aliceListen = cli(QStringLiteral("alice"), {QStringLiteral("listen"), QStringLiteral("--count"), QStringLiteral("1"),
+                                                         QStringLiteral("--timeout"), QStringLiteral("30")});
+        QTRY_VERIFY_WITH_TIMEOUT(aliceListen->bytesAvailable() > 0, NetTimeout);
+        QByteArray aliceListenOut = aliceListen->readAllStandardOutput();
+        auto aliceSend = cli(QStringLiteral("alice"), {QStringLiteral("send"), QStringLiteral("bob@localhost"),
+                                                       QStringLiteral("hello"), QStringLiteral("from the CLI")});
+        QVERIFY(aliceSend->waitForFinished(NetTimeout + 10000));
+        QCOMPARE(aliceSend->exitCode(), 0);
+        const QList<QJsonObject> sendEvents = jsonLines(aliceSend->readAllStandardOutput());
+        QCOMPARE(sendEvents.size(), 2);
+        QCOMPARE(sendEvents[0][u"event"].toString(), QStringLiteral("connected"));
+        QCOMPARE(sendEvents[1][u"event"].toString(), QStringLiteral("sent"));
+        const QString thread = sendEvents[1][u"thread"].toString();
+        QCOMPARE(thread.size(), 32);
+
+        QVERIFY(bob->waitForFinished(NetTimeout + 10000));
+        QCOMPARE(bob->exitCode(), 0);
+        const QList<QJsonObject> bobEvents = jsonLines(bob->readAllStandardOutput());
+        QCOMPARE(bobEvents.size(), 1);
+        QCOMPARE(bobEvents[0][u"event"].toString(), QStringLiteral("message"));
+        QCOMPARE(bobEvents[0][u"body"].toString(), QStringLiteral("hello from the CLI"));
+        QCOMPARE(bobEvents[0][u"thread"].toString(), thread);
+        QCOMPARE(bobEvents[0][u"encrypted"].toBool(true), false);
+        QCOMPARE(QXmppUtils::jidToBareJid(bobEvents[0][u"from"].toString()), QStringLiteral("alice@localhost"));
+
+        // The echo comes back to Alice's listener in the same thread.
+        QVERIFY(aliceListen->waitForFinished(NetTimeout + 10000));
+        QCOMPARE(aliceListen->exitCode(), 0);
+        aliceListenOut += aliceListen->readAllStandardOutput();
+        const QList<QJsonObject> echo = jsonLines(aliceListenOut);
+        QCOMPARE(echo.size(), 2);
+        QCOMPARE(echo[1][u"body"].toString(), QStringLiteral("hello from the CLI"));
+        QCOMPARE(echo[1][u"thread"].toString(), thread);
+
+        // Passwords never show up in what the CLI prints.
+        const QByteArray everything = bobFirst + aliceListenOut;
+        QVERIFY(!everything.contains(m_server.password(QStringLiteral("alice")).toUtf8()));
+        QVERIFY(!everything.contains(m_server.password(QStringLiteral("bob")).toUtf8()));
+    }
+
+    void cliReportsWrongPasswordAndDeadServer()
+    {
+        QTemporaryDir data;
+        const QString badPassword = data.filePath(QStringLiteral("bad"));
+        QFile file(badPassword);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("wrong\n");
+        file.close();
+        QTcpServer probe;
+        QVERIFY(probe.listen(QHostAddress::LocalHost));
+        const quint16 deadPort = probe.serverPort();
+        probe.close();
+
+        struct Case { QString passwordFile; quint16 port; QString expect; };
+        const QList<Case> cases{{badPassword, m_server.port(), QStringLiteral("password")},
+                                {m_server.passwordFile(QStringLiteral("alice")), deadPort, QStringLiteral("refused")}};
+        for (const Case &c : cases) {
+            QProcess process;
+            process.start(QStringLiteral(SOTTO_CLI_PATH),
+                          {QStringLiteral("--jid"), QStringLiteral("alice@localhost"), QStringLiteral("--password-file"),
+                           c.passwordFile, QStringLiteral("--host"), m_server.host(), QStringLiteral("--port"),
+                           QString::number(c.port), QStringLiteral("--trust-cert"), m_server.certPath(),
+                           QStringLiteral("--data-dir"), data.filePath(QStringLiteral("a")), QStringLiteral("roster")});
+            QVERIFY(process.waitForFinished(NetTimeout));
+            QCOMPARE(process.exitStatus(), QProcess::NormalExit);
+            QCOMPARE(process.exitCode(), 1);
+            const QList<QJsonObject> events = jsonLines(process.readAllStandardOutput());
+            QCOMPARE(events.size(), 1);
+            QCOMPARE(events[0][u"event"].toString(), QStringLiteral("error"));
+            QVERIFY2(events[0][u"reason"].toString().contains(c.expect), qPrintable(events[0][u"reason"].toString()));
+        }
+    }
+
+private:
+    LocalServer m_server;
+};
+
+int main(int argc, char **argv)
+{
+    Crypto::Library crypto;
+    QCoreApplication app(argc, argv);
+    TestProsody test;
+    return QTest::qExec(&test, argc, argv);
+}
+
+#include "tst_prosody.moc"

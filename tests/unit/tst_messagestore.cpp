@@ -1,0 +1,195 @@
+// History round trip, deduplication, outbox rows and the upgrade from an older schema.
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include "storage/Database.h"
+#include "storage/MessageStore.h"
+
+class TestMessageStore : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init()
+    {
+        QVERIFY(m_dir.isValid());
+        m_path = m_dir.filePath(QStringLiteral("db-%1.sqlite").arg(++m_counter));
+    }
+
+    void roundTrip()
+    {
+        {
+            Database db(m_path);
+            QString error;
+            QVERIFY2(db.open(&error), qPrintable(error));
+            QCOMPARE(db.schemaVersion(), Database::CurrentVersion);
+            MessageStore store(&db);
+            QVERIFY(store.addOutgoing(QStringLiteral("bob@example.org"), QStringLiteral("t1"),
+                                      QStringLiteral("hello Bob, ünïcödé ✓"), QStringLiteral("id-1")));
+            const QDateTime stamp = QDateTime::fromMSecsSinceEpoch(1700000000123, Qt::UTC);
+            QVERIFY(store.addIncoming(QStringLiteral("bob@example.org"), QStringLiteral("laptop"), QStringLiteral("t1"),
+                                      QStringLiteral("hi Alice"), QStringLiteral("id-2"), stamp));
+            QVERIFY(store.addIncoming(QStringLiteral("carol@example.org"), QStringLiteral("x"), QStringLiteral("t9"),
+                                      QStringLiteral("other contact"), QStringLiteral("id-3"), stamp));
+        }
+        // Reopened from disk.
+        Database db(m_path);
+        QVERIFY(db.open());
+        MessageStore store(&db);
+        const QList<StoredMessage> history = store.history(QStringLiteral("bob@example.org"));
+        QCOMPARE(history.size(), 2);
+        QCOMPARE(history[0].body, QStringLiteral("hello Bob, ünïcödé ✓"));
+        QCOMPARE(history[0].direction, MessageDirection::Outgoing);
+        QCOMPARE(history[0].state, MessageState::Queued);
+        QCOMPARE(history[0].thread, QStringLiteral("t1"));
+        QCOMPARE(history[0].stanzaId, QStringLiteral("id-1"));
+        QCOMPARE(history[1].body, QStringLiteral("hi Alice"));
+        QCOMPARE(history[1].resource, QStringLiteral("laptop"));
+        QCOMPARE(history[1].timestamp.toMSecsSinceEpoch(), 1700000000123);
+        QCOMPARE(history[1].direction, MessageDirection::Incoming);
+        QCOMPARE(store.unreadCount(QStringLiteral("bob@example.org")), 1);
+        store.markRead(QStringLiteral("bob@example.org"));
+        QCOMPARE(store.unreadCount(QStringLiteral("bob@example.org")), 0);
+        QCOMPARE(store.unreadCount(QStringLiteral("carol@example.org")), 1);
+        QCOMPARE(store.peers(), (QStringList{QStringLiteral("carol@example.org"), QStringLiteral("bob@example.org")}));
+    }
+
+    void historyPaging()
+    {
+        Database db(m_path);
+        QVERIFY(db.open());
+        MessageStore store(&db);
+        for (int i = 0; i < 25; ++i)
+            store.addOutgoing(QStringLiteral("bob@example.org"), QStringLiteral("t"), QString::number(i), QString());
+        const auto last10 = store.history(QStringLiteral("bob@example.org"), 10);
+        QCOMPARE(last10.size(), 10);
+        QCOMPARE(last10.first().body, QStringLiteral("15"));
+        QCOMPARE(last10.last().body, QStringLiteral("24"));
+        const auto before = store.history(QStringLiteral("bob@example.org"), 10, last10.first().id);
+        QCOMPARE(before.first().body, QStringLiteral("5"));
+        QCOMPARE(before.last().body, QStringLiteral("14"));
+    }
+
+    void duplicateIncomingStoredOnce()
+    {
+        Database db(m_path);
+        QVERIFY(db.open());
+        MessageStore store(&db);
+        const auto now = QDateTime::currentDateTimeUtc();
+        QVERIFY(store.addIncoming(QStringLiteral("bob@example.org"), QStringLiteral("r"), QStringLiteral("t"),
+                                  QStringLiteral("once"), QStringLiteral("same-id"), now));
+        QVERIFY(!store.addIncoming(QStringLiteral("bob@example.org"), QStringLiteral("r"), QStringLiteral("t"),
+                                   QStringLiteral("once"), QStringLiteral("same-id"), now));
+        // The same id from another contact is another message; messages without an id are never merged.
+        QVERIFY(store.addIncoming(QStringLiteral("carol@example.org"), QStringLiteral("r"), QStringLiteral("t"),
+                                  QStringLiteral("x"), QStringLiteral("same-id"), now));
+        QVERIFY(store.addIncoming(QStringLiteral("bob@example.org"), QStringLiteral("r"), QStringLiteral("t"),
+                                  QStringLiteral("no id"), QString(), now));
+        QVERIFY(store.addIncoming(QStringLiteral("bob@example.org"), QStringLiteral("r"), QStringLiteral("t"),
+                                  QStringLiteral("no id"), QString(), now));
+        QCOMPARE(store.history(QStringLiteral("bob@example.org")).size(), 3);
+    }
+
+    void outboxRowsInWriteOrder()
+    {
+        Database db(m_path);
+        QVERIFY(db.open());
+        MessageStore store(&db);
+        QList<qint64> ids;
+        for (int i = 0; i < 5; ++i) {
+            // Interleave contacts: the outbox keeps the global order in which the user wrote.
+            const QString peer = i % 2 ? QStringLiteral("carol@example.org") : QStringLiteral("bob@example.org");
+            ids << store.addOutgoing(peer, QStringLiteral("t"), QString::number(i), QStringLiteral("o%1").arg(i))->id;
+        }
+        QVERIFY(store.setState(ids[1], MessageState::Sent));
+        QVERIFY(store.setState(ids[3], MessageState::Sending));
+        QList<qint64> pending;
+        for (const StoredMessage &m : store.pendingOutgoing())
+            pending << m.id;
+        QCOMPARE(pending, (QList<qint64>{ids[0], ids[2], ids[3], ids[4]}));
+        store.requeueInFlight();
+        QCOMPARE(store.message(ids[3])->state, MessageState::Queued);
+        QCOMPARE(store.message(ids[1])->state, MessageState::Sent);
+    }
+
+    void migrationFromVersion1KeepsHistory()
+    {
+        {
+            Database old(m_path);
+            QVERIFY(old.openAtVersion(1));
+            QCOMPARE(old.schemaVersion(), 1);
+            QSqlQuery q(old.connection());
+            QVERIFY(q.exec(QStringLiteral("INSERT INTO messages (peer, direction, body, timestamp) VALUES "
+                                          "('bob@example.org', 1, 'old outgoing', 1000),"
+                                          "('bob@example.org', 0, 'old incoming', 2000)")));
+            // A version-1 database has no thread column yet.
+            QVERIFY(!q.exec(QStringLiteral("SELECT thread FROM messages")));
+        }
+        Database db(m_path);
+        QString error;
+        QVERIFY2(db.open(&error), qPrintable(error));
+        QCOMPARE(db.schemaVersion(), Database::CurrentVersion);
+        MessageStore store(&db);
+        const auto history = store.history(QStringLiteral("bob@example.org"));
+        QCOMPARE(history.size(), 2);
+        QCOMPARE(history[0].body, QStringLiteral("old outgoing"));
+        // Old outgoing rows were delivered: the upgrade must not put them into the outbox.
+        QCOMPARE(history[0].state, MessageState::Sent);
+        QCOMPARE(history[1].state, MessageState::Received);
+        QVERIFY(store.pendingOutgoing().isEmpty());
+        QCOMPARE(store.unreadCount(QStringLiteral("bob@example.org")), 0);
+        // And the new schema works on the upgraded file.
+        QVERIFY(store.addOutgoing(QStringLiteral("bob@example.org"), QStringLiteral("t"), QStringLiteral("new"),
+                                  QStringLiteral("n1")));
+        QCOMPARE(store.pendingOutgoing().size(), 1);
+    }
+
+    void failedMigrationRollsBack()
+    {
+        {
+            Database old(m_path);
+            QVERIFY(old.openAtVersion(1));
+            QSqlQuery q(old.connection());
+            QVERIFY(q.exec(QStringLiteral("INSERT INTO messages (peer, direction, body, timestamp) VALUES "
+                                          "('bob@example.org', 1, 'keep me', 1000)")));
+            // Sabotage step 2: an index of that name already exists, so its CREATE INDEX fails midway.
+            QVERIFY(q.exec(QStringLiteral("CREATE INDEX messages_outbox ON messages (id)")));
+        }
+        {
+            Database db(m_path);
+            QString error;
+            QVERIFY(!db.open(&error));
+            QVERIFY(error.contains(QStringLiteral("schema 2")));
+            // Nothing of step 2 stayed: still version 1, no new column, the old row readable.
+            QCOMPARE(db.schemaVersion(), 1);
+            QSqlQuery q(db.connection());
+            QVERIFY(!q.exec(QStringLiteral("SELECT thread FROM messages")));
+            QVERIFY(q.exec(QStringLiteral("SELECT body FROM messages")));
+            QVERIFY(q.next());
+            QCOMPARE(q.value(0).toString(), QStringLiteral("keep me"));
+        }
+    }
+
+    void newerSchemaRefused()
+    {
+        {
+            Database db(m_path);
+            QVERIFY(db.open());
+            QSqlQuery q(db.connection());
+            QVERIFY(q.exec(QStringLiteral("PRAGMA user_version = %1").arg(Database::CurrentVersion + 1)));
+        }
+        Database db(m_path);
+        QString error;
+        QVERIFY(!db.open(&error));
+        QVERIFY(error.contains(QStringLiteral("newer")));
+    }
+
+private:
+    QTemporaryDir m_dir;
+    QString m_path;
+    int m_counter = 0;
+};
+
+QTEST_GUILESS_MAIN(TestMessageStore)
+#include "tst_messagestore.moc"

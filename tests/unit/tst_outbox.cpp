@@ -1,0 +1,167 @@
+// The durable outbox: stored before sent, sent only online, in order, resent until acknowledged.
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <QXmppMessage.h>
+#include <QXmppPromise.h>
+
+#include "session/Outbox.h"
+#include "storage/Database.h"
+#include "storage/MessageStore.h"
+
+namespace {
+
+// A connection we drive by hand: records what is handed to it; the test decides each outcome.
+struct FakeConnection
+{
+    bool online = false;
+    QList<QXmppMessage> sent;
+    QList<std::shared_ptr<QXmppPromise<QXmpp::SendResult>>> pending;
+
+    Outbox::SendFunction sender()
+    {
+        return [this](QXmppMessage &&message) {
+            sent << message;
+            auto promise = std::make_shared<QXmppPromise<QXmpp::SendResult>>();
+            pending << promise;
+            return promise->task();
+        };
+    }
+    Outbox::OnlineFunction onlineCheck()
+    {
+        return [this] { return online; };
+    }
+    QStringList bodies() const
+    {
+        QStringList result;
+        for (const auto &m : sent)
+            result << m.body();
+        return result;
+    }
+    void acknowledge(int i) { pending[i]->finish(QXmpp::SendSuccess{true}); }
+    void drop(int i) { pending[i]->finish(QXmppError{QStringLiteral("Disconnected"), QXmpp::SendError::Disconnected}); }
+};
+
+} // namespace
+
+class TestOutbox : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init()
+    {
+        m_db = std::make_unique<Database>(m_dir.filePath(QStringLiteral("o%1.sqlite").arg(++m_counter)));
+        QVERIFY(m_db->open());
+        m_store = std::make_unique<MessageStore>(m_db.get());
+    }
+    void cleanup()
+    {
+        m_store.reset();
+        m_db.reset();
+    }
+
+    void storedBeforeSentAndHeldWhileOffline()
+    {
+        FakeConnection conn;
+        Outbox outbox(m_store.get(), conn.sender(), conn.onlineCheck());
+        const auto m = outbox.enqueue(QStringLiteral("bob@example.org"), QStringLiteral("t1"), QStringLiteral("one"));
+        QVERIFY(m);
+        QCOMPARE(m_store->message(m->id)->state, MessageState::Queued);
+        QVERIFY(conn.sent.isEmpty());
+        QCOMPARE(outbox.pendingCount(), 1);
+    }
+
+    void sentInOrderWithThreadAndStableId()
+    {
+        FakeConnection conn;
+        Outbox outbox(m_store.get(), conn.sender(), conn.onlineCheck());
+        for (const char *body : {"one", "two", "three"})
+            outbox.enqueue(QStringLiteral("bob@example.org"), QStringLiteral("t1"), QString::fromLatin1(body));
+        conn.online = true;
+        outbox.flush();
+        QCOMPARE(conn.bodies(), (QStringList{QStringLiteral("one"), QStringLiteral("two"), QStringLiteral("three")}));
+        QCOMPARE(conn.sent[0].thread(), QStringLiteral("t1"));
+        QCOMPARE(conn.sent[0].to(), QStringLiteral("bob@example.org"));
+        QVERIFY(!conn.sent[0].id().isEmpty());
+        QCOMPARE(conn.sent[0].originId(), conn.sent[0].id());
+        QVERIFY(conn.sent[0].id() != conn.sent[1].id());
+
+        // A second flush while they are in flight sends nothing twice.
+        outbox.flush();
+        QCOMPARE(conn.sent.size(), 3);
+
+        QSignalSpy acked(&outbox, &Outbox::acknowledged);
+        conn.acknowledge(0);
+        conn.acknowledge(1);
+        conn.acknowledge(2);
+        QCOMPARE(acked.count(), 3);
+        QCOMPARE(outbox.pendingCount(), 0);
+    }
+
+    void unacknowledgedAreResentWithSameIdInOrder()
+    {
+        FakeConnection conn;
+        conn.online = true;
+        Outbox outbox(m_store.get(), conn.sender(), conn.onlineCheck());
+        outbox.enqueue(QStringLiteral("bob@example.org"), QStringLiteral("t"), QStringLiteral("a"));
+        outbox.enqueue(QStringLiteral("bob@example.org"), QStringLiteral("t"), QStringLiteral("b"));
+        const QString idA = conn.sent[0].id();
+        conn.acknowledge(0);
+        // The connection dies before "b" is acknowledged; "c" is written while offline.
+        conn.online = false;
+        conn.drop(1);
+        outbox.enqueue(QStringLiteral("bob@example.org"), QStringLiteral("t"), QStringLiteral("c"));
+        QCOMPARE(conn.sent.size(), 2);
+        conn.online = true;
+        outbox.flush();
+        QCOMPARE(conn.bodies(), (QStringList{QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("b"),
+                                            QStringLiteral("c")}));
+        QCOMPARE(conn.sent[2].id(), conn.sent[1].id());
+        QVERIFY(conn.sent[2].id() != idA);
+    }
+
+    void restartResendsWhatWasInFlight()
+    {
+        {
+            FakeConnection conn;
+            conn.online = true;
+            Outbox outbox(m_store.get(), conn.sender(), conn.onlineCheck());
+            outbox.enqueue(QStringLiteral("bob@example.org"), QStringLiteral("t"), QStringLiteral("x"));
+            outbox.enqueue(QStringLiteral("bob@example.org"), QStringLiteral("t"), QStringLiteral("y"));
+            conn.acknowledge(0);
+            // The app quits with "y" in flight (its promise never finishes).
+        }
+        FakeConnection conn;
+        conn.online = true;
+        Outbox outbox(m_store.get(), conn.sender(), conn.onlineCheck());
+        outbox.flush();
+        QCOMPARE(conn.bodies(), QStringList{QStringLiteral("y")});
+    }
+
+    void bounceMarksFailed()
+    {
+        FakeConnection conn;
+        conn.online = true;
+        Outbox outbox(m_store.get(), conn.sender(), conn.onlineCheck());
+        const auto m = outbox.enqueue(QStringLiteral("nobody@example.org"), QStringLiteral("t"), QStringLiteral("z"));
+        conn.acknowledge(0);
+        QSignalSpy failed(&outbox, &Outbox::failed);
+        outbox.handleBounce(conn.sent[0].id(), QStringLiteral("service-unavailable"));
+        QCOMPARE(failed.count(), 1);
+        QCOMPARE(m_store->message(m->id)->state, MessageState::Failed);
+        // An error for an id we never sent changes nothing.
+        outbox.handleBounce(QStringLiteral("unknown"), QStringLiteral("x"));
+        QCOMPARE(failed.count(), 1);
+    }
+
+private:
+    QTemporaryDir m_dir;
+    std::unique_ptr<Database> m_db;
+    std::unique_ptr<MessageStore> m_store;
+    int m_counter = 0;
+};
+
+QTEST_GUILESS_MAIN(TestOutbox)
+#include "tst_outbox.moc"

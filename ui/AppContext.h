@@ -1,0 +1,120 @@
+#pragma once
+
+#include <QObject>
+#include <QStringList>
+#include <QTimer>
+#include <QtQml/qqmlregistration.h>
+
+#include <memory>
+
+#include "ContactListModel.h"
+
+class Account;
+class MessageStore;
+class Messenger;
+
+/// Everything the window needs about the signed-in account: owns, for that account, the Account, its
+/// database, the message store and the messenger, and tells QML how the connection is doing.
+///
+/// The application creates one and hands it to the root item (a required property); QML never creates it.
+/// An account's local state can be opened without connecting (history and a queue that is sent once
+/// online); logging in opens it too.
+class AppContext : public QObject
+{
+    Q_OBJECT
+    QML_ELEMENT
+    QML_UNCREATABLE("The application creates the AppContext and passes it to the window.")
+
+    Q_PROPERTY(bool sessionOpen READ isSessionOpen NOTIFY sessionChanged)
+    Q_PROPERTY(QString jid READ jid NOTIFY sessionChanged)
+    Q_PROPERTY(bool canReconnect READ canReconnect NOTIFY canReconnectChanged)
+    Q_PROPERTY(QString lastJid READ lastJid NOTIFY lastJidChanged)
+    Q_PROPERTY(ConnectionState connectionState READ connectionState NOTIFY connectionStateChanged)
+    Q_PROPERTY(QString statusText READ statusText NOTIFY statusTextChanged)
+    Q_PROPERTY(QString errorText READ errorText NOTIFY errorTextChanged)
+    Q_PROPERTY(ContactListModel *contacts READ contacts CONSTANT)
+    Q_PROPERTY(QStringList pendingRequests READ pendingRequests NOTIFY pendingRequestsChanged)
+    Q_PROPERTY(QString dataDir READ dataDir WRITE setDataDir NOTIFY dataDirChanged)
+
+public:
+    enum ConnectionState { Offline, Connecting, Online };
+    Q_ENUM(ConnectionState)
+
+    explicit AppContext(QObject *parent = nullptr);
+    ~AppContext() override;
+
+    bool isSessionOpen() const { return m_session != nullptr; }
+    QString jid() const;
+    /// True when the account has what it needs to connect again (a password from a login).
+    bool canReconnect() const;
+    /// The address last logged in or opened, to fill in the login form again.
+    QString lastJid() const { return m_lastJid; }
+    ConnectionState connectionState() const;
+    QString statusText() const;
+    /// Why the last login did not work (for the login page); empty when there is nothing to say.
+    QString errorText() const { return m_errorText; }
+    ContactListModel *contacts() const { return m_contacts; }
+    QStringList pendingRequests() const;
+
+    /// Overrides the per-account data directory (the CLI's --data-dir, tests).
+    QString dataDir() const { return m_dataDir; }
+    void setDataDir(const QString &dir);
+
+    /// Opens the account's local state and connects. False (and errorText says why) when the input is
+    /// unusable or the local state cannot be opened; connection errors arrive later through statusText
+    /// and, when they need the user, errorText.
+    Q_INVOKABLE bool login(const QString &jid, const QString &password, const QString &host, int port,
+                           const QString &trustedCertPath);
+    /// Opens the account's local state without connecting: history can be read and messages written;
+    /// they stay queued until the account logs in.
+    Q_INVOKABLE bool openOffline(const QString &jid);
+    /// Connects again now (after a permanent error, or to skip the wait before the next attempt).
+    Q_INVOKABLE void reconnect();
+    /// Disconnects and closes the account's local state.
+    Q_INVOKABLE void logout();
+
+    /// Adds a contact and asks for their presence. Returns an empty string, or why it was not done.
+    Q_INVOKABLE QString addContact(const QString &jid);
+    Q_INVOKABLE void approve(const QString &jid);
+    Q_INVOKABLE void refuse(const QString &jid);
+    /// A JID as the user typed it, or an empty string when it is not a usable bare JID.
+    Q_INVOKABLE QString normalizedJid(const QString &input) const;
+
+    // For the C++ models; null while no account is open.
+    Account *account() const;
+    MessageStore *store() const;
+    Messenger *messenger() const;
+
+Q_SIGNALS:
+    /// An account's local state was opened or closed (models reload).
+    void sessionChanged();
+    /// Emitted before the account's objects are destroyed: drop every pointer to them.
+    void sessionAboutToClose();
+    void canReconnectChanged();
+    void lastJidChanged();
+    void connectionStateChanged();
+    void statusTextChanged();
+    void errorTextChanged();
+    void pendingRequestsChanged();
+    void dataDirChanged();
+
+private:
+    struct Session;
+
+    bool openSession(const QString &bareJid);
+    void closeSession(bool notify = true);
+    void closeSessionLater();
+    void onAccountErrorChanged();
+    void onAccountStateChanged();
+    void updateCountdown();
+    void setErrorText(const QString &text);
+    void setLastJid(const QString &jid);
+
+    std::unique_ptr<Session> m_session;
+    ContactListModel *m_contacts;
+    QString m_dataDir;
+    QString m_lastJid;
+    QString m_errorText;
+    QTimer m_countdown; // refreshes "reconnecting in N s"
+    quint64 m_generation = 0; // counts sessions, so that a queued close never hits a newer one
+};

@@ -1,0 +1,249 @@
+#include "ConversationModel.h"
+
+#include <QLocale>
+
+#include "AppContext.h"
+#include "Logging.h"
+#include "session/Messenger.h"
+#include "xmpp/Account.h"
+
+namespace {
+
+// Enough to fill the window; older history is for a later "load more".
+constexpr int HistoryPageSize = 200;
+
+} // namespace
+
+ConversationModel::ConversationModel(QObject *parent)
+    : QAbstractListModel(parent)
+{
+}
+
+void ConversationModel::setContext(AppContext *context)
+{
+    if (m_context == context)
+        return;
+    if (m_context)
+        disconnect(m_context, nullptr, this, nullptr);
+    m_context = context;
+    if (m_context) {
+        connect(m_context, &AppContext::sessionAboutToClose, this, &ConversationModel::detach);
+        connect(m_context, &AppContext::sessionChanged, this, &ConversationModel::reload);
+        connect(m_context, &AppContext::connectionStateChanged, this, &ConversationModel::peerInfoChanged);
+        // Names and presence as the contact list knows them.
+        connect(m_context->contacts(), &QAbstractItemModel::dataChanged, this, &ConversationModel::peerInfoChanged);
+        connect(m_context->contacts(), &QAbstractItemModel::modelReset, this, &ConversationModel::peerInfoChanged);
+    }
+    Q_EMIT contextChanged();
+    reload();
+}
+
+void ConversationModel::setPeer(const QString &peer)
+{
+    if (m_peer == peer)
+        return;
+    m_peer = peer;
+    Q_EMIT peerChanged();
+    reload();
+}
+
+void ConversationModel::setActive(bool active)
+{
+    if (m_active == active)
+        return;
+    m_active = active;
+    Q_EMIT activeChanged();
+    markReadIfActive();
+}
+
+QString ConversationModel::peerName() const
+{
+    if (!m_context)
+        return m_peer;
+    return m_context->contacts()->displayName(m_peer);
+}
+
+bool ConversationModel::isPeerOnline() const
+{
+    if (!m_context)
+        return false;
+    ContactListModel *contacts = m_context->contacts();
+    const int row = contacts->indexOf(m_peer);
+    return row >= 0 && contacts->data(contacts->index(row), ContactListModel::OnlineRole).toBool();
+}
+
+QString ConversationModel::peerPresenceText() const
+{
+    return isPeerOnline() ? tr("online") : tr("offline");
+}
+
+bool ConversationModel::canSend() const
+{
+    return m_context && m_context->messenger() && !m_peer.isEmpty();
+}
+
+bool ConversationModel::send(const QString &text)
+{
+    if (!canSend() || text.trimmed().isEmpty())
+        return false;
+    const auto stored = m_context->messenger()->send(m_peer, text);
+    if (!stored) {
+        qCWarning(lcUi) << "a message to" << m_peer << "could not be stored";
+        return false;
+    }
+    // The row itself arrives through MessageStore::messageAdded (also when another part of the app sends).
+    qCDebug(lcUi) << "message" << stored->id << "to" << m_peer << "is" << stateKey(stored->state);
+    return true;
+}
+
+QString ConversationModel::stateKey(MessageState state)
+{
+    switch (state) {
+    case MessageState::Queued:
+        return QStringLiteral("queued");
+    case MessageState::Sending:
+        return QStringLiteral("sending");
+    case MessageState::Sent:
+        return QStringLiteral("sent");
+    case MessageState::Received:
+        return QStringLiteral("received");
+    case MessageState::Failed:
+        return QStringLiteral("failed");
+    }
+    return {};
+}
+
+QString ConversationModel::stateText(MessageState state)
+{
+    switch (state) {
+    case MessageState::Queued:
+        return tr("queued");
+    case MessageState::Sending:
+        return tr("sending");
+    case MessageState::Sent:
+        return tr("sent");
+    case MessageState::Received:
+        return tr("received");
+    case MessageState::Failed:
+        return tr("not delivered");
+    }
+    return {};
+}
+
+int ConversationModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_messages.size());
+}
+
+QVariant ConversationModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const StoredMessage &message = m_messages.at(index.row());
+    switch (role) {
+    case MessageIdRole:
+        return message.id;
+    case Qt::DisplayRole:
+    case BodyRole:
+        return message.body;
+    case OutgoingRole:
+        return message.direction == MessageDirection::Outgoing;
+    case DeliveryStateRole:
+        return stateKey(message.state);
+    case StateTextRole:
+        return stateText(message.state);
+    case TimestampRole:
+        return message.timestamp;
+    case TimeTextRole:
+        return QLocale().toString(message.timestamp.toLocalTime().time(), QLocale::ShortFormat);
+    default:
+        return {};
+    }
+}
+
+QHash<int, QByteArray> ConversationModel::roleNames() const
+{
+    return {
+        {MessageIdRole, "messageId"},
+        {BodyRole, "body"},
+        {OutgoingRole, "outgoing"},
+        {DeliveryStateRole, "deliveryState"},
+        {StateTextRole, "stateText"},
+        {TimestampRole, "timestamp"},
+        {TimeTextRole, "timeText"},
+    };
+}
+
+void ConversationModel::detach()
+{
+    for (const QMetaObject::Connection &connection : std::as_const(m_sessionConnections))
+        disconnect(connection);
+    m_sessionConnections.clear();
+    if (!m_messages.isEmpty()) {
+        beginResetModel();
+        m_messages.clear();
+        endResetModel();
+        Q_EMIT countChanged();
+    }
+    Q_EMIT canSendChanged();
+}
+
+void ConversationModel::reload()
+{
+    detach();
+    MessageStore *store = m_context ? m_context->store() : nullptr;
+    if (store && !m_peer.isEmpty()) {
+        m_sessionConnections << connect(store, &MessageStore::messageAdded, this, &ConversationModel::onMessageAdded);
+        m_sessionConnections << connect(store, &MessageStore::messageStateChanged, this,
+                                        &ConversationModel::onStateChanged);
+        const QList<StoredMessage> history = store->history(m_peer, HistoryPageSize);
+        if (!history.isEmpty()) {
+            beginResetModel();
+            m_messages = history;
+            endResetModel();
+            Q_EMIT countChanged();
+        }
+        markReadIfActive();
+    }
+    Q_EMIT canSendChanged();
+    Q_EMIT peerInfoChanged();
+}
+
+void ConversationModel::onMessageAdded(const StoredMessage &message)
+{
+    if (message.peer != m_peer || rowOf(message.id) >= 0)
+        return;
+    const int row = int(m_messages.size());
+    beginInsertRows({}, row, row);
+    m_messages << message;
+    endInsertRows();
+    Q_EMIT countChanged();
+    if (message.direction == MessageDirection::Incoming)
+        markReadIfActive();
+}
+
+void ConversationModel::onStateChanged(qint64 id, MessageState state)
+{
+    const int row = rowOf(id);
+    if (row < 0)
+        return;
+    m_messages[row].state = state;
+    Q_EMIT dataChanged(index(row), index(row), {DeliveryStateRole, StateTextRole});
+}
+
+void ConversationModel::markReadIfActive()
+{
+    if (!m_active || m_peer.isEmpty() || !m_context || !m_context->store())
+        return;
+    m_context->store()->markRead(m_peer);
+}
+
+int ConversationModel::rowOf(qint64 id) const
+{
+    // New rows and state changes concern the latest messages: search from the end.
+    for (int row = int(m_messages.size()) - 1; row >= 0; --row) {
+        if (m_messages.at(row).id == id)
+            return row;
+    }
+    return -1;
+}
