@@ -292,8 +292,14 @@ int main(int argc, char **argv)
             }
             run.finish(0);
         };
-        // Presence of contacts arrives right after the roster; give it a moment.
-        QObject::connect(&run.m_account, &Account::rosterChanged, &run, [print] { QTimer::singleShot(1000, print); });
+        // Presence of contacts arrives right after the roster; give it a moment, then print once.
+        auto scheduled = std::make_shared<bool>(false);
+        QObject::connect(&run.m_account, &Account::rosterChanged, &run, [&run, print, scheduled] {
+            if (!*scheduled && run.m_account.isRosterReceived()) {
+                *scheduled = true;
+                QTimer::singleShot(1000, &run, print);
+            }
+        });
         if (timeoutSeconds < 0)
             timeoutSeconds = 30;
         QTimer::singleShot(timeoutSeconds * 1000, &run, [&run] { run.failWith(QStringLiteral("timed out")); });

@@ -316,6 +316,54 @@ private Q_SLOTS:
         QVERIFY(!everything.contains(m_server.password(QStringLiteral("bob")).toUtf8()));
     }
 
+    void cliAddAndRoster()
+    {
+        const QString carolPassword = m_server.addUser(QStringLiteral("carol"));
+        QVERIFY(!carolPassword.isEmpty());
+        const QString davePassword = m_server.addUser(QStringLiteral("dave"));
+        QVERIFY(!davePassword.isEmpty());
+        QTemporaryDir data;
+        auto run = [&](const QString &user, const QStringList &command, QList<QJsonObject> *events) {
+            QProcess process;
+            process.start(QStringLiteral(SOTTO_CLI_PATH),
+                          QStringList{QStringLiteral("--jid"), user + QStringLiteral("@localhost"),
+                                      QStringLiteral("--password-file"), m_server.passwordFile(user),
+                                      QStringLiteral("--host"), m_server.host(), QStringLiteral("--port"),
+                                      QString::number(m_server.port()), QStringLiteral("--trust-cert"),
+                                      m_server.certPath(), QStringLiteral("--data-dir"), data.filePath(user)}
+                              + command);
+            if (!process.waitForFinished(NetTimeout + 10000))
+                return -1;
+            *events = jsonLines(process.readAllStandardOutput());
+            return process.exitCode();
+        };
+        QList<QJsonObject> events;
+        // Dave is offline: Carol's request waits on the server.
+        QCOMPARE(run(QStringLiteral("carol"), {QStringLiteral("add"), QStringLiteral("dave@localhost")}, &events), 0);
+        QCOMPARE(events.last()[u"event"].toString(), QStringLiteral("added"));
+        QCOMPARE(run(QStringLiteral("carol"), {QStringLiteral("roster")}, &events), 0);
+        QCOMPARE(events.size(), 2);
+        QCOMPARE(events[1][u"jid"].toString(), QStringLiteral("dave@localhost"));
+        QCOMPARE(events[1][u"subscription"].toString(), QStringLiteral("none+pending"));
+        QCOMPARE(events[1][u"online"].toBool(), false);
+
+        // Dave comes online as a listener: he approves and asks back; Carol's side becomes mutual.
+        QProcess dave;
+        dave.start(QStringLiteral(SOTTO_CLI_PATH),
+                   {QStringLiteral("--jid"), QStringLiteral("dave@localhost"), QStringLiteral("--password-file"),
+                    m_server.passwordFile(QStringLiteral("dave")), QStringLiteral("--host"), m_server.host(),
+                    QStringLiteral("--port"), QString::number(m_server.port()), QStringLiteral("--trust-cert"),
+                    m_server.certPath(), QStringLiteral("--data-dir"), data.filePath(QStringLiteral("dave")),
+                    QStringLiteral("listen"), QStringLiteral("--timeout"), QStringLiteral("4")});
+        QTest::qWait(2000);
+        QCOMPARE(run(QStringLiteral("carol"), {QStringLiteral("roster")}, &events), 0);
+        QCOMPARE(events.size(), 2);
+        QCOMPARE(events[1][u"subscription"].toString(), QStringLiteral("both"));
+        QCOMPARE(events[1][u"online"].toBool(), true);
+        QVERIFY(dave.waitForFinished(NetTimeout));
+        QCOMPARE(dave.exitCode(), 0);
+    }
+
     void cliReportsWrongPasswordAndDeadServer()
     {
         QTemporaryDir data;
