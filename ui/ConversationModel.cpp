@@ -12,6 +12,20 @@ namespace {
 // Enough to fill the window; older history is for a later "load more".
 constexpr int HistoryPageSize = 200;
 
+// Today: the time; before: the date and the time. Without seconds, also in the C locale.
+QString timeText(const QDateTime &timestamp)
+{
+    const QLocale locale;
+    const QDateTime local = timestamp.toLocalTime();
+    QString timeFormat = locale.timeFormat(QLocale::ShortFormat);
+    if (timeFormat.contains(u's'))
+        timeFormat = QStringLiteral("HH:mm");
+    const QString time = locale.toString(local.time(), timeFormat);
+    if (local.date() == QDate::currentDate())
+        return time;
+    return locale.toString(local.date(), QLocale::ShortFormat) + u' ' + time;
+}
+
 } // namespace
 
 ConversationModel::ConversationModel(QObject *parent)
@@ -155,7 +169,7 @@ QVariant ConversationModel::data(const QModelIndex &index, int role) const
     case TimestampRole:
         return message.timestamp;
     case TimeTextRole:
-        return QLocale().toString(message.timestamp.toLocalTime().time(), QLocale::ShortFormat);
+        return timeText(message.timestamp);
     default:
         return {};
     }

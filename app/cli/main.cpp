@@ -101,6 +101,7 @@ public:
     }
 
     int exitCode() const { return m_exitCode; }
+    bool finished() const { return m_finished; }
     bool everOnline() const { return m_everOnline; }
 
     Account m_account;
@@ -313,6 +314,8 @@ int main(int argc, char **argv)
             run.m_account.addContact(peer);
         });
         QObject::connect(&run.m_account, &Account::rosterChanged, &run, [&run, peer] {
+            if (run.finished())
+                return;
             const Contact c = run.m_account.contact(peer);
             if (c.subscription.contains(u"pending") || c.subscription.startsWith(u"to") || c.subscription == u"both") {
                 emitEvent({{QStringLiteral("event"), QStringLiteral("added")},

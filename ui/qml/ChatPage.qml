@@ -1,6 +1,7 @@
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
+import Sotto
 
 // One conversation: the history, the delivery state of what we sent, and the composer.
 Page {
@@ -120,8 +121,9 @@ Page {
                 width: ListView.view.width
                 height: bubble.height
                 Accessible.role: Accessible.StaticText
-                Accessible.name: outgoing ? qsTr("You, %1, %2: %3").arg(timeText).arg(stateText).arg(body)
-                                          : qsTr("%1, %2: %3").arg(conversation.peerName).arg(timeText).arg(body)
+                Accessible.name: message.outgoing
+                                 ? qsTr("You, %1, %2: %3").arg(message.timeText).arg(message.stateText).arg(message.body)
+                                 : qsTr("%1, %2: %3").arg(conversation.peerName).arg(message.timeText).arg(message.body)
 
                 Rectangle {
                     id: bubble
@@ -193,6 +195,11 @@ Page {
                 ScrollView {
                     Layout.fillWidth: true
                     Layout.preferredHeight: Math.min(composer.implicitHeight, 140)
+                    background: Rectangle {
+                        color: page.palette.base
+                        border.color: composer.activeFocus ? page.palette.highlight : page.palette.mid
+                        radius: 3
+                    }
 
                     TextArea {
                         id: composer

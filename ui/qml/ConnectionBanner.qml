@@ -1,6 +1,7 @@
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
+import Sotto
 
 // The connection state, shown above every page: connecting, online, or offline and why.
 ToolBar {
@@ -16,7 +17,8 @@ ToolBar {
 
     background: Rectangle {
         implicitHeight: 40
-        color: banner.connection === AppContext.Online ? "#e1f2e5"
+        color: !banner.context.sessionOpen ? "#ececec"
+             : banner.connection === AppContext.Online ? "#e1f2e5"
              : banner.connection === AppContext.Connecting ? "#fdf3d8" : "#f4e3e3"
 
         Rectangle {

@@ -1,6 +1,7 @@
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
+import Sotto
 
 // The contacts of the open account, with presence, unread counts and pending subscription requests.
 Page {
@@ -69,6 +70,7 @@ Page {
                         Layout.fillWidth: true
                     }
                     Button {
+                        objectName: "acceptRequest"
                         text: qsTr("Accept")
                         Accessible.name: qsTr("Accept %1").arg(request.modelData)
                         onClicked: page.context.approve(request.modelData)
@@ -102,8 +104,9 @@ Page {
                 required property int unread
 
                 width: ListView.view.width
-                Accessible.name: qsTr("%1, %2, %n unread message(s)", "", unread).arg(name).arg(presenceText)
-                onClicked: page.chatRequested(jid)
+                Accessible.name: qsTr("%1, %2, %n unread message(s)", "", contact.unread)
+                                 .arg(contact.name).arg(contact.presenceText)
+                onClicked: page.chatRequested(contact.jid)
 
                 contentItem: RowLayout {
                     spacing: 12
@@ -221,6 +224,7 @@ Page {
 
         footer: DialogButtonBox {
             Button {
+                objectName: "addContactCancel"
                 text: qsTr("Cancel")
                 DialogButtonBox.buttonRole: DialogButtonBox.RejectRole
             }

@@ -1,6 +1,7 @@
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
+import Sotto
 
 // Logging in, or opening an account's history and queue without connecting.
 Page {
@@ -28,6 +29,8 @@ Page {
         if (page.context.openOffline(jidField.text))
             page.openRequested()
     }
+
+    Component.onCompleted: jidField.forceActiveFocus()
 
     Connections {
         target: page.context

@@ -1,5 +1,6 @@
 import QtQuick
 import QtQuick.Controls
+import Sotto
 
 // The window: the connection banner on top, the pages in a stack (login, contacts, one conversation).
 ApplicationWindow {

@@ -1,0 +1,253 @@
+// UI test against a real server: a throwaway Prosody (scripts/local-server through LocalServer), Alice in
+// the offscreen window and Bob as an in-process peer built from the core. Every QML warning fails.
+#include <QGuiApplication>
+#include <QQmlApplicationEngine>
+#include <QQuickItem>
+#include <QQuickStyle>
+#include <QQuickWindow>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QtQml/QQmlExtensionPlugin>
+
+#include <memory>
+
+#include "AppContext.h"
+#include "ContactListModel.h"
+#include "LocalServer.h"
+#include "crypto/Crypto.h"
+#include "session/Messenger.h"
+#include "storage/Database.h"
+#include "storage/MessageStore.h"
+#include "xmpp/Account.h"
+#include "UiTestSupport.h"
+
+Q_IMPORT_QML_PLUGIN(SottoPlugin)
+
+using namespace UiTestSupport;
+
+namespace {
+
+const QString alice = QStringLiteral("alice@localhost");
+const QString bob = QStringLiteral("bob@localhost");
+constexpr int NetworkTimeoutMs = 20000;
+
+// A contact on the other end, made of the same core objects the application uses.
+struct Peer
+{
+    explicit Peer(const QString &databasePath)
+        : database(databasePath)
+    {
+    }
+
+    Database database;
+    Account account;
+    std::unique_ptr<MessageStore> store;
+    std::unique_ptr<Messenger> messenger;
+};
+
+} // namespace
+
+class OnlineUiTest : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void cleanupTestCase();
+    void loginChatAndSubscriptionAgainstARealServer();
+
+private:
+    QQuickItem *currentPage() const;
+    bool waitForPage(const QString &objectName, int timeoutMs = 5000);
+    void fillLoginForm(const QString &password);
+
+    LocalServer m_server;
+    QTemporaryDir m_dataDir;
+    std::unique_ptr<AppContext> m_context;
+    std::unique_ptr<QQmlApplicationEngine> m_engine;
+    QQuickWindow *m_window = nullptr;
+};
+
+void OnlineUiTest::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true);
+    QString error;
+    QVERIFY2(m_server.start(&error), qPrintable(error));
+    QVERIFY(m_dataDir.isValid());
+    WarningRecorder::install();
+}
+
+void OnlineUiTest::cleanupTestCase()
+{
+    m_engine.reset();
+    m_context.reset();
+}
+
+QQuickItem *OnlineUiTest::currentPage() const
+{
+    QQuickItem *stack = findItem(m_window->contentItem(), QStringLiteral("stack"));
+    return stack ? stack->property("currentItem").value<QQuickItem *>() : nullptr;
+}
+
+bool OnlineUiTest::waitForPage(const QString &objectName, int timeoutMs)
+{
+    return QTest::qWaitFor(
+        [&] {
+            QQuickItem *page = currentPage();
+            QQuickItem *stack = findItem(m_window->contentItem(), QStringLiteral("stack"));
+            return page && page->objectName() == objectName && !stack->property("busy").toBool();
+        },
+        timeoutMs);
+}
+
+void OnlineUiTest::fillLoginForm(const QString &password)
+{
+    QQuickItem *page = currentPage();
+    const QList<std::pair<QString, QString>> fields{
+        {QStringLiteral("jidField"), alice},
+        {QStringLiteral("passwordField"), password},
+        {QStringLiteral("hostField"), m_server.host()},
+        {QStringLiteral("portField"), QString::number(m_server.port())},
+        {QStringLiteral("certField"), m_server.certPath()},
+    };
+    for (const auto &[name, value] : fields) {
+        QQuickItem *field = findItem(page, name);
+        QVERIFY2(field, qPrintable(name));
+        field->setProperty("text", value);
+    }
+}
+
+void OnlineUiTest::loginChatAndSubscriptionAgainstARealServer()
+{
+    m_context = std::make_unique<AppContext>();
+    m_context->setDataDir(m_dataDir.filePath(QStringLiteral("alice")));
+    m_engine = std::make_unique<QQmlApplicationEngine>();
+    m_engine->addImportPath(QStringLiteral("qrc:/qt/qml"));
+    m_engine->setInitialProperties({{QStringLiteral("context"), QVariant::fromValue(m_context.get())}});
+    m_engine->load(mainUrl);
+    QCOMPARE(m_engine->rootObjects().size(), 1);
+    m_window = qobject_cast<QQuickWindow *>(m_engine->rootObjects().constFirst());
+    QVERIFY(m_window);
+    QVERIFY(QTest::qWaitForWindowExposed(m_window));
+    QVERIFY(waitForPage(QStringLiteral("loginPage")));
+    auto *status = findItem(m_window->contentItem(), QStringLiteral("statusText"));
+    QVERIFY(status);
+
+    // A wrong password: the reason shows on the login page, which stays.
+    fillLoginForm(QStringLiteral("not-the-password"));
+    auto *loginButton = findItem(currentPage(), QStringLiteral("loginButton"));
+    QVERIFY(loginButton);
+    QTRY_VERIFY(loginButton->isEnabled());
+    QVERIFY(clickItem(m_window, loginButton));
+    auto *error = findItem(currentPage(), QStringLiteral("errorText"));
+    QVERIFY(error);
+    QTRY_COMPARE_WITH_TIMEOUT(error->property("text").toString(),
+                              QStringLiteral("Could not log in: the server rejected the address or password"),
+                              NetworkTimeoutMs);
+    QTRY_VERIFY(!m_context->isSessionOpen());
+    QCOMPARE(currentPage()->objectName(), QStringLiteral("loginPage"));
+    QCOMPARE(status->property("text").toString(), QStringLiteral("Not logged in"));
+    VERIFY_NO_WARNINGS("after a rejected login");
+
+    // The right one: online, and on to the contacts.
+    fillLoginForm(m_server.password(QStringLiteral("alice")));
+    QTRY_VERIFY(loginButton->isEnabled());
+    QVERIFY(clickItem(m_window, loginButton));
+    QVERIFY(waitForPage(QStringLiteral("contactsPage"), NetworkTimeoutMs));
+    QCOMPARE(m_context->connectionState(), AppContext::Online);
+    QCOMPARE(status->property("text").toString(), QStringLiteral("Online as alice@localhost"));
+    VERIFY_NO_WARNINGS("logging in");
+
+    // Bob comes online and asks to add Alice; she accepts on the contacts page.
+    Peer peer(m_dataDir.filePath(QStringLiteral("bob/sotto.sqlite")));
+    QVERIFY(peer.database.open());
+    AccountConfig config;
+    config.jid = bob;
+    config.password = m_server.password(QStringLiteral("bob"));
+    config.host = m_server.host();
+    config.port = m_server.port();
+    config.trustedCertPath = m_server.certPath();
+    peer.account.setConfig(config);
+    peer.store = std::make_unique<MessageStore>(&peer.database);
+    peer.messenger = std::make_unique<Messenger>(&peer.account, peer.store.get());
+    QSignalSpy received(peer.messenger.get(), &Messenger::messageReceived);
+    peer.account.connectToServer();
+    QTRY_COMPARE_WITH_TIMEOUT(peer.account.state(), Account::State::Online, NetworkTimeoutMs);
+    peer.account.addContact(alice);
+
+    QTRY_COMPARE_WITH_TIMEOUT(m_context->pendingRequests(), QStringList{bob}, NetworkTimeoutMs);
+    QQuickItem *accept = nullptr;
+    QTRY_VERIFY((accept = findItem(currentPage(), QStringLiteral("acceptRequest"))) && accept->height() > 0);
+    QVERIFY(clickItem(m_window, accept));
+    QTRY_VERIFY(m_context->pendingRequests().isEmpty());
+    QTRY_VERIFY(!findItem(currentPage(), QStringLiteral("acceptRequest")));
+
+    // Bob is in the list, online (said in words too).
+    ContactListModel *contacts = m_context->contacts();
+    QTRY_VERIFY_WITH_TIMEOUT(contacts->indexOf(bob) >= 0, NetworkTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        contacts->data(contacts->index(contacts->indexOf(bob)), ContactListModel::OnlineRole).toBool(),
+        NetworkTimeoutMs);
+    QCOMPARE(contacts->data(contacts->index(contacts->indexOf(bob)), ContactListModel::PresenceTextRole).toString(),
+             QStringLiteral("online"));
+    VERIFY_NO_WARNINGS("accepting a subscription request");
+
+    // Open the conversation and send: the state goes to "sent", and Bob receives it.
+    auto *contactList = findItem(currentPage(), QStringLiteral("contactList"));
+    QVERIFY(contactList);
+    QList<QQuickItem *> rows;
+    QTRY_COMPARE((rows = delegates(contactList)).size(), 1);
+    QVERIFY(clickItem(m_window, rows.first()));
+    QVERIFY(waitForPage(QStringLiteral("chatPage")));
+    auto *presence = findItem(currentPage(), QStringLiteral("peerPresence"));
+    QVERIFY(presence);
+    QCOMPARE(presence->property("text").toString(), QStringLiteral("online"));
+
+    auto *composer = findItem(currentPage(), QStringLiteral("composer"));
+    auto *messageList = findItem(currentPage(), QStringLiteral("messageList"));
+    QVERIFY(composer && messageList);
+    m_window->requestActivate();
+    QVERIFY(QTest::qWaitForWindowActive(m_window));
+    composer->forceActiveFocus();
+    QTRY_VERIFY(composer->hasActiveFocus());
+    typeText(m_window, QStringLiteral("Hi Bob"));
+    QTest::keyClick(m_window, Qt::Key_Return);
+    QTRY_COMPARE(messageList->property("count").toInt(), 1);
+    auto *meta = findItem(messageList, QStringLiteral("messageMeta"));
+    QVERIFY(meta);
+    QTRY_VERIFY_WITH_TIMEOUT(meta->property("text").toString().endsWith(QStringLiteral(" sent")), NetworkTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(received.size(), 1, NetworkTimeoutMs);
+    QCOMPARE(received.first().first().value<StoredMessage>().body, QStringLiteral("Hi Bob"));
+
+    // Bob answers in the same thread: it appears in the open conversation, which stays read.
+    QVERIFY(peer.messenger->send(alice, QStringLiteral("Hi Alice")));
+    QTRY_COMPARE_WITH_TIMEOUT(messageList->property("count").toInt(), 2, NetworkTimeoutMs);
+    QList<QQuickItem *> bodies;
+    QTRY_COMPARE((bodies = findItems(messageList, QStringLiteral("messageBody"))).size(), 2);
+    std::sort(bodies.begin(), bodies.end(),
+              [](QQuickItem *a, QQuickItem *b) { return a->mapToScene({}).y() < b->mapToScene({}).y(); });
+    QCOMPARE(bodies.last()->property("text").toString(), QStringLiteral("Hi Alice"));
+    QCOMPARE(m_context->store()->unreadCount(bob), 0);
+
+    QTest::qWait(100);
+    QVERIFY(m_window->grabWindow().save(QStringLiteral("chat-online.png")));
+    VERIFY_NO_WARNINGS("chatting online");
+
+    peer.account.disconnectFromServer();
+    m_context->logout();
+    QVERIFY(waitForPage(QStringLiteral("loginPage")));
+    VERIFY_NO_WARNINGS("logging out");
+}
+
+int main(int argc, char *argv[])
+{
+    Crypto::Library cryptoLibrary;
+    QGuiApplication app(argc, argv);
+    QQuickStyle::setStyle(QStringLiteral("Fusion"));
+    OnlineUiTest test;
+    return QTest::qExec(&test, argc, argv);
+}
+
+#include "tst_online.moc"

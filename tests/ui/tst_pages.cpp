@@ -1,0 +1,428 @@
+// UI tests: the real "Sotto" QML module in an offscreen window. Every QML warning fails a test.
+#include <QGuiApplication>
+#include <QQmlApplicationEngine>
+#include <QQmlComponent>
+#include <QQuickItem>
+#include <QQuickStyle>
+#include <QQuickWindow>
+#include <QScopeGuard>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTranslator>
+#include <QtQml/QQmlExtensionPlugin>
+
+#include <algorithm>
+#include <memory>
+#include <utility>
+
+#include "AppContext.h"
+#include "ContactListModel.h"
+#include "crypto/Crypto.h"
+#include "storage/MessageStore.h"
+#include "UiTestSupport.h"
+
+Q_IMPORT_QML_PLUGIN(SottoPlugin)
+
+using namespace UiTestSupport;
+
+namespace {
+
+const QString alice = QStringLiteral("alice@example.org");
+const QString bob = QStringLiteral("bob@example.org");
+
+} // namespace
+
+class UiTest : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void init();
+    void cleanup();
+
+    void mainWindowNavigatesWithoutWarnings();
+    void pagesLoadOnTheirOwn();
+    void sendingOfflineQueuesAndShowsTheMessage();
+    void unreachableServerLetsTheUserContinueOffline();
+    void germanTranslationIsUsed();
+
+private:
+    // Loads Main.qml through the module, as the application does.
+    QQuickWindow *loadMain(AppContext *context, const QString &initialChat = {});
+    QQuickItem *stack() const;
+    QQuickItem *currentPage() const;
+    bool waitForPage(const QString &objectName);
+
+    std::unique_ptr<QTemporaryDir> m_dataDir;
+    std::unique_ptr<AppContext> m_context;
+    std::unique_ptr<QQmlApplicationEngine> m_engine;
+    QQuickWindow *m_window = nullptr;
+};
+
+void UiTest::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true);
+    WarningRecorder::install();
+}
+
+void UiTest::init()
+{
+    m_dataDir = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_dataDir->isValid());
+    m_context = std::make_unique<AppContext>();
+    m_context->setDataDir(m_dataDir->path());
+    WarningRecorder::take();
+}
+
+void UiTest::cleanup()
+{
+    m_window = nullptr;
+    m_engine.reset();
+    m_context.reset();
+    m_dataDir.reset();
+    WarningRecorder::take();
+}
+
+QQuickWindow *UiTest::loadMain(AppContext *context, const QString &initialChat)
+{
+    m_engine = std::make_unique<QQmlApplicationEngine>();
+    m_engine->addImportPath(QStringLiteral("qrc:/qt/qml"));
+    m_engine->setInitialProperties({
+        {QStringLiteral("context"), QVariant::fromValue(context)},
+        {QStringLiteral("initialChat"), initialChat},
+    });
+    m_engine->load(mainUrl);
+    if (m_engine->rootObjects().size() != 1)
+        return nullptr;
+    m_window = qobject_cast<QQuickWindow *>(m_engine->rootObjects().constFirst());
+    if (m_window && !QTest::qWaitForWindowExposed(m_window))
+        return nullptr;
+    return m_window;
+}
+
+QQuickItem *UiTest::stack() const
+{
+    return m_window ? findItem(m_window->contentItem(), QStringLiteral("stack")) : nullptr;
+}
+
+QQuickItem *UiTest::currentPage() const
+{
+    QQuickItem *view = stack();
+    return view ? view->property("currentItem").value<QQuickItem *>() : nullptr;
+}
+
+bool UiTest::waitForPage(const QString &objectName)
+{
+    return QTest::qWaitFor([&] {
+        QQuickItem *page = currentPage();
+        return page && page->objectName() == objectName && !stack()->property("busy").toBool();
+    });
+}
+
+// (a) The whole window: login page at start, then the contacts and a conversation, and back, with no warning.
+void UiTest::mainWindowNavigatesWithoutWarnings()
+{
+    // Bob wrote while we were away: he shows up in the contact list with one unread message.
+    QVERIFY(m_context->openOffline(alice));
+    QVERIFY(m_context->store()->addIncoming(bob, QStringLiteral("phone"), QStringLiteral("t1"),
+                                            QStringLiteral("Are you there?"), QStringLiteral("id-1"), {}));
+    m_context->logout();
+    QVERIFY(!m_context->isSessionOpen());
+
+    QVERIFY(loadMain(m_context.get()));
+    QVERIFY(waitForPage(QStringLiteral("loginPage")));
+    auto *status = findItem(m_window->contentItem(), QStringLiteral("statusText"));
+    QVERIFY(status);
+    QCOMPARE(status->property("text").toString(), QStringLiteral("Not logged in"));
+    VERIFY_NO_WARNINGS("loading the main window");
+
+    // Open the account without connecting, through the login form.
+    QQuickItem *login = currentPage();
+    auto *jidField = findItem(login, QStringLiteral("jidField"));
+    auto *openButton = findItem(login, QStringLiteral("openOfflineButton"));
+    QVERIFY(jidField && openButton);
+    // The form remembers the last account; without an address there is nothing to open.
+    QCOMPARE(jidField->property("text").toString(), alice);
+    jidField->setProperty("text", QString());
+    QTRY_VERIFY(!openButton->isEnabled());
+    jidField->setProperty("text", alice);
+    QTRY_VERIFY(openButton->isEnabled());
+    QVERIFY(clickItem(m_window, openButton));
+    QVERIFY(waitForPage(QStringLiteral("contactsPage")));
+    QVERIFY(m_context->isSessionOpen());
+    QVERIFY(status->property("text").toString().startsWith(QStringLiteral("Offline")));
+    VERIFY_NO_WARNINGS("opening the contacts page");
+
+    // Adding a contact needs the server: the dialog says so and stays open until cancelled.
+    auto *addButton = findItem(currentPage(), QStringLiteral("addContactButton"));
+    QVERIFY(addButton);
+    QVERIFY(clickItem(m_window, addButton));
+    auto *dialog = currentPage()->findChild<QObject *>(QStringLiteral("addContactDialog"));
+    QVERIFY(dialog);
+    QTRY_VERIFY(dialog->property("opened").toBool());
+    auto *addField = findItem(dialog->property("contentItem").value<QQuickItem *>(), QStringLiteral("addContactField"));
+    QVERIFY(addField);
+    QTRY_VERIFY(addField->hasActiveFocus());
+    typeText(m_window, QStringLiteral("carol@example.org"));
+    QTest::keyClick(m_window, Qt::Key_Return);
+    QTRY_COMPARE(dialog->property("error").toString(), QStringLiteral("You need to be online to add a contact."));
+    QVERIFY(dialog->property("visible").toBool());
+    auto *cancel = findItem(dialog->property("footer").value<QQuickItem *>(), QStringLiteral("addContactCancel"));
+    QVERIFY(cancel);
+    QVERIFY(clickItem(m_window, cancel));
+    QTRY_VERIFY(!dialog->property("visible").toBool());
+    VERIFY_NO_WARNINGS("using the add-contact dialog");
+
+    // Bob is listed with his unread message.
+    auto *contactList = findItem(currentPage(), QStringLiteral("contactList"));
+    QVERIFY(contactList);
+    QTRY_COMPARE(contactList->property("count").toInt(), 1);
+    ContactListModel *contacts = m_context->contacts();
+    QCOMPARE(contacts->data(contacts->index(0), ContactListModel::JidRole).toString(), bob);
+    QCOMPARE(contacts->data(contacts->index(0), ContactListModel::UnreadRole).toInt(), 1);
+    QCOMPARE(contacts->data(contacts->index(0), ContactListModel::PresenceTextRole).toString(),
+             QStringLiteral("offline"));
+
+    // A click on him opens the conversation, which shows the history and marks it read.
+    QList<QQuickItem *> rows;
+    QTRY_VERIFY(!(rows = delegates(contactList)).isEmpty());
+    QVERIFY(clickItem(m_window, rows.first()));
+    QVERIFY(waitForPage(QStringLiteral("chatPage")));
+    QCOMPARE(currentPage()->property("peer").toString(), bob);
+    auto *messageList = findItem(currentPage(), QStringLiteral("messageList"));
+    QVERIFY(messageList);
+    QTRY_COMPARE(messageList->property("count").toInt(), 1);
+    QTRY_COMPARE(m_context->store()->unreadCount(bob), 0);
+    QTRY_COMPARE(contacts->data(contacts->index(0), ContactListModel::UnreadRole).toInt(), 0);
+    auto *body = findItem(messageList, QStringLiteral("messageBody"));
+    QVERIFY(body);
+    QCOMPARE(body->property("text").toString(), QStringLiteral("Are you there?"));
+    VERIFY_NO_WARNINGS("opening the chat page");
+
+    // Back to the contacts, then log out: the login page again.
+    auto *back = findItem(currentPage(), QStringLiteral("backButton"));
+    QVERIFY(back);
+    QVERIFY(clickItem(m_window, back));
+    QVERIFY(waitForPage(QStringLiteral("contactsPage")));
+    auto *logout = findItem(currentPage(), QStringLiteral("logoutButton"));
+    QVERIFY(logout);
+    QVERIFY(clickItem(m_window, logout));
+    QVERIFY(waitForPage(QStringLiteral("loginPage")));
+    QVERIFY(!m_context->isSessionOpen());
+    QCOMPARE(status->property("text").toString(), QStringLiteral("Not logged in"));
+    VERIFY_NO_WARNINGS("going back and logging out");
+}
+
+// (b) The login page and the chat page, each created on its own from the module.
+void UiTest::pagesLoadOnTheirOwn()
+{
+    QQmlEngine engine;
+    engine.addImportPath(QStringLiteral("qrc:/qt/qml"));
+    QQuickWindow window;
+    window.resize(800, 600);
+
+    QQmlComponent loginComponent(&engine, QUrl(QStringLiteral("qrc:/qt/qml/Sotto/LoginPage.qml")));
+    QVERIFY2(loginComponent.isReady(), qPrintable(loginComponent.errorString()));
+    std::unique_ptr<QObject> login(
+        loginComponent.createWithInitialProperties({{QStringLiteral("context"), QVariant::fromValue(m_context.get())}}));
+    QVERIFY2(login, qPrintable(loginComponent.errorString()));
+    auto *loginItem = qobject_cast<QQuickItem *>(login.get());
+    QVERIFY(loginItem);
+    loginItem->setParentItem(window.contentItem());
+    loginItem->setSize(window.size());
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    auto *password = findItem(loginItem, QStringLiteral("passwordField"));
+    QVERIFY(password);
+    QCOMPARE(password->property("echoMode").toInt(), 2); // TextInput.Password
+    // Nothing to log in with yet.
+    auto *loginButton = findItem(loginItem, QStringLiteral("loginButton"));
+    QVERIFY(loginButton);
+    QVERIFY(!loginButton->isEnabled());
+    VERIFY_NO_WARNINGS("loading the login page");
+
+    // A login that cannot work says why on the page.
+    QVERIFY(!m_context->login(QStringLiteral("not-an-address"), QStringLiteral("secret"), {}, 0, {}));
+    auto *error = findItem(loginItem, QStringLiteral("errorText"));
+    QVERIFY(error);
+    QTRY_VERIFY(error->isVisible());
+    QCOMPARE(error->property("text").toString(), QStringLiteral("Enter your address as name@server."));
+    login.reset();
+    VERIFY_NO_WARNINGS("showing a login error");
+
+    QVERIFY(m_context->openOffline(alice));
+    QQmlComponent chatComponent(&engine, QUrl(QStringLiteral("qrc:/qt/qml/Sotto/ChatPage.qml")));
+    QVERIFY2(chatComponent.isReady(), qPrintable(chatComponent.errorString()));
+    std::unique_ptr<QObject> chat(chatComponent.createWithInitialProperties(
+        {{QStringLiteral("context"), QVariant::fromValue(m_context.get())}, {QStringLiteral("peer"), bob}}));
+    QVERIFY2(chat, qPrintable(chatComponent.errorString()));
+    auto *chatItem = qobject_cast<QQuickItem *>(chat.get());
+    chatItem->setParentItem(window.contentItem());
+    chatItem->setSize(window.size());
+    QTest::qWait(50);
+    auto *peerName = findItem(chatItem, QStringLiteral("peerName"));
+    QVERIFY(peerName);
+    QCOMPARE(peerName->property("text").toString(), bob);
+    auto *presence = findItem(chatItem, QStringLiteral("peerPresence"));
+    QVERIFY(presence);
+    QCOMPARE(presence->property("text").toString(), QStringLiteral("offline"));
+    chat.reset();
+    VERIFY_NO_WARNINGS("loading the chat page");
+}
+
+// (c) Typing and sending while offline: the message is stored as queued and shown with that state.
+void UiTest::sendingOfflineQueuesAndShowsTheMessage()
+{
+    QVERIFY(m_context->openOffline(alice));
+    QVERIFY(loadMain(m_context.get(), bob));
+    QVERIFY(waitForPage(QStringLiteral("chatPage")));
+    QQuickItem *page = currentPage();
+    auto *composer = findItem(page, QStringLiteral("composer"));
+    auto *sendButton = findItem(page, QStringLiteral("sendButton"));
+    auto *messageList = findItem(page, QStringLiteral("messageList"));
+    QVERIFY(composer && sendButton && messageList);
+    QCOMPARE(messageList->property("count").toInt(), 0);
+    QVERIFY(!sendButton->isEnabled());
+
+    m_window->requestActivate();
+    QVERIFY(QTest::qWaitForWindowActive(m_window));
+    composer->forceActiveFocus();
+    QTRY_VERIFY(composer->hasActiveFocus());
+
+    // Blank text is not sent.
+    typeText(m_window, QStringLiteral("   "));
+    QVERIFY(!sendButton->isEnabled());
+    QTest::keyClick(m_window, Qt::Key_Return);
+    QCOMPARE(messageList->property("count").toInt(), 0);
+    composer->setProperty("text", QString());
+
+    // Enter sends.
+    typeText(m_window, QStringLiteral("Hello Bob"));
+    QCOMPARE(composer->property("text").toString(), QStringLiteral("Hello Bob"));
+    QVERIFY(sendButton->isEnabled());
+    QTest::keyClick(m_window, Qt::Key_Return);
+    QTRY_COMPARE(messageList->property("count").toInt(), 1);
+    QCOMPARE(composer->property("text").toString(), QString());
+
+    const QList<StoredMessage> history = m_context->store()->history(bob);
+    QCOMPARE(history.size(), 1);
+    QCOMPARE(history.first().body, QStringLiteral("Hello Bob"));
+    QCOMPARE(history.first().direction, MessageDirection::Outgoing);
+    QCOMPARE(history.first().state, MessageState::Queued);
+
+    QList<QQuickItem *> bubbles;
+    QTRY_COMPARE((bubbles = findItems(messageList, QStringLiteral("messageBody"))).size(), 1);
+    QCOMPARE(bubbles.first()->property("text").toString(), QStringLiteral("Hello Bob"));
+    auto *meta = findItem(messageList, QStringLiteral("messageMeta"));
+    QVERIFY(meta);
+    QVERIFY2(meta->property("text").toString().endsWith(QStringLiteral("queued")),
+             qPrintable(meta->property("text").toString()));
+
+    // Shift+Enter adds a line instead of sending; the Send button sends both lines.
+    typeText(m_window, QStringLiteral("line one"));
+    QTest::keyClick(m_window, Qt::Key_Return, Qt::ShiftModifier);
+    typeText(m_window, QStringLiteral("line two"));
+    QCOMPARE(composer->property("text").toString(), QStringLiteral("line one\nline two"));
+    QCOMPARE(messageList->property("count").toInt(), 1);
+    QVERIFY(clickItem(m_window, sendButton));
+    QTRY_COMPARE(messageList->property("count").toInt(), 2);
+    QCOMPARE(m_context->store()->history(bob).last().body, QStringLiteral("line one\nline two"));
+    QCOMPARE(m_context->store()->history(bob).last().state, MessageState::Queued);
+
+    // The contact list learned about Bob from the history.
+    QCOMPARE(m_context->contacts()->indexOf(bob), 0);
+
+    // For people to look at (not checked): the chat page as rendered offscreen.
+    QTest::qWait(100);
+    const QImage shot = m_window->grabWindow();
+    QVERIFY(!shot.isNull());
+    QVERIFY(shot.save(QStringLiteral("chat-page.png")));
+    VERIFY_NO_WARNINGS("sending from the chat page");
+}
+
+// Logging in while the server cannot be reached: the login page says why and when it tries again, and
+// offers to go on offline (the account keeps trying) or to cancel.
+void UiTest::unreachableServerLetsTheUserContinueOffline()
+{
+    QVERIFY(loadMain(m_context.get()));
+    QVERIFY(waitForPage(QStringLiteral("loginPage")));
+    QQuickItem *login = currentPage();
+    findItem(login, QStringLiteral("jidField"))->setProperty("text", alice);
+    findItem(login, QStringLiteral("passwordField"))->setProperty("text", QStringLiteral("secret"));
+    findItem(login, QStringLiteral("hostField"))->setProperty("text", QStringLiteral("127.0.0.1"));
+    findItem(login, QStringLiteral("portField"))->setProperty("text", QStringLiteral("1")); // nothing listens
+    auto *loginButton = findItem(login, QStringLiteral("loginButton"));
+    QVERIFY(loginButton);
+    QTRY_VERIFY(loginButton->isEnabled());
+    QVERIFY(clickItem(m_window, loginButton));
+
+    auto *status = findItem(m_window->contentItem(), QStringLiteral("statusText"));
+    QVERIFY(status);
+    QTRY_VERIFY_WITH_TIMEOUT(status->property("text").toString().contains(QStringLiteral("refused")), 10000);
+    QVERIFY2(status->property("text").toString().contains(QStringLiteral("reconnecting in")),
+             qPrintable(status->property("text").toString()));
+    QCOMPARE(currentPage()->objectName(), QStringLiteral("loginPage"));
+    QVERIFY(m_context->isSessionOpen());
+    QVERIFY(!loginButton->isVisible());
+    VERIFY_NO_WARNINGS("waiting for an unreachable server");
+
+    auto *continueOffline = findItem(login, QStringLiteral("continueOfflineButton"));
+    QVERIFY(continueOffline);
+    QTRY_VERIFY(continueOffline->isVisible());
+    QVERIFY(clickItem(m_window, continueOffline));
+    QVERIFY(waitForPage(QStringLiteral("contactsPage")));
+    QVERIFY(m_context->isSessionOpen());
+    QVERIFY(m_context->canReconnect());
+    auto *reconnect = findItem(m_window->contentItem(), QStringLiteral("reconnectButton"));
+    QVERIFY(reconnect);
+    QTRY_VERIFY(reconnect->isVisible());
+    VERIFY_NO_WARNINGS("continuing offline");
+
+    // Logging out stops the attempts and shows the form again.
+    auto *logout = findItem(currentPage(), QStringLiteral("logoutButton"));
+    QVERIFY(clickItem(m_window, logout));
+    QVERIFY(waitForPage(QStringLiteral("loginPage")));
+    QVERIFY(!m_context->isSessionOpen());
+    QVERIFY(loginButton->isVisible());
+    VERIFY_NO_WARNINGS("cancelling the login");
+}
+
+// The German translation built from translations/sotto_de.ts is loaded and used by the pages.
+void UiTest::germanTranslationIsUsed()
+{
+    QTranslator translator;
+    QVERIFY(translator.load(QLocale(QLocale::German, QLocale::Germany), QStringLiteral("sotto"), QStringLiteral("_"),
+                            QStringLiteral(":/i18n")));
+    QVERIFY(QCoreApplication::installTranslator(&translator));
+    auto uninstall = qScopeGuard([&translator] { QCoreApplication::removeTranslator(&translator); });
+
+    QVERIFY(loadMain(m_context.get()));
+    QVERIFY(waitForPage(QStringLiteral("loginPage")));
+    auto *loginButton = findItem(currentPage(), QStringLiteral("loginButton"));
+    QVERIFY(loginButton);
+    QCOMPARE(loginButton->property("text").toString(), QStringLiteral("Anmelden"));
+    auto *status = findItem(m_window->contentItem(), QStringLiteral("statusText"));
+    QVERIFY(status);
+    QCOMPARE(status->property("text").toString(), QStringLiteral("Nicht angemeldet"));
+
+    QVERIFY(m_context->openOffline(alice));
+    QVERIFY(QMetaObject::invokeMethod(m_window, "openChat", Q_ARG(QVariant, bob), Q_ARG(QVariant, true)));
+    QVERIFY(waitForPage(QStringLiteral("chatPage")));
+    auto *sendButton = findItem(currentPage(), QStringLiteral("sendButton"));
+    QVERIFY(sendButton);
+    QCOMPARE(sendButton->property("text").toString(), QStringLiteral("Senden"));
+    VERIFY_NO_WARNINGS("using the German translation");
+}
+
+int main(int argc, char *argv[])
+{
+    Crypto::Library cryptoLibrary;
+    QGuiApplication app(argc, argv);
+    QQuickStyle::setStyle(QStringLiteral("Fusion"));
+    UiTest test;
+    return QTest::qExec(&test, argc, argv);
+}
+
+#include "tst_pages.moc"

@@ -1,0 +1,587 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="de_DE">
+<context>
+    <name>Account</name>
+    <message>
+        <location filename="../core/xmpp/Account.cpp" line="+21"/>
+        <source>the server refused the connection (is it running?)</source>
+        <translation>der Server hat die Verbindung abgelehnt (läuft er?)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>the server closed the connection</source>
+        <translation>der Server hat die Verbindung geschlossen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>the server&apos;s address could not be found</source>
+        <translation>die Adresse des Servers wurde nicht gefunden</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>the connection timed out</source>
+        <translation>Zeitüberschreitung bei der Verbindung</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>the network is unreachable</source>
+        <translation>das Netzwerk ist nicht erreichbar</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>the TLS handshake failed</source>
+        <translation>der TLS-Handshake ist fehlgeschlagen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>network error %1</source>
+        <translation>Netzwerkfehler %1</translation>
+    </message>
+    <message>
+        <location line="+78"/>
+        <source>the address must look like name@server</source>
+        <translation>die Adresse muss die Form name@server haben</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>no certificate could be read from %1</source>
+        <translation>aus %1 konnte kein Zertifikat gelesen werden</translation>
+    </message>
+    <message>
+        <location line="+70"/>
+        <source>the server rejected the address or password</source>
+        <translation>der Server hat die Adresse oder das Passwort abgelehnt</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>authentication failed: %1</source>
+        <translation>Anmeldung fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>the server&apos;s certificate is not trusted: %1</source>
+        <translation>dem Zertifikat des Servers wird nicht vertraut: %1</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>the server stopped answering</source>
+        <translation>der Server antwortet nicht mehr</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>connection error</source>
+        <translation>Verbindungsfehler</translation>
+    </message>
+    <message>
+        <location line="+28"/>
+        <source>the message could not be delivered</source>
+        <translation>die Nachricht konnte nicht zugestellt werden</translation>
+    </message>
+</context>
+<context>
+    <name>AppContext</name>
+    <message>
+        <location filename="../ui/AppContext.cpp" line="+76"/>
+        <source>Not logged in</source>
+        <translation>Nicht angemeldet</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Online as %1</source>
+        <translation>Online als %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Connecting to the server…</source>
+        <translation>Verbindung zum Server wird hergestellt…</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+9"/>
+        <source>Offline: reconnecting in %n s</source>
+        <translation>
+            <numerusform>Offline: neuer Versuch in %n s</numerusform>
+            <numerusform>Offline: neuer Versuch in %n s</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Offline: not connected; new messages wait until you log in</source>
+        <translation>Offline: nicht verbunden; neue Nachrichten warten, bis Sie sich anmelden</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Offline</source>
+        <translation>Offline</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+3"/>
+        <source>Offline: %1 (reconnecting in %n s)</source>
+        <translation>
+            <numerusform>Offline: %1 (neuer Versuch in %n s)</numerusform>
+            <numerusform>Offline: %1 (neuer Versuch in %n s)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Offline: %1</source>
+        <translation>Offline: %1</translation>
+    </message>
+    <message>
+        <location line="+35"/>
+        <location line="+49"/>
+        <source>Enter your address as name@server.</source>
+        <translation>Geben Sie Ihre Adresse in der Form name@server ein.</translation>
+    </message>
+    <message>
+        <location line="-45"/>
+        <source>Enter your password.</source>
+        <translation>Geben Sie Ihr Passwort ein.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>The port must be a number from 1 to 65535.</source>
+        <translation>Der Port muss eine Zahl von 1 bis 65535 sein.</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>The certificate file %1 does not exist.</source>
+        <translation>Die Zertifikatsdatei %1 existiert nicht.</translation>
+    </message>
+    <message>
+        <location line="+62"/>
+        <source>Enter the address as name@server.</source>
+        <translation>Geben Sie die Adresse in der Form name@server ein.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>You need to be online to add a contact.</source>
+        <translation>Um einen Kontakt hinzuzufügen, müssen Sie online sein.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>That is your own address.</source>
+        <translation>Das ist Ihre eigene Adresse.</translation>
+    </message>
+    <message>
+        <location line="+47"/>
+        <source>Your local data could not be opened: %1</source>
+        <translation>Ihre lokalen Daten konnten nicht geöffnet werden: %1</translation>
+    </message>
+    <message>
+        <location line="+84"/>
+        <source>Could not log in: %1</source>
+        <translation>Anmeldung nicht möglich: %1</translation>
+    </message>
+</context>
+<context>
+    <name>ChatPage</name>
+    <message>
+        <location filename="../ui/qml/ChatPage.qml" line="+27"/>
+        <source>The message could not be saved. Your text is still in the box.</source>
+        <translation>Die Nachricht konnte nicht gespeichert werden. Ihr Text steht noch im Eingabefeld.</translation>
+    </message>
+    <message>
+        <location line="+31"/>
+        <source>‹ Contacts</source>
+        <translation>‹ Kontakte</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Back to the contacts</source>
+        <translation>Zurück zu den Kontakten</translation>
+    </message>
+    <message>
+        <location line="+66"/>
+        <source>You, %1, %2: %3</source>
+        <translation>Sie, %1, %2: %3</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1, %2: %3</source>
+        <translation>%1, %2: %3</translation>
+    </message>
+    <message>
+        <location line="+42"/>
+        <source>No messages yet. Say hello!</source>
+        <translation>Noch keine Nachrichten. Sagen Sie Hallo!</translation>
+    </message>
+    <message>
+        <location line="+39"/>
+        <source>Write a message (Enter sends, Shift+Enter adds a line)</source>
+        <translation>Nachricht schreiben (Eingabe sendet, Umschalt+Eingabe beginnt eine neue Zeile)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Message to %1</source>
+        <translation>Nachricht an %1</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Send</source>
+        <translation>Senden</translation>
+    </message>
+</context>
+<context>
+    <name>ConnectionBanner</name>
+    <message>
+        <location filename="../ui/qml/ConnectionBanner.qml" line="+60"/>
+        <source>Reconnect</source>
+        <translation>Neu verbinden</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Log in…</source>
+        <translation>Anmelden…</translation>
+    </message>
+</context>
+<context>
+    <name>ContactListModel</name>
+    <message>
+        <location filename="../ui/ContactListModel.cpp" line="+78"/>
+        <source>online</source>
+        <translation>online</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>offline</source>
+        <translation>offline</translation>
+    </message>
+</context>
+<context>
+    <name>ContactsPage</name>
+    <message>
+        <location filename="../ui/qml/ContactsPage.qml" line="+14"/>
+        <location line="+9"/>
+        <source>Contacts</source>
+        <translation>Kontakte</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <location line="+139"/>
+        <source>Add contact</source>
+        <translation>Kontakt hinzufügen</translation>
+    </message>
+    <message>
+        <location line="-134"/>
+        <source>Log out</source>
+        <translation>Abmelden</translation>
+    </message>
+    <message>
+        <location line="+28"/>
+        <source>%1 would like to add you as a contact.</source>
+        <translation>%1 möchte Sie als Kontakt hinzufügen.</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Accept</source>
+        <translation>Annehmen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Accept %1</source>
+        <translation>%1 annehmen</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Decline</source>
+        <translation>Ablehnen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Decline %1</source>
+        <translation>%1 ablehnen</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+27"/>
+        <source>%1, %2, %n unread message(s)</source>
+        <translation>
+            <numerusform>%1, %2, %n ungelesene Nachricht</numerusform>
+            <numerusform>%1, %2, %n ungelesene Nachrichten</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+36"/>
+        <source>%n unread message(s)</source>
+        <translation>
+            <numerusform>%n ungelesene Nachricht</numerusform>
+            <numerusform>%n ungelesene Nachrichten</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>No contacts yet. Add one with “Add contact”.</source>
+        <translation>Noch keine Kontakte. Fügen Sie einen mit „Kontakt hinzufügen“ hinzu.</translation>
+    </message>
+    <message>
+        <location line="+38"/>
+        <source>Their address</source>
+        <translation>Adresse des Kontakts</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>name@example.org</source>
+        <translation>name@example.org</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Address of the new contact</source>
+        <translation>Adresse des neuen Kontakts</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>They will be asked to share their presence with you.</source>
+        <translation>Der Kontakt wird gebeten, seinen Online-Status mit Ihnen zu teilen.</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Add</source>
+        <translation>Hinzufügen</translation>
+    </message>
+</context>
+<context>
+    <name>ConversationModel</name>
+    <message>
+        <location filename="../ui/ConversationModel.cpp" line="+91"/>
+        <source>online</source>
+        <translation>online</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>offline</source>
+        <translation>offline</translation>
+    </message>
+    <message>
+        <location line="+43"/>
+        <source>queued</source>
+        <translation>wartet</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>sending</source>
+        <translation>wird gesendet</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>sent</source>
+        <translation>gesendet</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>received</source>
+        <translation>empfangen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>not delivered</source>
+        <translation>nicht zugestellt</translation>
+    </message>
+</context>
+<context>
+    <name>LoginPage</name>
+    <message>
+        <location filename="../ui/qml/LoginPage.qml" line="+19"/>
+        <location line="+153"/>
+        <source>Log in</source>
+        <translation>Anmelden</translation>
+    </message>
+    <message>
+        <location line="-121"/>
+        <source>Sotto</source>
+        <translation>Sotto</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Private conversations over XMPP</source>
+        <translation>Vertrauliche Gespräche über XMPP</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <location line="+8"/>
+        <source>Address</source>
+        <translation>Adresse</translation>
+    </message>
+    <message>
+        <location line="-2"/>
+        <source>name@example.org</source>
+        <translation>name@example.org</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <location line="+7"/>
+        <source>Password</source>
+        <translation>Passwort</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Server</source>
+        <translation>Server</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>optional: found from the address</source>
+        <translation>optional: wird aus der Adresse ermittelt</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Server host name (optional)</source>
+        <translation>Hostname des Servers (optional)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Port</source>
+        <translation>Port</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>optional: 5222</source>
+        <translation>optional: 5222</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Server port (optional)</source>
+        <translation>Port des Servers (optional)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Certificate</source>
+        <translation>Zertifikat</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>optional: path of a PEM file to trust</source>
+        <translation>optional: Pfad einer PEM-Datei, der vertraut wird</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Certificate file to trust (optional)</source>
+        <translation>Zertifikatsdatei, der vertraut wird (optional)</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>With a certificate file, only that certificate is trusted for the connection. Without one, the system&apos;s certificate authorities are.</source>
+        <translation>Mit einer Zertifikatsdatei wird für die Verbindung nur diesem Zertifikat vertraut, ohne sie den Zertifizierungsstellen des Systems.</translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <source>Open without connecting</source>
+        <translation>Ohne Verbindung öffnen</translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>Logging in…</source>
+        <translation>Anmeldung läuft…</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Continue offline</source>
+        <translation>Offline fortfahren</translation>
+    </message>
+</context>
+<context>
+    <name>Main</name>
+    <message>
+        <location filename="../ui/qml/Main.qml" line="+16"/>
+        <source>Sotto — %1</source>
+        <translation>Sotto — %1</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Sotto</source>
+        <translation>Sotto</translation>
+    </message>
+</context>
+<context>
+    <name>main</name>
+    <message>
+        <location filename="../app/gui/main.cpp" line="+33"/>
+        <source>cannot read the password file %1</source>
+        <translation>die Passwortdatei %1 kann nicht gelesen werden</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>the password file %1 is empty</source>
+        <translation>die Passwortdatei %1 ist leer</translation>
+    </message>
+    <message>
+        <location line="+31"/>
+        <source>Sotto: encrypted XMPP chat. Without options, the login page shows.</source>
+        <translation>Sotto: verschlüsselter XMPP-Chat. Ohne Optionen erscheint die Anmeldeseite.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Log in (or open) this account.</source>
+        <translation>Dieses Konto anmelden (oder öffnen).</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Read the password from the first line of this file.</source>
+        <translation>Das Passwort aus der ersten Zeile dieser Datei lesen.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Server host (overrides DNS).</source>
+        <translation>Server-Host (statt DNS).</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Server port.</source>
+        <translation>Server-Port.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Trust exactly this PEM certificate for TLS.</source>
+        <translation>Für TLS genau diesem PEM-Zertifikat vertrauen.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Account state directory (default: per account under the XDG data directory).</source>
+        <translation>Verzeichnis für die Kontodaten (Standard: je Konto im XDG-Datenverzeichnis).</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Open the conversation with this contact at start.</source>
+        <translation>Beim Start das Gespräch mit diesem Kontakt öffnen.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Open the account given with --jid without connecting: history can be read and new messages wait until you log in.</source>
+        <translation>Das mit --jid angegebene Konto ohne Verbindung öffnen: Der Verlauf ist lesbar, und neue Nachrichten warten, bis Sie sich anmelden.</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>--password-file needs --jid</source>
+        <translation>--password-file braucht --jid</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>--offline and --password-file exclude each other</source>
+        <translation>--offline und --password-file schließen einander aus</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>--port must be a number from 1 to 65535</source>
+        <translation>--port muss eine Zahl von 1 bis 65535 sein</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>--jid needs --password-file or --offline</source>
+        <translation>--jid braucht --password-file oder --offline</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>--open-chat needs a contact address like name@server</source>
+        <translation>--open-chat braucht eine Kontaktadresse wie name@server</translation>
+    </message>
+</context>
+</TS>
