@@ -268,23 +268,27 @@ private Q_SLOTS:
             process->start(QStringLiteral(SOTTO_CLI_PATH), args + command);
             return process;
         };
-        auto bob = cli(QStringLiteral("bob"), {QStringLiteral("listen"), QStringLiteral("--echo"), QStringLiteral("--count"),
-                                                QStringLiteral("1"), QStringLiteral("--timeout"), QStringLiteral("30")});
-        QVERIFY(bob->waitForStarted());
-        QTRY_VERIFY_WITH_TIMEOUT(bob->bytesAvailable() > 0 || bob->state() == QProcess::NotRunning, NetTimeout);
-        const QByteArray bobFirst = bob->readAllStandardOutput();
-        QVERIFY2(bobFirst.contains("\"connected\""), bobFirst.constData());
+        auto waitConnected = [](QProcess *process, QByteArray *out) {
+            return QTest::qWaitFor(
+                [&] {
+                    *out += process->readAllStandardOutput();
+                    return out->contains("\"connected\"") || process->state() == QProcess::NotRunning;
+                },
+                NetTimeout);
+        };
 
-        // Alice listens for the echo in another process, then sends.
-        auto aliceListen = cli(QStringLiteral("alice"), {QStringLiteral("listen"), QStringLiteral("--count"), QStringLiteral("1"),
-                                                         QStringLiteral("--timeout"), QStringLiteral("30")});
-        QTRY_VERIFY_WITH_TIMEOUT(aliceListen->bytesAvailable() > 0, NetTimeout);
-        QByteArray aliceListenOut = aliceListen->readAllStandardOutput();
+        // 1. sotto-cli send -> sotto-cli listen.
+        auto bob = cli(QStringLiteral("bob"), {QStringLiteral("listen"), QStringLiteral("--count"), QStringLiteral("1"),
+                                                QStringLiteral("--timeout"), QStringLiteral("30")});
+        QByteArray bobOut;
+        QVERIFY(waitConnected(bob.get(), &bobOut));
+        QVERIFY2(bobOut.contains("\"connected\""), bobOut.constData());
         auto aliceSend = cli(QStringLiteral("alice"), {QStringLiteral("send"), QStringLiteral("bob@localhost"),
                                                        QStringLiteral("hello"), QStringLiteral("from the CLI")});
         QVERIFY(aliceSend->waitForFinished(NetTimeout + 10000));
         QCOMPARE(aliceSend->exitCode(), 0);
-        const QList<QJsonObject> sendEvents = jsonLines(aliceSend->readAllStandardOutput());
+        const QByteArray aliceOut = aliceSend->readAllStandardOutput();
+        const QList<QJsonObject> sendEvents = jsonLines(aliceOut);
         QCOMPARE(sendEvents.size(), 2);
         QCOMPARE(sendEvents[0][u"event"].toString(), QStringLiteral("connected"));
         QCOMPARE(sendEvents[1][u"event"].toString(), QStringLiteral("sent"));
@@ -293,25 +297,34 @@ private Q_SLOTS:
 
         QVERIFY(bob->waitForFinished(NetTimeout + 10000));
         QCOMPARE(bob->exitCode(), 0);
-        const QList<QJsonObject> bobEvents = jsonLines(bob->readAllStandardOutput());
-        QCOMPARE(bobEvents.size(), 1);
-        QCOMPARE(bobEvents[0][u"event"].toString(), QStringLiteral("message"));
-        QCOMPARE(bobEvents[0][u"body"].toString(), QStringLiteral("hello from the CLI"));
-        QCOMPARE(bobEvents[0][u"thread"].toString(), thread);
-        QCOMPARE(bobEvents[0][u"encrypted"].toBool(true), false);
-        QCOMPARE(QXmppUtils::jidToBareJid(bobEvents[0][u"from"].toString()), QStringLiteral("alice@localhost"));
+        bobOut += bob->readAllStandardOutput();
+        const QList<QJsonObject> bobEvents = jsonLines(bobOut);
+        QCOMPARE(bobEvents.size(), 2);
+        QCOMPARE(bobEvents[1][u"event"].toString(), QStringLiteral("message"));
+        QCOMPARE(bobEvents[1][u"body"].toString(), QStringLiteral("hello from the CLI"));
+        QCOMPARE(bobEvents[1][u"thread"].toString(), thread);
+        QCOMPARE(bobEvents[1][u"encrypted"].toBool(true), false);
+        QCOMPARE(QXmppUtils::jidToBareJid(bobEvents[1][u"from"].toString()), QStringLiteral("alice@localhost"));
 
-        // The echo comes back to Alice's listener in the same thread.
-        QVERIFY(aliceListen->waitForFinished(NetTimeout + 10000));
-        QCOMPARE(aliceListen->exitCode(), 0);
-        aliceListenOut += aliceListen->readAllStandardOutput();
-        const QList<QJsonObject> echo = jsonLines(aliceListenOut);
-        QCOMPARE(echo.size(), 2);
-        QCOMPARE(echo[1][u"body"].toString(), QStringLiteral("hello from the CLI"));
-        QCOMPARE(echo[1][u"thread"].toString(), thread);
+        // 2. listen --echo answers in the same thread, to the resource that wrote.
+        auto echoBob = cli(QStringLiteral("bob"), {QStringLiteral("listen"), QStringLiteral("--echo"), QStringLiteral("--count"),
+                                                    QStringLiteral("1"), QStringLiteral("--timeout"), QStringLiteral("30")});
+        QByteArray echoOut;
+        QVERIFY(waitConnected(echoBob.get(), &echoOut));
+        Client alice(m_server, QStringLiteral("alice"));
+        alice.account.connectToServer();
+        QTRY_VERIFY_WITH_TIMEOUT(alice.account.state() == Account::State::Online, NetTimeout);
+        const auto sent = alice.messenger->send(QStringLiteral("bob@localhost"), QStringLiteral("echo me"));
+        QVERIFY(sent);
+        QTRY_COMPARE_WITH_TIMEOUT(alice.received.size(), 1, NetTimeout);
+        QCOMPARE(alice.received[0].body, QStringLiteral("echo me"));
+        QCOMPARE(alice.received[0].thread, sent->thread);
+        QVERIFY(echoBob->waitForFinished(NetTimeout));
+        QCOMPARE(echoBob->exitCode(), 0);
+        echoOut += echoBob->readAllStandardOutput();
 
         // Passwords never show up in what the CLI prints.
-        const QByteArray everything = bobFirst + aliceListenOut;
+        const QByteArray everything = bobOut + aliceOut + echoOut;
         QVERIFY(!everything.contains(m_server.password(QStringLiteral("alice")).toUtf8()));
         QVERIFY(!everything.contains(m_server.password(QStringLiteral("bob")).toUtf8()));
     }
