@@ -383,6 +383,44 @@
     </message>
 </context>
 <context>
+    <name>Esession</name>
+    <message>
+        <location filename="../core/esession/StanzaCipher.cpp" line="+46"/>
+        <source>the encrypted session has ended</source>
+        <translation>die verschlüsselte Sitzung ist beendet</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>an encrypted message was malformed</source>
+        <translation>eine verschlüsselte Nachricht war fehlerhaft</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>an encrypted message failed its integrity check (tampered, replayed, lost or out of order)</source>
+        <translation>eine verschlüsselte Nachricht hat die Integritätsprüfung nicht bestanden (verändert, wiederholt, verloren oder in falscher Reihenfolge)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>the contact tried to change keys, which this session does not allow</source>
+        <translation>der Kontakt hat versucht, die Schlüssel zu wechseln, was diese Sitzung nicht erlaubt</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>an encrypted message was too large</source>
+        <translation>eine verschlüsselte Nachricht war zu groß</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>the session key has been used up; a new session is needed</source>
+        <translation>der Sitzungsschlüssel ist verbraucht; eine neue Sitzung ist nötig</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>the encryption library failed</source>
+        <translation>die Verschlüsselungsbibliothek hat versagt</translation>
+    </message>
+</context>
+<context>
     <name>LoginPage</name>
     <message>
         <location filename="../ui/qml/LoginPage.qml" line="+19"/>
