@@ -4,7 +4,7 @@
 <context>
     <name>Account</name>
     <message>
-        <location filename="../core/xmpp/Account.cpp" line="+21"/>
+        <location filename="../core/xmpp/Account.cpp" line="+22"/>
         <source>the server refused the connection (is it running?)</source>
         <translation>der Server hat die Verbindung abgelehnt (läuft er?)</translation>
     </message>
@@ -39,7 +39,7 @@
         <translation>Netzwerkfehler %1</translation>
     </message>
     <message>
-        <location line="+78"/>
+        <location line="+83"/>
         <source>the address must look like name@server</source>
         <translation>die Adresse muss die Form name@server haben</translation>
     </message>
@@ -49,7 +49,7 @@
         <translation>aus %1 konnte kein Zertifikat gelesen werden</translation>
     </message>
     <message>
-        <location line="+70"/>
+        <location line="+79"/>
         <source>the server rejected the address or password</source>
         <translation>der Server hat die Adresse oder das Passwort abgelehnt</translation>
     </message>
@@ -202,7 +202,12 @@
         <translation>%1, %2: %3</translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+19"/>
+        <source>⚠ This message could not be decrypted: %1</source>
+        <translation>⚠ Diese Nachricht konnte nicht entschlüsselt werden: %1</translation>
+    </message>
+    <message>
+        <location line="+25"/>
         <source>No messages yet. Say hello!</source>
         <translation>Noch keine Nachrichten. Sagen Sie Hallo!</translation>
     </message>
@@ -357,7 +362,7 @@
         <translation>offline</translation>
     </message>
     <message>
-        <location line="+43"/>
+        <location line="+45"/>
         <source>queued</source>
         <translation>wartet</translation>
     </message>
@@ -380,6 +385,11 @@
         <location line="+2"/>
         <source>not delivered</source>
         <translation>nicht zugestellt</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>could not be decrypted</source>
+        <translation>nicht entschlüsselbar</translation>
     </message>
 </context>
 <context>
@@ -418,6 +428,59 @@
         <location line="+2"/>
         <source>the encryption library failed</source>
         <translation>die Verschlüsselungsbibliothek hat versagt</translation>
+    </message>
+</context>
+<context>
+    <name>EsessionExtension</name>
+    <message>
+        <location filename="../core/xmpp/EsessionExtension.cpp" line="+141"/>
+        <source>the encrypted session has ended (%1); nothing was sent</source>
+        <translation>die verschlüsselte Sitzung ist beendet (%1); es wurde nichts gesendet</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>the stanza could not be prepared for encryption</source>
+        <translation>die Nachricht konnte nicht für die Verschlüsselung vorbereitet werden</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>there is no encrypted session with %1 in this conversation</source>
+        <translation>in diesem Gespräch gibt es keine verschlüsselte Sitzung mit %1</translation>
+    </message>
+    <message>
+        <location line="+35"/>
+        <source>a copy of a message from an encrypted session cannot be decrypted on this device</source>
+        <translation>eine Kopie einer Nachricht aus einer verschlüsselten Sitzung kann auf diesem Gerät nicht entschlüsselt werden</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>there is no encrypted session with %1</source>
+        <translation>es gibt keine verschlüsselte Sitzung mit %1</translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>the answer to an encrypted request came unencrypted</source>
+        <translation>die Antwort auf eine verschlüsselte Anfrage kam unverschlüsselt</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>encrypted for a session this device does not have</source>
+        <translation>für eine Sitzung verschlüsselt, die dieses Gerät nicht hat</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>the encrypted session has ended (%1)</source>
+        <translation>die verschlüsselte Sitzung ist beendet (%1)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>an encrypted message held invalid content</source>
+        <translation>eine verschlüsselte Nachricht hatte ungültigen Inhalt</translation>
+    </message>
+    <message>
+        <location line="+49"/>
+        <source>an encrypted message could not be delivered</source>
+        <translation>eine verschlüsselte Nachricht konnte nicht zugestellt werden</translation>
     </message>
 </context>
 <context>

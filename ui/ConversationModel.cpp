@@ -123,6 +123,8 @@ QString ConversationModel::stateKey(MessageState state)
         return QStringLiteral("received");
     case MessageState::Failed:
         return QStringLiteral("failed");
+    case MessageState::Undecryptable:
+        return QStringLiteral("undecryptable");
     }
     return {};
 }
@@ -140,6 +142,8 @@ QString ConversationModel::stateText(MessageState state)
         return tr("received");
     case MessageState::Failed:
         return tr("not delivered");
+    case MessageState::Undecryptable:
+        return tr("could not be decrypted");
     }
     return {};
 }

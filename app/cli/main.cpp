@@ -36,11 +36,18 @@ int fail(const QString &reason)
 
 QJsonObject messageEvent(const StoredMessage &m)
 {
+    const QString from = m.resource.isEmpty() ? m.peer : m.peer + u'/' + m.resource;
+    if (m.state == MessageState::Undecryptable) {
+        return {{QStringLiteral("event"), QStringLiteral("undecryptable")},
+                {QStringLiteral("from"), from},
+                {QStringLiteral("thread"), m.thread},
+                {QStringLiteral("reason"), m.body}};
+    }
     return {{QStringLiteral("event"), QStringLiteral("message")},
-            {QStringLiteral("from"), m.resource.isEmpty() ? m.peer : m.peer + u'/' + m.resource},
+            {QStringLiteral("from"), from},
             {QStringLiteral("thread"), m.thread},
             {QStringLiteral("body"), m.body},
-            {QStringLiteral("encrypted"), false}};
+            {QStringLiteral("encrypted"), m.encrypted}};
 }
 
 // The state of one run: the objects of the core and how the command ends.
@@ -243,7 +250,7 @@ int main(int argc, char **argv)
                                {QStringLiteral("to"), stored->peer},
                                {QStringLiteral("thread"), stored->thread},
                                {QStringLiteral("id"), stored->stanzaId},
-                               {QStringLiteral("encrypted"), false}});
+                               {QStringLiteral("encrypted"), stored->encrypted}});
             });
             finishWhenOutboxEmpty(run);
         });
@@ -268,7 +275,7 @@ int main(int argc, char **argv)
         QObject::connect(run.m_messenger, &Messenger::messageReceived, &run,
                          [&run, echo, count, received](const StoredMessage &m) {
                              emitEvent(messageEvent(m));
-                             if (echo)
+                             if (echo && m.state != MessageState::Undecryptable)
                                  run.m_messenger->send(m.peer, m.body);
                              if (count > 0 && ++*received >= count)
                                  finishWhenOutboxEmpty(run);

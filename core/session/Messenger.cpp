@@ -1,5 +1,6 @@
 #include "Messenger.h"
 
+#include <QXmppE2eeMetadata.h>
 #include <QXmppMessage.h>
 #include <QXmppUtils.h>
 
@@ -19,6 +20,7 @@ Messenger::Messenger(Account *account, MessageStore *store, QObject *parent)
     connect(m_account, &Account::messageReceived, this, &Messenger::onMessage);
     connect(m_account, &Account::connected, m_outbox, &Outbox::flush);
     connect(m_account, &Account::messageFailed, m_outbox, &Outbox::handleBounce);
+    connect(m_account, &Account::undecryptableReceived, this, &Messenger::onUndecryptable);
 }
 
 Messenger::~Messenger() = default;
@@ -28,7 +30,8 @@ std::optional<StoredMessage> Messenger::send(const QString &peerBareJid, const Q
     if (body.isEmpty())
         return std::nullopt;
     ThreadSession *session = m_sessions->sessionForOutgoing(QXmppUtils::jidToBareJid(peerBareJid));
-    return m_outbox->enqueue(session->peerJid(), session->threadId(), body);
+    return m_outbox->enqueue(session->peerJid(), session->threadId(), body,
+                             m_account->isEncryptedConversation(session->peerJid(), session->threadId()));
 }
 
 void Messenger::onMessage(const QXmppMessage &message)
@@ -42,7 +45,19 @@ void Messenger::onMessage(const QXmppMessage &message)
     ThreadSession *session = m_sessions->routeIncoming(from, message.thread());
     const QString stanzaId = !message.originId().isEmpty() ? message.originId() : message.id();
     auto stored = m_store->addIncoming(QXmppUtils::jidToBareJid(from), QXmppUtils::jidToResource(from),
-                                       session->threadId(), message.body(), stanzaId, message.stamp());
+                                       session->threadId(), message.body(), stanzaId, message.stamp(),
+                                       message.e2eeMetadata().has_value());
+    if (stored)
+        Q_EMIT messageReceived(*stored);
+}
+
+void Messenger::onUndecryptable(const QString &from, const QString &thread, const QString &stanzaId,
+                                const QString &reason)
+{
+    ThreadSession *session = m_sessions->routeIncoming(from, thread);
+    auto stored = m_store->addIncoming(QXmppUtils::jidToBareJid(from), QXmppUtils::jidToResource(from),
+                                       session->threadId(), reason, stanzaId, QDateTime::currentDateTimeUtc(), true,
+                                       MessageState::Undecryptable);
     if (stored)
         Q_EMIT messageReceived(*stored);
 }

@@ -29,11 +29,13 @@ public:
     Outbox *outbox() const { return m_outbox; }
 
 Q_SIGNALS:
-    /// A new (not duplicate) incoming chat message, already stored.
+    /// A new (not duplicate) incoming chat message, already stored. Encrypted content that could not
+    /// be opened arrives here too, as state Undecryptable with the reason as its body.
     void messageReceived(const StoredMessage &message);
 
 private:
     void onMessage(const QXmppMessage &message);
+    void onUndecryptable(const QString &from, const QString &thread, const QString &stanzaId, const QString &reason);
 
     Account *m_account;
     MessageStore *m_store;

@@ -23,11 +23,12 @@ void Outbox::handleBounce(const QString &stanzaId, const QString &reason)
         Q_EMIT failed(id, reason);
 }
 
-std::optional<StoredMessage> Outbox::enqueue(const QString &toJid, const QString &thread, const QString &body)
+std::optional<StoredMessage> Outbox::enqueue(const QString &toJid, const QString &thread, const QString &body,
+                                             bool encrypted)
 {
     const qsizetype slash = toJid.indexOf(u'/');
     const QString bare = slash < 0 ? toJid : toJid.left(slash);
-    auto stored = m_store->addOutgoing(bare, thread, body, QUuid::createUuid().toString(QUuid::WithoutBraces));
+    auto stored = m_store->addOutgoing(bare, thread, body, QUuid::createUuid().toString(QUuid::WithoutBraces), encrypted);
     if (!stored)
         return std::nullopt;
     if (slash >= 0)

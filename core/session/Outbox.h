@@ -29,7 +29,8 @@ public:
     Outbox(MessageStore *store, SendFunction send, OnlineFunction isOnline, QObject *parent = nullptr);
 
     /// Stores a chat message for @p toJid (bare, or full when the session is bound) and sends it when it can.
-    std::optional<StoredMessage> enqueue(const QString &toJid, const QString &thread, const QString &body);
+    std::optional<StoredMessage> enqueue(const QString &toJid, const QString &thread, const QString &body,
+                                         bool encrypted = false);
     /// Sends every queued message, oldest first (no-op while offline). Call it when the connection is up.
     void flush();
     /// The server or the peer returned an error for the stanza with this id: the message failed.

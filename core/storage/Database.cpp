@@ -39,6 +39,10 @@ const char *const migrationSteps[][8] = {
         " WHERE direction = 0 AND stanza_id IS NOT NULL",
         "CREATE INDEX messages_outbox ON messages (state, id) WHERE direction = 1",
     },
+    // 3: whether a message travelled inside an encrypted session (XEP-0200). Older rows did not.
+    {
+        "ALTER TABLE messages ADD COLUMN encrypted INTEGER NOT NULL DEFAULT 0",
+    },
 };
 static_assert(std::size(migrationSteps) == Database::CurrentVersion);
 

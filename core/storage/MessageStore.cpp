@@ -9,7 +9,7 @@
 namespace {
 
 const QString selectColumns = QStringLiteral(
-    "SELECT id, peer, resource, thread, direction, body, timestamp, state, stanza_id, is_read FROM messages ");
+    "SELECT id, peer, resource, thread, direction, body, timestamp, state, stanza_id, is_read, encrypted FROM messages ");
 
 StoredMessage fromQuery(const QSqlQuery &q)
 {
@@ -24,6 +24,7 @@ StoredMessage fromQuery(const QSqlQuery &q)
     m.state = MessageState(q.value(7).toInt());
     m.stanzaId = q.value(8).toString();
     m.read = q.value(9).toBool();
+    m.encrypted = q.value(10).toBool();
     return m;
 }
 
@@ -37,7 +38,7 @@ MessageStore::MessageStore(Database *database, QObject *parent)
 }
 
 std::optional<StoredMessage> MessageStore::addOutgoing(const QString &peer, const QString &thread,
-                                                       const QString &body, const QString &stanzaId)
+                                                       const QString &body, const QString &stanzaId, bool encrypted)
 {
     StoredMessage m;
     m.peer = peer;
@@ -48,16 +49,18 @@ std::optional<StoredMessage> MessageStore::addOutgoing(const QString &peer, cons
     m.state = MessageState::Queued;
     m.stanzaId = stanzaId;
     m.read = true;
+    m.encrypted = encrypted;
 
     QSqlQuery q(m_database->connection());
     q.prepare(QStringLiteral("INSERT INTO messages (peer, resource, thread, direction, body, timestamp, state,"
-                             " stanza_id, is_read) VALUES (?, '', ?, 1, ?, ?, ?, ?, 1)"));
+                             " stanza_id, is_read, encrypted) VALUES (?, '', ?, 1, ?, ?, ?, ?, 1, ?)"));
     q.addBindValue(peer);
     q.addBindValue(thread);
     q.addBindValue(body);
     q.addBindValue(m.timestamp.toMSecsSinceEpoch());
     q.addBindValue(int(m.state));
     q.addBindValue(stanzaId);
+    q.addBindValue(encrypted);
     if (!q.exec()) {
         qCWarning(lcStorage) << "could not store an outgoing message:" << q.lastError().text();
         return std::nullopt;
@@ -69,7 +72,8 @@ std::optional<StoredMessage> MessageStore::addOutgoing(const QString &peer, cons
 
 std::optional<StoredMessage> MessageStore::addIncoming(const QString &peer, const QString &resource,
                                                        const QString &thread, const QString &body,
-                                                       const QString &stanzaId, const QDateTime &timestamp)
+                                                       const QString &stanzaId, const QDateTime &timestamp,
+                                                       bool encrypted, MessageState state)
 {
     StoredMessage m;
     m.peer = peer;
@@ -78,14 +82,15 @@ std::optional<StoredMessage> MessageStore::addIncoming(const QString &peer, cons
     m.direction = MessageDirection::Incoming;
     m.body = body;
     m.timestamp = timestamp.isValid() ? timestamp.toUTC() : QDateTime::currentDateTimeUtc();
-    m.state = MessageState::Received;
+    m.state = state;
     m.stanzaId = stanzaId;
     m.read = false;
+    m.encrypted = encrypted;
 
     QSqlQuery q(m_database->connection());
     // A resend after a lost acknowledgement carries the same id: it is stored (and shown) once.
     q.prepare(QStringLiteral("INSERT OR IGNORE INTO messages (peer, resource, thread, direction, body, timestamp,"
-                             " state, stanza_id, is_read) VALUES (?, ?, ?, 0, ?, ?, ?, ?, 0)"));
+                             " state, stanza_id, is_read, encrypted) VALUES (?, ?, ?, 0, ?, ?, ?, ?, 0, ?)"));
     q.addBindValue(peer);
     q.addBindValue(resource);
     q.addBindValue(thread);
@@ -93,6 +98,7 @@ std::optional<StoredMessage> MessageStore::addIncoming(const QString &peer, cons
     q.addBindValue(m.timestamp.toMSecsSinceEpoch());
     q.addBindValue(int(m.state));
     q.addBindValue(stanzaId.isEmpty() ? QVariant() : QVariant(stanzaId));
+    q.addBindValue(encrypted);
     if (!q.exec()) {
         qCWarning(lcStorage) << "could not store an incoming message:" << q.lastError().text();
         return std::nullopt;

@@ -11,7 +11,8 @@ class Database;
 enum class MessageDirection { Incoming = 0, Outgoing = 1 };
 
 /// Where a message is in its life. Outgoing: Queued -> Sending -> Sent (acknowledged by the server).
-enum class MessageState { Queued = 0, Sending = 1, Sent = 2, Received = 3, Failed = 4 };
+/// Undecryptable: encrypted content that could not be opened; the body holds the reason.
+enum class MessageState { Queued = 0, Sending = 1, Sent = 2, Received = 3, Failed = 4, Undecryptable = 5 };
 
 struct StoredMessage
 {
@@ -25,6 +26,7 @@ struct StoredMessage
     MessageState state = MessageState::Received;
     QString stanzaId;
     bool read = true;
+    bool encrypted = false; ///< sent or received inside an encrypted session
 };
 
 /// History per contact and the durable outbox, on top of Database.
@@ -37,11 +39,12 @@ public:
 
     /// Stores an outgoing message as Queued (before anything is sent) and returns it; nullopt on failure.
     std::optional<StoredMessage> addOutgoing(const QString &peer, const QString &thread, const QString &body,
-                                             const QString &stanzaId);
+                                             const QString &stanzaId, bool encrypted = false);
     /// Stores an incoming message; nullopt when it is a duplicate (same peer and stanza id) or on failure.
     std::optional<StoredMessage> addIncoming(const QString &peer, const QString &resource, const QString &thread,
                                              const QString &body, const QString &stanzaId,
-                                             const QDateTime &timestamp);
+                                             const QDateTime &timestamp, bool encrypted = false,
+                                             MessageState state = MessageState::Received);
 
     /// The latest @p limit messages with the contact older than @p beforeId (0: the newest), oldest first.
     QList<StoredMessage> history(const QString &peer, int limit = 100, qint64 beforeId = 0) const;

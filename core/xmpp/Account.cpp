@@ -10,6 +10,7 @@
 #include <QXmppRosterManager.h>
 #include <QXmppUtils.h>
 
+#include "EsessionExtension.h"
 #include "Logging.h"
 
 namespace {
@@ -40,7 +41,12 @@ Account::Account(QObject *parent)
     : QObject(parent)
     , m_client(new QXmppClient(this))
     , m_roster(m_client->findExtension<QXmppRosterManager>())
+    , m_esession(new EsessionExtension)
 {
+    // First in line for incoming stanzas, so that encrypted ones are opened before anyone reads them.
+    m_client->insertExtension(0, m_esession);
+    m_client->setEncryptionExtension(m_esession);
+    connect(m_esession, &EsessionExtension::undecryptable, this, &Account::undecryptableReceived);
     m_reconnectTimer.setSingleShot(true);
     connect(&m_reconnectTimer, &QTimer::timeout, this, [this] {
         if (m_wantOnline && m_client->state() == QXmppClient::DisconnectedState)
@@ -133,7 +139,16 @@ void Account::disconnectFromServer()
 
 QXmppTask<QXmpp::SendResult> Account::send(QXmppMessage &&message)
 {
+    // A conversation that has (or had) an encrypted session never falls back to plaintext: an ended
+    // session makes the encryption hook refuse, and the message stays in the outbox.
+    if (m_esession->sessionState(message.to(), message.thread()) != EsessionExtension::SessionState::None)
+        return m_client->sendSensitive(std::move(message));
     return m_client->send(std::move(message));
+}
+
+bool Account::isEncryptedConversation(const QString &to, const QString &thread) const
+{
+    return m_esession->sessionState(to, thread) == EsessionExtension::SessionState::Active;
 }
 
 void Account::setState(State state)

@@ -7,6 +7,7 @@
 #include <QXmppClient.h>
 #include <QXmppTask.h>
 
+class EsessionExtension;
 class QXmppMessage;
 class QXmppRosterManager;
 
@@ -66,8 +67,12 @@ public:
     void connectToServer();
     void disconnectFromServer();
 
-    /// Sends a stanza. The task finishes once the server acknowledged it (XEP-0198) or on failure.
+    /// Sends a message. Inside an encrypted session (XEP-0200) it goes out encrypted, and once that
+    /// session has ended it fails rather than go out in plaintext. The task finishes once the server
+    /// acknowledged it (XEP-0198) or on failure.
     QXmppTask<QXmpp::SendResult> send(QXmppMessage &&message);
+    /// Whether a message to @p to in @p thread would travel encrypted.
+    bool isEncryptedConversation(const QString &to, const QString &thread) const;
 
     QList<Contact> contacts() const;
     Contact contact(const QString &bareJid) const;
@@ -79,6 +84,7 @@ public:
     QStringList pendingSubscriptionRequests() const { return m_pendingRequests; }
 
     QXmppClient *client() const { return m_client; }
+    EsessionExtension *esession() const { return m_esession; }
 
 Q_SIGNALS:
     void stateChanged(Account::State state);
@@ -90,6 +96,9 @@ Q_SIGNALS:
     void rosterChanged();
     void presenceChanged(const QString &bareJid);
     void subscriptionRequested(const QString &bareJid);
+    /// Encrypted content that could not be opened, with the reason in words for people.
+    void undecryptableReceived(const QString &from, const QString &thread, const QString &stanzaId,
+                               const QString &reason);
 
 private:
     void setState(State state);
@@ -104,6 +113,7 @@ private:
     AccountConfig m_config;
     QXmppClient *m_client;
     QXmppRosterManager *m_roster;
+    EsessionExtension *m_esession;
     State m_state = State::Offline;
     QString m_errorReason;
     bool m_errorPermanent = false;

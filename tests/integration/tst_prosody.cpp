@@ -15,6 +15,7 @@
 #include <memory>
 
 #include "LocalServer.h"
+#include "TestClient.h"
 #include "crypto/Crypto.h"
 #include "session/Messenger.h"
 #include "session/Outbox.h"
@@ -27,48 +28,7 @@ namespace {
 
 constexpr int NetTimeout = 20000;
 
-// One logged-in user of the core: account, database and chat service.
-struct Client
-{
-    QTemporaryDir dir;
-    Account account;
-    std::unique_ptr<Database> db;
-    std::unique_ptr<MessageStore> store;
-    std::unique_ptr<Messenger> messenger;
-    QList<StoredMessage> received;
-
-    Client(const LocalServer &server, const QString &user, const QString &password = {})
-    {
-        AccountConfig config;
-        config.jid = user + QStringLiteral("@localhost");
-        config.password = password.isEmpty() ? server.password(user) : password;
-        config.host = server.host();
-        config.port = server.port();
-        config.trustedCertPath = server.certPath();
-        account.setConfig(config);
-        account.setReconnectDelays(200, 1000);
-        db = std::make_unique<Database>(dir.filePath(QStringLiteral("sotto.sqlite")));
-        if (!db->open())
-            qFatal("cannot open the test database");
-        store = std::make_unique<MessageStore>(db.get());
-        messenger = std::make_unique<Messenger>(&account, store.get());
-        QObject::connect(messenger.get(), &Messenger::messageReceived, messenger.get(),
-                         [this](const StoredMessage &m) { received << m; });
-    }
-    ~Client()
-    {
-        messenger.reset();
-        store.reset();
-        account.disconnectFromServer();
-    }
-    QStringList bodies() const
-    {
-        QStringList result;
-        for (const auto &m : received)
-            result << m.body;
-        return result;
-    }
-};
+using Client = TestClient;
 
 QList<QJsonObject> jsonLines(const QByteArray &output)
 {

@@ -215,8 +215,8 @@ void OnlineUiTest::loginChatAndSubscriptionAgainstARealServer()
     typeText(m_window, QStringLiteral("Hi Bob"));
     QTest::keyClick(m_window, Qt::Key_Return);
     QTRY_COMPARE(messageList->property("count").toInt(), 1);
-    auto *meta = findItem(messageList, QStringLiteral("messageMeta"));
-    QVERIFY(meta);
+    QQuickItem *meta = nullptr;
+    QTRY_VERIFY((meta = findItem(messageList, QStringLiteral("messageMeta"))));
     QTRY_VERIFY_WITH_TIMEOUT(meta->property("text").toString().endsWith(QStringLiteral(" sent")), NetworkTimeoutMs);
     QTRY_COMPARE_WITH_TIMEOUT(received.size(), 1, NetworkTimeoutMs);
     QCOMPARE(received.first().first().value<StoredMessage>().body, QStringLiteral("Hi Bob"));

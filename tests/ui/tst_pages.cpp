@@ -196,8 +196,8 @@ void UiTest::mainWindowNavigatesWithoutWarnings()
     QTRY_COMPARE(messageList->property("count").toInt(), 1);
     QTRY_COMPARE(m_context->store()->unreadCount(bob), 0);
     QTRY_COMPARE(contacts->data(contacts->index(0), ContactListModel::UnreadRole).toInt(), 0);
-    auto *body = findItem(messageList, QStringLiteral("messageBody"));
-    QVERIFY(body);
+    QQuickItem *body = nullptr;
+    QTRY_VERIFY((body = findItem(messageList, QStringLiteral("messageBody"))));
     QCOMPARE(body->property("text").toString(), QStringLiteral("Are you there?"));
     VERIFY_NO_WARNINGS("opening the chat page");
 
@@ -315,8 +315,8 @@ void UiTest::sendingOfflineQueuesAndShowsTheMessage()
     QList<QQuickItem *> bubbles;
     QTRY_COMPARE((bubbles = findItems(messageList, QStringLiteral("messageBody"))).size(), 1);
     QCOMPARE(bubbles.first()->property("text").toString(), QStringLiteral("Hello Bob"));
-    auto *meta = findItem(messageList, QStringLiteral("messageMeta"));
-    QVERIFY(meta);
+    QQuickItem *meta = nullptr;
+    QTRY_VERIFY((meta = findItem(messageList, QStringLiteral("messageMeta"))));
     QVERIFY2(meta->property("text").toString().endsWith(QStringLiteral("queued")),
              qPrintable(meta->property("text").toString()));
 

@@ -32,6 +32,10 @@ private Q_SLOTS:
                                       QStringLiteral("hi Alice"), QStringLiteral("id-2"), stamp));
             QVERIFY(store.addIncoming(QStringLiteral("carol@example.org"), QStringLiteral("x"), QStringLiteral("t9"),
                                       QStringLiteral("other contact"), QStringLiteral("id-3"), stamp));
+            QVERIFY(store.addOutgoing(QStringLiteral("dave@example.org"), QStringLiteral("t4"), QStringLiteral("sealed"),
+                                      QStringLiteral("id-4"), true));
+            QVERIFY(store.addIncoming(QStringLiteral("dave@example.org"), QStringLiteral("r"), QStringLiteral("t4"),
+                                      QStringLiteral("sealed too"), QStringLiteral("id-5"), stamp, true));
         }
         // Reopened from disk.
         Database db(m_path);
@@ -52,7 +56,14 @@ private Q_SLOTS:
         store.markRead(QStringLiteral("bob@example.org"));
         QCOMPARE(store.unreadCount(QStringLiteral("bob@example.org")), 0);
         QCOMPARE(store.unreadCount(QStringLiteral("carol@example.org")), 1);
-        QCOMPARE(store.peers(), (QStringList{QStringLiteral("carol@example.org"), QStringLiteral("bob@example.org")}));
+        QCOMPARE(store.peers(), (QStringList{QStringLiteral("dave@example.org"), QStringLiteral("carol@example.org"),
+                                             QStringLiteral("bob@example.org")}));
+        QVERIFY(!history[0].encrypted);
+        QVERIFY(!history[1].encrypted);
+        const auto sealed = store.history(QStringLiteral("dave@example.org"));
+        QCOMPARE(sealed.size(), 2);
+        QVERIFY(sealed[0].encrypted);
+        QVERIFY(sealed[1].encrypted);
     }
 
     void historyPaging()
@@ -138,6 +149,7 @@ private Q_SLOTS:
         QCOMPARE(history[0].state, MessageState::Sent);
         QCOMPARE(history[1].state, MessageState::Received);
         QVERIFY(store.pendingOutgoing().isEmpty());
+        QVERIFY(!history[0].encrypted);
         QCOMPARE(store.unreadCount(QStringLiteral("bob@example.org")), 0);
         // And the new schema works on the upgraded file.
         QVERIFY(store.addOutgoing(QStringLiteral("bob@example.org"), QStringLiteral("t"), QStringLiteral("new"),

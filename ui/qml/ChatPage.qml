@@ -132,7 +132,7 @@ Page {
                     width: Math.max(bodyText.width, metaText.implicitWidth) + 24
                     height: bodyText.height + metaText.implicitHeight + 18
                     radius: 10
-                    color: message.outgoing ? "#d9e7ff" : "#efefef"
+                    color: message.outgoing ? "#d9e7ff" : (message.deliveryState === "undecryptable" ? "#fdecea" : "#efefef")
                     border.color: message.outgoing ? "#b3cbf0" : "#d8d8d8"
 
                     Text {
@@ -141,7 +141,9 @@ Page {
                         x: 12
                         y: 8
                         width: Math.min(implicitWidth, message.maxTextWidth)
-                        text: message.body
+                        text: message.deliveryState === "undecryptable"
+                              ? qsTr("⚠ This message could not be decrypted: %1").arg(message.body)
+                              : message.body
                         // Never interpret what a contact sent as markup.
                         textFormat: Text.PlainText
                         wrapMode: Text.Wrap

@@ -1,0 +1,336 @@
+#include "EsessionExtension.h"
+
+#include <QDomDocument>
+#include <QXmlStreamWriter>
+
+#include <QXmppClient.h>
+#include <QXmppE2eeMetadata.h>
+#include <QXmppIq.h>
+#include <QXmppMessage.h>
+#include <QXmppPresence.h>
+#include <QXmppPromise.h>
+
+#include "Logging.h"
+#include "esession/Constants.h"
+#include "esession/StanzaCodec.h"
+
+using namespace Esession;
+
+struct EsessionExtension::Session
+{
+    QString peer;
+    QString thread;
+    std::unique_ptr<StanzaCipher> cipher;
+    bool ended = false;
+    QString endReason;
+};
+
+namespace {
+
+QString key(const QString &peer, const QString &thread)
+{
+    return peer + QChar(0) + thread;
+}
+
+template<typename T, typename V>
+QXmppTask<T> ready(V &&value)
+{
+    QXmppPromise<T> promise;
+    promise.finish(std::forward<V>(value));
+    return promise.task();
+}
+
+bool hasC(const QDomElement &stanza)
+{
+    for (QDomElement child = stanza.firstChildElement(); !child.isNull(); child = child.nextSiblingElement()) {
+        if (child.localName() == Xep0200::CElement && child.namespaceURI() == Xep0200::Namespace)
+            return true;
+    }
+    return false;
+}
+
+template<typename Stanza>
+QByteArray serialise(const Stanza &stanza)
+{
+    QByteArray xml;
+    QXmlStreamWriter writer(&xml);
+    stanza.toXml(&writer);
+    return xml;
+}
+
+QXmppElementList childrenAsExtensions(const QDomElement &stanza)
+{
+    QXmppElementList list;
+    for (QDomElement child = stanza.firstChildElement(); !child.isNull(); child = child.nextSiblingElement())
+        list << QXmppElement(child);
+    return list;
+}
+
+QXmppE2eeMetadata esessionMetadata()
+{
+    QXmppE2eeMetadata metadata;
+    // QXmpp has no name for XEP-0200; what matters is that the metadata is there, so that replies to
+    // the stanza (receipts, iq results) are sent through sendSensitive() and so encrypted.
+    metadata.setEncryption(QXmpp::UnknownEncryption);
+    return metadata;
+}
+
+} // namespace
+
+EsessionExtension::EsessionExtension() = default;
+EsessionExtension::~EsessionExtension() = default;
+
+void EsessionExtension::startSession(const QString &peerFullJid, const QString &thread, CipherParameters parameters)
+{
+    auto session = std::make_shared<Session>();
+    session->peer = peerFullJid;
+    session->thread = thread;
+    session->cipher = std::make_unique<StanzaCipher>(std::move(parameters));
+    m_sessions.insert(key(peerFullJid, thread), session);
+    qCInfo(lcEsession) << "encrypted session started with" << peerFullJid;
+}
+
+void EsessionExtension::endSession(const QString &peerFullJid, const QString &thread, const QString &reason)
+{
+    if (Session *session = find(peerFullJid, thread); session && !session->ended)
+        fail(session, reason);
+}
+
+EsessionExtension::Session *EsessionExtension::find(const QString &peerJid, const QString &thread) const
+{
+    return m_sessions.value(key(peerJid, thread)).get();
+}
+
+EsessionExtension::Session *EsessionExtension::findForResource(const QString &peerFullJid) const
+{
+    Session *found = nullptr;
+    for (const auto &session : m_sessions) {
+        if (session->peer == peerFullJid) {
+            if (found)
+                return nullptr; // several sessions with that resource: a thread-less stanza is ambiguous
+            found = session.get();
+        }
+    }
+    return found;
+}
+
+EsessionExtension::SessionState EsessionExtension::sessionState(const QString &peerJid, const QString &thread) const
+{
+    const Session *session = find(peerJid, thread);
+    return !session ? SessionState::None : (session->ended ? SessionState::Ended : SessionState::Active);
+}
+
+EsessionExtension::SessionState EsessionExtension::resourceSessionState(const QString &peerFullJid) const
+{
+    const Session *session = findForResource(peerFullJid);
+    return !session ? SessionState::None : (session->ended ? SessionState::Ended : SessionState::Active);
+}
+
+void EsessionExtension::fail(Session *session, const QString &reason)
+{
+    session->cipher->terminate();
+    session->ended = true;
+    session->endReason = reason;
+    qCInfo(lcEsession) << "encrypted session with" << session->peer << "ended:" << reason;
+    Q_EMIT sessionEnded(session->peer, session->thread, reason);
+}
+
+std::optional<QDomElement> EsessionExtension::seal(Session *session, const QByteArray &stanzaXml, QString *error)
+{
+    if (session->ended) {
+        *error = tr("the encrypted session has ended (%1); nothing was sent").arg(session->endReason);
+        return std::nullopt;
+    }
+    QDomDocument doc;
+    if (!doc.setContent("<w xmlns=\"jabber:client\">" + stanzaXml + "</w>", true)) {
+        *error = tr("the stanza could not be prepared for encryption");
+        return std::nullopt;
+    }
+    QDomElement stanza = doc.documentElement().firstChildElement();
+    if (const auto failure = encryptStanza(*session->cipher, stanza)) {
+        *error = describe(*failure);
+        if (session->cipher->isTerminated())
+            fail(session, *error);
+        return std::nullopt;
+    }
+    return stanza;
+}
+
+QXmppTask<QXmppE2eeExtension::MessageEncryptResult>
+EsessionExtension::encryptMessage(QXmppMessage &&message, const std::optional<QXmppSendStanzaParams> &)
+{
+    Session *session = find(message.to(), message.thread());
+    if (!session) {
+        return ready<MessageEncryptResult>(
+            QXmppError{tr("there is no encrypted session with %1 in this conversation").arg(message.to()), {}});
+    }
+    // Session messages belong to this resource only: no carbons, no server archive.
+    message.setPrivate(true);
+    message.addHint(QXmppMessage::NoCopy);
+    message.addHint(QXmppMessage::NoPermanentStore);
+
+    QString error;
+    QByteArray xml;
+    {
+        QXmlStreamWriter writer(&xml);
+        message.toXml(&writer, QXmpp::SceAll);
+    }
+    const auto sealed = seal(session, xml, &error);
+    if (!sealed)
+        return ready<MessageEncryptResult>(QXmppError{error, {}});
+
+    // QXmpp writes an encrypted message in its public form, which leaves out <body/> and <thread/>:
+    // everything that goes on the wire is carried as extensions.
+    auto out = std::make_unique<QXmppMessage>();
+    out->setId(message.id());
+    out->setTo(message.to());
+    out->setFrom(message.from());
+    out->setType(message.type());
+    out->setExtensions(childrenAsExtensions(*sealed));
+    return ready<MessageEncryptResult>(std::move(out));
+}
+
+QXmppTask<QXmppE2eeExtension::MessageDecryptResult> EsessionExtension::decryptMessage(QXmppMessage &&message)
+{
+    // Reached for forwarded copies (carbons, archives). A session is bound to one resource and its
+    // counters: a copy can never be opened, and its fallback (if any) is not its content.
+    if (!isEncrypted(message))
+        return ready<MessageDecryptResult>(NotEncrypted{});
+    return ready<MessageDecryptResult>(
+        QXmppError{tr("a copy of a message from an encrypted session cannot be decrypted on this device"), {}});
+}
+
+QXmppTask<QXmppE2eeExtension::IqEncryptResult> EsessionExtension::encryptIq(QXmppIq &&iq,
+                                                                            const std::optional<QXmppSendStanzaParams> &)
+{
+    Session *session = findForResource(iq.to());
+    if (!session) {
+        return ready<IqEncryptResult>(
+            QXmppError{tr("there is no encrypted session with %1").arg(iq.to()), {}});
+    }
+    QString error;
+    const auto sealed = seal(session, serialise(iq), &error);
+    if (!sealed)
+        return ready<IqEncryptResult>(QXmppError{error, {}});
+    auto out = std::make_unique<QXmppIq>(iq.type());
+    out->setId(iq.id());
+    out->setTo(iq.to());
+    out->setFrom(iq.from());
+    out->setExtensions(childrenAsExtensions(*sealed));
+    return ready<IqEncryptResult>(std::move(out));
+}
+
+QXmppTask<QXmppE2eeExtension::IqDecryptResult> EsessionExtension::decryptIq(const QDomElement &element)
+{
+    // QXmpp calls this for the response to an iq we sent with sendSensitiveIq(); requests and
+    // unsolicited iqs are opened in handleStanza().
+    const QString from = element.attribute(QStringLiteral("from"));
+    Session *session = findForResource(from);
+    if (!hasC(element)) {
+        // We asked inside a session: an answer in plaintext is refused, not taken as it is.
+        if (session)
+            return ready<IqDecryptResult>(QXmppError{tr("the answer to an encrypted request came unencrypted"), {}});
+        return ready<IqDecryptResult>(NotEncrypted{});
+    }
+    QString reason;
+    auto opened = open(session, element, &reason);
+    if (!opened)
+        return ready<IqDecryptResult>(QXmppError{reason, {}});
+    return ready<IqDecryptResult>(std::move(*opened));
+}
+
+std::optional<QDomElement> EsessionExtension::open(Session *session, const QDomElement &stanza, QString *reason)
+{
+    if (!session) {
+        *reason = tr("encrypted for a session this device does not have");
+        return std::nullopt;
+    }
+    if (session->ended) {
+        *reason = tr("the encrypted session has ended (%1)").arg(session->endReason);
+        return std::nullopt;
+    }
+    auto result = decryptStanza(*session->cipher, stanza);
+    if (auto *failure = std::get_if<OpenFailure>(&result)) {
+        *reason = failure->error == OpenError::Cipher ? describe(failure->cipherError)
+                                                      : tr("an encrypted message held invalid content");
+        fail(session, *reason);
+        return std::nullopt;
+    }
+    return std::get<QDomElement>(result);
+}
+
+bool EsessionExtension::isEncrypted(const QDomElement &element)
+{
+    return hasC(element);
+}
+
+bool EsessionExtension::isEncrypted(const QXmppMessage &message)
+{
+    const auto extensions = message.extensions();
+    for (const QXmppElement &extension : extensions) {
+        if (extension.tagName() == Xep0200::CElement && extension.attribute(QStringLiteral("xmlns")) == Xep0200::Namespace)
+            return true;
+    }
+    return false;
+}
+
+QXmppTask<QXmpp::SendResult> EsessionExtension::sendPresence(QXmppPresence &&presence)
+{
+    Session *session = findForResource(presence.to());
+    if (!session)
+        return client()->send(std::move(presence));
+    QString error;
+    const auto sealed = seal(session, serialise(presence), &error);
+    if (!sealed)
+        return ready<QXmpp::SendResult>(QXmppError{error, {}});
+    QXmppPresence out(presence.type());
+    out.setTo(presence.to());
+    out.setId(presence.id());
+    out.setExtensions(childrenAsExtensions(*sealed));
+    return client()->send(std::move(out));
+}
+
+bool EsessionExtension::handleStanza(const QDomElement &element)
+{
+    const QString kind = element.tagName();
+    if ((kind != u"message" && kind != u"presence" && kind != u"iq") || !hasC(element))
+        return false;
+
+    const QString from = element.attribute(QStringLiteral("from"));
+    const QString id = element.attribute(QStringLiteral("id"));
+    const QString thread = element.firstChildElement(Xep0200::ThreadElement).text();
+    if (element.attribute(QStringLiteral("type")) == u"error") {
+        // Our own <c/> bounced by a server: delivery failed; it is not an attack on the session.
+        Q_EMIT undecryptable(from, thread, id, tr("an encrypted message could not be delivered"));
+        return true;
+    }
+    Session *session = kind == u"message" ? find(from, thread) : findForResource(from);
+    QString reason;
+    const auto result = open(session, element, &reason);
+    if (!result) {
+        Q_EMIT undecryptable(from, thread, id, reason);
+        return true;
+    }
+    const QDomElement &opened = *result;
+    if (kind == u"message") {
+        QXmppMessage message;
+        message.parse(opened);
+        message.setE2eeMetadata(esessionMetadata());
+        injectMessage(std::move(message));
+    } else if (kind == u"iq") {
+        injectIq(opened, esessionMetadata());
+    } else {
+        QXmppPresence presence;
+        presence.parse(opened);
+        presence.setE2eeMetadata(esessionMetadata());
+        Q_EMIT presenceDecrypted(presence);
+    }
+    return true;
+}
+
+QStringList EsessionExtension::discoveryFeatures() const
+{
+    // Advertised once sessions can be negotiated (XEP-0155/0116); an engine that only accepts
+    // injected sessions must not claim support.
+    return {};
+}

@@ -1,0 +1,78 @@
+#pragma once
+
+#include <QHash>
+#include <QObject>
+
+#include <QXmppClientExtension.h>
+#include <QXmppE2eeExtension.h>
+
+#include <memory>
+
+#include "esession/StanzaCipher.h"
+
+class QXmppPresence;
+
+/// The only glue between QXmpp and the ESession engine. Installed with
+/// QXmppClient::setEncryptionExtension: QXmpp hands it the messages and iqs it sends with
+/// sendSensitive(); presence goes through sendPresence() (QXmpp has no hook for presence).
+/// Incoming stanzas holding a <c/> are caught here from the raw stream, opened by the engine and
+/// injected back into QXmpp with E2EE metadata, so that replies (receipts, iq results) go out
+/// encrypted too. A <c/> that cannot be opened never reaches the rest of the client as a plaintext
+/// message: it becomes an `undecryptable` event with the reason.
+///
+/// Sessions are keyed by the peer's full JID and the XEP-0201 thread id. Until negotiation exists,
+/// they are installed by the caller (tests only) with startSession().
+class EsessionExtension : public QXmppClientExtension, public QXmppE2eeExtension
+{
+    Q_OBJECT
+
+public:
+    enum class SessionState { None, Active, Ended };
+    Q_ENUM(SessionState)
+
+    EsessionExtension();
+    ~EsessionExtension() override;
+
+    /// Starts an encrypted session with @p peerFullJid in @p thread with negotiated parameters.
+    void startSession(const QString &peerFullJid, const QString &thread, Esession::CipherParameters parameters);
+    /// Ends the session (keys wiped). Later sends in that thread fail instead of going out in plaintext.
+    void endSession(const QString &peerFullJid, const QString &thread, const QString &reason);
+    SessionState sessionState(const QString &peerJid, const QString &thread) const;
+    /// The session of a thread-less stanza (presence, iq) with @p peerFullJid: the only one with that
+    /// resource, or none when there are several or none.
+    SessionState resourceSessionState(const QString &peerFullJid) const;
+
+    /// Sends presence to @p presence.to(), encrypted when a session with that resource is active.
+    QXmppTask<QXmpp::SendResult> sendPresence(QXmppPresence &&presence);
+
+    // QXmppE2eeExtension
+    QXmppTask<MessageEncryptResult> encryptMessage(QXmppMessage &&message,
+                                                   const std::optional<QXmppSendStanzaParams> &params) override;
+    QXmppTask<MessageDecryptResult> decryptMessage(QXmppMessage &&message) override;
+    QXmppTask<IqEncryptResult> encryptIq(QXmppIq &&iq, const std::optional<QXmppSendStanzaParams> &params) override;
+    QXmppTask<IqDecryptResult> decryptIq(const QDomElement &element) override;
+    bool isEncrypted(const QDomElement &element) override;
+    bool isEncrypted(const QXmppMessage &message) override;
+
+    // QXmppClientExtension
+    bool handleStanza(const QDomElement &element) override;
+    QStringList discoveryFeatures() const override;
+
+Q_SIGNALS:
+    void sessionEnded(const QString &peerFullJid, const QString &thread, const QString &reason);
+    /// A stanza with encrypted content that could not be opened; shown to the user, never dropped.
+    void undecryptable(const QString &from, const QString &thread, const QString &stanzaId, const QString &reason);
+    /// A presence that arrived encrypted, opened.
+    void presenceDecrypted(const QXmppPresence &presence);
+
+private:
+    struct Session;
+    Session *find(const QString &peerJid, const QString &thread) const;
+    Session *findForResource(const QString &peerFullJid) const;
+    void fail(Session *session, const QString &reason);
+    std::optional<QDomElement> seal(Session *session, const QByteArray &stanzaXml, QString *error);
+    /// Opens @p stanza's <c/> in @p session (null: none); a refusal ends the session and says why.
+    std::optional<QDomElement> open(Session *session, const QDomElement &stanza, QString *reason);
+
+    QHash<QString, std::shared_ptr<Session>> m_sessions;
+};

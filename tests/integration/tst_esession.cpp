@@ -1,0 +1,272 @@
+// Encrypted sessions (XEP-0200) between two real clients through a throwaway Prosody. Session
+// parameters are injected here, in the test binary, until negotiation (XEP-0116/0217) exists.
+// The server runs with debug logging, so its log holds every stanza it routed: none of them may
+// carry the plaintext.
+#include <QDir>
+#include <QDirIterator>
+#include <QFile>
+#include <QSignalSpy>
+#include <QTest>
+
+#include <QXmppClient.h>
+#include <QXmppE2eeMetadata.h>
+#include <QXmppClientExtension.h>
+#include <QXmppIq.h>
+#include <QXmppMessage.h>
+#include <QXmppPresence.h>
+
+#include "LocalServer.h"
+#include "TestClient.h"
+#include "crypto/Crypto.h"
+#include "esession/StanzaCipher.h"
+#include "session/Messenger.h"
+#include "session/SessionManager.h"
+#include "xmpp/EsessionExtension.h"
+
+using namespace Esession;
+
+namespace {
+
+constexpr int NetTimeout = 20000;
+
+CipherParameters randomParameters()
+{
+    CipherParameters p;
+    const QByteArray counter = Crypto::randomBytes(16);
+    p.send = {Crypto::randomBytes(16), Crypto::randomBytes(32), *BlockCounter::fromBigEndian(counter)};
+    p.receive = {Crypto::randomBytes(16), Crypto::randomBytes(32), p.send.counter.withTopBitFlipped()};
+    return p;
+}
+
+CipherParameters mirrored(const CipherParameters &p)
+{
+    CipherParameters m = p;
+    std::swap(m.send, m.receive);
+    return m;
+}
+
+// Every byte the server wrote: its log (stanzas at debug level) and its storage (offline messages).
+QByteArray serverBytes(const LocalServer &server)
+{
+    QByteArray all;
+    QDirIterator it(server.dir() + QStringLiteral("/server"), QDir::Files, QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        QFile file(it.next());
+        if (file.open(QIODevice::ReadOnly))
+            all += file.readAll();
+    }
+    return all;
+}
+
+// Answers <query xmlns='urn:sotto:test'/> requests that arrived encrypted, echoing their text.
+class EncryptedIqEcho : public QXmppClientExtension
+{
+public:
+    static inline const QString Namespace = QStringLiteral("urn:sotto:test");
+
+    bool handleStanza(const QDomElement &element, const std::optional<QXmppE2eeMetadata> &e2eeMetadata) override
+    {
+        const QDomElement query = element.firstChildElement(QStringLiteral("query"));
+        if (element.tagName() != u"iq" || element.attribute(QStringLiteral("type")) != u"get"
+            || query.namespaceURI() != Namespace || !e2eeMetadata)
+            return false;
+        QDomDocument doc;
+        QDomElement answer = doc.createElementNS(Namespace, QStringLiteral("query"));
+        answer.appendChild(doc.createTextNode(QStringLiteral("echo: ") + query.text()));
+        QXmppIq reply(QXmppIq::Result);
+        reply.setId(element.attribute(QStringLiteral("id")));
+        reply.setTo(element.attribute(QStringLiteral("from")));
+        reply.setExtensions({QXmppElement(answer)});
+        client()->reply(std::move(reply), e2eeMetadata);
+        return true;
+    }
+};
+
+} // namespace
+
+class TestEsession : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        qputenv("SOTTO_SERVER_DEBUG", "1");
+        QString error;
+        QVERIFY2(m_server.start(&error), qPrintable(error));
+    }
+
+    void init()
+    {
+        m_alice = std::make_unique<TestClient>(m_server, QStringLiteral("alice"));
+        m_bob = std::make_unique<TestClient>(m_server, QStringLiteral("bob"));
+        m_alice->account.connectToServer();
+        m_bob->account.connectToServer();
+        QTRY_VERIFY_WITH_TIMEOUT(m_alice->account.state() == Account::State::Online, NetTimeout);
+        QTRY_VERIFY_WITH_TIMEOUT(m_bob->account.state() == Account::State::Online, NetTimeout);
+    }
+
+    void cleanup()
+    {
+        m_alice.reset();
+        m_bob.reset();
+    }
+
+    // Alice starts a conversation with Bob's resource and both install the same session keys.
+    QString startSession()
+    {
+        ThreadSession *session = m_alice->messenger->sessions()->startSession(QStringLiteral("bob@localhost/sotto"));
+        const CipherParameters p = randomParameters();
+        m_alice->account.esession()->startSession(QStringLiteral("bob@localhost/sotto"), session->threadId(), p);
+        m_bob->account.esession()->startSession(QStringLiteral("alice@localhost/sotto"), session->threadId(), mirrored(p));
+        return session->threadId();
+    }
+
+    void messagesBothWaysEncrypted()
+    {
+        const QString thread = startSession();
+        const QString secret = QStringLiteral("the eagle lands at 0600 ") + QString::fromLatin1(Crypto::randomBytes(6).toHex());
+        const auto sent = m_alice->messenger->send(QStringLiteral("bob@localhost"), secret);
+        QVERIFY(sent);
+        QVERIFY(sent->encrypted);
+        QTRY_COMPARE_WITH_TIMEOUT(m_bob->received.size(), 1, NetTimeout);
+        QCOMPARE(m_bob->received[0].body, secret);
+        QCOMPARE(m_bob->received[0].thread, thread);
+        QVERIFY(m_bob->received[0].encrypted);
+        QCOMPARE(m_bob->received[0].state, MessageState::Received);
+        QTRY_COMPARE_WITH_TIMEOUT(m_alice->store->message(sent->id)->state, MessageState::Sent, NetTimeout);
+
+        const QString reply = QStringLiteral("roger, ") + secret;
+        const auto answered = m_bob->messenger->send(QStringLiteral("alice@localhost"), reply);
+        QVERIFY(answered && answered->encrypted);
+        QCOMPARE(answered->thread, thread);
+        QTRY_COMPARE_WITH_TIMEOUT(m_alice->received.size(), 1, NetTimeout);
+        QCOMPARE(m_alice->received[0].body, reply);
+        QVERIFY(m_alice->received[0].encrypted);
+
+        // The server saw both stanzas (its debug log has the <c/>), never their text.
+        QTRY_VERIFY_WITH_TIMEOUT(serverBytes(m_server).contains("xep-0200.html#ns"), NetTimeout);
+        const QByteArray server = serverBytes(m_server);
+        QVERIFY(!server.contains(secret.toUtf8()));
+        QVERIFY(server.contains(thread.toUtf8()));
+    }
+
+    void offlineCopyOnTheServerIsCiphertext()
+    {
+        const QString thread = startSession();
+        m_bob->account.disconnectFromServer();
+        QTRY_VERIFY_WITH_TIMEOUT(!m_alice->account.contact(QStringLiteral("bob@localhost")).online, NetTimeout);
+        const QString secret = QStringLiteral("stored while you were away ") + QString::fromLatin1(Crypto::randomBytes(6).toHex());
+        const auto sent = m_alice->messenger->send(QStringLiteral("bob@localhost"), secret);
+        QVERIFY(sent && sent->encrypted);
+        QTRY_COMPARE_WITH_TIMEOUT(m_alice->store->message(sent->id)->state, MessageState::Sent, NetTimeout);
+        QTest::qWait(300);
+        QVERIFY(!serverBytes(m_server).contains(secret.toUtf8()));
+
+        // Bob comes back: the stored copy opens with the session's counters.
+        m_bob->account.connectToServer();
+        QTRY_COMPARE_WITH_TIMEOUT(m_bob->received.size(), 1, NetTimeout);
+        QCOMPARE(m_bob->received[0].body, secret);
+        QCOMPARE(m_bob->received[0].thread, thread);
+        QVERIFY(m_bob->received[0].encrypted);
+    }
+
+    void presenceAndIqEncrypted()
+    {
+        startSession();
+        // Presence: through the extension's own path, opened on Bob's side.
+        QSignalSpy presences(m_bob->account.esession(), &EsessionExtension::presenceDecrypted);
+        const QString status = QStringLiteral("in the vault ") + QString::fromLatin1(Crypto::randomBytes(6).toHex());
+        QXmppPresence presence;
+        presence.setTo(QStringLiteral("bob@localhost/sotto"));
+        presence.setStatusText(status);
+        m_alice->account.esession()->sendPresence(std::move(presence));
+        QTRY_COMPARE_WITH_TIMEOUT(presences.count(), 1, NetTimeout);
+        const auto opened = presences.first().first().value<QXmppPresence>();
+        QCOMPARE(opened.statusText(), status);
+        QVERIFY(opened.e2eeMetadata().has_value());
+
+        // Iq: a request through QXmpp's E2EE hook. Bob's handler answers only requests that arrived
+        // encrypted, and QXmpp sends its answer back through the same hook.
+        auto *handler = new EncryptedIqEcho;
+        m_bob->account.client()->addExtension(handler);
+        QDomDocument doc;
+        QDomElement query = doc.createElementNS(EncryptedIqEcho::Namespace, QStringLiteral("query"));
+        query.appendChild(doc.createTextNode(QStringLiteral("Sotto-secret-question")));
+        QXmppIq request(QXmppIq::Get);
+        request.setTo(QStringLiteral("bob@localhost/sotto"));
+        request.setExtensions({QXmppElement(query)});
+        bool answered = false;
+        QString answer;
+        m_alice->account.client()->sendSensitiveIq(std::move(request)).then(this, [&](QXmppClient::IqResult &&result) {
+            answered = true;
+            if (auto *element = std::get_if<QDomElement>(&result))
+                answer = element->firstChildElement(QStringLiteral("query")).text();
+            else
+                answer = QStringLiteral("error: ") + std::get<QXmppError>(result).description;
+        });
+        QTRY_VERIFY_WITH_TIMEOUT(answered, NetTimeout);
+        QCOMPARE(answer, QStringLiteral("echo: Sotto-secret-question"));
+        QTest::qWait(300);
+        const QByteArray server = serverBytes(m_server);
+        QVERIFY(!server.contains(status.toUtf8()));
+        QVERIFY(!server.contains("Sotto-secret-question"));
+    }
+
+    void forgedStanzaEndsTheSessionVisiblyAndNothingGoesOutInPlaintext()
+    {
+        const QString thread = startSession();
+        QSignalSpy ended(m_bob->account.esession(), &EsessionExtension::sessionEnded);
+        // Someone sends Bob a <c/> in the session's thread that was not made with the session keys.
+        QXmppMessage forged;
+        forged.setTo(QStringLiteral("bob@localhost/sotto"));
+        forged.setType(QXmppMessage::Chat);
+        QDomDocument doc;
+        QDomElement threadElement = doc.createElement(QStringLiteral("thread"));
+        threadElement.appendChild(doc.createTextNode(thread));
+        QDomElement c = doc.createElementNS(QStringLiteral("http://www.xmpp.org/extensions/xep-0200.html#ns"), QStringLiteral("c"));
+        for (const auto &[name, value] : {std::pair{QStringLiteral("data"), QStringLiteral("AAAAAAAAAAAAAAAAAAAAAA==")},
+                                          std::pair{QStringLiteral("mac"), QString::fromLatin1(QByteArray(32, 'x').toBase64())}}) {
+            QDomElement e = doc.createElementNS(QStringLiteral("http://www.xmpp.org/extensions/xep-0200.html#ns"), name);
+            e.appendChild(doc.createTextNode(value));
+            c.appendChild(e);
+        }
+        // A plaintext body next to it must never be shown either.
+        QDomElement body = doc.createElement(QStringLiteral("body"));
+        body.appendChild(doc.createTextNode(QStringLiteral("please trust this plaintext")));
+        forged.setExtensions({QXmppElement(threadElement), QXmppElement(c), QXmppElement(body)});
+        m_alice->account.client()->send(std::move(forged));
+
+        QTRY_COMPARE_WITH_TIMEOUT(ended.count(), 1, NetTimeout);
+        QTRY_COMPARE_WITH_TIMEOUT(m_bob->received.size(), 1, NetTimeout);
+        QCOMPARE(m_bob->received[0].state, MessageState::Undecryptable);
+        QVERIFY(m_bob->received[0].body.contains(QStringLiteral("integrity")));
+        QVERIFY(!m_bob->bodies().contains(QStringLiteral("please trust this plaintext")));
+        QCOMPARE(m_bob->account.esession()->sessionState(QStringLiteral("alice@localhost/sotto"), thread),
+                 EsessionExtension::SessionState::Ended);
+
+        // Bob writes in that conversation: the session is gone, so nothing leaves in plaintext; the
+        // message waits in his outbox.
+        const auto pending = m_bob->messenger->send(QStringLiteral("alice@localhost"), QStringLiteral("must not leak"));
+        QVERIFY(pending);
+        QTest::qWait(1000);
+        QVERIFY(m_alice->received.isEmpty());
+        QCOMPARE(m_bob->store->message(pending->id)->state, MessageState::Queued);
+        QVERIFY(!serverBytes(m_server).contains("must not leak"));
+    }
+
+private:
+    LocalServer m_server;
+    std::unique_ptr<TestClient> m_alice;
+    std::unique_ptr<TestClient> m_bob;
+};
+
+int main(int argc, char **argv)
+{
+    Crypto::Library crypto;
+    QCoreApplication app(argc, argv);
+    TestEsession test;
+    return QTest::qExec(&test, argc, argv);
+}
+
+#include "tst_esession.moc"
