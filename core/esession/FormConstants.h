@@ -133,3 +133,57 @@ inline const QString MatchResource = QStringLiteral("match_resource");
 inline const QString Signs = QStringLiteral("signs");
 
 } // namespace Esession::Xep0116
+
+// RFC 6120/6121 stanza names the XEP-0155 messages use (thread, amp and error element names: Constants.h).
+namespace Esession::Rfc6120 {
+
+inline const QString MessageElement = QStringLiteral("message");
+inline const QString BodyElement = QStringLiteral("body");
+inline const QString TextElement = QStringLiteral("text");
+
+inline const QString ToAttribute = QStringLiteral("to");
+inline const QString FromAttribute = QStringLiteral("from");
+inline const QString IdAttribute = QStringLiteral("id");
+inline const QString TypeAttribute = QStringLiteral("type");
+/// The legacy numeric error code (XEP-0086), still shown in the XEP-0155 error examples.
+inline const QString CodeAttribute = QStringLiteral("code");
+
+// Values of <message type='...'/>.
+inline const QString MessageNormal = QStringLiteral("normal");
+inline const QString MessageChat = QStringLiteral("chat");
+inline const QString MessageError = QStringLiteral("error");
+
+// Stanza errors: <error type='...'><condition xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error>.
+inline const QString StanzasNamespace = QStringLiteral("urn:ietf:params:xml:ns:xmpp-stanzas");
+inline const QString ErrorCancel = QStringLiteral("cancel");
+inline const QString ErrorModify = QStringLiteral("modify");
+inline const QString ServiceUnavailable = QStringLiteral("service-unavailable");
+inline const QString FeatureNotImplemented = QStringLiteral("feature-not-implemented");
+inline const QString NotAcceptable = QStringLiteral("not-acceptable");
+inline const QString BadRequest = QStringLiteral("bad-request");
+inline const QString UnexpectedRequest = QStringLiteral("unexpected-request");
+
+} // namespace Esession::Rfc6120
+
+// XEP-0201: the attribute naming a thread's parent (<thread parent='...'>).
+namespace Esession::Xep0201 {
+
+inline const QString ParentAttribute = QStringLiteral("parent");
+
+} // namespace Esession::Xep0201
+
+// XEP-0079 Advanced Message Processing: the rule XEP-0155 asks for so that a request for an immediate
+// session is dropped instead of stored offline (<rule action='drop' condition='deliver' value='stored'/>).
+namespace Esession::Xep0079 {
+
+inline const QString Namespace = QStringLiteral("http://jabber.org/protocol/amp");
+inline const QString RuleElement = QStringLiteral("rule");
+inline const QString ActionAttribute = QStringLiteral("action");
+inline const QString ConditionAttribute = QStringLiteral("condition");
+inline const QString ValueAttribute = QStringLiteral("value");
+inline const QString PerHopAttribute = QStringLiteral("per-hop");
+inline const QString ActionDrop = QStringLiteral("drop");
+inline const QString ConditionDeliver = QStringLiteral("deliver");
+inline const QString DeliverStored = QStringLiteral("stored");
+
+} // namespace Esession::Xep0079
