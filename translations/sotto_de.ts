@@ -4,7 +4,7 @@
 <context>
     <name>Account</name>
     <message>
-        <location filename="../core/xmpp/Account.cpp" line="+22"/>
+        <location filename="../core/xmpp/Account.cpp" line="+24"/>
         <source>the server refused the connection (is it running?)</source>
         <translation>der Server hat die Verbindung abgelehnt (läuft er?)</translation>
     </message>
@@ -39,7 +39,7 @@
         <translation>Netzwerkfehler %1</translation>
     </message>
     <message>
-        <location line="+83"/>
+        <location line="+92"/>
         <source>the address must look like name@server</source>
         <translation>die Adresse muss die Form name@server haben</translation>
     </message>
@@ -49,7 +49,12 @@
         <translation>aus %1 konnte kein Zertifikat gelesen werden</translation>
     </message>
     <message>
-        <location line="+79"/>
+        <location line="+30"/>
+        <source>no encrypted session for this conversation; the message waits for one</source>
+        <translation>keine verschlüsselte Sitzung für dieses Gespräch; die Nachricht wartet darauf</translation>
+    </message>
+    <message>
+        <location line="+58"/>
         <source>the server rejected the address or password</source>
         <translation>der Server hat die Adresse oder das Passwort abgelehnt</translation>
     </message>
@@ -362,7 +367,7 @@
         <translation>offline</translation>
     </message>
     <message>
-        <location line="+45"/>
+        <location line="+47"/>
         <source>queued</source>
         <translation>wartet</translation>
     </message>
@@ -391,6 +396,11 @@
         <source>could not be decrypted</source>
         <translation>nicht entschlüsselbar</translation>
     </message>
+    <message>
+        <location line="+2"/>
+        <source>delivered</source>
+        <translation>zugestellt</translation>
+    </message>
 </context>
 <context>
     <name>Esession</name>
@@ -416,6 +426,16 @@
     </message>
     <message>
         <location line="+2"/>
+        <source>the contact sent an invalid new key</source>
+        <translation>der Kontakt hat einen ungültigen neuen Schlüssel geschickt</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>the contact changed keys more often than agreed</source>
+        <translation>der Kontakt hat die Schlüssel öfter gewechselt als vereinbart</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>an encrypted message was too large</source>
         <translation>eine verschlüsselte Nachricht war zu groß</translation>
     </message>
@@ -433,7 +453,7 @@
 <context>
     <name>EsessionExtension</name>
     <message>
-        <location filename="../core/xmpp/EsessionExtension.cpp" line="+141"/>
+        <location filename="../core/xmpp/EsessionExtension.cpp" line="+202"/>
         <source>the encrypted session has ended (%1); nothing was sent</source>
         <translation>die verschlüsselte Sitzung ist beendet (%1); es wurde nichts gesendet</translation>
     </message>
@@ -443,7 +463,7 @@
         <translation>die Nachricht konnte nicht für die Verschlüsselung vorbereitet werden</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+23"/>
         <source>there is no encrypted session with %1 in this conversation</source>
         <translation>in diesem Gespräch gibt es keine verschlüsselte Sitzung mit %1</translation>
     </message>
@@ -478,7 +498,12 @@
         <translation>eine verschlüsselte Nachricht hatte ungültigen Inhalt</translation>
     </message>
     <message>
-        <location line="+49"/>
+        <location line="+51"/>
+        <source>the contact could not decrypt a message; the session fell out of step</source>
+        <translation>der Kontakt konnte eine Nachricht nicht entschlüsseln; die Sitzung ist aus dem Takt geraten</translation>
+    </message>
+    <message>
+        <location line="+13"/>
         <source>an encrypted message could not be delivered</source>
         <translation>eine verschlüsselte Nachricht konnte nicht zugestellt werden</translation>
     </message>
@@ -600,6 +625,59 @@
         <location line="+0"/>
         <source>Sotto</source>
         <translation>Sotto</translation>
+    </message>
+</context>
+<context>
+    <name>SsnHandler</name>
+    <message>
+        <location filename="../core/xmpp/SsnHandler.cpp" line="+22"/>
+        <source>the contact declined the session</source>
+        <translation>der Kontakt hat die Sitzung abgelehnt</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the contact declined the session: %1</source>
+        <translation>der Kontakt hat die Sitzung abgelehnt: %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>you declined the session</source>
+        <translation>Sie haben die Sitzung abgelehnt</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>the contact cancelled the session</source>
+        <translation>der Kontakt hat die Sitzung abgebrochen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>you cancelled the session</source>
+        <translation>Sie haben die Sitzung abgebrochen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>the contact&apos;s client refused the session (%1)</source>
+        <translation>das Programm des Kontakts hat die Sitzung verweigert (%1)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>the contact&apos;s request could not be accepted (%1)</source>
+        <translation>die Anfrage des Kontakts konnte nicht angenommen werden (%1)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>the session request was given up</source>
+        <translation>die Sitzungsanfrage wurde aufgegeben</translation>
+    </message>
+    <message>
+        <location line="+121"/>
+        <source>the contact ended the session</source>
+        <translation>der Kontakt hat die Sitzung beendet</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>you ended the session</source>
+        <translation>Sie haben die Sitzung beendet</translation>
     </message>
 </context>
 <context>

@@ -125,6 +125,8 @@ QString ConversationModel::stateKey(MessageState state)
         return QStringLiteral("failed");
     case MessageState::Undecryptable:
         return QStringLiteral("undecryptable");
+    case MessageState::Delivered:
+        return QStringLiteral("delivered");
     }
     return {};
 }
@@ -144,6 +146,8 @@ QString ConversationModel::stateText(MessageState state)
         return tr("not delivered");
     case MessageState::Undecryptable:
         return tr("could not be decrypted");
+    case MessageState::Delivered:
+        return tr("delivered");
     }
     return {};
 }
@@ -214,6 +218,8 @@ void ConversationModel::reload()
         m_sessionConnections << connect(store, &MessageStore::messageAdded, this, &ConversationModel::onMessageAdded);
         m_sessionConnections << connect(store, &MessageStore::messageStateChanged, this,
                                         &ConversationModel::onStateChanged);
+        m_sessionConnections << connect(store, &MessageStore::messageReplaced, this,
+                                        &ConversationModel::onMessageReplaced);
         const QList<StoredMessage> history = store->history(m_peer, HistoryPageSize);
         if (!history.isEmpty()) {
             beginResetModel();
@@ -247,6 +253,16 @@ void ConversationModel::onStateChanged(qint64 id, MessageState state)
         return;
     m_messages[row].state = state;
     Q_EMIT dataChanged(index(row), index(row), {DeliveryStateRole, StateTextRole});
+}
+
+void ConversationModel::onMessageReplaced(const StoredMessage &message)
+{
+    const int row = rowOf(message.id);
+    if (row < 0)
+        return;
+    m_messages[row] = message;
+    Q_EMIT dataChanged(index(row), index(row));
+    markReadIfActive();
 }
 
 void ConversationModel::markReadIfActive()

@@ -74,6 +74,7 @@ private:
     void detach();
     void onMessageAdded(const StoredMessage &message);
     void onStateChanged(qint64 id, MessageState state);
+    void onMessageReplaced(const StoredMessage &message);
     void markReadIfActive();
     int rowOf(qint64 id) const;
 

@@ -7,6 +7,7 @@
 #include "Outbox.h"
 #include "SessionManager.h"
 #include "xmpp/Account.h"
+#include "xmpp/EsessionExtension.h"
 
 Messenger::Messenger(Account *account, MessageStore *store, QObject *parent)
     : QObject(parent)
@@ -14,13 +15,20 @@ Messenger::Messenger(Account *account, MessageStore *store, QObject *parent)
     , m_store(store)
     , m_sessions(new SessionManager(this))
     , m_outbox(new Outbox(
-          store, [account](QXmppMessage &&message) { return account->send(std::move(message)); },
+          store, [account](QXmppMessage &&message, bool mustEncrypt) { return account->send(std::move(message), mustEncrypt); },
           [account] { return account->state() == Account::State::Online; }, this))
 {
     connect(m_account, &Account::messageReceived, this, &Messenger::onMessage);
     connect(m_account, &Account::connected, m_outbox, &Outbox::flush);
     connect(m_account, &Account::messageFailed, m_outbox, &Outbox::handleBounce);
     connect(m_account, &Account::undecryptableReceived, this, &Messenger::onUndecryptable);
+    // An encrypted session that ends may have lost messages in flight; the next one in that thread
+    // carries them again (same ids, so the contact keeps each once).
+    connect(m_account->esession(), &EsessionExtension::sessionEnded, this,
+            [this](const QString &peer, const QString &thread, const QString &) {
+                m_store->requeueUndelivered(QXmppUtils::jidToBareJid(peer), thread);
+            });
+    connect(m_account->esession(), &EsessionExtension::sessionStarted, m_outbox, &Outbox::flush);
 }
 
 Messenger::~Messenger() = default;
@@ -36,12 +44,24 @@ std::optional<StoredMessage> Messenger::send(const QString &peerBareJid, const Q
 
 void Messenger::onMessage(const QXmppMessage &message)
 {
+    const QString from = message.from();
+    if (!message.receiptId().isEmpty())
+        m_store->markDelivered(QXmppUtils::jidToBareJid(from), message.receiptId());
     // Chat states, receipts and other body-less messages are not part of the history.
     if (message.body().isEmpty())
         return;
     if (message.type() != QXmppMessage::Chat && message.type() != QXmppMessage::Normal)
         return;
-    const QString from = message.from();
+    if (message.isReceiptRequested() && !message.id().isEmpty()) {
+        // Confirmed even for a copy we already have: the sender may not have heard the first time.
+        // Sent like any message of the thread: encrypted inside an encrypted session.
+        QXmppMessage receipt;
+        receipt.setTo(from);
+        receipt.setType(message.type());
+        receipt.setThread(message.thread());
+        receipt.setReceiptId(message.id());
+        m_account->send(std::move(receipt), message.e2eeMetadata().has_value());
+    }
     ThreadSession *session = m_sessions->routeIncoming(from, message.thread());
     const QString stanzaId = !message.originId().isEmpty() ? message.originId() : message.id();
     auto stored = m_store->addIncoming(QXmppUtils::jidToBareJid(from), QXmppUtils::jidToResource(from),

@@ -62,18 +62,26 @@ void Outbox::sendOne(const StoredMessage &stored)
     message.setOriginId(stored.stanzaId);
     message.setThread(stored.thread);
     message.setBody(stored.body);
+    message.setReceiptRequested(true);
 
     const qint64 id = stored.id;
     m_inFlight.insert(id);
     m_idByStanzaId.insert(stored.stanzaId, id);
     m_store->setState(id, MessageState::Sending);
-    m_send(std::move(message)).then(this, [this, id](QXmpp::SendResult &&result) {
+    m_send(std::move(message), stored.encrypted).then(this, [this, id](QXmpp::SendResult &&result) {
         m_inFlight.remove(id);
         if (std::holds_alternative<QXmppError>(result)) {
             // Not acknowledged: back in the queue for the next connection.
             qCInfo(lcSession) << "message" << id << "not acknowledged, queued again:"
                               << std::get<QXmppError>(result).description;
             m_store->setState(id, MessageState::Queued);
+            return;
+        }
+        // A session that ended while this was in flight put it back in the queue: it goes again in
+        // the next session rather than count as sent.
+        const auto current = m_store->message(id);
+        if (current && current->state == MessageState::Queued) {
+            flush();
             return;
         }
         m_store->setState(id, MessageState::Sent);

@@ -23,7 +23,8 @@ class Outbox : public QObject
 
 public:
     /// Hands a stanza to the connection; the task finishes when the server acknowledged it or on failure.
-    using SendFunction = std::function<QXmppTask<QXmpp::SendResult>(QXmppMessage &&)>;
+    /// The flag says the message was written inside an encrypted session: it must never go out in plaintext.
+    using SendFunction = std::function<QXmppTask<QXmpp::SendResult>(QXmppMessage &&, bool mustEncrypt)>;
     using OnlineFunction = std::function<bool()>;
 
     Outbox(MessageStore *store, SendFunction send, OnlineFunction isOnline, QObject *parent = nullptr);

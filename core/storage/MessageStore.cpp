@@ -104,6 +104,36 @@ std::optional<StoredMessage> MessageStore::addIncoming(const QString &peer, cons
         return std::nullopt;
     }
     if (q.numRowsAffected() == 0) {
+        // A message first seen as undecryptable (its session fell out of step) and sent again in a
+        // new session takes the place of its placeholder instead of being dropped as a duplicate.
+        if (state == MessageState::Received && encrypted && !stanzaId.isEmpty()) {
+            QSqlQuery find(m_database->connection());
+            find.prepare(QStringLiteral("SELECT id, thread, timestamp FROM messages"
+                                        " WHERE peer = ? AND stanza_id = ? AND direction = 0 AND state = ?"));
+            find.addBindValue(peer);
+            find.addBindValue(stanzaId);
+            find.addBindValue(int(MessageState::Undecryptable));
+            if (find.exec() && find.next()) {
+                m.id = find.value(0).toLongLong();
+                m.thread = find.value(1).toString();
+                m.timestamp = QDateTime::fromMSecsSinceEpoch(find.value(2).toLongLong(), Qt::UTC);
+                find.finish();
+                QSqlQuery up(m_database->connection());
+                up.prepare(QStringLiteral("UPDATE messages SET body = ?, resource = ?, state = ?, encrypted = ?,"
+                                          " is_read = 0 WHERE id = ?"));
+                up.addBindValue(body);
+                up.addBindValue(resource);
+                up.addBindValue(int(MessageState::Received));
+                up.addBindValue(encrypted);
+                up.addBindValue(m.id);
+                if (up.exec()) {
+                    Q_EMIT messageReplaced(m);
+                    Q_EMIT unreadChanged(peer, unreadCount(peer));
+                    return m;
+                }
+                qCWarning(lcStorage) << "could not replace an undecryptable message:" << up.lastError().text();
+            }
+        }
         qCDebug(lcStorage) << "dropped a duplicate incoming message";
         return std::nullopt;
     }
@@ -175,6 +205,37 @@ void MessageStore::requeueInFlight()
     q.addBindValue(int(MessageState::Queued));
     q.addBindValue(int(MessageState::Sending));
     q.exec();
+}
+
+bool MessageStore::markDelivered(const QString &peer, const QString &stanzaId)
+{
+    QSqlQuery q(m_database->connection());
+    q.prepare(QStringLiteral("SELECT id FROM messages WHERE peer = ? AND stanza_id = ? AND direction = 1 AND state != ?"));
+    q.addBindValue(peer);
+    q.addBindValue(stanzaId);
+    q.addBindValue(int(MessageState::Delivered));
+    if (!q.exec() || !q.next())
+        return false;
+    return setState(q.value(0).toLongLong(), MessageState::Delivered);
+}
+
+int MessageStore::requeueUndelivered(const QString &peer, const QString &thread)
+{
+    QSqlQuery q(m_database->connection());
+    q.prepare(QStringLiteral("SELECT id FROM messages WHERE peer = ? AND thread = ? AND direction = 1 AND encrypted = 1"
+                             " AND state IN (?, ?) ORDER BY id"));
+    q.addBindValue(peer);
+    q.addBindValue(thread);
+    q.addBindValue(int(MessageState::Sending));
+    q.addBindValue(int(MessageState::Sent));
+    QList<qint64> ids;
+    if (q.exec()) {
+        while (q.next())
+            ids << q.value(0).toLongLong();
+    }
+    for (qint64 id : ids)
+        setState(id, MessageState::Queued);
+    return int(ids.size());
 }
 
 int MessageStore::unreadCount(const QString &peer) const

@@ -10,9 +10,10 @@ class Database;
 
 enum class MessageDirection { Incoming = 0, Outgoing = 1 };
 
-/// Where a message is in its life. Outgoing: Queued -> Sending -> Sent (acknowledged by the server).
+/// Where a message is in its life. Outgoing: Queued -> Sending -> Sent (acknowledged by the server)
+/// -> Delivered (the contact's client confirmed it, XEP-0184).
 /// Undecryptable: encrypted content that could not be opened; the body holds the reason.
-enum class MessageState { Queued = 0, Sending = 1, Sent = 2, Received = 3, Failed = 4, Undecryptable = 5 };
+enum class MessageState { Queued = 0, Sending = 1, Sent = 2, Received = 3, Failed = 4, Undecryptable = 5, Delivered = 6 };
 
 struct StoredMessage
 {
@@ -55,6 +56,12 @@ public:
     bool setState(qint64 id, MessageState state);
     /// After a restart nothing is in flight any more: Sending goes back to Queued.
     void requeueInFlight();
+    /// The contact confirmed our message with this stanza id (XEP-0184): it is Delivered.
+    bool markDelivered(const QString &peer, const QString &stanzaId);
+    /// An encrypted session in @p thread ended: what is in flight or was taken by the server but never
+    /// confirmed by the contact may be lost, so it goes back into the outbox for the next session.
+    /// Returns how many.
+    int requeueUndelivered(const QString &peer, const QString &thread);
 
     int unreadCount(const QString &peer) const;
     void markRead(const QString &peer);
@@ -64,6 +71,8 @@ public:
 Q_SIGNALS:
     void messageAdded(const StoredMessage &message);
     void messageStateChanged(qint64 id, MessageState state);
+    /// A stored message was replaced by a readable copy (an undecryptable one that arrived again).
+    void messageReplaced(const StoredMessage &message);
     void unreadChanged(const QString &peer, int count);
 
 private:

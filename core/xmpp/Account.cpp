@@ -7,10 +7,12 @@
 #include <QXmppConfiguration.h>
 #include <QXmppMessage.h>
 #include <QXmppPresence.h>
+#include <QXmppPromise.h>
 #include <QXmppRosterManager.h>
 #include <QXmppUtils.h>
 
 #include "EsessionExtension.h"
+#include "SsnHandler.h"
 #include "Logging.h"
 
 namespace {
@@ -47,6 +49,15 @@ Account::Account(QObject *parent)
     m_client->insertExtension(0, m_esession);
     m_client->setEncryptionExtension(m_esession);
     connect(m_esession, &EsessionExtension::undecryptable, this, &Account::undecryptableReceived);
+    // XEP-0155 §Presence Leaks: a request is answered without asking only when the contact may see our
+    // presence anyway (it is subscribed to it).
+    m_esession->stanzaSessions()->setPolicyFunction([this](const QString &bareJid) {
+        Esession::SsnPolicy policy = Esession::SsnPolicy::defaults();
+        const auto subscription = m_roster->getRosterEntry(bareJid).subscriptionType();
+        policy.mayRevealPresence =
+            subscription == QXmppRosterIq::Item::From || subscription == QXmppRosterIq::Item::Both;
+        return policy;
+    });
     m_reconnectTimer.setSingleShot(true);
     connect(&m_reconnectTimer, &QTimer::timeout, this, [this] {
         if (m_wantOnline && m_client->state() == QXmppClient::DisconnectedState)
@@ -137,18 +148,27 @@ void Account::disconnectFromServer()
     setState(State::Offline);
 }
 
-QXmppTask<QXmpp::SendResult> Account::send(QXmppMessage &&message)
+QXmppTask<QXmpp::SendResult> Account::send(QXmppMessage &&message, bool mustEncrypt)
 {
     // A conversation that has (or had) an encrypted session never falls back to plaintext: an ended
     // session makes the encryption hook refuse, and the message stays in the outbox.
-    if (m_esession->sessionState(message.to(), message.thread()) != EsessionExtension::SessionState::None)
+    const QString sessionPeer = m_esession->sessionPeer(message.to(), message.thread());
+    if (!sessionPeer.isEmpty()) {
+        message.setTo(sessionPeer);
         return m_client->sendSensitive(std::move(message));
+    }
+    if (mustEncrypt) {
+        QXmppPromise<QXmpp::SendResult> refused;
+        refused.finish(QXmppError{tr("no encrypted session for this conversation; the message waits for one"), {}});
+        return refused.task();
+    }
     return m_client->send(std::move(message));
 }
 
 bool Account::isEncryptedConversation(const QString &to, const QString &thread) const
 {
-    return m_esession->sessionState(to, thread) == EsessionExtension::SessionState::Active;
+    const QString peer = m_esession->sessionPeer(to, thread);
+    return !peer.isEmpty() && m_esession->sessionState(peer, thread) == EsessionExtension::SessionState::Active;
 }
 
 void Account::setState(State state)

@@ -70,7 +70,8 @@ public:
     /// Sends a message. Inside an encrypted session (XEP-0200) it goes out encrypted, and once that
     /// session has ended it fails rather than go out in plaintext. The task finishes once the server
     /// acknowledged it (XEP-0198) or on failure.
-    QXmppTask<QXmpp::SendResult> send(QXmppMessage &&message);
+    /// With @p mustEncrypt, a message that finds no encrypted session in its thread is refused.
+    QXmppTask<QXmpp::SendResult> send(QXmppMessage &&message, bool mustEncrypt = false);
     /// Whether a message to @p to in @p thread would travel encrypted.
     bool isEncryptedConversation(const QString &to, const QString &thread) const;
 

@@ -12,7 +12,9 @@
 
 #include "Logging.h"
 #include "esession/Constants.h"
+#include "esession/SsnNegotiation.h"
 #include "esession/StanzaCodec.h"
+#include "SsnHandler.h"
 
 using namespace Esession;
 
@@ -77,8 +79,34 @@ QXmppE2eeMetadata esessionMetadata()
 
 } // namespace
 
-EsessionExtension::EsessionExtension() = default;
+EsessionExtension::EsessionExtension()
+    : m_ssn(new SsnHandler(
+          [this](const QDomElement &stanza) {
+              // Negotiation messages travel in the clear by definition (XEP-0155); the thread and the
+              // feature form go as they are, byte for byte.
+              QXmppMessage message;
+              message.setTo(stanza.attribute(QStringLiteral("to")));
+              if (stanza.hasAttribute(QStringLiteral("id")))
+                  message.setId(stanza.attribute(QStringLiteral("id")));
+              const QString type = stanza.attribute(QStringLiteral("type"));
+              message.setType(type == u"error"  ? QXmppMessage::Error
+                              : type == u"chat" ? QXmppMessage::Chat
+                                                : QXmppMessage::Normal);
+              message.setExtensions(childrenAsExtensions(stanza));
+              if (client())
+                  client()->send(std::move(message));
+          },
+          this))
+{
+}
+
 EsessionExtension::~EsessionExtension() = default;
+
+bool EsessionExtension::requestRekey(const QString &peerJid, const QString &thread)
+{
+    Session *session = find(peerJid, thread);
+    return session && !session->ended && session->cipher->requestRekey();
+}
 
 void EsessionExtension::startSession(const QString &peerFullJid, const QString &thread, CipherParameters parameters)
 {
@@ -88,6 +116,39 @@ void EsessionExtension::startSession(const QString &peerFullJid, const QString &
     session->cipher = std::make_unique<StanzaCipher>(std::move(parameters));
     m_sessions.insert(key(peerFullJid, thread), session);
     qCInfo(lcEsession) << "encrypted session started with" << peerFullJid;
+    Q_EMIT sessionStarted(peerFullJid, thread);
+}
+
+QString EsessionExtension::sessionPeer(const QString &peerJid, const QString &thread) const
+{
+    if (const Session *exact = find(peerJid, thread))
+        return exact->peer;
+    if (peerJid.contains(u'/'))
+        return {};
+    QString ended;
+    for (const auto &session : m_sessions) {
+        if (session->thread != thread || !session->peer.startsWith(peerJid + u'/'))
+            continue;
+        if (!session->ended)
+            return session->peer;
+        ended = session->peer;
+    }
+    return ended;
+}
+
+void EsessionExtension::sendNotAcceptable(const QString &to, const QString &thread, const QString &id)
+{
+    QDomDocument doc;
+    QDomElement threadElement = doc.createElement(Xep0200::ThreadElement);
+    threadElement.appendChild(doc.createTextNode(thread));
+    QXmppMessage error;
+    error.setTo(to);
+    error.setId(id);
+    error.setType(QXmppMessage::Error);
+    error.setError(QXmppStanza::Error(QXmppStanza::Error::Modify, QXmppStanza::Error::NotAcceptable,
+                                      QStringLiteral("the encrypted session is out of step")));
+    error.setExtensions({QXmppElement(threadElement)});
+    client()->send(std::move(error));
 }
 
 void EsessionExtension::endSession(const QString &peerFullJid, const QString &thread, const QString &reason)
@@ -147,6 +208,10 @@ std::optional<QDomElement> EsessionExtension::seal(Session *session, const QByte
         return std::nullopt;
     }
     QDomElement stanza = doc.documentElement().firstChildElement();
+    // XEP-0200: re-key "as regularly as possible"; the cipher holds it back until rekey_freq allows.
+    if (m_rekeyInterval > 0 && session->cipher->canRekey() && !session->cipher->isRekeyPending()
+        && session->cipher->stanzasSentWithCurrentKey() + 1 >= quint64(m_rekeyInterval))
+        session->cipher->requestRekey();
     if (const auto failure = encryptStanza(*session->cipher, stanza)) {
         *error = describe(*failure);
         if (session->cipher->isTerminated())
@@ -293,6 +358,21 @@ QXmppTask<QXmpp::SendResult> EsessionExtension::sendPresence(QXmppPresence &&pre
 bool EsessionExtension::handleStanza(const QDomElement &element)
 {
     const QString kind = element.tagName();
+    if (kind == u"message" && !hasC(element) && m_ssn->handleMessage(element))
+        return true;
+    if (kind == u"message" && element.attribute(QStringLiteral("type")) == u"error" && !hasC(element)) {
+        // The peer could not open a stanza of the session (a lost, duplicated or forged one): its side
+        // has ended, so ours ends too, visibly. Unauthenticated, like all error stanzas: at worst a
+        // denial of service, never a downgrade.
+        const QDomElement error = element.firstChildElement(QStringLiteral("error"));
+        Session *session = find(element.attribute(QStringLiteral("from")),
+                                element.firstChildElement(Xep0200::ThreadElement).text());
+        if (session && !session->ended && !error.firstChildElement(QStringLiteral("not-acceptable")).isNull()) {
+            fail(session, tr("the contact could not decrypt a message; the session fell out of step"));
+            return true;
+        }
+        return false;
+    }
     if ((kind != u"message" && kind != u"presence" && kind != u"iq") || !hasC(element))
         return false;
 
@@ -305,9 +385,12 @@ bool EsessionExtension::handleStanza(const QDomElement &element)
         return true;
     }
     Session *session = kind == u"message" ? find(from, thread) : findForResource(from);
+    const bool wasActive = session && !session->ended;
     QString reason;
     const auto result = open(session, element, &reason);
     if (!result) {
+        if (wasActive && kind == u"message")
+            sendNotAcceptable(from, thread, id);
         Q_EMIT undecryptable(from, thread, id, reason);
         return true;
     }
@@ -330,7 +413,7 @@ bool EsessionExtension::handleStanza(const QDomElement &element)
 
 QStringList EsessionExtension::discoveryFeatures() const
 {
-    // Advertised once sessions can be negotiated (XEP-0155/0116); an engine that only accepts
-    // injected sessions must not claim support.
-    return {};
+    // Stanza session negotiation is answered (XEP-0155). The ESession features (XEP-0116/0217) are
+    // added once their negotiation is wired in; sessions injected by tests are not advertised.
+    return SsnNegotiation::discoFeatures();
 }

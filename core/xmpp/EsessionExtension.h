@@ -11,6 +11,7 @@
 #include "esession/StanzaCipher.h"
 
 class QXmppPresence;
+class SsnHandler;
 
 /// The only glue between QXmpp and the ESession engine. Installed with
 /// QXmppClient::setEncryptionExtension: QXmpp hands it the messages and iqs it sends with
@@ -38,9 +39,21 @@ public:
     /// Ends the session (keys wiped). Later sends in that thread fail instead of going out in plaintext.
     void endSession(const QString &peerFullJid, const QString &thread, const QString &reason);
     SessionState sessionState(const QString &peerJid, const QString &thread) const;
+    /// The full JID of the session in @p thread with @p peerJid (bare or full): an active one if there
+    /// is one, else an ended one; empty when the thread never had a session.
+    QString sessionPeer(const QString &peerJid, const QString &thread) const;
     /// The session of a thread-less stanza (presence, iq) with @p peerFullJid: the only one with that
     /// resource, or none when there are several or none.
     SessionState resourceSessionState(const QString &peerFullJid) const;
+
+    /// Asks for a re-key in the session (XEP-0200): the next stanza carries a new DH value. False when
+    /// there is no active session there or it was negotiated without re-keying.
+    bool requestRekey(const QString &peerJid, const QString &thread);
+    /// Re-key automatically after this many stanzas sent with one key (0: only on request).
+    void setRekeyInterval(int stanzas) { m_rekeyInterval = stanzas; }
+
+    /// The XEP-0155 stanza session negotiations of this account (advertised in disco, answered here).
+    SsnHandler *stanzaSessions() const { return m_ssn; }
 
     /// Sends presence to @p presence.to(), encrypted when a session with that resource is active.
     QXmppTask<QXmpp::SendResult> sendPresence(QXmppPresence &&presence);
@@ -59,6 +72,7 @@ public:
     QStringList discoveryFeatures() const override;
 
 Q_SIGNALS:
+    void sessionStarted(const QString &peerFullJid, const QString &thread);
     void sessionEnded(const QString &peerFullJid, const QString &thread, const QString &reason);
     /// A stanza with encrypted content that could not be opened; shown to the user, never dropped.
     void undecryptable(const QString &from, const QString &thread, const QString &stanzaId, const QString &reason);
@@ -70,9 +84,13 @@ private:
     Session *find(const QString &peerJid, const QString &thread) const;
     Session *findForResource(const QString &peerFullJid) const;
     void fail(Session *session, const QString &reason);
+    /// Tells the peer that a stanza of the session could not be opened (XEP-0200: not-acceptable).
+    void sendNotAcceptable(const QString &to, const QString &thread, const QString &id);
     std::optional<QDomElement> seal(Session *session, const QByteArray &stanzaXml, QString *error);
     /// Opens @p stanza's <c/> in @p session (null: none); a refusal ends the session and says why.
     std::optional<QDomElement> open(Session *session, const QDomElement &stanza, QString *reason);
 
     QHash<QString, std::shared_ptr<Session>> m_sessions;
+    SsnHandler *m_ssn;
+    int m_rekeyInterval = 0;
 };

@@ -20,6 +20,7 @@
 #include "crypto/Crypto.h"
 #include "esession/StanzaCipher.h"
 #include "session/Messenger.h"
+#include "session/Outbox.h"
 #include "session/SessionManager.h"
 #include "xmpp/EsessionExtension.h"
 
@@ -92,6 +93,7 @@ private Q_SLOTS:
     void initTestCase()
     {
         qputenv("SOTTO_SERVER_DEBUG", "1");
+        qputenv("SOTTO_SERVER_TEST_MODULES", "1"); // the fault injector, idle until told
         QString error;
         QVERIFY2(m_server.start(&error), qPrintable(error));
     }
@@ -134,7 +136,7 @@ private Q_SLOTS:
         QCOMPARE(m_bob->received[0].thread, thread);
         QVERIFY(m_bob->received[0].encrypted);
         QCOMPARE(m_bob->received[0].state, MessageState::Received);
-        QTRY_COMPARE_WITH_TIMEOUT(m_alice->store->message(sent->id)->state, MessageState::Sent, NetTimeout);
+        QTRY_VERIFY_WITH_TIMEOUT(m_alice->store->message(sent->id)->state == MessageState::Delivered, NetTimeout);
 
         const QString reply = QStringLiteral("roger, ") + secret;
         const auto answered = m_bob->messenger->send(QStringLiteral("alice@localhost"), reply);
@@ -143,6 +145,9 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(m_alice->received.size(), 1, NetTimeout);
         QCOMPARE(m_alice->received[0].body, reply);
         QVERIFY(m_alice->received[0].encrypted);
+        // Alice's receipt travels in the session too. Waiting for it also keeps it from reaching the
+        // next test's Bob, who would rightly show it as undecryptable.
+        QTRY_VERIFY_WITH_TIMEOUT(m_bob->store->message(answered->id)->state == MessageState::Delivered, NetTimeout);
 
         // The server saw both stanzas (its debug log has the <c/>), never their text.
         QTRY_VERIFY_WITH_TIMEOUT(serverBytes(m_server).contains("xep-0200.html#ns"), NetTimeout);
@@ -159,6 +164,7 @@ private Q_SLOTS:
         const QString secret = QStringLiteral("stored while you were away ") + QString::fromLatin1(Crypto::randomBytes(6).toHex());
         const auto sent = m_alice->messenger->send(QStringLiteral("bob@localhost"), secret);
         QVERIFY(sent && sent->encrypted);
+        // Taken by the server, not confirmed by Bob yet.
         QTRY_COMPARE_WITH_TIMEOUT(m_alice->store->message(sent->id)->state, MessageState::Sent, NetTimeout);
         QTest::qWait(300);
         QVERIFY(!serverBytes(m_server).contains(secret.toUtf8()));
@@ -169,6 +175,7 @@ private Q_SLOTS:
         QCOMPARE(m_bob->received[0].body, secret);
         QCOMPARE(m_bob->received[0].thread, thread);
         QVERIFY(m_bob->received[0].encrypted);
+        QTRY_COMPARE_WITH_TIMEOUT(m_alice->store->message(sent->id)->state, MessageState::Delivered, NetTimeout);
     }
 
     void presenceAndIqEncrypted()
@@ -255,7 +262,68 @@ private Q_SLOTS:
         QVERIFY(!serverBytes(m_server).contains("must not leak"));
     }
 
+    void lostOrDuplicatedStanzaIsNoticedAndNothingIsLost_data()
+    {
+        QTest::addColumn<QString>("fault");
+        QTest::newRow("server drops one") << QStringLiteral("drop");
+        QTest::newRow("server duplicates one") << QStringLiteral("duplicate");
+    }
+
+    void lostOrDuplicatedStanzaIsNoticedAndNothingIsLost()
+    {
+        QFETCH(QString, fault);
+        const QString thread = startSession();
+        QSignalSpy aliceEnded(m_alice->account.esession(), &EsessionExtension::sessionEnded);
+        QSignalSpy bobEnded(m_bob->account.esession(), &EsessionExtension::sessionEnded);
+        setFault(fault + QStringLiteral(" 3 bob@localhost"));
+
+        QStringList expected;
+        for (int i = 1; i <= 5; ++i) {
+            expected << QStringLiteral("part %1 of the plan").arg(i);
+            QVERIFY(m_alice->messenger->send(QStringLiteral("bob@localhost"), expected.last()));
+        }
+        // Bob's counters no longer match: his session ends, he tells Alice, hers ends too. Both see why.
+        QTRY_COMPARE_WITH_TIMEOUT(bobEnded.count(), 1, NetTimeout);
+        QTRY_COMPARE_WITH_TIMEOUT(aliceEnded.count(), 1, NetTimeout);
+        QVERIFY(aliceEnded.first().at(2).toString().contains(QStringLiteral("out of step")));
+        bool bobWasTold = false;
+        for (const StoredMessage &m : std::as_const(m_bob->received))
+            bobWasTold = bobWasTold || m.state == MessageState::Undecryptable;
+        QVERIFY(bobWasTold);
+        setFault(QString());
+
+        // Nothing went out in plaintext meanwhile, and what Bob did not confirm waits for a new session.
+        QTest::qWait(500);
+        QVERIFY(!serverBytes(m_server).contains("of the plan"));
+        QVERIFY(m_alice->messenger->outbox()->pendingCount() > 0);
+
+        // A new session in the same thread (negotiated; injected here) carries the rest, once each.
+        const CipherParameters p = randomParameters();
+        m_bob->account.esession()->startSession(QStringLiteral("alice@localhost/sotto"), thread, mirrored(p));
+        m_alice->account.esession()->startSession(QStringLiteral("bob@localhost/sotto"), thread, p);
+        auto receivedBodies = [this] {
+            QStringList bodies;
+            for (const StoredMessage &m : std::as_const(m_bob->received)) {
+                if (m.state == MessageState::Received)
+                    bodies << m.body;
+            }
+            return bodies;
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(receivedBodies().size(), expected.size(), NetTimeout);
+        QTest::qWait(1000); // late duplicates would show up now
+        QCOMPARE(receivedBodies(), expected);
+        QTRY_COMPARE_WITH_TIMEOUT(m_alice->messenger->outbox()->pendingCount(), 0, NetTimeout);
+        QVERIFY(!serverBytes(m_server).contains("of the plan"));
+    }
+
 private:
+    void setFault(const QString &spec)
+    {
+        QFile file(m_server.dir() + QStringLiteral("/server/fault"));
+        QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        file.write(spec.toUtf8());
+    }
+
     LocalServer m_server;
     std::unique_ptr<TestClient> m_alice;
     std::unique_ptr<TestClient> m_bob;

@@ -217,7 +217,7 @@ void OnlineUiTest::loginChatAndSubscriptionAgainstARealServer()
     QTRY_COMPARE(messageList->property("count").toInt(), 1);
     QQuickItem *meta = nullptr;
     QTRY_VERIFY((meta = findItem(messageList, QStringLiteral("messageMeta"))));
-    QTRY_VERIFY_WITH_TIMEOUT(meta->property("text").toString().endsWith(QStringLiteral(" sent")), NetworkTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(meta->property("text").toString().endsWith(QStringLiteral(" delivered")), NetworkTimeoutMs);
     QTRY_COMPARE_WITH_TIMEOUT(received.size(), 1, NetworkTimeoutMs);
     QCOMPARE(received.first().first().value<StoredMessage>().body, QStringLiteral("Hi Bob"));
 

@@ -1,4 +1,5 @@
 // History round trip, deduplication, outbox rows and the upgrade from an older schema.
+#include <QSignalSpy>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
@@ -100,6 +101,41 @@ private Q_SLOTS:
         QVERIFY(store.addIncoming(QStringLiteral("bob@example.org"), QStringLiteral("r"), QStringLiteral("t"),
                                   QStringLiteral("no id"), QString(), now));
         QCOMPARE(store.history(QStringLiteral("bob@example.org")).size(), 3);
+    }
+
+    void undecryptablePlaceholderReplacedByEncryptedCopyOnly()
+    {
+        Database db(m_path);
+        QVERIFY(db.open());
+        MessageStore store(&db);
+        QSignalSpy replaced(&store, &MessageStore::messageReplaced);
+        const QString bob = QStringLiteral("bob@example.org");
+        const auto now = QDateTime::currentDateTimeUtc();
+        const auto placeholder = store.addIncoming(bob, QStringLiteral("r"), QStringLiteral("t"),
+                                                   QStringLiteral("could not decrypt"), QStringLiteral("m4"), now,
+                                                   true, MessageState::Undecryptable);
+        QVERIFY(placeholder);
+        // Another undecryptable copy, or a plaintext message with the same id, leaves it alone.
+        QVERIFY(!store.addIncoming(bob, QStringLiteral("r"), QStringLiteral("t"), QStringLiteral("again"),
+                                   QStringLiteral("m4"), now, true, MessageState::Undecryptable));
+        QVERIFY(!store.addIncoming(bob, QStringLiteral("r"), QStringLiteral("t"), QStringLiteral("plain forgery"),
+                                   QStringLiteral("m4"), now, false, MessageState::Received));
+        QCOMPARE(replaced.count(), 0);
+        QCOMPARE(store.message(placeholder->id)->state, MessageState::Undecryptable);
+        // The copy that opened in a new session takes its place: same row, readable body.
+        const auto opened = store.addIncoming(bob, QStringLiteral("r2"), QStringLiteral("t"),
+                                              QStringLiteral("the real text"), QStringLiteral("m4"), now, true,
+                                              MessageState::Received);
+        QVERIFY(opened);
+        QCOMPARE(opened->id, placeholder->id);
+        QCOMPARE(replaced.count(), 1);
+        const auto row = store.message(placeholder->id);
+        QCOMPARE(row->state, MessageState::Received);
+        QCOMPARE(row->body, QStringLiteral("the real text"));
+        QCOMPARE(store.history(bob).size(), 1);
+        // Once readable, a further copy is a plain duplicate.
+        QVERIFY(!store.addIncoming(bob, QStringLiteral("r"), QStringLiteral("t"), QStringLiteral("the real text"),
+                                   QStringLiteral("m4"), now, true, MessageState::Received));
     }
 
     void outboxRowsInWriteOrder()

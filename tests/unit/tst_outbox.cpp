@@ -17,12 +17,14 @@ struct FakeConnection
 {
     bool online = false;
     QList<QXmppMessage> sent;
+    QList<bool> mustEncrypt;
     QList<std::shared_ptr<QXmppPromise<QXmpp::SendResult>>> pending;
 
     Outbox::SendFunction sender()
     {
-        return [this](QXmppMessage &&message) {
+        return [this](QXmppMessage &&message, bool encrypted) {
             sent << message;
+            mustEncrypt << encrypted;
             auto promise = std::make_shared<QXmppPromise<QXmpp::SendResult>>();
             pending << promise;
             return promise->task();
@@ -138,6 +140,43 @@ private Q_SLOTS:
         Outbox outbox(m_store.get(), conn.sender(), conn.onlineCheck());
         outbox.flush();
         QCOMPARE(conn.bodies(), QStringList{QStringLiteral("y")});
+    }
+
+    void encryptedMessagesStayEncryptedAcrossRestartsAndAskForReceipts()
+    {
+        {
+            FakeConnection conn;
+            Outbox outbox(m_store.get(), conn.sender(), conn.onlineCheck());
+            outbox.enqueue(QStringLiteral("bob@example.org/laptop"), QStringLiteral("t"), QStringLiteral("sealed"), true);
+            outbox.enqueue(QStringLiteral("bob@example.org"), QStringLiteral("t"), QStringLiteral("plain"), false);
+        }
+        // After a restart the rows alone say which must be encrypted.
+        FakeConnection conn;
+        conn.online = true;
+        Outbox outbox(m_store.get(), conn.sender(), conn.onlineCheck());
+        outbox.flush();
+        QCOMPARE(conn.bodies(), (QStringList{QStringLiteral("sealed"), QStringLiteral("plain")}));
+        QCOMPARE(conn.mustEncrypt, (QList<bool>{true, false}));
+        QVERIFY(conn.sent[0].isReceiptRequested());
+    }
+
+    void undeliveredEncryptedMessagesGoBackToTheQueue()
+    {
+        FakeConnection conn;
+        conn.online = true;
+        Outbox outbox(m_store.get(), conn.sender(), conn.onlineCheck());
+        for (const char *body : {"one", "two", "three"})
+            outbox.enqueue(QStringLiteral("bob@example.org/laptop"), QStringLiteral("t"), QString::fromLatin1(body), true);
+        outbox.enqueue(QStringLiteral("bob@example.org/laptop"), QStringLiteral("other"), QStringLiteral("elsewhere"), true);
+        for (int i = 0; i < 4; ++i)
+            conn.acknowledge(i);
+        // Bob confirmed "one"; then the session in thread t ended.
+        QVERIFY(m_store->markDelivered(QStringLiteral("bob@example.org"), conn.sent[0].id()));
+        QVERIFY(!m_store->markDelivered(QStringLiteral("carol@example.org"), conn.sent[1].id()));
+        QCOMPARE(m_store->requeueUndelivered(QStringLiteral("bob@example.org"), QStringLiteral("t")), 2);
+        outbox.flush();
+        QCOMPARE(conn.bodies().mid(4), (QStringList{QStringLiteral("two"), QStringLiteral("three")}));
+        QCOMPARE(conn.sent[4].id(), conn.sent[1].id());
     }
 
     void bounceMarksFailed()

@@ -322,7 +322,7 @@ private Q_SLOTS:
         QTest::newRow("rekey") << "key" << int(CipherError::RekeyUnsupported);
         QTest::newRow("wrong namespace") << "wrong-ns" << int(CipherError::MalformedElement);
         QTest::newRow("nested element") << "nested" << int(CipherError::MalformedElement);
-        QTest::newRow("extra <new/> not from the sender") << "add-new" << int(CipherError::BadMac);
+        QTest::newRow("<new/> for a re-key never sent") << "add-new" << int(CipherError::MalformedElement);
     }
 
     void malformedElementsAreRefused()

@@ -1,0 +1,249 @@
+// XEP-0155 stanza session negotiation between two core accounts through a real Prosody: disco
+// advertisement, a negotiated and terminated session, the presence-leak rule for strangers, and the
+// error stanzas a refused request gets on the wire.
+#include <QDomDocument>
+#include <QSignalSpy>
+#include <QTest>
+
+#include <QXmppClient.h>
+#include <QXmppClientExtension.h>
+#include <QXmppDiscoveryIq.h>
+#include <QXmppDiscoveryManager.h>
+#include <QXmppMessage.h>
+
+#include <memory>
+
+#include "LocalServer.h"
+#include "TestClient.h"
+#include "crypto/Crypto.h"
+#include "esession/FormConstants.h"
+#include "esession/SsnNegotiation.h"
+#include "xmpp/EsessionExtension.h"
+#include "xmpp/SsnHandler.h"
+
+using namespace Esession;
+
+namespace {
+
+constexpr int NetTimeout = 15000;
+
+// Sees every message before the rest of the client and keeps the error stanzas.
+class ErrorRecorder : public QXmppClientExtension
+{
+public:
+    bool handleStanza(const QDomElement &element) override
+    {
+        if (element.tagName() == u"message" && element.attribute(QStringLiteral("type")) == u"error") {
+            QDomDocument copy;
+            copy.appendChild(copy.importNode(element, true));
+            errors << copy;
+        }
+        return false;
+    }
+    QList<QDomDocument> errors;
+};
+
+QString newThread()
+{
+    return QString::fromLatin1(Crypto::randomBytes(16).toHex());
+}
+
+// The request a policy produces, as a <message/> ready to send from a test client.
+QXmppMessage requestFrom(const SsnPolicy &policy, const QString &to, const QString &thread,
+                         const QString &formTypeOverride = {})
+{
+    SsnNegotiation machine(to, thread, policy);
+    const SsnOutput output = machine.request();
+    QDomElement stanza = output.stanzas.value(0);
+    if (!formTypeOverride.isEmpty()) {
+        // Rewrite the FORM_TYPE value in place.
+        const QDomNodeList fields = stanza.elementsByTagNameNS(Xep0004::Namespace, QStringLiteral("field"));
+        for (int i = 0; i < fields.size(); ++i) {
+            QDomElement field = fields.at(i).toElement();
+            if (field.attribute(QStringLiteral("var")) == u"FORM_TYPE")
+                field.firstChildElement(QStringLiteral("value")).firstChild().setNodeValue(formTypeOverride);
+        }
+    }
+    QXmppMessage message;
+    message.setTo(to);
+    message.setType(QXmppMessage::Normal);
+    QXmppElementList children;
+    for (QDomElement child = stanza.firstChildElement(); !child.isNull(); child = child.nextSiblingElement())
+        children << QXmppElement(child);
+    message.setExtensions(children);
+    return message;
+}
+
+} // namespace
+
+class TestSsn : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QString error;
+        QVERIFY2(m_server.start(&error), qPrintable(error));
+    }
+
+    void init()
+    {
+        m_alice = std::make_unique<TestClient>(m_server, QStringLiteral("alice"));
+        m_bob = std::make_unique<TestClient>(m_server, QStringLiteral("bob"));
+        m_alice->account.connectToServer();
+        m_bob->account.connectToServer();
+        QTRY_VERIFY_WITH_TIMEOUT(m_alice->account.state() == Account::State::Online, NetTimeout);
+        QTRY_VERIFY_WITH_TIMEOUT(m_bob->account.state() == Account::State::Online, NetTimeout);
+    }
+
+    void cleanup()
+    {
+        m_alice.reset();
+        m_bob.reset();
+    }
+
+    // Kept first: the accounts are strangers until subscribeBothWays() runs in a later test.
+    void strangerRequestWaitsForTheUser()
+    {
+        SsnHandler *bob = m_bob->account.esession()->stanzaSessions();
+        SsnHandler *alice = m_alice->account.esession()->stanzaSessions();
+        QSignalSpy asked(bob, &SsnHandler::sessionRequested);
+        QSignalSpy aliceClosed(alice, &SsnHandler::sessionClosed);
+        const QString thread = newThread();
+        QVERIFY(alice->request(QStringLiteral("bob@localhost/sotto"), thread));
+        // Alice may not see Bob's presence: answering on his own would tell her he is online.
+        QTRY_COMPARE_WITH_TIMEOUT(asked.count(), 1, NetTimeout);
+        QCOMPARE(asked.first().at(1).toString(), thread);
+        QTest::qWait(300);
+        QCOMPARE(alice->state(QStringLiteral("bob@localhost"), thread), SsnState::Pending);
+        QCOMPARE(aliceClosed.count(), 0);
+        // Bob says no; Alice hears it.
+        QVERIFY(bob->decline(QStringLiteral("alice@localhost"), thread, QStringLiteral("not now")));
+        QTRY_COMPARE_WITH_TIMEOUT(aliceClosed.count(), 1, NetTimeout);
+        QVERIFY(aliceClosed.first().at(2).toString().contains(QStringLiteral("not now")));
+        QCOMPARE(alice->state(QStringLiteral("bob@localhost"), thread), SsnState::Ended);
+        // The thread is spent: a new request needs a new ThreadID.
+        QVERIFY(!alice->request(QStringLiteral("bob@localhost/sotto"), thread));
+    }
+
+    void discoAdvertisesStanzaSessions()
+    {
+        auto *disco = m_alice->account.client()->findExtension<QXmppDiscoveryManager>();
+        QVERIFY(disco);
+        bool done = false;
+        QStringList features;
+        disco->requestDiscoInfo(QStringLiteral("bob@localhost/sotto"))
+            .then(this, [&](QXmppDiscoveryManager::InfoResult &&result) {
+                if (auto *info = std::get_if<QXmppDiscoveryIq>(&result))
+                    features = info->features();
+                done = true;
+            });
+        QTRY_VERIFY_WITH_TIMEOUT(done, NetTimeout);
+        QVERIFY(features.contains(Xep0155::FormType));
+    }
+
+    void negotiatedAndTerminatedBetweenContacts()
+    {
+        subscribeBothWays();
+        SsnHandler *alice = m_alice->account.esession()->stanzaSessions();
+        SsnHandler *bob = m_bob->account.esession()->stanzaSessions();
+        QSignalSpy aliceOpen(alice, &SsnHandler::sessionEstablished);
+        QSignalSpy bobOpen(bob, &SsnHandler::sessionEstablished);
+        QSignalSpy bobAsked(bob, &SsnHandler::sessionRequested);
+        QSignalSpy bobClosed(bob, &SsnHandler::sessionClosed);
+        const QString thread = newThread();
+        QVERIFY(alice->request(QStringLiteral("bob@localhost"), thread));
+        QTRY_COMPARE_WITH_TIMEOUT(aliceOpen.count(), 1, NetTimeout);
+        QTRY_COMPARE_WITH_TIMEOUT(bobOpen.count(), 1, NetTimeout);
+        QCOMPARE(bobAsked.count(), 0); // a contact's acceptable request is answered without asking
+        // Alice asked the bare JID; the session is bound to the resource that answered.
+        QCOMPARE(alice->peerJid(QStringLiteral("bob@localhost"), thread), QStringLiteral("bob@localhost/sotto"));
+        const SsnParameters agreed = alice->parameters(QStringLiteral("bob@localhost"), thread);
+        QCOMPARE(agreed, bob->parameters(QStringLiteral("alice@localhost"), thread));
+        // Our server cannot switch archiving off (XEP-0136 not offered), so logging=mustnot is never agreed.
+        QCOMPARE(agreed.value(Xep0155::Logging), Xep0155::May);
+        QCOMPARE(agreed.value(Xep0155::Security), Xep0155::SecurityC2s);
+
+        QVERIFY(alice->terminate(QStringLiteral("bob@localhost"), thread));
+        QTRY_COMPARE_WITH_TIMEOUT(bobClosed.count(), 1, NetTimeout);
+        QCOMPARE(bob->state(QStringLiteral("alice@localhost"), thread), SsnState::Ended);
+    }
+
+    void refusedRequestsGetTheNamedError_data()
+    {
+        QTest::addColumn<QString>("kind");
+        QTest::addColumn<QString>("condition");
+        QTest::addColumn<QString>("field");
+        QTest::newRow("unknown FORM_TYPE") << "formtype" << "service-unavailable" << "";
+        QTest::newRow("no acceptable option") << "e2e-only" << "not-acceptable" << Xep0155::Security;
+        QTest::newRow("required field not implemented") << "unknown-required" << "feature-not-implemented"
+                                                        << "x-sotto-unknown";
+    }
+
+    void refusedRequestsGetTheNamedError()
+    {
+        QFETCH(QString, kind);
+        QFETCH(QString, condition);
+        QFETCH(QString, field);
+        subscribeBothWays();
+        auto *recorder = new ErrorRecorder;
+        m_alice->account.client()->insertExtension(0, recorder);
+
+        SsnPolicy policy = SsnPolicy::defaults();
+        QString formType;
+        if (kind == u"formtype") {
+            formType = QStringLiteral("urn:sotto:not-ssn");
+        } else if (kind == u"e2e-only") {
+            for (SsnParameterPolicy &p : policy.parameters) {
+                if (p.var == Xep0155::Security)
+                    p.values = {Xep0155::SecurityE2e};
+            }
+        } else {
+            policy.parameters << SsnParameterPolicy{QStringLiteral("x-sotto-unknown"), {QStringLiteral("a")}, true, false};
+        }
+        const QString thread = newThread();
+        m_alice->account.client()->send(requestFrom(policy, QStringLiteral("bob@localhost/sotto"), thread, formType));
+
+        QTRY_COMPARE_WITH_TIMEOUT(recorder->errors.size(), 1, NetTimeout);
+        const QDomElement stanza = recorder->errors.first().documentElement();
+        QCOMPARE(SsnNegotiation::threadOf(stanza).value_or(QString()), thread); // thread mirrored
+        const QDomElement error = stanza.firstChildElement(QStringLiteral("error"));
+        QVERIFY(!error.firstChildElement(condition).isNull());
+        if (!field.isEmpty()) {
+            const QDomNodeList fields = error.elementsByTagName(QStringLiteral("field"));
+            QCOMPARE(fields.size(), 1);
+            QCOMPARE(fields.at(0).toElement().attribute(QStringLiteral("var")), field);
+        }
+        QVERIFY(stanza.firstChildElement(QStringLiteral("body")).isNull());
+        QCOMPARE(m_bob->account.esession()->stanzaSessions()->state(QStringLiteral("alice@localhost"), thread),
+                 SsnState::Ended);
+    }
+
+private:
+    void subscribeBothWays()
+    {
+        m_alice->account.setAutoApproveSubscriptions(true);
+        m_bob->account.setAutoApproveSubscriptions(true);
+        m_alice->account.addContact(QStringLiteral("bob@localhost"));
+        m_bob->account.addContact(QStringLiteral("alice@localhost"));
+        QTRY_COMPARE_WITH_TIMEOUT(m_alice->account.contact(QStringLiteral("bob@localhost")).subscription,
+                                  QStringLiteral("both"), NetTimeout);
+        QTRY_COMPARE_WITH_TIMEOUT(m_bob->account.contact(QStringLiteral("alice@localhost")).subscription,
+                                  QStringLiteral("both"), NetTimeout);
+    }
+
+    LocalServer m_server;
+    std::unique_ptr<TestClient> m_alice;
+    std::unique_ptr<TestClient> m_bob;
+};
+
+int main(int argc, char **argv)
+{
+    Crypto::Library crypto;
+    QCoreApplication app(argc, argv);
+    TestSsn test;
+    return QTest::qExec(&test, argc, argv);
+}
+
+#include "tst_ssn.moc"
