@@ -18,6 +18,7 @@
 #include "LocalServer.h"
 #include "TestClient.h"
 #include "crypto/Crypto.h"
+#include "crypto/DiffieHellman.h"
 #include "esession/StanzaCipher.h"
 #include "session/Messenger.h"
 #include "session/Outbox.h"
@@ -260,6 +261,44 @@ private Q_SLOTS:
         QVERIFY(m_alice->received.isEmpty());
         QCOMPARE(m_bob->store->message(pending->id)->state, MessageState::Queued);
         QVERIFY(!serverBytes(m_server).contains("must not leak"));
+    }
+
+    void rekeyingThroughTheServerLosesNothing()
+    {
+        // Both sides hold DH keys (as a XEP-0116 negotiation would hand over) and re-key every 2 stanzas.
+        auto key = [] {
+            auto generated = Crypto::DhKeyPair::generate(Crypto::ModpGroup::Group14);
+            return std::make_shared<const Crypto::DhKeyPair>(std::move(std::get<Crypto::DhKeyPair>(generated)));
+        };
+        const auto aliceKey = key();
+        const auto bobKey = key();
+        ThreadSession *session = m_alice->messenger->sessions()->startSession(QStringLiteral("bob@localhost/sotto"));
+        const QString thread = session->threadId();
+        CipherParameters p = randomParameters();
+        CipherParameters q = mirrored(p);
+        p.rekey = RekeyParameters{aliceKey, bobKey->publicValue(), 1};
+        q.rekey = RekeyParameters{bobKey, aliceKey->publicValue(), 1};
+        m_alice->account.esession()->startSession(QStringLiteral("bob@localhost/sotto"), thread, p);
+        m_bob->account.esession()->startSession(QStringLiteral("alice@localhost/sotto"), thread, q);
+        m_alice->account.esession()->setRekeyInterval(2);
+        m_bob->account.esession()->setRekeyInterval(2);
+        QSignalSpy ended(m_bob->account.esession(), &EsessionExtension::sessionEnded);
+
+        QStringList toBob, toAlice;
+        for (int i = 1; i <= 6; ++i) {
+            toBob << QStringLiteral("alice's line %1, rekeyed").arg(i);
+            QVERIFY(m_alice->messenger->send(QStringLiteral("bob@localhost"), toBob.last()));
+            QTRY_COMPARE_WITH_TIMEOUT(m_bob->bodies().size(), i, NetTimeout);
+            toAlice << QStringLiteral("bob's line %1, rekeyed").arg(i);
+            QVERIFY(m_bob->messenger->send(QStringLiteral("alice@localhost"), toAlice.last()));
+            QTRY_COMPARE_WITH_TIMEOUT(m_alice->bodies().size(), i, NetTimeout);
+        }
+        QCOMPARE(m_bob->bodies(), toBob);
+        QCOMPARE(m_alice->bodies(), toAlice);
+        QCOMPARE(ended.count(), 0);
+        // The new DH values crossed the server inside <c/> (receipts count as stanzas too).
+        QTRY_VERIFY_WITH_TIMEOUT(serverBytes(m_server).count("<key>") >= 4, NetTimeout);
+        QVERIFY(!serverBytes(m_server).contains("rekeyed"));
     }
 
     void lostOrDuplicatedStanzaIsNoticedAndNothingIsLost_data()
