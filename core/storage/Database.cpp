@@ -43,6 +43,12 @@ const char *const migrationSteps[][8] = {
     {
         "ALTER TABLE messages ADD COLUMN encrypted INTEGER NOT NULL DEFAULT 0",
     },
+    // 4: per-contact settings: the encrypted-session policy (0 off, 1 ask, 2 always).
+    {
+        "CREATE TABLE contact_settings ("
+        " peer TEXT PRIMARY KEY,"
+        " esession_policy INTEGER NOT NULL)",
+    },
 };
 static_assert(std::size(migrationSteps) == Database::CurrentVersion);
 

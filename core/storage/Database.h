@@ -10,7 +10,7 @@
 class Database
 {
 public:
-    static constexpr int CurrentVersion = 3;
+    static constexpr int CurrentVersion = 4;
 
     explicit Database(QString path);
     ~Database();

@@ -4,6 +4,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "storage/ContactSettings.h"
 #include "storage/Database.h"
 #include "storage/MessageStore.h"
 
@@ -136,6 +137,31 @@ private Q_SLOTS:
         // Once readable, a further copy is a plain duplicate.
         QVERIFY(!store.addIncoming(bob, QStringLiteral("r"), QStringLiteral("t"), QStringLiteral("the real text"),
                                    QStringLiteral("m4"), now, true, MessageState::Received));
+    }
+
+    void esessionPolicyPerContactSurvivesReopen()
+    {
+        {
+            Database db(m_path);
+            QVERIFY(db.open());
+            ContactSettings settings(&db);
+            QSignalSpy changed(&settings, &ContactSettings::esessionPolicyChanged);
+            QCOMPARE(settings.esessionPolicy(QStringLiteral("bob@example.org")), EsessionPolicy::Ask);
+            QVERIFY(settings.setEsessionPolicy(QStringLiteral("bob@example.org"), EsessionPolicy::Always));
+            QVERIFY(settings.setEsessionPolicy(QStringLiteral("carol@example.org"), EsessionPolicy::Off));
+            QVERIFY(settings.setEsessionPolicy(QStringLiteral("carol@example.org"), EsessionPolicy::Ask));
+            QCOMPARE(changed.count(), 3);
+            // A value from a newer version is read the cautious way.
+            QSqlQuery q(db.connection());
+            QVERIFY(q.exec(QStringLiteral("INSERT INTO contact_settings VALUES ('dave@example.org', 7)")));
+        }
+        Database db(m_path);
+        QVERIFY(db.open());
+        ContactSettings settings(&db);
+        QCOMPARE(settings.esessionPolicy(QStringLiteral("bob@example.org")), EsessionPolicy::Always);
+        QCOMPARE(settings.esessionPolicy(QStringLiteral("carol@example.org")), EsessionPolicy::Ask);
+        QCOMPARE(settings.esessionPolicy(QStringLiteral("dave@example.org")), EsessionPolicy::Always);
+        QCOMPARE(settings.esessionPolicy(QStringLiteral("erin@example.org")), EsessionPolicy::Ask);
     }
 
     void outboxRowsInWriteOrder()
