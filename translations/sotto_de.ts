@@ -39,7 +39,7 @@
         <translation>Netzwerkfehler %1</translation>
     </message>
     <message>
-        <location line="+92"/>
+        <location line="+103"/>
         <source>the address must look like name@server</source>
         <translation>die Adresse muss die Form name@server haben</translation>
     </message>
@@ -182,12 +182,32 @@
 <context>
     <name>ChatPage</name>
     <message>
-        <location filename="../ui/qml/ChatPage.qml" line="+27"/>
+        <location filename="../ui/qml/ChatPage.qml" line="+34"/>
+        <source>Encrypted, not verified</source>
+        <translation>Verschlüsselt, nicht verifiziert</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Encrypted and verified</source>
+        <translation>Verschlüsselt und verifiziert</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Encryption failed</source>
+        <translation>Verschlüsselung fehlgeschlagen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Not encrypted</source>
+        <translation>Nicht verschlüsselt</translation>
+    </message>
+    <message>
+        <location line="+15"/>
         <source>The message could not be saved. Your text is still in the box.</source>
         <translation>Die Nachricht konnte nicht gespeichert werden. Ihr Text steht noch im Eingabefeld.</translation>
     </message>
     <message>
-        <location line="+31"/>
+        <location line="+54"/>
         <source>‹ Contacts</source>
         <translation>‹ Kontakte</translation>
     </message>
@@ -197,7 +217,28 @@
         <translation>Zurück zu den Kontakten</translation>
     </message>
     <message>
-        <location line="+66"/>
+        <location line="+82"/>
+        <source>Start encrypted session</source>
+        <translation>Verschlüsselte Sitzung starten</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <location line="+39"/>
+        <source>Verify…</source>
+        <translation>Verifizieren…</translation>
+    </message>
+    <message>
+        <location line="-38"/>
+        <source>Verify %1 by comparing a code</source>
+        <translation>%1 durch Vergleich eines Codes verifizieren</translation>
+    </message>
+    <message>
+        <location line="+30"/>
+        <source>The encryption identity of %1 changed since you verified it. A reinstall or a new device looks the same as someone intercepting the conversation: compare the code again before sharing anything sensitive.</source>
+        <translation>Die Verschlüsselungsidentität von %1 hat sich geändert, seit Sie sie verifiziert haben. Eine Neuinstallation oder ein neues Gerät sieht genauso aus wie jemand, der das Gespräch abfängt: Vergleichen Sie den Code erneut, bevor Sie etwas Vertrauliches teilen.</translation>
+    </message>
+    <message>
+        <location line="+51"/>
         <source>You, %1, %2: %3</source>
         <translation>Sie, %1, %2: %3</translation>
     </message>
@@ -212,7 +253,22 @@
         <translation>⚠ Diese Nachricht konnte nicht entschlüsselt werden: %1</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+30"/>
+        <source>could not be decrypted</source>
+        <translation>nicht entschlüsselbar</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>encrypted, verified</source>
+        <translation>verschlüsselt, verifiziert</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>encrypted, not verified</source>
+        <translation>verschlüsselt, nicht verifiziert</translation>
+    </message>
+    <message>
+        <location line="+9"/>
         <source>No messages yet. Say hello!</source>
         <translation>Noch keine Nachrichten. Sagen Sie Hallo!</translation>
     </message>
@@ -357,7 +413,7 @@
 <context>
     <name>ConversationModel</name>
     <message>
-        <location filename="../ui/ConversationModel.cpp" line="+91"/>
+        <location filename="../ui/ConversationModel.cpp" line="+124"/>
         <source>online</source>
         <translation>online</translation>
     </message>
@@ -367,7 +423,7 @@
         <translation>offline</translation>
     </message>
     <message>
-        <location line="+47"/>
+        <location line="+56"/>
         <source>queued</source>
         <translation>wartet</translation>
     </message>
@@ -453,9 +509,24 @@
 <context>
     <name>EsessionExtension</name>
     <message>
-        <location filename="../core/xmpp/EsessionExtension.cpp" line="+202"/>
+        <location filename="../core/xmpp/EsessionExtension.cpp" line="+321"/>
+        <source>you ended the encrypted session</source>
+        <translation>Sie haben die verschlüsselte Sitzung beendet</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>the contact ended the encrypted session</source>
+        <translation>der Kontakt hat die verschlüsselte Sitzung beendet</translation>
+    </message>
+    <message>
+        <location line="+103"/>
         <source>the encrypted session has ended (%1); nothing was sent</source>
         <translation>die verschlüsselte Sitzung ist beendet (%1); es wurde nichts gesendet</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>the encrypted session is ending; nothing was sent</source>
+        <translation>die verschlüsselte Sitzung wird beendet; es wurde nichts gesendet</translation>
     </message>
     <message>
         <location line="+5"/>
@@ -498,7 +569,7 @@
         <translation>eine verschlüsselte Nachricht hatte ungültigen Inhalt</translation>
     </message>
     <message>
-        <location line="+51"/>
+        <location line="+59"/>
         <source>the contact could not decrypt a message; the session fell out of step</source>
         <translation>der Kontakt konnte eine Nachricht nicht entschlüsseln; die Sitzung ist aus dem Takt geraten</translation>
     </message>
@@ -506,6 +577,205 @@
         <location line="+13"/>
         <source>an encrypted message could not be delivered</source>
         <translation>eine verschlüsselte Nachricht konnte nicht zugestellt werden</translation>
+    </message>
+</context>
+<context>
+    <name>EsessionHandshake</name>
+    <message>
+        <location filename="../core/esession/EsessionHandshake.cpp" line="+401"/>
+        <source>The encryption settings leave nothing to offer.</source>
+        <translation>Die Verschlüsselungseinstellungen lassen nichts übrig, was angeboten werden könnte.</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>No secure random numbers are available.</source>
+        <translation>Es sind keine sicheren Zufallszahlen verfügbar.</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <location line="+409"/>
+        <source>This client could not create its Diffie-Hellman key.</source>
+        <translation>Dieses Programm konnte seinen Diffie-Hellman-Schlüssel nicht erzeugen.</translation>
+    </message>
+    <message>
+        <location line="-394"/>
+        <source>This client could not build its encryption offer.</source>
+        <translation>Dieses Programm konnte sein Verschlüsselungsangebot nicht erstellen.</translation>
+    </message>
+    <message>
+        <location line="+45"/>
+        <location line="+181"/>
+        <source>The encrypted session was not set up in time.</source>
+        <translation>Die verschlüsselte Sitzung wurde nicht rechtzeitig eingerichtet.</translation>
+    </message>
+    <message>
+        <location line="-62"/>
+        <source>The contact could not verify this client&apos;s identity; the encrypted session is void.</source>
+        <translation>Der Kontakt konnte die Identität dieses Programms nicht prüfen; die verschlüsselte Sitzung ist ungültig.</translation>
+    </message>
+    <message>
+        <location line="+45"/>
+        <source>The contact declined the encrypted session.</source>
+        <translation>Der Kontakt hat die verschlüsselte Sitzung abgelehnt.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <location line="+31"/>
+        <source>The contact&apos;s client refused the encrypted session.</source>
+        <translation>Das Programm des Kontakts hat die verschlüsselte Sitzung verweigert.</translation>
+    </message>
+    <message>
+        <location line="-27"/>
+        <source>The encrypted session was declined.</source>
+        <translation>Die verschlüsselte Sitzung wurde abgelehnt.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <location line="+440"/>
+        <source>The contact&apos;s client sent an unacceptable negotiation.</source>
+        <translation>Das Programm des Kontakts hat eine unzulässige Aushandlung geschickt.</translation>
+    </message>
+    <message>
+        <location line="-430"/>
+        <source>The contact ended the negotiation.</source>
+        <translation>Der Kontakt hat die Aushandlung beendet.</translation>
+    </message>
+    <message>
+        <location line="+64"/>
+        <source>The contact&apos;s encryption offer does not meet this client&apos;s requirements.</source>
+        <translation>Das Verschlüsselungsangebot des Kontakts erfüllt die Anforderungen dieses Programms nicht.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>The contact asked for a kind of negotiation this client does not do.</source>
+        <translation>Der Kontakt hat eine Art der Aushandlung verlangt, die dieses Programm nicht unterstützt.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <location line="+130"/>
+        <source>This client could not answer the encryption offer.</source>
+        <translation>Dieses Programm konnte das Verschlüsselungsangebot nicht beantworten.</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>The contact&apos;s answer to the encryption offer is not acceptable.</source>
+        <translation>Die Antwort des Kontakts auf das Verschlüsselungsangebot ist nicht annehmbar.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The contact accepted only a session without end-to-end encryption.</source>
+        <translation>Der Kontakt hat nur eine Sitzung ohne Ende-zu-Ende-Verschlüsselung angenommen.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <location line="+179"/>
+        <source>This client could not continue the negotiation.</source>
+        <translation>Dieses Programm konnte die Aushandlung nicht fortsetzen.</translation>
+    </message>
+    <message>
+        <location line="-81"/>
+        <location line="+130"/>
+        <source>This client could not compute the shared key.</source>
+        <translation>Dieses Programm konnte den gemeinsamen Schlüssel nicht berechnen.</translation>
+    </message>
+    <message>
+        <location line="-82"/>
+        <location line="+20"/>
+        <location line="+153"/>
+        <source>This client could not prove its identity.</source>
+        <translation>Dieses Programm konnte seine Identität nicht nachweisen.</translation>
+    </message>
+    <message>
+        <location line="-143"/>
+        <location line="+311"/>
+        <source>The contact&apos;s identity could not be verified; someone may be interfering.</source>
+        <translation>Die Identität des Kontakts konnte nicht geprüft werden; möglicherweise greift jemand ein.</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The contact&apos;s identity could not be verified: the shared password differs, or someone is interfering.</source>
+        <translation>Die Identität des Kontakts konnte nicht geprüft werden: Das gemeinsame Passwort unterscheidet sich, oder jemand greift ein.</translation>
+    </message>
+</context>
+<context>
+    <name>KeyVault</name>
+    <message>
+        <location filename="../core/storage/KeyVault.cpp" line="+51"/>
+        <source>no keyring is available on this desktop</source>
+        <translation>auf diesem Desktop ist kein Schlüsselbund verfügbar</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>the keyring is locked or refused access</source>
+        <translation>der Schlüsselbund ist gesperrt oder hat den Zugriff verweigert</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>the keyring no longer holds Sotto&apos;s key</source>
+        <translation>der Schlüsselbund enthält den Schlüssel von Sotto nicht mehr</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>the keyring failed</source>
+        <translation>der Schlüsselbund hat versagt</translation>
+    </message>
+    <message>
+        <location line="+33"/>
+        <source>could not write the vault file</source>
+        <translation>die Tresordatei konnte nicht geschrieben werden</translation>
+    </message>
+    <message>
+        <location line="+62"/>
+        <source>this account already has a vault</source>
+        <translation>dieses Konto hat bereits einen Tresor</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <location line="+67"/>
+        <source>the passphrase is empty</source>
+        <translation>die Passphrase ist leer</translation>
+    </message>
+    <message>
+        <location line="-61"/>
+        <source>no secure random source</source>
+        <translation>keine sichere Zufallsquelle</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <location line="+61"/>
+        <source>the passphrase could not be processed</source>
+        <translation>die Passphrase konnte nicht verarbeitet werden</translation>
+    </message>
+    <message>
+        <location line="-41"/>
+        <source>this account&apos;s key is not protected by a passphrase</source>
+        <translation>der Schlüssel dieses Kontos ist nicht durch eine Passphrase geschützt</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>the vault file is damaged</source>
+        <translation>die Tresordatei ist beschädigt</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>wrong passphrase</source>
+        <translation>falsche Passphrase</translation>
+    </message>
+    <message>
+        <location line="+50"/>
+        <source>this account&apos;s key is protected by a passphrase</source>
+        <translation>der Schlüssel dieses Kontos ist durch eine Passphrase geschützt</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <location line="+34"/>
+        <source>the keyring did not answer</source>
+        <translation>der Schlüsselbund hat nicht geantwortet</translation>
+    </message>
+    <message>
+        <location line="-23"/>
+        <source>the key in the keyring is damaged</source>
+        <translation>der Schlüssel im Schlüsselbund ist beschädigt</translation>
     </message>
 </context>
 <context>
@@ -628,6 +898,74 @@
     </message>
 </context>
 <context>
+    <name>SasDialog</name>
+    <message>
+        <location filename="../ui/qml/SasDialog.qml" line="+19"/>
+        <source>Verify %1</source>
+        <translation>%1 verifizieren</translation>
+    </message>
+    <message>
+        <location line="+51"/>
+        <source>Call %1 or meet in person. Read the code below aloud to each other: it must be the same on both screens.</source>
+        <translation>Rufen Sie %1 an oder treffen Sie sich. Lesen Sie einander den Code unten vor: Er muss auf beiden Bildschirmen gleich sein.</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Did you compare this code with %1 by voice or in person, and is every character the same? Only then mark them as verified: a code sent in a chat message proves nothing.</source>
+        <translation>Haben Sie diesen Code mit %1 mündlich oder persönlich verglichen, und stimmt jedes Zeichen überein? Nur dann als verifiziert markieren: Ein per Chatnachricht geschickter Code beweist nichts.</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>%1 is verified. The codes matched, so nobody sits between you in this session. You will be warned if their encryption identity changes.</source>
+        <translation>%1 ist verifiziert. Die Codes stimmten überein, also sitzt in dieser Sitzung niemand zwischen Ihnen. Sie werden gewarnt, wenn sich die Verschlüsselungsidentität ändert.</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>The codes differ: someone may be intercepting this conversation. The encrypted session with %1 was ended. Send nothing sensitive until a new session&apos;s code matches.</source>
+        <translation>Die Codes unterscheiden sich: Möglicherweise fängt jemand dieses Gespräch ab. Die verschlüsselte Sitzung mit %1 wurde beendet. Senden Sie nichts Vertrauliches, bis der Code einer neuen Sitzung übereinstimmt.</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Verification cancelled. %1 is not verified.</source>
+        <translation>Verifizierung abgebrochen. %1 ist nicht verifiziert.</translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>You verified %1 before and this session still uses that secret: comparing again is optional.</source>
+        <translation>Sie haben %1 bereits verifiziert, und diese Sitzung nutzt noch dasselbe Geheimnis: Ein erneuter Vergleich ist freiwillig.</translation>
+    </message>
+    <message>
+        <location line="+55"/>
+        <source>Later</source>
+        <translation>Später</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>They don&apos;t match</source>
+        <translation>Sie stimmen nicht überein</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>They match</source>
+        <translation>Sie stimmen überein</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Back</source>
+        <translation>Zurück</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Yes, mark as verified</source>
+        <translation>Ja, als verifiziert markieren</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Close</source>
+        <translation>Schließen</translation>
+    </message>
+</context>
+<context>
     <name>SsnHandler</name>
     <message>
         <location filename="../core/xmpp/SsnHandler.cpp" line="+22"/>
@@ -678,6 +1016,193 @@
         <location line="+1"/>
         <source>you ended the session</source>
         <translation>Sie haben die Sitzung beendet</translation>
+    </message>
+</context>
+<context>
+    <name>VerificationFlow</name>
+    <message>
+        <location filename="../ui/VerificationFlow.cpp" line="+29"/>
+        <source>alfa</source>
+        <comment>spelling alphabet: a</comment>
+        <translation>Alfa</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>charlie</source>
+        <comment>spelling alphabet: c</comment>
+        <translation>Charlie</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>delta</source>
+        <comment>spelling alphabet: d</comment>
+        <translation>Delta</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>echo</source>
+        <comment>spelling alphabet: e</comment>
+        <translation>Echo</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>foxtrot</source>
+        <comment>spelling alphabet: f</comment>
+        <translation>Foxtrot</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>golf</source>
+        <comment>spelling alphabet: g</comment>
+        <translation>Golf</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>hotel</source>
+        <comment>spelling alphabet: h</comment>
+        <translation>Hotel</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>india</source>
+        <comment>spelling alphabet: i</comment>
+        <translation>India</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>kilo</source>
+        <comment>spelling alphabet: k</comment>
+        <translation>Kilo</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>mike</source>
+        <comment>spelling alphabet: m</comment>
+        <translation>Mike</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>oscar</source>
+        <comment>spelling alphabet: o</comment>
+        <translation>Oscar</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>papa</source>
+        <comment>spelling alphabet: p</comment>
+        <translation>Papa</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>quebec</source>
+        <comment>spelling alphabet: q</comment>
+        <translation>Quebec</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>romeo</source>
+        <comment>spelling alphabet: r</comment>
+        <translation>Romeo</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>uniform</source>
+        <comment>spelling alphabet: u</comment>
+        <translation>Uniform</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>victor</source>
+        <comment>spelling alphabet: v</comment>
+        <translation>Victor</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>whiskey</source>
+        <comment>spelling alphabet: w</comment>
+        <translation>Whiskey</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>x-ray</source>
+        <comment>spelling alphabet: x</comment>
+        <translation>X-Ray</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>yankee</source>
+        <comment>spelling alphabet: y</comment>
+        <translation>Yankee</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>one</source>
+        <comment>spelling alphabet: digit 1</comment>
+        <translation>eins</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>two</source>
+        <comment>spelling alphabet: digit 2</comment>
+        <translation>zwo</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>three</source>
+        <comment>spelling alphabet: digit 3</comment>
+        <translation>drei</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>four</source>
+        <comment>spelling alphabet: digit 4</comment>
+        <translation>vier</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>five</source>
+        <comment>spelling alphabet: digit 5</comment>
+        <translation>fünf</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>six</source>
+        <comment>spelling alphabet: digit 6</comment>
+        <translation>sechs</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>seven</source>
+        <comment>spelling alphabet: digit 7</comment>
+        <translation>sieben</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>eight</source>
+        <comment>spelling alphabet: digit 8</comment>
+        <translation>acht</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>nine</source>
+        <comment>spelling alphabet: digit 9</comment>
+        <translation>neun</translation>
+    </message>
+    <message>
+        <location line="+34"/>
+        <source>Verification code %1, spelled %2</source>
+        <extracomment>What a screen reader says for the verification code. %1: the code, %2: its characters as words.</extracomment>
+        <translation>Verifizierungscode %1, buchstabiert %2</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>No contact to verify.</source>
+        <translation>Kein Kontakt zum Verifizieren.</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>The verification code is not valid. Start a new encrypted session to get a new one.</source>
+        <translation>Der Verifizierungscode ist ungültig. Starten Sie eine neue verschlüsselte Sitzung, um einen neuen zu erhalten.</translation>
     </message>
 </context>
 <context>

@@ -70,6 +70,39 @@ void ConversationModel::setActive(bool active)
     markReadIfActive();
 }
 
+void ConversationModel::setSessionStatus(SessionStatus status)
+{
+    if (m_sessionStatus == status)
+        return;
+    m_sessionStatus = status;
+    Q_EMIT sessionStatusChanged();
+}
+
+void ConversationModel::setIdentityChanged(bool changed)
+{
+    if (m_identityChanged == changed)
+        return;
+    m_identityChanged = changed;
+    Q_EMIT identityChangedChanged();
+}
+
+void ConversationModel::setVerificationFlow(VerificationFlow *flow)
+{
+    if (m_verificationFlow == flow)
+        return;
+    if (m_verificationFlow)
+        disconnect(m_verificationFlow, &QObject::destroyed, this, nullptr);
+    m_verificationFlow = flow;
+    // The app owns the flow; when it goes, the page must stop offering "Verify…".
+    if (m_verificationFlow) {
+        connect(m_verificationFlow, &QObject::destroyed, this, [this] {
+            m_verificationFlow = nullptr;
+            Q_EMIT verificationFlowChanged();
+        });
+    }
+    Q_EMIT verificationFlowChanged();
+}
+
 QString ConversationModel::peerName() const
 {
     if (!m_context)
@@ -131,6 +164,15 @@ QString ConversationModel::stateKey(MessageState state)
     return {};
 }
 
+QString ConversationModel::encryptionBadge(const StoredMessage &message)
+{
+    // An undecryptable message is stored with the reason as its body; whether or not it is flagged
+    // encrypted, it is the visible trace of encryption that failed.
+    if (message.state == MessageState::Undecryptable)
+        return QStringLiteral("failed");
+    return message.encrypted ? QStringLiteral("encrypted") : QStringLiteral("plain");
+}
+
 QString ConversationModel::stateText(MessageState state)
 {
     switch (state) {
@@ -178,6 +220,8 @@ QVariant ConversationModel::data(const QModelIndex &index, int role) const
         return message.timestamp;
     case TimeTextRole:
         return timeText(message.timestamp);
+    case EncryptionBadgeRole:
+        return encryptionBadge(message);
     default:
         return {};
     }
@@ -193,6 +237,7 @@ QHash<int, QByteArray> ConversationModel::roleNames() const
         {StateTextRole, "stateText"},
         {TimestampRole, "timestamp"},
         {TimeTextRole, "timeText"},
+        {EncryptionBadgeRole, "encryptionBadge"},
     };
 }
 
@@ -252,7 +297,7 @@ void ConversationModel::onStateChanged(qint64 id, MessageState state)
     if (row < 0)
         return;
     m_messages[row].state = state;
-    Q_EMIT dataChanged(index(row), index(row), {DeliveryStateRole, StateTextRole});
+    Q_EMIT dataChanged(index(row), index(row), {DeliveryStateRole, StateTextRole, EncryptionBadgeRole});
 }
 
 void ConversationModel::onMessageReplaced(const StoredMessage &message)

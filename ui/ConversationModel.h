@@ -5,10 +5,15 @@
 #include <QtQml/qqmlregistration.h>
 
 #include "AppContext.h"
+#include "VerificationFlow.h"
 #include "storage/MessageStore.h"
 
 /// The conversation with one contact: its history from the store, new messages as they are stored, and
 /// the delivery state of outgoing ones. While @c active, the conversation is marked read.
+///
+/// The encryption state of the conversation comes from the engine, not from the store: the app sets
+/// sessionStatus, identityChanged and verificationFlow when the engine reports on this contact's session
+/// (the page shows the shield, the identity warning and the "Verify…" action from them).
 class ConversationModel : public QAbstractListModel
 {
     Q_OBJECT
@@ -22,6 +27,10 @@ class ConversationModel : public QAbstractListModel
     Q_PROPERTY(QString peerPresenceText READ peerPresenceText NOTIFY peerInfoChanged)
     Q_PROPERTY(bool canSend READ canSend NOTIFY canSendChanged)
     Q_PROPERTY(int count READ count NOTIFY countChanged)
+    Q_PROPERTY(SessionStatus sessionStatus READ sessionStatus WRITE setSessionStatus NOTIFY sessionStatusChanged)
+    Q_PROPERTY(bool identityChanged READ identityChanged WRITE setIdentityChanged NOTIFY identityChangedChanged)
+    Q_PROPERTY(VerificationFlow *verificationFlow READ verificationFlow WRITE setVerificationFlow NOTIFY
+                   verificationFlowChanged)
 
 public:
     enum Role {
@@ -32,8 +41,18 @@ public:
         StateTextRole,     ///< the delivery state in words
         TimestampRole,
         TimeTextRole,      ///< local time, short format
+        EncryptionBadgeRole, ///< plain / encrypted / failed (stable keys, not translated)
     };
     Q_ENUM(Role)
+
+    /// The encrypted session with the contact, as the engine last reported it.
+    enum SessionStatus {
+        Plain,      ///< no encrypted session
+        Unverified, ///< encrypted, but the retained secret was never verified: encrypted, not authenticated
+        Verified,   ///< encrypted with a retained secret the user verified by comparing the code
+        Failed,     ///< the session could not be set up or broke: nothing is sent in plaintext instead
+    };
+    Q_ENUM(SessionStatus)
 
     explicit ConversationModel(QObject *parent = nullptr);
 
@@ -50,12 +69,24 @@ public:
     bool canSend() const;
     int count() const { return int(m_messages.size()); }
 
+    SessionStatus sessionStatus() const { return m_sessionStatus; }
+    void setSessionStatus(SessionStatus status);
+    /// A contact that was verified came back without the retained secret we expected: a reinstall or an
+    /// attack. The app sets it (and drops sessionStatus to Unverified) until the code is verified again.
+    bool identityChanged() const { return m_identityChanged; }
+    void setIdentityChanged(bool changed);
+    /// The comparison of the current session's code, when there is one. Not owned.
+    VerificationFlow *verificationFlow() const { return m_verificationFlow; }
+    void setVerificationFlow(VerificationFlow *flow);
+
     /// Stores @p text for the contact and sends it when the account can (queued while offline).
     /// False when nothing was stored (empty text, no account open, storage failure).
     Q_INVOKABLE bool send(const QString &text);
 
     static QString stateKey(MessageState state);
     static QString stateText(MessageState state);
+    /// "failed" for what could not be decrypted, "encrypted" for what went through a session, else "plain".
+    static QString encryptionBadge(const StoredMessage &message);
 
     int rowCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role) const override;
@@ -68,6 +99,9 @@ Q_SIGNALS:
     void peerInfoChanged();
     void canSendChanged();
     void countChanged();
+    void sessionStatusChanged();
+    void identityChangedChanged();
+    void verificationFlowChanged();
 
 private:
     void reload();
@@ -83,4 +117,7 @@ private:
     bool m_active = false;
     QList<StoredMessage> m_messages;
     QList<QMetaObject::Connection> m_sessionConnections;
+    SessionStatus m_sessionStatus = Plain;
+    bool m_identityChanged = false;
+    QPointer<VerificationFlow> m_verificationFlow;
 };

@@ -3,6 +3,7 @@
 #include <QCoreApplication>
 #include <QFile>
 #include <QJsonDocument>
+#include <QEventLoop>
 #include <QJsonObject>
 #include <QTimer>
 
@@ -13,10 +14,14 @@
 #include "crypto/Crypto.h"
 #include "session/Messenger.h"
 #include "session/Outbox.h"
+#include "session/SessionManager.h"
 #include "storage/Database.h"
+#include "storage/KeyVault.h"
 #include "storage/MessageStore.h"
 #include "storage/Paths.h"
+#include "storage/SqlRetainedSecretStore.h"
 #include "xmpp/Account.h"
+#include "xmpp/EsessionExtension.h"
 
 namespace {
 
@@ -56,6 +61,7 @@ class Run : public QObject
 public:
     Run(const AccountConfig &config, const QString &dataDir)
         : m_database(Paths::databaseFile(dataDir))
+        , m_vault(dataDir + QStringLiteral("/vault.json"), QStringLiteral("Sotto"), config.jid)
     {
         m_account.setConfig(config);
         // The first connection must work: a wrong password or a dead server is reported, not retried.
@@ -69,6 +75,9 @@ public:
             return false;
         m_store = new MessageStore(&m_database, this);
         m_messenger = new Messenger(&m_account, m_store, this);
+        m_secrets = new SqlRetainedSecretStore(&m_database, &m_vault, this);
+        connect(m_account.esession(), &EsessionExtension::retainedSecretCreated, m_secrets,
+                &SqlRetainedSecretStore::recordSas);
         connect(&m_account, &Account::errorReasonChanged, this, [this](const QString &reason) {
             if (!reason.isEmpty() && m_account.state() != Account::State::Online && !m_everOnline)
                 failWith(reason);
@@ -111,10 +120,58 @@ public:
     bool finished() const { return m_finished; }
     bool everOnline() const { return m_everOnline; }
 
+    /// Opens the vault that protects retained secrets: with the passphrase in @p passphraseFile (a new
+    /// vault is created with it), or else through the desktop keyring. Then ESessions are possible.
+    bool unlockVault(const QString &passphraseFile, QString *error)
+    {
+        if (!passphraseFile.isEmpty()) {
+            const QString passphrase = readSecretFile(passphraseFile, error);
+            if (passphrase.isEmpty())
+                return false;
+            const bool ok = m_vault.kind() == KeyVault::Kind::None ? m_vault.createWithPassphrase(passphrase, error)
+                                                                    : m_vault.unlockWithPassphrase(passphrase, error);
+            if (!ok)
+                return false;
+        } else {
+            QEventLoop loop;
+            QString reason;
+            connect(&m_vault, &KeyVault::unlocked, &loop, &QEventLoop::quit);
+            connect(&m_vault, &KeyVault::failed, &loop, [&loop, &reason](const QString &why) {
+                reason = why;
+                loop.quit();
+            });
+            m_vault.unlockWithKeyring();
+            loop.exec();
+            if (!m_vault.isUnlocked()) {
+                *error = QStringLiteral("%1; use --passphrase-file to protect the secrets with a passphrase instead").arg(reason);
+                return false;
+            }
+        }
+        m_account.esession()->setRetainedSecretStore(m_secrets);
+        return true;
+    }
+
+    static QString readSecretFile(const QString &path, QString *error)
+    {
+        QFile file(path);
+        if (!file.open(QIODevice::ReadOnly)) {
+            *error = QStringLiteral("cannot read %1").arg(path);
+            return {};
+        }
+        QByteArray line = file.readLine();
+        while (line.endsWith('\n') || line.endsWith('\r'))
+            line.chop(1);
+        if (line.isEmpty())
+            *error = QStringLiteral("%1 is empty").arg(path);
+        return QString::fromUtf8(line);
+    }
+
     Account m_account;
     Database m_database;
+    KeyVault m_vault;
     MessageStore *m_store = nullptr;
     Messenger *m_messenger = nullptr;
+    SqlRetainedSecretStore *m_secrets = nullptr;
 
 private:
     bool m_everOnline = false;
@@ -163,8 +220,11 @@ int main(int argc, char **argv)
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
         "Sotto's headless client.\n\nCommands:\n"
-        "  send PEER TEXT...   send a message (waits for the server's acknowledgement)\n"
-        "  listen              print incoming messages (--echo answers each, --count N stops after N)\n"
+        "  send PEER TEXT...   send a message (waits for the server's acknowledgement; --encrypt\n"
+        "                      negotiates an encrypted session first and sends nothing without one)\n"
+        "  listen              print incoming messages (--echo answers each, --count N stops after N\n"
+        "                      readable ones, --accept-esessions accepts encrypted sessions)\n"
+        "  verify PEER --sas X mark the secret of the last encrypted session verified if X is its SAS\n"
         "  roster              print the contacts\n"
         "  add PEER            add a contact and ask for their presence"));
     parser.addHelpOption();
@@ -183,11 +243,22 @@ int main(int argc, char **argv)
                                                           "the XDG data directory)."),
                                            QStringLiteral("DIR"));
     const QCommandLineOption echoOption(QStringLiteral("echo"), QStringLiteral("listen: answer each message with its text."));
+    const QCommandLineOption encryptOption(QStringLiteral("encrypt"),
+                                           QStringLiteral("send: negotiate an encrypted session first (XEP-0217)."));
+    const QCommandLineOption acceptOption(QStringLiteral("accept-esessions"),
+                                          QStringLiteral("listen: accept encrypted sessions from contacts."));
+    const QCommandLineOption sasOption(QStringLiteral("sas"), QStringLiteral("verify: the code compared with the contact."),
+                                       QStringLiteral("SAS"));
+    const QCommandLineOption passphraseOption(
+        QStringLiteral("passphrase-file"),
+        QStringLiteral("Protect retained secrets with the passphrase in FILE instead of the desktop keyring."),
+        QStringLiteral("FILE"));
     const QCommandLineOption countOption(QStringLiteral("count"), QStringLiteral("listen: stop after N messages."),
                                          QStringLiteral("N"));
     const QCommandLineOption timeoutOption(QStringLiteral("timeout"),
                                            QStringLiteral("Give up after S seconds (listen: stop; others: fail)."),
                                            QStringLiteral("S"));
+    parser.addOptions({encryptOption, acceptOption, sasOption, passphraseOption});
     parser.addOptions({jidOption, passwordFileOption, hostOption, portOption, certOption, dataDirOption, echoOption,
                        countOption, timeoutOption});
     parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("send, listen, roster or add"));
@@ -197,7 +268,7 @@ int main(int argc, char **argv)
     if (args.isEmpty())
         return fail(QStringLiteral("no command given (send, listen, roster, add)"));
     const QString command = args.first();
-    if (!parser.isSet(jidOption) || !parser.isSet(passwordFileOption))
+    if (!parser.isSet(jidOption) || (command != u"verify" && !parser.isSet(passwordFileOption)))
         return fail(QStringLiteral("--jid and --password-file are required"));
 
     if (const QStringList missing = Crypto::missingFeatures(); !missing.isEmpty())
@@ -206,6 +277,19 @@ int main(int argc, char **argv)
     AccountConfig config;
     config.jid = QXmppUtils::jidToBareJid(parser.value(jidOption));
     QString error;
+    if (command == u"verify") {
+        // Offline: the SAS is compared with the one stored for the last session with the contact.
+        if (args.size() != 2 || !parser.isSet(sasOption))
+            return fail(QStringLiteral("usage: verify PEER --sas CODE"));
+        Run run(config, Paths::accountDataDir(config.jid, parser.value(dataDirOption)));
+        if (!run.open(&error) || !run.unlockVault(parser.value(passphraseOption), &error))
+            return fail(error);
+        const QString peer = QXmppUtils::jidToBareJid(args.at(1));
+        if (!run.m_secrets->verifyLastSas(peer, parser.value(sasOption)))
+            return fail(QStringLiteral("the code does not match the last encrypted session with %1").arg(peer));
+        emitEvent({{QStringLiteral("event"), QStringLiteral("verified")}, {QStringLiteral("peer"), peer}});
+        return 0;
+    }
     config.password = readPasswordFile(parser.value(passwordFileOption), &error);
     if (!error.isEmpty())
         return fail(error);
@@ -233,7 +317,79 @@ int main(int argc, char **argv)
             return fail(QStringLiteral("--timeout must be a positive number of seconds"));
     }
 
-    if (command == u"send") {
+    const bool encrypt = parser.isSet(encryptOption) || parser.isSet(acceptOption);
+    if (encrypt && !run.unlockVault(parser.value(passphraseOption), &error))
+        return fail(error);
+    auto esessionEvent = [](const QString &peer, const QString &thread, const QString &sas, bool verified,
+                            bool identityChanged) {
+        emitEvent({{QStringLiteral("event"), QStringLiteral("esession")},
+                   {QStringLiteral("state"), QStringLiteral("active")},
+                   {QStringLiteral("peer"), peer},
+                   {QStringLiteral("thread"), thread},
+                   {QStringLiteral("sas"), sas},
+                   {QStringLiteral("verified"), verified},
+                   {QStringLiteral("identity_changed"), identityChanged}});
+    };
+    QObject::connect(run.m_account.esession(), &EsessionExtension::sessionEnded, &run,
+                     [](const QString &peer, const QString &thread, const QString &reason) {
+                         emitEvent({{QStringLiteral("event"), QStringLiteral("esession")},
+                                    {QStringLiteral("state"), QStringLiteral("ended")},
+                                    {QStringLiteral("peer"), peer},
+                                    {QStringLiteral("thread"), thread},
+                                    {QStringLiteral("reason"), reason}});
+                     });
+
+    if (command == u"send" && parser.isSet(encryptOption)) {
+        if (args.size() < 3)
+            return fail(QStringLiteral("usage: send PEER TEXT... --encrypt"));
+        const QString peer = QXmppUtils::jidToBareJid(args.at(1));
+        const QString text = args.mid(2).join(u' ');
+        auto thread = std::make_shared<QString>();
+        QObject::connect(&run.m_account, &Account::connected, &run, [&run, peer, thread] {
+            *thread = run.m_messenger->sessions()->startSession(peer)->threadId();
+            if (!run.m_account.esession()->negotiate(peer, *thread))
+                run.failWith(QStringLiteral("could not start an encrypted session with %1").arg(peer));
+        });
+        QObject::connect(run.m_account.esession(), &EsessionExtension::negotiationFailed, &run,
+                         [&run](const QString &, const QString &, const QString &reason) {
+                             // Nothing is sent: the text never goes out unencrypted.
+                             run.failWith(QStringLiteral("no encrypted session: %1").arg(reason));
+                         });
+        QObject::connect(
+            run.m_account.esession(), &EsessionExtension::esessionEstablished, &run,
+            [&run, peer, text, thread, esessionEvent](const QString &full, const QString &sessionThread,
+                                                      const QString &sas, bool verified, bool identityChanged) {
+                if (sessionThread != *thread)
+                    return;
+                esessionEvent(full, sessionThread, sas, verified, identityChanged);
+                const auto stored = run.m_messenger->send(peer, text);
+                if (!stored || !stored->encrypted) {
+                    run.failWith(QStringLiteral("the message could not be stored for the encrypted session"));
+                    return;
+                }
+                QObject::connect(run.m_messenger->outbox(), &Outbox::acknowledged, &run, [&run, stored, peer, thread](qint64 id) {
+                    if (id != stored->id)
+                        return;
+                    emitEvent({{QStringLiteral("event"), QStringLiteral("sent")},
+                               {QStringLiteral("to"), stored->peer},
+                               {QStringLiteral("thread"), stored->thread},
+                               {QStringLiteral("id"), stored->stanzaId},
+                               {QStringLiteral("encrypted"), stored->encrypted}});
+                    // ESessions are ended before going offline (XEP-0217): terminate, wait for the ack.
+                    if (!run.m_account.esession()->terminateSession(peer, *thread)) {
+                        run.finish(0);
+                        return;
+                    }
+                    QObject::connect(run.m_account.esession(), &EsessionExtension::sessionEnded, &run,
+                                     [&run](const QString &, const QString &, const QString &) { run.finish(0); });
+                    QTimer::singleShot(5000, &run, [&run] { run.finish(0); });
+                });
+            });
+        if (timeoutSeconds < 0)
+            timeoutSeconds = 30;
+        QTimer::singleShot(timeoutSeconds * 1000, &run,
+                           [&run] { run.failWith(QStringLiteral("timed out before the encrypted message was acknowledged")); });
+    } else if (command == u"send") {
         if (args.size() < 3)
             return fail(QStringLiteral("usage: send PEER TEXT..."));
         const QString peer = QXmppUtils::jidToBareJid(args.at(1));
@@ -264,6 +420,22 @@ int main(int argc, char **argv)
         if (parser.isSet(countOption) && count <= 0)
             return fail(QStringLiteral("--count must be a positive number"));
         run.m_account.setAutoApproveSubscriptions(true);
+        if (parser.isSet(acceptOption)) {
+            // The flag is the user's consent: a request that would wait for a decision is accepted.
+            QObject::connect(run.m_account.esession(), &EsessionExtension::negotiationRequested, &run,
+                             [&run](const QString &peer, const QString &thread) {
+                                 run.m_account.esession()->acceptNegotiation(QXmppUtils::jidToBareJid(peer), thread);
+                             });
+            QObject::connect(run.m_account.esession(), &EsessionExtension::esessionEstablished, &run, esessionEvent);
+            QObject::connect(run.m_account.esession(), &EsessionExtension::negotiationFailed, &run,
+                             [](const QString &peer, const QString &thread, const QString &reason) {
+                                 emitEvent({{QStringLiteral("event"), QStringLiteral("esession")},
+                                            {QStringLiteral("state"), QStringLiteral("failed")},
+                                            {QStringLiteral("peer"), peer},
+                                            {QStringLiteral("thread"), thread},
+                                            {QStringLiteral("reason"), reason}});
+                             });
+        }
         auto received = std::make_shared<int>(0);
         QObject::connect(&run.m_account, &Account::connected, &run, [&run] {
             // Once online, a listener rides out server restarts.
@@ -277,7 +449,9 @@ int main(int argc, char **argv)
                              emitEvent(messageEvent(m));
                              if (echo && m.state != MessageState::Undecryptable)
                                  run.m_messenger->send(m.peer, m.body);
-                             if (count > 0 && ++*received >= count)
+                             // --count counts readable messages: a leftover that cannot be opened (an old
+                             // session's stanza kept offline by the server) is reported, not counted.
+                             if (count > 0 && m.state != MessageState::Undecryptable && ++*received >= count)
                                  finishWhenOutboxEmpty(run);
                          });
         if (timeoutSeconds > 0) {
@@ -335,7 +509,7 @@ int main(int argc, char **argv)
             timeoutSeconds = 30;
         QTimer::singleShot(timeoutSeconds * 1000, &run, [&run] { run.failWith(QStringLiteral("timed out")); });
     } else {
-        return fail(QStringLiteral("unknown command '%1' (send, listen, roster, add)").arg(command));
+        return fail(QStringLiteral("unknown command '%1' (send, listen, roster, add, verify)").arg(command));
     }
 
     run.m_account.connectToServer();

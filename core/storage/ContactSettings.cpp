@@ -12,7 +12,7 @@ ContactSettings::ContactSettings(Database *database, QObject *parent)
 {
 }
 
-EsessionPolicy ContactSettings::esessionPolicy(const QString &peerBareJid) const
+SessionPolicy ContactSettings::sessionPolicy(const QString &peerBareJid) const
 {
     QSqlQuery q(m_database->connection());
     q.prepare(QStringLiteral("SELECT esession_policy FROM contact_settings WHERE peer = ?"));
@@ -20,18 +20,18 @@ EsessionPolicy ContactSettings::esessionPolicy(const QString &peerBareJid) const
     if (!q.exec() || !q.next())
         return DefaultPolicy;
     switch (q.value(0).toInt()) {
-    case int(EsessionPolicy::Off):
-        return EsessionPolicy::Off;
-    case int(EsessionPolicy::Always):
-        return EsessionPolicy::Always;
-    case int(EsessionPolicy::Ask):
-        return EsessionPolicy::Ask;
+    case int(SessionPolicy::Off):
+        return SessionPolicy::Off;
+    case int(SessionPolicy::Always):
+        return SessionPolicy::Always;
+    case int(SessionPolicy::Ask):
+        return SessionPolicy::Ask;
     }
     // A value this version does not know (a newer one wrote it): the cautious reading.
-    return EsessionPolicy::Always;
+    return SessionPolicy::Always;
 }
 
-bool ContactSettings::setEsessionPolicy(const QString &peerBareJid, EsessionPolicy policy)
+bool ContactSettings::setSessionPolicy(const QString &peerBareJid, SessionPolicy policy)
 {
     QSqlQuery q(m_database->connection());
     q.prepare(QStringLiteral("INSERT INTO contact_settings (peer, esession_policy) VALUES (?, ?)"
@@ -42,6 +42,6 @@ bool ContactSettings::setEsessionPolicy(const QString &peerBareJid, EsessionPoli
         qCWarning(lcStorage) << "could not store a contact setting:" << q.lastError().text();
         return false;
     }
-    Q_EMIT esessionPolicyChanged(peerBareJid, policy);
+    Q_EMIT sessionPolicyChanged(peerBareJid, policy);
     return true;
 }

@@ -49,6 +49,21 @@ const char *const migrationSteps[][8] = {
         " peer TEXT PRIMARY KEY,"
         " esession_policy INTEGER NOT NULL)",
     },
+    // 5: retained secrets (XEP-0116/0217), the secret sealed with the vault's master key (AES-256-GCM),
+    //    bound to its row; the facts the settings page shows beside it.
+    {
+        "CREATE TABLE retained_secrets ("
+        " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        " peer TEXT NOT NULL,"
+        " sealed BLOB NOT NULL,"
+        " created INTEGER NOT NULL,"
+        " last_used INTEGER,"
+        " sessions INTEGER NOT NULL DEFAULT 0,"
+        " verified INTEGER NOT NULL DEFAULT 0,"
+        " verified_at INTEGER,"
+        " sas TEXT)", // the SAS of the session that created the secret (not secret: it is read aloud)
+        "CREATE INDEX retained_secrets_peer ON retained_secrets (peer)",
+    },
 };
 static_assert(std::size(migrationSteps) == Database::CurrentVersion);
 

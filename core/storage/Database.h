@@ -10,7 +10,7 @@
 class Database
 {
 public:
-    static constexpr int CurrentVersion = 4;
+    static constexpr int CurrentVersion = 5;
 
     explicit Database(QString path);
     ~Database();

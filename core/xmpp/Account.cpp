@@ -51,13 +51,24 @@ Account::Account(QObject *parent)
     connect(m_esession, &EsessionExtension::undecryptable, this, &Account::undecryptableReceived);
     // XEP-0155 §Presence Leaks: a request is answered without asking only when the contact may see our
     // presence anyway (it is subscribed to it).
-    m_esession->stanzaSessions()->setPolicyFunction([this](const QString &bareJid) {
-        Esession::SsnPolicy policy = Esession::SsnPolicy::defaults();
+    auto mayRevealPresence = [this](const QString &bareJid) {
         const auto subscription = m_roster->getRosterEntry(bareJid).subscriptionType();
-        policy.mayRevealPresence =
-            subscription == QXmppRosterIq::Item::From || subscription == QXmppRosterIq::Item::Both;
+        return subscription == QXmppRosterIq::Item::From || subscription == QXmppRosterIq::Item::Both;
+    };
+    m_esession->stanzaSessions()->setPolicyFunction([mayRevealPresence](const QString &bareJid) {
+        Esession::SsnPolicy policy = Esession::SsnPolicy::defaults();
+        policy.mayRevealPresence = mayRevealPresence(bareJid);
         return policy;
     });
+    m_esession->setHandshakePolicyFunction(
+        [this, mayRevealPresence](const QString &bareJid) -> std::optional<Esession::EsessionPolicy> {
+            if (m_encryptionAllowed && !m_encryptionAllowed(bareJid))
+                return std::nullopt;
+            Esession::EsessionPolicy policy;
+            policy.mayRevealPresence = mayRevealPresence(bareJid);
+            policy.ssn.mayRevealPresence = policy.mayRevealPresence;
+            return policy;
+        });
     m_reconnectTimer.setSingleShot(true);
     connect(&m_reconnectTimer, &QTimer::timeout, this, [this] {
         if (m_wantOnline && m_client->state() == QXmppClient::DisconnectedState)

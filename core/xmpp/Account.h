@@ -1,5 +1,7 @@
 #pragma once
 
+#include <functional>
+
 #include <QObject>
 #include <QStringList>
 #include <QTimer>
@@ -72,6 +74,11 @@ public:
     /// acknowledged it (XEP-0198) or on failure.
     /// With @p mustEncrypt, a message that finds no encrypted session in its thread is refused.
     QXmppTask<QXmpp::SendResult> send(QXmppMessage &&message, bool mustEncrypt = false);
+    /// Whether encrypted sessions are allowed with a contact (its policy is not "off"); unset: allowed.
+    void setEncryptionAllowedFunction(std::function<bool(const QString &bareJid)> allowed)
+    {
+        m_encryptionAllowed = std::move(allowed);
+    }
     /// Whether a message to @p to in @p thread would travel encrypted.
     bool isEncryptedConversation(const QString &to, const QString &thread) const;
 
@@ -102,6 +109,7 @@ Q_SIGNALS:
                                const QString &reason);
 
 private:
+    std::function<bool(const QString &)> m_encryptionAllowed;
     void setState(State state);
     void setError(const QString &reason, bool permanent);
     void onClientStateChanged(QXmppClient::State state);

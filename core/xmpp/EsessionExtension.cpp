@@ -9,9 +9,12 @@
 #include <QXmppMessage.h>
 #include <QXmppPresence.h>
 #include <QXmppPromise.h>
+#include <QXmppUtils.h>
+#include <QTextStream>
 
 #include "Logging.h"
 #include "esession/Constants.h"
+#include "esession/RetainedSecretStore.h"
 #include "esession/SsnNegotiation.h"
 #include "esession/StanzaCodec.h"
 #include "SsnHandler.h"
@@ -24,6 +27,7 @@ struct EsessionExtension::Session
     QString thread;
     std::unique_ptr<StanzaCipher> cipher;
     bool ended = false;
+    bool terminating = false; ///< our terminate form went out: nothing more is sent, the ack is awaited
     QString endReason;
 };
 
@@ -68,6 +72,49 @@ QXmppElementList childrenAsExtensions(const QDomElement &stanza)
     return list;
 }
 
+const QString FeatureNegNamespace = QStringLiteral("http://jabber.org/protocol/feature-neg");
+const QString DataFormsNamespace = QStringLiteral("jabber:x:data");
+const QString InitNamespace = QStringLiteral("http://www.xmpp.org/extensions/xep-0116.html#ns-init");
+
+QDomElement childNS(const QDomElement &parent, const QString &name, const QString &ns)
+{
+    for (QDomElement child = parent.firstChildElement(); !child.isNull(); child = child.nextSiblingElement()) {
+        if (child.localName() == name && child.namespaceURI() == ns)
+            return child;
+    }
+    return {};
+}
+
+// The data form of a feature-negotiation payload (XEP-0020) directly under @p stanza, or null.
+QDomElement negotiationForm(const QDomElement &stanza)
+{
+    return childNS(childNS(stanza, QStringLiteral("feature"), FeatureNegNamespace), QStringLiteral("x"),
+                   DataFormsNamespace);
+}
+
+QString fieldValue(const QDomElement &form, const QString &var)
+{
+    for (QDomElement field = form.firstChildElement(); !field.isNull(); field = field.nextSiblingElement()) {
+        if (field.localName() == u"field" && field.attribute(QStringLiteral("var")) == var)
+            return childNS(field, QStringLiteral("value"), DataFormsNamespace).text();
+    }
+    return {};
+}
+
+// A request that opens an ESession negotiation (XEP-0116/0217): it carries DH commitments or values.
+bool isEsessionRequest(const QDomElement &message)
+{
+    const QDomElement form = negotiationForm(message);
+    if (form.isNull() || form.attribute(QStringLiteral("type")) != u"form")
+        return false;
+    for (QDomElement field = form.firstChildElement(); !field.isNull(); field = field.nextSiblingElement()) {
+        const QString var = field.attribute(QStringLiteral("var"));
+        if (var == u"dhhashes" || var == u"dhkeys")
+            return true;
+    }
+    return false;
+}
+
 QXmppE2eeMetadata esessionMetadata()
 {
     QXmppE2eeMetadata metadata;
@@ -80,24 +127,204 @@ QXmppE2eeMetadata esessionMetadata()
 } // namespace
 
 EsessionExtension::EsessionExtension()
-    : m_ssn(new SsnHandler(
-          [this](const QDomElement &stanza) {
-              // Negotiation messages travel in the clear by definition (XEP-0155); the thread and the
-              // feature form go as they are, byte for byte.
-              QXmppMessage message;
-              message.setTo(stanza.attribute(QStringLiteral("to")));
-              if (stanza.hasAttribute(QStringLiteral("id")))
-                  message.setId(stanza.attribute(QStringLiteral("id")));
-              const QString type = stanza.attribute(QStringLiteral("type"));
-              message.setType(type == u"error"  ? QXmppMessage::Error
-                              : type == u"chat" ? QXmppMessage::Chat
-                                                : QXmppMessage::Normal);
-              message.setExtensions(childrenAsExtensions(stanza));
-              if (client())
-                  client()->send(std::move(message));
-          },
-          this))
+    : m_ssn(new SsnHandler([this](const QDomElement &stanza) { sendRaw(stanza); }, this))
 {
+}
+
+void EsessionExtension::sendRaw(const QDomElement &stanza)
+{
+    // Negotiation messages travel in the clear by definition (XEP-0155, XEP-0116 messages 1-4); the
+    // thread and the forms go as they are, byte for byte.
+    QXmppMessage message;
+    message.setTo(stanza.attribute(QStringLiteral("to")));
+    if (stanza.hasAttribute(QStringLiteral("id")))
+        message.setId(stanza.attribute(QStringLiteral("id")));
+    const QString type = stanza.attribute(QStringLiteral("type"));
+    message.setType(type == u"error"  ? QXmppMessage::Error
+                    : type == u"chat" ? QXmppMessage::Chat
+                                      : QXmppMessage::Normal);
+    message.setExtensions(childrenAsExtensions(stanza));
+    if (client())
+        client()->send(std::move(message));
+}
+
+bool EsessionExtension::negotiate(const QString &peerJid, const QString &thread)
+{
+    const QString bare = QXmppUtils::jidToBareJid(peerJid);
+    if (!m_store || thread.isEmpty() || m_handshakes.contains(key(bare, thread)))
+        return false;
+    const std::optional<EsessionPolicy> policy = m_handshakePolicy ? m_handshakePolicy(bare) : EsessionPolicy();
+    if (!policy)
+        return false;
+    auto handshake = std::make_shared<EsessionHandshake>(peerJid, thread, EsessionRole::Initiator, *policy, m_store);
+    m_handshakes.insert(key(bare, thread), handshake);
+    process(handshake.get(), handshake->request());
+    return handshake->state() == EsessionState::Requested;
+}
+
+bool EsessionExtension::acceptNegotiation(const QString &peerBareJid, const QString &thread)
+{
+    EsessionHandshake *handshake = m_handshakes.value(key(peerBareJid, thread)).get();
+    if (!handshake || handshake->state() != EsessionState::AwaitingDecision)
+        return false;
+    process(handshake, handshake->accept());
+    return true;
+}
+
+bool EsessionExtension::declineNegotiation(const QString &peerBareJid, const QString &thread)
+{
+    EsessionHandshake *handshake = m_handshakes.value(key(peerBareJid, thread)).get();
+    if (!handshake || handshake->state() != EsessionState::AwaitingDecision)
+        return false;
+    process(handshake, handshake->decline());
+    return true;
+}
+
+bool EsessionExtension::isNegotiating(const QString &peerBareJid, const QString &thread) const
+{
+    const EsessionHandshake *handshake = m_handshakes.value(key(peerBareJid, thread)).get();
+    return handshake && handshake->state() != EsessionState::Established
+        && handshake->state() != EsessionState::Failed;
+}
+
+QString EsessionExtension::lastSas(const QString &peerBareJid) const
+{
+    return m_lastSessions.value(peerBareJid).sas;
+}
+
+bool EsessionExtension::verifySas(const QString &peerBareJid, const QString &sas)
+{
+    const auto last = m_lastSessions.constFind(peerBareJid);
+    if (!m_store || last == m_lastSessions.constEnd() || last->sas.isEmpty() || sas != last->sas)
+        return false;
+    return m_store->markVerified(peerBareJid, last->newRetainedSecret);
+}
+
+bool EsessionExtension::handleHandshakeMessage(const QDomElement &element)
+{
+    const QString from = element.attribute(QStringLiteral("from"));
+    const std::optional<QString> thread = SsnNegotiation::threadOf(element);
+    if (!thread)
+        return false;
+    const QString bare = QXmppUtils::jidToBareJid(from);
+    EsessionHandshake *handshake = m_handshakes.value(key(bare, *thread)).get();
+    if (!handshake) {
+        // Only a request that opens an ESession starts a responder here; plain XEP-0155 requests (and
+        // those of a contact with encryption off) go to the SsnHandler, which refuses e2e.
+        if (!m_store || !isEsessionRequest(element))
+            return false;
+        const std::optional<EsessionPolicy> policy = m_handshakePolicy ? m_handshakePolicy(bare) : EsessionPolicy();
+        if (!policy)
+            return false;
+        auto created = std::make_shared<EsessionHandshake>(from, *thread, EsessionRole::Responder, *policy, m_store);
+        m_handshakes.insert(key(bare, *thread), created);
+        handshake = created.get();
+    }
+    const EsessionOutput output = handshake->handleMessage(element);
+    process(handshake, output);
+    return output.consumed;
+}
+
+void EsessionExtension::process(EsessionHandshake *handshake, const EsessionOutput &output)
+{
+    for (const QDomElement &stanza : output.stanzas)
+        sendRaw(stanza);
+    const QString thread = handshake->thread();
+    for (const EsessionEvent &event : output.events) {
+        if (const auto *established = std::get_if<EsessionEstablished>(&event)) {
+            m_lastSessions.insert(QXmppUtils::jidToBareJid(established->peerJid),
+                                  {established->sas, established->newRetainedSecret});
+            Q_EMIT retainedSecretCreated(QXmppUtils::jidToBareJid(established->peerJid), established->newRetainedSecret,
+                                         established->sas);
+            startSession(established->peerJid, thread, established->parameters);
+            Q_EMIT esessionEstablished(established->peerJid, thread, established->sas,
+                                       established->retainedSecretMatched && established->retainedSecretWasVerified,
+                                       established->expectedSecretMissing);
+        } else if (const auto *failed = std::get_if<EsessionFailed>(&event)) {
+            qCInfo(lcEsession) << "negotiation failed:" << failed->detail;
+            Q_EMIT negotiationFailed(handshake->peerJid(), thread, failed->reason);
+        } else if (std::holds_alternative<SsnRequested>(event)) {
+            Q_EMIT negotiationRequested(handshake->peerJid(), thread);
+        } else if (const auto *error = std::get_if<SsnError>(&event)) {
+            qCInfo(lcEsession) << "negotiation input refused:" << problemName(error->problem) << error->detail;
+        }
+    }
+}
+
+bool EsessionExtension::terminateSession(const QString &peerJid, const QString &thread)
+{
+    const QString peer = sessionPeer(peerJid, thread);
+    Session *session = peer.isEmpty() ? nullptr : find(peer, thread);
+    if (!session || session->ended || session->terminating)
+        return false;
+    sendTerminateForm(session, false);
+    // XEP-0217: nothing more is sent in this session; its receive keys wait for the acknowledgement.
+    session->terminating = true;
+    return true;
+}
+
+void EsessionExtension::sendTerminateForm(Session *session, bool acknowledgement)
+{
+    QDomDocument doc;
+    QDomElement message = doc.createElementNS(Xep0200::ClientNamespace, QStringLiteral("message"));
+    doc.appendChild(message);
+    QDomElement feature = doc.createElementNS(FeatureNegNamespace, QStringLiteral("feature"));
+    QDomElement x = doc.createElementNS(DataFormsNamespace, QStringLiteral("x"));
+    x.setAttribute(QStringLiteral("type"), acknowledgement ? QStringLiteral("result") : QStringLiteral("submit"));
+    const std::pair<QString, QString> fields[] = {{QStringLiteral("FORM_TYPE"), QStringLiteral("urn:xmpp:ssn")},
+                                                  {QStringLiteral("terminate"), QStringLiteral("1")}};
+    for (const auto &[var, value] : fields) {
+        QDomElement field = doc.createElementNS(DataFormsNamespace, QStringLiteral("field"));
+        field.setAttribute(QStringLiteral("var"), var);
+        QDomElement valueElement = doc.createElementNS(DataFormsNamespace, QStringLiteral("value"));
+        valueElement.appendChild(doc.createTextNode(value));
+        field.appendChild(valueElement);
+        x.appendChild(field);
+    }
+    feature.appendChild(x);
+    message.appendChild(feature);
+    QByteArray xml;
+    {
+        QTextStream stream(&xml);
+        message.save(stream, -1);
+    }
+    QString error;
+    const auto sealed = seal(session, xml, &error);
+    if (!sealed) {
+        qCInfo(lcEsession) << "could not send the terminate form:" << error;
+        return;
+    }
+    QDomDocument threadDoc;
+    QDomElement threadElement = threadDoc.createElement(Xep0200::ThreadElement);
+    threadElement.appendChild(threadDoc.createTextNode(session->thread));
+    QXmppMessage out;
+    out.setTo(session->peer);
+    out.setType(QXmppMessage::Chat);
+    QXmppElementList extensions{QXmppElement(threadElement)};
+    extensions << childrenAsExtensions(*sealed);
+    out.setExtensions(extensions);
+    client()->send(std::move(out));
+}
+
+bool EsessionExtension::handleTermination(Session *session, const QDomElement &opened)
+{
+    const QDomElement form = negotiationForm(opened);
+    if (form.isNull() || fieldValue(form, QStringLiteral("FORM_TYPE")) != u"urn:xmpp:ssn")
+        return false;
+    const QString terminate = fieldValue(form, QStringLiteral("terminate"));
+    if (terminate != u"1" && terminate != u"true")
+        return false;
+    const QString type = form.attribute(QStringLiteral("type"));
+    if (type == u"result") {
+        // The acknowledgement of our terminate: its MAC proved the contact received everything we sent.
+        if (session->terminating)
+            fail(session, tr("you ended the encrypted session"));
+        return true;
+    }
+    // The contact ends the session: acknowledge at once, encrypted, then destroy the keys.
+    sendTerminateForm(session, true);
+    fail(session, tr("the contact ended the encrypted session"));
+    return true;
 }
 
 EsessionExtension::~EsessionExtension() = default;
@@ -200,6 +427,10 @@ std::optional<QDomElement> EsessionExtension::seal(Session *session, const QByte
 {
     if (session->ended) {
         *error = tr("the encrypted session has ended (%1); nothing was sent").arg(session->endReason);
+        return std::nullopt;
+    }
+    if (session->terminating) {
+        *error = tr("the encrypted session is ending; nothing was sent");
         return std::nullopt;
     }
     QDomDocument doc;
@@ -358,8 +589,16 @@ QXmppTask<QXmpp::SendResult> EsessionExtension::sendPresence(QXmppPresence &&pre
 bool EsessionExtension::handleStanza(const QDomElement &element)
 {
     const QString kind = element.tagName();
-    if (kind == u"message" && !hasC(element) && m_ssn->handleMessage(element))
-        return true;
+    if (kind == u"message" && (SsnNegotiation::isNegotiationMessage(element)
+                               || !childNS(element, QStringLiteral("init"), InitNamespace).isNull())) {
+        // ESession negotiation first (messages 1-4; message 4 may carry a first <c/>, opened below
+        // with the session it just established), then plain XEP-0155.
+        const bool consumed = handleHandshakeMessage(element);
+        if (consumed && !hasC(element))
+            return true;
+        if (!consumed && !hasC(element) && m_ssn->handleMessage(element))
+            return true;
+    }
     if (kind == u"message" && element.attribute(QStringLiteral("type")) == u"error" && !hasC(element)) {
         // The peer could not open a stanza of the session (a lost, duplicated or forged one): its side
         // has ended, so ours ends too, visibly. Unauthenticated, like all error stanzas: at worst a
@@ -395,6 +634,8 @@ bool EsessionExtension::handleStanza(const QDomElement &element)
         return true;
     }
     const QDomElement &opened = *result;
+    if (kind == u"message" && handleTermination(session, opened))
+        return true;
     if (kind == u"message") {
         QXmppMessage message;
         message.parse(opened);
@@ -413,7 +654,7 @@ bool EsessionExtension::handleStanza(const QDomElement &element)
 
 QStringList EsessionExtension::discoveryFeatures() const
 {
-    // Stanza session negotiation is answered (XEP-0155). The ESession features (XEP-0116/0217) are
-    // added once their negotiation is wired in; sessions injected by tests are not advertised.
-    return SsnNegotiation::discoFeatures();
+    // Stanza session negotiation is answered (XEP-0155); ESessions (XEP-0116/0217) once retained
+    // secrets have a place to live.
+    return m_store ? EsessionHandshake::discoFeatures() : SsnNegotiation::discoFeatures();
 }

@@ -6,8 +6,11 @@
 #include <QXmppClientExtension.h>
 #include <QXmppE2eeExtension.h>
 
+#include <functional>
 #include <memory>
+#include <optional>
 
+#include "esession/EsessionHandshake.h"
 #include "esession/StanzaCipher.h"
 
 class QXmppPresence;
@@ -21,8 +24,9 @@ class SsnHandler;
 /// encrypted too. A <c/> that cannot be opened never reaches the rest of the client as a plaintext
 /// message: it becomes an `undecryptable` event with the reason.
 ///
-/// Sessions are keyed by the peer's full JID and the XEP-0201 thread id. Until negotiation exists,
-/// they are installed by the caller (tests only) with startSession().
+/// Sessions are keyed by the peer's full JID and the XEP-0201 thread id. They come from a negotiation
+/// (XEP-0217/0116, Esession::EsessionHandshake: negotiate(), or a contact's request) or, in tests, from
+/// startSession() with given parameters.
 class EsessionExtension : public QXmppClientExtension, public QXmppE2eeExtension
 {
     Q_OBJECT
@@ -55,6 +59,31 @@ public:
     /// The XEP-0155 stanza session negotiations of this account (advertised in disco, answered here).
     SsnHandler *stanzaSessions() const { return m_ssn; }
 
+    /// Where retained secrets live (not owned). Without a store no ESession is negotiated or accepted:
+    /// a missing secret would look like an identity change.
+    void setRetainedSecretStore(Esession::RetainedSecretStore *store) { m_store = store; }
+    /// The negotiation rules for a contact (bare JID); nullopt: this contact gets no encrypted sessions
+    /// (policy "off"), its requests are refused like any unsupported one.
+    using HandshakePolicyFunction = std::function<std::optional<Esession::EsessionPolicy>(const QString &bareJid)>;
+    void setHandshakePolicyFunction(HandshakePolicyFunction function) { m_handshakePolicy = std::move(function); }
+
+    /// Starts an ESession negotiation with @p peerJid (bare or full) in @p thread. False when there is no
+    /// store, the policy refuses, or the thread already had a negotiation.
+    bool negotiate(const QString &peerJid, const QString &thread);
+    /// Answers a contact's request that waits for the user (negotiationRequested).
+    bool acceptNegotiation(const QString &peerBareJid, const QString &thread);
+    bool declineNegotiation(const QString &peerBareJid, const QString &thread);
+    /// Whether a negotiation in @p thread is under way (sent or received, not finished).
+    bool isNegotiating(const QString &peerBareJid, const QString &thread) const;
+    /// The SAS of the last session negotiated with the contact (empty when none).
+    QString lastSas(const QString &peerBareJid) const;
+    /// The user compared @p sas with the contact: when it is the last session's SAS, that session's
+    /// retained secret is marked verified. False (and nothing changes) otherwise.
+    bool verifySas(const QString &peerBareJid, const QString &sas);
+    /// Ends an active session the ESession way (XEP-0217/0116): an encrypted terminate form, then the
+    /// keys are destroyed. The contact's encrypted acknowledgement is checked when it arrives.
+    bool terminateSession(const QString &peerJid, const QString &thread);
+
     /// Sends presence to @p presence.to(), encrypted when a session with that resource is active.
     QXmppTask<QXmpp::SendResult> sendPresence(QXmppPresence &&presence);
 
@@ -72,6 +101,15 @@ public:
     QStringList discoveryFeatures() const override;
 
 Q_SIGNALS:
+    /// A negotiation completed and its session started. @p verified: the retained secret it used had been
+    /// confirmed by SAS; @p identityChanged: a secret was expected and none matched (warn the user).
+    void esessionEstablished(const QString &peerFullJid, const QString &thread, const QString &sas, bool verified,
+                             bool identityChanged);
+    void negotiationFailed(const QString &peerJid, const QString &thread, const QString &reason);
+    /// For the store's bookkeeping only (SqlRetainedSecretStore::recordSas): never log @p secret.
+    void retainedSecretCreated(const QString &peerBareJid, const QByteArray &secret, const QString &sas);
+    /// A contact asks for an encrypted session and the policy wants the user to decide.
+    void negotiationRequested(const QString &peerJid, const QString &thread);
     void sessionStarted(const QString &peerFullJid, const QString &thread);
     void sessionEnded(const QString &peerFullJid, const QString &thread, const QString &reason);
     /// A stanza with encrypted content that could not be opened; shown to the user, never dropped.
@@ -90,7 +128,24 @@ private:
     /// Opens @p stanza's <c/> in @p session (null: none); a refusal ends the session and says why.
     std::optional<QDomElement> open(Session *session, const QDomElement &stanza, QString *reason);
 
+    bool handleHandshakeMessage(const QDomElement &element);
+    void process(Esession::EsessionHandshake *handshake, const Esession::EsessionOutput &output);
+    void sendRaw(const QDomElement &stanza);
+    /// An opened message carrying the ESession terminate form (or its acknowledgement): handled here.
+    bool handleTermination(Session *session, const QDomElement &opened);
+    void sendTerminateForm(Session *session, bool acknowledgement);
+
+    struct LastSession
+    {
+        QString sas;
+        QByteArray newRetainedSecret;
+    };
+
     QHash<QString, std::shared_ptr<Session>> m_sessions;
+    QHash<QString, std::shared_ptr<Esession::EsessionHandshake>> m_handshakes;
+    QHash<QString, LastSession> m_lastSessions;
+    Esession::RetainedSecretStore *m_store = nullptr;
+    HandshakePolicyFunction m_handshakePolicy;
     SsnHandler *m_ssn;
     int m_rekeyInterval = 0;
 };

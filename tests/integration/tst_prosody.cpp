@@ -289,6 +289,97 @@ private Q_SLOTS:
         QVERIFY(!everything.contains(m_server.password(QStringLiteral("bob")).toUtf8()));
     }
 
+    void cliEncryptedSessionsSasAndRetainedSecrets()
+    {
+        QTemporaryDir data;
+        // Each side protects its retained secrets with a passphrase (no keyring in this test).
+        for (const char *user : {"alice", "bob", "bob2"}) {
+            QFile pass(data.filePath(QStringLiteral("%1.pass").arg(QLatin1String(user))));
+            QVERIFY(pass.open(QIODevice::WriteOnly));
+            pass.write(QByteArray("passphrase of ") + user + '\n');
+        }
+        auto cli = [&](const QString &user, const QString &dataName, const QStringList &command) {
+            auto process = std::make_unique<QProcess>();
+            QStringList args{QStringLiteral("--jid"), user + QStringLiteral("@localhost"), QStringLiteral("--password-file"),
+                             m_server.passwordFile(user), QStringLiteral("--host"), m_server.host(),
+                             QStringLiteral("--port"), QString::number(m_server.port()), QStringLiteral("--trust-cert"),
+                             m_server.certPath(), QStringLiteral("--data-dir"), data.filePath(dataName),
+                             QStringLiteral("--passphrase-file"), data.filePath(dataName + QStringLiteral(".pass"))};
+            process->setProcessChannelMode(QProcess::ForwardedErrorChannel);
+            process->start(QStringLiteral(SOTTO_CLI_PATH), args + command);
+            return process;
+        };
+        auto eventsOf = [](const QList<QJsonObject> &events, const QString &name) {
+            QList<QJsonObject> found;
+            for (const QJsonObject &e : events) {
+                if (e[u"event"].toString() == name)
+                    found << e;
+            }
+            return found;
+        };
+        // One round: Bob listens (accepting ESessions, echoing), Alice sends encrypted; both SAS returned.
+        auto round = [&](const QString &bobData, const QString &text, QList<QJsonObject> *aliceEvents,
+                         QList<QJsonObject> *bobEvents) {
+            auto bob = cli(QStringLiteral("bob"), bobData,
+                           {QStringLiteral("listen"), QStringLiteral("--accept-esessions"), QStringLiteral("--count"),
+                            QStringLiteral("1"), QStringLiteral("--timeout"), QStringLiteral("40")});
+            QByteArray bobOut;
+            QVERIFY(QTest::qWaitFor([&] {
+                bobOut += bob->readAllStandardOutput();
+                return bobOut.contains("\"connected\"") || bob->state() == QProcess::NotRunning;
+            }, NetTimeout));
+            auto alice = cli(QStringLiteral("alice"), QStringLiteral("alice"),
+                             {QStringLiteral("send"), QStringLiteral("bob@localhost"), text, QStringLiteral("--encrypt")});
+            QVERIFY(alice->waitForFinished(NetTimeout + 30000));
+            const QByteArray aliceOut = alice->readAllStandardOutput();
+            QVERIFY2(alice->exitCode() == 0, aliceOut.constData());
+            QVERIFY(bob->waitForFinished(NetTimeout + 30000));
+            bobOut += bob->readAllStandardOutput();
+            QVERIFY2(bob->exitCode() == 0, bobOut.constData());
+            *aliceEvents = jsonLines(aliceOut);
+            *bobEvents = jsonLines(bobOut);
+        };
+
+        // 1. First session: same SAS on both sides, unverified; the message arrives encrypted.
+        QList<QJsonObject> a1, b1;
+        round(QStringLiteral("bob"), QStringLiteral("first encrypted words"), &a1, &b1);
+        const QList<QJsonObject> aliceSession = eventsOf(a1, QStringLiteral("esession"));
+        const QList<QJsonObject> bobSession = eventsOf(b1, QStringLiteral("esession"));
+        QVERIFY(!aliceSession.isEmpty() && !bobSession.isEmpty());
+        const QString sas = aliceSession.first()[u"sas"].toString();
+        QCOMPARE(sas.size(), 5);
+        QCOMPARE(bobSession.first()[u"sas"].toString(), sas);
+        QCOMPARE(aliceSession.first()[u"verified"].toBool(true), false);
+        QCOMPARE(eventsOf(a1, QStringLiteral("sent")).first()[u"encrypted"].toBool(), true);
+        const QList<QJsonObject> bobMessages = eventsOf(b1, QStringLiteral("message"));
+        QCOMPARE(bobMessages.size(), 1);
+        QCOMPARE(bobMessages.first()[u"body"].toString(), QStringLiteral("first encrypted words"));
+        QCOMPARE(bobMessages.first()[u"encrypted"].toBool(), true);
+
+        // 2. Verification: a wrong code is refused, the right one marks the secret verified on each side.
+        auto verify = [&](const QString &user, const QString &peer, const QString &code) {
+            auto process = cli(user, user, {QStringLiteral("verify"), peer, QStringLiteral("--sas"), code});
+            process->waitForFinished(30000);
+            return process->exitCode();
+        };
+        QCOMPARE(verify(QStringLiteral("alice"), QStringLiteral("bob@localhost"), QStringLiteral("aaaaa")), 1);
+        QCOMPARE(verify(QStringLiteral("alice"), QStringLiteral("bob@localhost"), sas), 0);
+        QCOMPARE(verify(QStringLiteral("bob"), QStringLiteral("alice@localhost"), sas), 0);
+
+        // 3. Later: the retained secret authenticates the new session, no SAS comparison needed.
+        QList<QJsonObject> a2, b2;
+        round(QStringLiteral("bob"), QStringLiteral("second words"), &a2, &b2);
+        QCOMPARE(eventsOf(a2, QStringLiteral("esession")).first()[u"verified"].toBool(), true);
+        QCOMPARE(eventsOf(b2, QStringLiteral("esession")).first()[u"verified"].toBool(), true);
+        QCOMPARE(eventsOf(a2, QStringLiteral("esession")).first()[u"identity_changed"].toBool(true), false);
+
+        // 4. Bob starts over without his secrets (another data directory): Alice is warned.
+        QList<QJsonObject> a3, b3;
+        round(QStringLiteral("bob2"), QStringLiteral("third words"), &a3, &b3);
+        QCOMPARE(eventsOf(a3, QStringLiteral("esession")).first()[u"verified"].toBool(true), false);
+        QCOMPARE(eventsOf(a3, QStringLiteral("esession")).first()[u"identity_changed"].toBool(), true);
+    }
+
     void cliAddAndRoster()
     {
         const QString carolPassword = m_server.addUser(QStringLiteral("carol"));

@@ -17,6 +17,9 @@
 #include "TestClient.h"
 #include "crypto/Crypto.h"
 #include "esession/FormConstants.h"
+#include "esession/RetainedSecretStore.h"
+#include "session/Messenger.h"
+#include "session/SessionManager.h"
 #include "esession/SsnNegotiation.h"
 #include "xmpp/EsessionExtension.h"
 #include "xmpp/SsnHandler.h"
@@ -218,6 +221,91 @@ private Q_SLOTS:
         QVERIFY(stanza.firstChildElement(QStringLiteral("body")).isNull());
         QCOMPARE(m_bob->account.esession()->stanzaSessions()->state(QStringLiteral("alice@localhost"), thread),
                  SsnState::Ended);
+    }
+
+    void esessionNegotiatedVerifiedAndRemembered()
+    {
+        subscribeBothWays();
+        Esession::MemoryRetainedSecretStore aliceStore, bobStore;
+        EsessionExtension *alice = m_alice->account.esession();
+        EsessionExtension *bob = m_bob->account.esession();
+        alice->setRetainedSecretStore(&aliceStore);
+        bob->setRetainedSecretStore(&bobStore);
+        QSignalSpy aliceUp(alice, &EsessionExtension::esessionEstablished);
+        QSignalSpy bobUp(bob, &EsessionExtension::esessionEstablished);
+        QSignalSpy failures(alice, &EsessionExtension::negotiationFailed);
+
+        // First contact: negotiated in the conversation's thread, both see the same SAS, unverified.
+        const QString thread = m_alice->messenger->sessions()->startSession(QStringLiteral("bob@localhost"))->threadId();
+        QVERIFY(alice->negotiate(QStringLiteral("bob@localhost"), thread));
+        QTRY_COMPARE_WITH_TIMEOUT(aliceUp.count(), 1, NetTimeout);
+        QTRY_COMPARE_WITH_TIMEOUT(bobUp.count(), 1, NetTimeout);
+        const QString sas = aliceUp.first().at(2).toString();
+        QCOMPARE(sas.size(), 5);
+        QCOMPARE(bobUp.first().at(2).toString(), sas);
+        QCOMPARE(aliceUp.first().at(1).toString(), thread);
+        QVERIFY(!aliceUp.first().at(3).toBool());
+        QVERIFY(!aliceUp.first().at(4).toBool());
+
+        // The conversation now travels encrypted.
+        const auto sent = m_alice->messenger->send(QStringLiteral("bob@localhost"), QStringLiteral("negotiated secret"));
+        QVERIFY(sent && sent->encrypted);
+        QTRY_COMPARE_WITH_TIMEOUT(m_bob->received.size(), 1, NetTimeout);
+        QCOMPARE(m_bob->received.first().body, QStringLiteral("negotiated secret"));
+        QVERIFY(m_bob->received.first().encrypted);
+
+        // Both compare the SAS; a wrong one changes nothing.
+        QVERIFY(!alice->verifySas(QStringLiteral("bob@localhost"), QStringLiteral("aaaaa")));
+        QVERIFY(!aliceStore.secrets(QStringLiteral("bob@localhost")).first().verified);
+        QVERIFY(alice->verifySas(QStringLiteral("bob@localhost"), sas));
+        QVERIFY(bob->verifySas(QStringLiteral("alice@localhost"), sas));
+
+        // Later: a new session is authenticated by the retained secret, no SAS needed.
+        QVERIFY(alice->negotiate(QStringLiteral("bob@localhost"), newThread()));
+        QTRY_COMPARE_WITH_TIMEOUT(aliceUp.count(), 2, NetTimeout);
+        QTRY_COMPARE_WITH_TIMEOUT(bobUp.count(), 2, NetTimeout);
+        QVERIFY(aliceUp.at(1).at(3).toBool());
+        QVERIFY(bobUp.at(1).at(3).toBool());
+        QCOMPARE(aliceStore.secrets(QStringLiteral("bob@localhost")).size(), 1);
+
+        // Bob's client forgets: Alice is warned that the identity changed, and the session is unverified.
+        bobStore.forget(QStringLiteral("alice@localhost"));
+        QVERIFY(alice->negotiate(QStringLiteral("bob@localhost"), newThread()));
+        QTRY_COMPARE_WITH_TIMEOUT(aliceUp.count(), 3, NetTimeout);
+        QVERIFY(!aliceUp.at(2).at(3).toBool());
+        QVERIFY(aliceUp.at(2).at(4).toBool());
+        QCOMPARE(failures.count(), 0);
+    }
+
+    void esessionTerminatedBothWays()
+    {
+        subscribeBothWays();
+        Esession::MemoryRetainedSecretStore aliceStore, bobStore;
+        EsessionExtension *alice = m_alice->account.esession();
+        EsessionExtension *bob = m_bob->account.esession();
+        alice->setRetainedSecretStore(&aliceStore);
+        bob->setRetainedSecretStore(&bobStore);
+        QSignalSpy bobUp(bob, &EsessionExtension::esessionEstablished);
+        QSignalSpy aliceUp(alice, &EsessionExtension::esessionEstablished);
+        QSignalSpy aliceEnded(alice, &EsessionExtension::sessionEnded);
+        QSignalSpy bobEnded(bob, &EsessionExtension::sessionEnded);
+        const QString thread = m_alice->messenger->sessions()->startSession(QStringLiteral("bob@localhost"))->threadId();
+        QVERIFY(alice->negotiate(QStringLiteral("bob@localhost"), thread));
+        QTRY_COMPARE_WITH_TIMEOUT(bobUp.count(), 1, NetTimeout);
+        QTRY_COMPARE_WITH_TIMEOUT(aliceUp.count(), 1, NetTimeout);
+        QVERIFY(alice->terminateSession(QStringLiteral("bob@localhost"), thread));
+        QVERIFY(!alice->terminateSession(QStringLiteral("bob@localhost"), thread)); // once
+        // Bob acknowledges (encrypted) and ends; Alice ends when the acknowledgement verified.
+        QTRY_COMPARE_WITH_TIMEOUT(bobEnded.count(), 1, NetTimeout);
+        QTRY_COMPARE_WITH_TIMEOUT(aliceEnded.count(), 1, NetTimeout);
+        QVERIFY(bobEnded.first().at(2).toString().contains(QStringLiteral("contact ended")));
+        QCOMPARE(alice->sessionState(QStringLiteral("bob@localhost/sotto"), thread), EsessionExtension::SessionState::Ended);
+        // Nothing goes out in that thread any more, in plaintext least of all: the message waits.
+        const auto queued = m_alice->messenger->send(QStringLiteral("bob@localhost"), QStringLiteral("after the end"));
+        QVERIFY(queued);
+        QTest::qWait(500);
+        QVERIFY(m_bob->bodies().isEmpty());
+        QVERIFY(m_alice->store->message(queued->id)->state != MessageState::Sent);
     }
 
 private:

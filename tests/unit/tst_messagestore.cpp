@@ -139,17 +139,17 @@ private Q_SLOTS:
                                    QStringLiteral("m4"), now, true, MessageState::Received));
     }
 
-    void esessionPolicyPerContactSurvivesReopen()
+    void sessionPolicyPerContactSurvivesReopen()
     {
         {
             Database db(m_path);
             QVERIFY(db.open());
             ContactSettings settings(&db);
-            QSignalSpy changed(&settings, &ContactSettings::esessionPolicyChanged);
-            QCOMPARE(settings.esessionPolicy(QStringLiteral("bob@example.org")), EsessionPolicy::Ask);
-            QVERIFY(settings.setEsessionPolicy(QStringLiteral("bob@example.org"), EsessionPolicy::Always));
-            QVERIFY(settings.setEsessionPolicy(QStringLiteral("carol@example.org"), EsessionPolicy::Off));
-            QVERIFY(settings.setEsessionPolicy(QStringLiteral("carol@example.org"), EsessionPolicy::Ask));
+            QSignalSpy changed(&settings, &ContactSettings::sessionPolicyChanged);
+            QCOMPARE(settings.sessionPolicy(QStringLiteral("bob@example.org")), SessionPolicy::Ask);
+            QVERIFY(settings.setSessionPolicy(QStringLiteral("bob@example.org"), SessionPolicy::Always));
+            QVERIFY(settings.setSessionPolicy(QStringLiteral("carol@example.org"), SessionPolicy::Off));
+            QVERIFY(settings.setSessionPolicy(QStringLiteral("carol@example.org"), SessionPolicy::Ask));
             QCOMPARE(changed.count(), 3);
             // A value from a newer version is read the cautious way.
             QSqlQuery q(db.connection());
@@ -158,10 +158,10 @@ private Q_SLOTS:
         Database db(m_path);
         QVERIFY(db.open());
         ContactSettings settings(&db);
-        QCOMPARE(settings.esessionPolicy(QStringLiteral("bob@example.org")), EsessionPolicy::Always);
-        QCOMPARE(settings.esessionPolicy(QStringLiteral("carol@example.org")), EsessionPolicy::Ask);
-        QCOMPARE(settings.esessionPolicy(QStringLiteral("dave@example.org")), EsessionPolicy::Always);
-        QCOMPARE(settings.esessionPolicy(QStringLiteral("erin@example.org")), EsessionPolicy::Ask);
+        QCOMPARE(settings.sessionPolicy(QStringLiteral("bob@example.org")), SessionPolicy::Always);
+        QCOMPARE(settings.sessionPolicy(QStringLiteral("carol@example.org")), SessionPolicy::Ask);
+        QCOMPARE(settings.sessionPolicy(QStringLiteral("dave@example.org")), SessionPolicy::Always);
+        QCOMPARE(settings.sessionPolicy(QStringLiteral("erin@example.org")), SessionPolicy::Ask);
     }
 
     void outboxRowsInWriteOrder()

@@ -3,15 +3,43 @@ import QtQuick.Controls
 import QtQuick.Layouts
 import Sotto
 
-// One conversation: the history, the delivery state of what we sent, and the composer.
+// One conversation: the history, the delivery state of what we sent, and the composer; how the
+// conversation is encrypted (the shield, a badge per message, the identity-change warning) and the actions
+// to start an encrypted session and to verify it.
+//
+// The engine-fed state lives on the page's ConversationModel (conversationModel below): the app sets its
+// sessionStatus, identityChanged and verificationFlow. "Verify…" is offered while that flow has a code
+// that can still be compared or looked at; the SAS dialog also opens by itself when the flow starts a
+// comparison for a contact not verified before, while this page is the one shown.
 Page {
     id: page
 
     required property AppContext context
     required property string peer
     signal backRequested()
+    // The user asked for an encrypted session with the contact (the app starts the negotiation).
+    signal startEncryptedSessionRequested()
 
     property string sendError: ""
+
+    readonly property ConversationModel conversationModel: conversation
+    readonly property VerificationFlow verificationFlow: conversation.verificationFlow
+    readonly property bool canVerify: page.verificationFlow !== null
+                                      && page.verificationFlow.state !== VerificationFlow.Idle
+                                      && page.verificationFlow.state !== VerificationFlow.Mismatch
+    // The shield in words: never colour alone.
+    readonly property string encryptionText: {
+        switch (conversation.sessionStatus) {
+        case ConversationModel.Unverified:
+            return qsTr("Encrypted, not verified")
+        case ConversationModel.Verified:
+            return qsTr("Encrypted and verified")
+        case ConversationModel.Failed:
+            return qsTr("Encryption failed")
+        default:
+            return qsTr("Not encrypted")
+        }
+    }
 
     objectName: "chatPage"
     title: conversation.peerName
@@ -38,11 +66,34 @@ Page {
         event.accepted = true
     }
 
+    // Opens the SAS dialog; a comparison that was cancelled starts again with the same code.
+    function openVerification() {
+        if (!page.canVerify)
+            return
+        if (page.verificationFlow.state === VerificationFlow.Cancelled)
+            page.verificationFlow.restart()
+        sasDialog.open()
+    }
+
     ConversationModel {
         id: conversation
         context: page.context
         peer: page.peer
         active: page.StackView.status === StackView.Active
+    }
+
+    SasDialog {
+        id: sasDialog
+        flow: page.verificationFlow
+    }
+
+    Connections {
+        target: page.verificationFlow
+
+        function onStarted() {
+            if (conversation.active && !page.verificationFlow.alreadyVerified)
+                sasDialog.open()
+        }
     }
 
     StackView.onActivated: composer.forceActiveFocus()
@@ -84,12 +135,110 @@ Page {
                     Layout.fillWidth: true
                 }
             }
+            Rectangle {
+                id: shield
+                objectName: "encryptionShield"
+
+                readonly property color tint: {
+                    switch (conversation.sessionStatus) {
+                    case ConversationModel.Unverified:
+                        return "#8a5a00"
+                    case ConversationModel.Verified:
+                        return "#1b5e20"
+                    case ConversationModel.Failed:
+                        return "#b00020"
+                    default:
+                        return "#5a5a5a"
+                    }
+                }
+
+                implicitWidth: shieldRow.implicitWidth + 16
+                implicitHeight: shieldRow.implicitHeight + 8
+                radius: height / 2
+                color: "transparent"
+                border.color: shield.tint
+                Accessible.role: Accessible.StaticText
+                Accessible.name: page.encryptionText
+
+                Row {
+                    id: shieldRow
+                    anchors.centerIn: parent
+                    spacing: 4
+
+                    Label {
+                        objectName: "encryptionSymbol"
+                        text: conversation.sessionStatus === ConversationModel.Unverified ? "?"
+                            : conversation.sessionStatus === ConversationModel.Verified ? "✓"
+                            : conversation.sessionStatus === ConversationModel.Failed ? "!" : "–"
+                        color: shield.tint
+                        font.bold: true
+                        font.pixelSize: 12
+                        Accessible.ignored: true
+                    }
+                    Label {
+                        objectName: "encryptionStatus"
+                        text: page.encryptionText
+                        color: shield.tint
+                        font.pixelSize: 12
+                        Accessible.ignored: true
+                    }
+                }
+            }
+            ToolButton {
+                objectName: "startEncryptionButton"
+                visible: conversation.sessionStatus === ConversationModel.Plain
+                         || conversation.sessionStatus === ConversationModel.Failed
+                enabled: conversation.canSend
+                text: qsTr("Start encrypted session")
+                onClicked: page.startEncryptedSessionRequested()
+            }
+            ToolButton {
+                objectName: "verifyButton"
+                visible: page.canVerify
+                text: qsTr("Verify…")
+                Accessible.name: qsTr("Verify %1 by comparing a code").arg(conversation.peerName)
+                onClicked: page.openVerification()
+            }
         }
     }
 
     ColumnLayout {
         anchors.fill: parent
         spacing: 0
+
+        // A verified contact came back without the secret we kept: inline and in words, not a popup.
+        Pane {
+            objectName: "identityWarning"
+            visible: conversation.identityChanged
+            padding: 10
+            Accessible.role: Accessible.AlertMessage
+            Accessible.name: identityWarningText.text
+            Layout.fillWidth: true
+            background: Rectangle {
+                color: "#fdecea"
+                border.color: "#e0a8a8"
+            }
+
+            RowLayout {
+                anchors.fill: parent
+                spacing: 8
+
+                Label {
+                    id: identityWarningText
+                    objectName: "identityWarningText"
+                    text: qsTr("The encryption identity of %1 changed since you verified it. A reinstall or a new device looks the same as someone intercepting the conversation: compare the code again before sharing anything sensitive.").arg(conversation.peerName)
+                    color: "#7a0014"
+                    wrapMode: Text.Wrap
+                    Layout.fillWidth: true
+                }
+                Button {
+                    objectName: "identityWarningVerifyButton"
+                    visible: page.canVerify
+                    text: qsTr("Verify…")
+                    onClicked: page.openVerification()
+                }
+            }
+        }
 
         ListView {
             id: messageList
@@ -115,6 +264,12 @@ Page {
                 required property string deliveryState
                 required property string stateText
                 required property string timeText
+                required property string encryptionBadge
+
+                // Per message, the way it travelled; "encrypted" is qualified by the session's verification.
+                readonly property string badgeSymbol: message.encryptionBadge === "failed" ? "!"
+                    : message.encryptionBadge !== "encrypted" ? ""
+                    : conversation.sessionStatus === ConversationModel.Verified ? "✓" : "?"
 
                 readonly property real maxTextWidth: Math.max(160, width * 0.7) - 24
 
@@ -129,7 +284,7 @@ Page {
                     id: bubble
 
                     x: message.outgoing ? message.width - width - 16 : 16
-                    width: Math.max(bodyText.width, metaText.implicitWidth) + 24
+                    width: Math.max(bodyText.width, metaText.implicitWidth + (badge.visible ? badge.implicitWidth + 6 : 0)) + 24
                     height: bodyText.height + metaText.implicitHeight + 18
                     radius: 10
                     color: message.outgoing ? "#d9e7ff" : (message.deliveryState === "undecryptable" ? "#fdecea" : "#efefef")
@@ -159,6 +314,22 @@ Page {
                         text: message.outgoing ? message.timeText + " · " + message.stateText : message.timeText
                         color: message.deliveryState === "failed" ? "#b00020" : "#5a5a5a"
                         font.pixelSize: 11
+                    }
+                    Text {
+                        id: badge
+                        objectName: "encryptionBadge"
+                        anchors.right: metaText.left
+                        anchors.rightMargin: 6
+                        y: metaText.y
+                        visible: message.badgeSymbol.length > 0
+                        text: message.badgeSymbol
+                        color: message.badgeSymbol === "!" ? "#b00020" : message.badgeSymbol === "✓" ? "#1b5e20" : "#8a5a00"
+                        font.pixelSize: 11
+                        font.bold: true
+                        Accessible.role: Accessible.StaticText
+                        Accessible.name: message.badgeSymbol === "!" ? qsTr("could not be decrypted")
+                                       : message.badgeSymbol === "✓" ? qsTr("encrypted, verified")
+                                       : qsTr("encrypted, not verified")
                     }
                 }
             }

@@ -1,0 +1,1399 @@
+#include "EsessionHandshake.h"
+
+#include <QRandomGenerator>
+#include <QSet>
+
+#include "Constants.h"
+#include "EsessionKeys.h"
+#include "FormConstants.h"
+#include "FormNormalizer.h"
+#include "Logging.h"
+#include "RetainedSecretStore.h"
+
+using namespace Qt::StringLiterals;
+
+namespace Esession {
+
+namespace {
+
+// Values of the XEP-0116/0217 fields (FormConstants.h holds the field names). XEP-0217 fixes all but the cipher;
+// XEP-0116 lets them be negotiated, and this engine accepts nothing else.
+const QString Aes128Ctr = u"aes128-ctr"_s;
+const QString Aes256Ctr = u"aes256-ctr"_s;
+const QString Sha256 = u"sha256"_s;
+const QString NoCompression = u"none"_s;
+const QString NoPublicKey = u"none"_s;
+const QString Sas28x5 = u"sas28x5"_s;
+/// XEP-0116 describes version 1.0 (its text and registry); the 1.3/1.2 of the examples are never offered.
+const QString ProtocolVersion = u"1.0"_s;
+/// rekey_freq of a session that never re-keys: the XEP-0217 value, the largest below 2^32.
+constexpr quint32 NoRekey = 4294967295u;
+
+constexpr int NonceBytes = 32;
+// Nonces are opaque; we send 32 bytes and accept what is long enough to be unique and short enough to be sane.
+constexpr int MinimumNonceBytes = 16;
+constexpr int MaximumNonceBytes = 64;
+constexpr int HashBytes = 32; // SHA-256 and HMAC-SHA-256 outputs: He, rshashes, srshash, M, mac
+constexpr int CounterBytes = 16; // n = 128 for every cipher here
+constexpr int BlockBits = 128;
+
+void wipeBytes(QByteArray &bytes)
+{
+    bytes.fill('\0');
+    bytes.clear();
+}
+
+QString b64(const QByteArray &bytes)
+{
+    return QString::fromLatin1(bytes.toBase64());
+}
+
+/// Strict Base64 (RFC 4648 §4, padded); whitespace is dropped first (brief part 1 §1.1). Empty is never valid here.
+std::optional<QByteArray> fromB64(const QString &text)
+{
+    QByteArray ascii;
+    ascii.reserve(text.size());
+    for (const QChar c : text) {
+        if (c == u' ' || c == u'\t' || c == u'\n' || c == u'\r')
+            continue;
+        if (c.unicode() > 0x7f)
+            return std::nullopt;
+        ascii.append(char(c.unicode()));
+    }
+    if (ascii.isEmpty() || ascii.size() % 4 != 0)
+        return std::nullopt;
+    auto decoded = QByteArray::fromBase64Encoding(ascii, QByteArray::AbortOnBase64DecodingErrors);
+    if (!decoded || decoded.decoded.isEmpty())
+        return std::nullopt;
+    return std::move(decoded.decoded);
+}
+
+/// 32 random bytes whose first byte is not zero, so that reading a nonce as a number or as bytes agrees.
+QByteArray freshNonce()
+{
+    for (int attempt = 0; attempt < 16; ++attempt) {
+        QByteArray nonce = Crypto::randomBytes(NonceBytes);
+        if (nonce.size() != NonceBytes)
+            return {};
+        if (nonce.at(0) != '\0')
+            return nonce;
+    }
+    return {};
+}
+
+std::optional<quint32> readRekeyFrequency(const QString &text)
+{
+    if (text.isEmpty() || text.size() > 10)
+        return std::nullopt;
+    for (const QChar c : text) {
+        if (c < u'0' || c > u'9')
+            return std::nullopt;
+    }
+    bool ok = false;
+    const qulonglong value = text.toULongLong(&ok);
+    if (!ok || value < 1 || value > NoRekey)
+        return std::nullopt;
+    return quint32(value);
+}
+
+QString cipherName(Crypto::CtrCipher cipher)
+{
+    return cipher == Crypto::CtrCipher::Aes128 ? Aes128Ctr : Aes256Ctr;
+}
+
+std::optional<Crypto::CtrCipher> cipherFromName(const QString &name)
+{
+    if (name == Aes128Ctr)
+        return Crypto::CtrCipher::Aes128;
+    if (name == Aes256Ctr)
+        return Crypto::CtrCipher::Aes256;
+    return std::nullopt;
+}
+
+/// The policy's groups that clear its floor, without repetitions, in the policy's order.
+QList<Crypto::ModpGroup> allowedGroups(const EsessionPolicy &policy)
+{
+    QList<Crypto::ModpGroup> groups;
+    const int floorBits = Crypto::modpPrimeBits(policy.minimumGroup);
+    for (const Crypto::ModpGroup group : policy.groups) {
+        if (Crypto::modpPrimeBits(group) >= floorBits && !groups.contains(group))
+            groups << group;
+    }
+    return groups;
+}
+
+FormField makeField(const QString &var, const QStringList &values, FieldType type = FieldType::Unspecified)
+{
+    FormField field;
+    field.var = var;
+    field.type = type;
+    field.values = values;
+    return field;
+}
+
+FormField makeOffer(const QString &var, const QStringList &options, FieldType type)
+{
+    FormField field;
+    field.var = var;
+    field.type = type;
+    for (const QString &option : options)
+        field.options << FormOption { QString(), option };
+    return field;
+}
+
+/// What an offer proposes for a field: its options, or the values of a field without options (XEP-0217 sends
+/// its fixed parameters as hidden single values).
+QStringList offeredValues(const FormField *field)
+{
+    if (!field)
+        return {};
+    QStringList values;
+    for (const FormOption &option : field->options)
+        values << option.value;
+    return values.isEmpty() ? field->values : values;
+}
+
+/// The only value of @p var; nullopt when the field is absent or has no value or several.
+std::optional<QString> singleValue(const DataForm &form, const QString &var)
+{
+    const FormField *field = form.field(var);
+    if (!field || field->values.size() != 1)
+        return std::nullopt;
+    return field->values.first();
+}
+
+std::optional<QByteArray> singleBytes(const DataForm &form, const QString &var)
+{
+    const std::optional<QString> text = singleValue(form, var);
+    return text ? fromB64(*text) : std::nullopt;
+}
+
+void addUnique(QStringList &list, const QString &value)
+{
+    if (!list.contains(value))
+        list << value;
+}
+
+QList<QDomElement> childElements(const QDomElement &parent, const QString &name, const QString &ns)
+{
+    QList<QDomElement> found;
+    for (QDomElement child = parent.firstChildElement(); !child.isNull(); child = child.nextSiblingElement()) {
+        if (localNameOf(child) == name && namespaceOf(child) == ns)
+            found << child;
+    }
+    return found;
+}
+
+/// The only <x/> inside the only wrapper (<feature/> or <init/>) of @p message; null otherwise.
+QDomElement wrappedForm(const QDomElement &message, const QString &wrapper, const QString &wrapperNamespace)
+{
+    const QList<QDomElement> wrappers = childElements(message, wrapper, wrapperNamespace);
+    if (wrappers.size() != 1)
+        return {};
+    const QList<QDomElement> forms = childElements(wrappers.first(), Xep0004::XElement, Xep0004::Namespace);
+    return forms.size() == 1 ? forms.first() : QDomElement();
+}
+
+QString attribute(const QDomElement &element, const QString &name)
+{
+    return unprefixedAttribute(element, name).value_or(QString());
+}
+
+QString bareOf(const QString &jid)
+{
+    const qsizetype slash = jid.indexOf(u'/');
+    return slash < 0 ? jid : jid.left(slash);
+}
+
+bool sameBare(const QString &a, const QString &b)
+{
+    return !a.isEmpty() && bareOf(a).compare(bareOf(b), Qt::CaseInsensitive) == 0;
+}
+
+bool sameJid(const QString &a, const QString &b)
+{
+    return sameBare(a, b) && a.mid(bareOf(a).size()) == b.mid(bareOf(b).size());
+}
+
+/// The defined condition and field list of a received error stanza (for the failure's detail).
+QString describeError(const QDomElement &message)
+{
+    QStringList parts;
+    for (QDomElement error = message.firstChildElement(); !error.isNull(); error = error.nextSiblingElement()) {
+        if (localNameOf(error) != Xep0200::ErrorElement)
+            continue;
+        for (QDomElement child = error.firstChildElement(); !child.isNull(); child = child.nextSiblingElement()) {
+            if (namespaceOf(child) == Rfc6120::StanzasNamespace && localNameOf(child) != Rfc6120::TextElement)
+                parts << localNameOf(child);
+            if (localNameOf(child) == Xep0020::FeatureElement) {
+                for (QDomElement field = child.firstChildElement(); !field.isNull(); field = field.nextSiblingElement())
+                    parts << attribute(field, Xep0004::VarAttribute);
+            }
+        }
+    }
+    return parts.join(u' ');
+}
+
+QString describeStanzaError(const std::optional<SsnStanzaError> &error)
+{
+    if (!error)
+        return {};
+    QStringList parts { error->conditionName };
+    parts << error->fields;
+    return parts.join(u' ');
+}
+
+/// Fisher–Yates with the system's secure generator: the order of rshashes must not tell the real hashes apart.
+void shuffle(QList<QByteArray> &values)
+{
+    for (qsizetype i = values.size() - 1; i > 0; --i) {
+        const qsizetype j = qsizetype(QRandomGenerator::system()->bounded(quint64(i) + 1));
+        values.swapItemsAt(i, j);
+    }
+}
+
+} // namespace
+
+// -------------------------------------------------------------------------------------------------------------------
+
+struct EsessionHandshake::Offer
+{
+    Crypto::ModpGroup group;
+    std::shared_ptr<const Crypto::DhKeyPair> key;
+    QByteArray commitment; ///< He = SHA256(e)
+};
+
+struct EsessionHandshake::Agreed
+{
+    Crypto::ModpGroup group = Crypto::ModpGroup::Group14;
+    Crypto::CtrCipher cipher = Crypto::CtrCipher::Aes128;
+    QStringList stanzas;
+    quint32 rekeyFrequency = NoRekey;
+    std::shared_ptr<const Crypto::DhKeyPair> ownKey; ///< x (initiator) or y (responder)
+    QByteArray peerValue; ///< d (initiator); e, once message 3 arrived (responder)
+    QByteArray peerCommitment; ///< responder: He of the chosen group
+    BlockCounter initiatorCounter; ///< C_A, moved on as identities are sealed
+    BlockCounter responderCounter; ///< C_B
+    QByteArray initialKey; ///< K0 = SHA256(g^xy mod p)
+    QByteArray initiatorTag; ///< M_A (the SAS input)
+    QString sas;
+    QList<RetainedSecret> offeredSecrets; ///< initiator: the secrets hashed into rshashes
+
+    ~Agreed()
+    {
+        wipeBytes(peerValue);
+        wipeBytes(initialKey);
+        wipeBytes(initiatorTag);
+        for (RetainedSecret &secret : offeredSecrets)
+            wipeBytes(secret.secret);
+    }
+};
+
+struct EsessionHandshake::Pending
+{
+    QDomDocument message; ///< message 4, ready to go
+    EsessionEstablished established;
+    std::optional<qint64> usedSecret;
+};
+
+EsessionHandshake::EsessionHandshake(const QString &peerJid, const QString &thread, EsessionRole role,
+    const EsessionPolicy &policy, RetainedSecretStore *store)
+    : m_role(role)
+    , m_policy(policy)
+    , m_store(store)
+    , m_ssn(peerJid, thread, [&policy] {
+        SsnPolicy ssn = policy.ssn;
+        ssn.mayRevealPresence = policy.mayRevealPresence;
+        // Never a session without end-to-end encryption behind the user's back: e2e is the only option
+        // offered or accepted, so a peer that cannot do it refuses (or is refused) instead.
+        bool found = false;
+        for (SsnParameterPolicy &parameter : ssn.parameters) {
+            if (parameter.var == Xep0155::Security) {
+                parameter.values = { Xep0155::SecurityE2e };
+                parameter.required = true;
+                found = true;
+            }
+        }
+        if (!found)
+            ssn.parameters << SsnParameterPolicy { Xep0155::Security, { Xep0155::SecurityE2e }, true, false };
+        // XEP-0116 defines no renegotiation of an ESession: a new one is negotiated instead.
+        ssn.autoAcceptRenegotiation = false;
+        return ssn;
+    }())
+{
+    if (m_policy.rekeyFrequency == 0)
+        m_policy.rekeyFrequency = 1;
+    m_ssn.setExtension(this);
+}
+
+EsessionHandshake::~EsessionHandshake()
+{
+    wipe();
+}
+
+QStringList EsessionHandshake::discoFeatures()
+{
+    return { Xep0155::FormType, Xep0116::Namespace };
+}
+
+bool EsessionHandshake::holdsSecrets() const
+{
+    return !m_offers.empty() || m_agreed || m_pending || !m_initiatorNonce.isEmpty() || !m_responderNonce.isEmpty()
+        || !m_formA.isEmpty() || !m_formB.isEmpty() || !m_formA2.isEmpty() || !m_incomingForm.isEmpty()
+        || !m_incomingForm2.isEmpty();
+}
+
+QString EsessionHandshake::bareJid() const
+{
+    return bareOf(m_ssn.peerJid());
+}
+
+void EsessionHandshake::wipe()
+{
+    m_offers.clear();
+    m_agreed.reset();
+    m_pending.reset();
+    wipeBytes(m_initiatorNonce);
+    wipeBytes(m_responderNonce);
+    wipeBytes(m_formA);
+    wipeBytes(m_formB);
+    wipeBytes(m_formA2);
+    wipeBytes(m_incomingForm);
+    wipeBytes(m_incomingForm2);
+    m_expectAnswer = false;
+    m_expectCompletion = false;
+}
+
+void EsessionHandshake::fail(EsessionFailure failure, const QString &reason, const QString &detail,
+    const std::optional<SsnStanzaError> &sent, EsessionOutput &out)
+{
+    if (m_state == EsessionState::Failed)
+        return;
+    wipe();
+    m_refusal.reset();
+    m_state = EsessionState::Failed;
+    qCInfo(lcEsession).noquote() << "ESession negotiation failed:" << detail
+                                 << (sent ? u"(sent "_s + sent->conditionName + u')' : QString());
+    out.events << EsessionFailed { failure, reason, detail, sent };
+}
+
+SsnStanzaError EsessionHandshake::refusal(SsnCondition condition, const QStringList &fields, EsessionFailure failure,
+    const QString &reason, const QString &detail)
+{
+    // ESession refusals are final for this negotiation: type cancel (XEP-0116/0217 examples).
+    SsnStanzaError error { condition, conditionName(condition), Rfc6120::ErrorCancel, fields };
+    m_refusal = EsessionFailed { failure, reason, detail.isEmpty() ? fields.join(u',') : detail, error };
+    return error;
+}
+
+// -------------------------------------------------------------------------------------------------------------------
+// Local calls
+
+EsessionOutput EsessionHandshake::request()
+{
+    EsessionOutput out;
+    if (m_role != EsessionRole::Initiator || m_state != EsessionState::Idle) {
+        out.events << SsnError { SsnProblem::LocalMisuse, std::nullopt, false, u"request"_s };
+        return out;
+    }
+    const QList<Crypto::ModpGroup> groups = allowedGroups(m_policy);
+    if (groups.isEmpty() || m_policy.ciphers.isEmpty() || m_policy.stanzaTypes.isEmpty() || !m_store) {
+        fail(EsessionFailure::LocalError, tr("The encryption settings leave nothing to offer."), u"policy"_s,
+            std::nullopt, out);
+        return out;
+    }
+    m_initiatorNonce = freshNonce();
+    if (m_initiatorNonce.isEmpty()) {
+        fail(
+            EsessionFailure::LocalError, tr("No secure random numbers are available."), u"random"_s, std::nullopt, out);
+        return out;
+    }
+    // XEP-0116: a fresh x and e for every offered group (never reused, not even for a retry), He = SHA256(e).
+    for (const Crypto::ModpGroup group : groups) {
+        auto generated = Crypto::DhKeyPair::generate(group, BlockBits);
+        if (const auto *error = std::get_if<Crypto::DhError>(&generated)) {
+            fail(EsessionFailure::LocalError, tr("This client could not create its Diffie-Hellman key."),
+                u"dh-generate: "_s + Crypto::dhErrorText(*error), std::nullopt, out);
+            return out;
+        }
+        auto key = std::make_shared<const Crypto::DhKeyPair>(std::get<Crypto::DhKeyPair>(std::move(generated)));
+        QByteArray commitment = dhCommitment(key->publicValue());
+        m_offers.push_back(Offer { group, std::move(key), std::move(commitment) });
+    }
+
+    SsnOutput ssn = m_ssn.request(); // calls requestFields()
+    const QDomElement sent = ssn.stanzas.isEmpty() ? QDomElement() : ssn.stanzas.last();
+    absorb(std::move(ssn), out);
+    const QDomElement x = wrappedForm(sent, Xep0020::FeatureElement, Xep0020::Namespace);
+    if (m_state != EsessionState::Idle || m_ssn.state() != SsnState::Pending || x.isNull()) {
+        std::ignore = m_ssn.abandon();
+        fail(EsessionFailure::LocalError, tr("This client could not build its encryption offer."), u"request"_s,
+            std::nullopt, out);
+        return out;
+    }
+    m_formA = normalizedFormContent(x);
+    m_state = EsessionState::Requested;
+    return out;
+}
+
+EsessionOutput EsessionHandshake::accept()
+{
+    EsessionOutput out;
+    if (m_state != EsessionState::AwaitingDecision) {
+        out.events << SsnError { SsnProblem::LocalMisuse, std::nullopt, false, u"accept"_s };
+        return out;
+    }
+    m_state = EsessionState::Idle;
+    SsnOutput ssn = m_ssn.accept(); // calls acceptFields()
+    const QDomElement sent = ssn.stanzas.isEmpty() ? QDomElement() : ssn.stanzas.last();
+    absorb(std::move(ssn), out);
+    afterAnswerSent(sent, out);
+    return out;
+}
+
+EsessionOutput EsessionHandshake::decline()
+{
+    EsessionOutput out;
+    if (m_state != EsessionState::AwaitingDecision) {
+        out.events << SsnError { SsnProblem::LocalMisuse, std::nullopt, false, u"decline"_s };
+        return out;
+    }
+    absorb(m_ssn.decline(), out);
+    return out;
+}
+
+EsessionOutput EsessionHandshake::abandon()
+{
+    EsessionOutput out;
+    if (m_state == EsessionState::Established || m_state == EsessionState::Failed) {
+        wipe();
+        out.events << SsnError { SsnProblem::LocalMisuse, std::nullopt, false, u"abandon"_s };
+        return out;
+    }
+    if (m_ssn.state() != SsnState::Ended)
+        std::ignore = m_ssn.abandon(); // sends nothing; its events would only repeat ours
+    fail(EsessionFailure::Abandoned, tr("The encrypted session was not set up in time."), u"abandoned"_s, std::nullopt,
+        out);
+    return out;
+}
+
+// -------------------------------------------------------------------------------------------------------------------
+// Receiving
+
+void EsessionHandshake::captureIncomingForm(const QDomElement &message)
+{
+    wipeBytes(m_incomingForm);
+    wipeBytes(m_incomingForm2);
+    const QDomElement x = wrappedForm(message, Xep0020::FeatureElement, Xep0020::Namespace);
+    if (x.isNull())
+        return;
+    // The MACed bytes come from the DOM as received, never from the parsed model (brief part 1 §1.3).
+    m_incomingForm = normalizedFormContent(x);
+    m_incomingForm2 = normalizedFormContent(x, { Xep0116::Identity, Xep0116::Mac });
+}
+
+EsessionOutput EsessionHandshake::handleMessage(const QDomElement &message)
+{
+    EsessionOutput out;
+    if (message.isNull() || localNameOf(message) != Rfc6120::MessageElement)
+        return out;
+    const std::optional<QString> thread = SsnNegotiation::threadOf(message);
+    if (!thread || *thread != m_ssn.thread())
+        return out;
+    if (m_role == EsessionRole::Initiator && m_state == EsessionState::Idle)
+        return out; // nothing asked yet: not ours (and never a reason to turn into a responder)
+
+    const QString from = attribute(message, Rfc6120::FromAttribute);
+    const bool isError = attribute(message, Rfc6120::TypeAttribute) == Rfc6120::MessageError;
+    const bool hasInit = !childElements(message, Xep0116::InitElement, Xep0116::InitNamespace).isEmpty();
+    const bool hasFeature = SsnNegotiation::isNegotiationMessage(message);
+
+    switch (m_state) {
+    case EsessionState::Idle:
+    case EsessionState::Requested:
+    case EsessionState::AwaitingDecision:
+    case EsessionState::Responded: {
+        if (hasInit && !isError) {
+            // A message 4 out of turn (or a reflected one): ours to drop, never the XEP-0155 layer's.
+            if (!sameBare(from, m_ssn.peerJid()))
+                return out;
+            out.consumed = true;
+            out.events << SsnError { SsnProblem::UnexpectedMessage, std::nullopt, false, Xep0116::InitElement };
+            return out;
+        }
+        const bool request = m_state == EsessionState::Idle;
+        captureIncomingForm(message);
+        if (request) {
+            m_formA = m_incomingForm; // the responder's form_A: the request as received
+            const QList<QDomElement> threads = childElements(message, Xep0200::ThreadElement, namespaceOf(message));
+            m_threadParent
+                = threads.isEmpty() ? std::nullopt : unprefixedAttribute(threads.first(), Xep0201::ParentAttribute);
+        }
+        SsnOutput ssn = m_ssn.handleMessage(message); // may call acceptFields(), completeFields(), checkCompletion()
+        const QDomElement sent = ssn.stanzas.isEmpty() ? QDomElement() : ssn.stanzas.last();
+        absorb(std::move(ssn), out);
+        if (request)
+            afterAnswerSent(sent, out);
+        else if (m_state == EsessionState::Requested)
+            afterCompletionSent(sent, out);
+        else if (m_state == EsessionState::Responded)
+            sendIdentity(out);
+        wipeBytes(m_incomingForm);
+        wipeBytes(m_incomingForm2);
+        if (request && m_state == EsessionState::Idle)
+            wipe(); // not a request after all: keep nothing of it
+        return out;
+    }
+
+    case EsessionState::Identified: {
+        if (isError) {
+            if (!sameBare(from, m_ssn.peerJid()))
+                return out;
+            out.consumed = true;
+            onErrorWhileWaiting(message, out);
+            return out;
+        }
+        if (!hasInit && !hasFeature)
+            return out; // chat on the thread, or a <c/> that came before the identity: the caller's
+        if (!sameJid(from, m_ssn.peerJid())) {
+            out.events << SsnError { SsnProblem::WrongPeer, std::nullopt, false, u"from"_s };
+            return out;
+        }
+        out.consumed = true;
+        // Message 4 comes in <init/> (XEP-0116); a <feature/> holding the same result form is taken too (brief
+        // part 1 §5.8 #5). Any other negotiation message here is a replay or a reflection: dropped.
+        QDomElement x = wrappedForm(message, Xep0116::InitElement, Xep0116::InitNamespace);
+        if (x.isNull() && !hasInit) {
+            const QDomElement candidate = wrappedForm(message, Xep0020::FeatureElement, Xep0020::Namespace);
+            const FormResult parsed = DataForm::parse(candidate);
+            const auto *form = std::get_if<DataForm>(&parsed);
+            if (form && form->field(Xep0116::Srshash) && !form->field(Xep0155::Accept))
+                x = candidate;
+            else {
+                out.events << SsnError { SsnProblem::UnexpectedMessage, std::nullopt, false, u"feature"_s };
+                return out;
+            }
+        }
+        onIdentity(message, x, out);
+        return out;
+    }
+
+    case EsessionState::Established:
+        if (!hasInit && !hasFeature && !isError)
+            return out;
+        if (!sameBare(from, m_ssn.peerJid()))
+            return out;
+        if (isError) {
+            // The initiator refused our message 4: its side never opened the session.
+            if (m_role == EsessionRole::Responder && hasInit) {
+                out.consumed = true;
+                m_state = EsessionState::Failed;
+                const QString detail = u"peer refused message 4: "_s + describeError(message);
+                qCInfo(lcEsession).noquote() << "ESession negotiation failed:" << detail;
+                out.events << EsessionFailed { EsessionFailure::RefusedByPeer,
+                    tr("The contact could not verify this client's identity; the encrypted session is void."), detail,
+                    std::nullopt };
+            }
+            return out; // other errors (bounced encrypted stanzas) are the caller's
+        }
+        out.consumed = true;
+        out.events << SsnError { SsnProblem::UnexpectedMessage, std::nullopt, false, u"established"_s };
+        return out;
+
+    case EsessionState::Failed:
+        if ((hasInit || hasFeature || isError) && sameBare(from, m_ssn.peerJid())) {
+            out.consumed = true;
+            out.events << SsnError { SsnProblem::UnexpectedMessage, std::nullopt, false, u"failed"_s };
+        }
+        return out;
+    }
+    return out;
+}
+
+void EsessionHandshake::absorb(SsnOutput &&ssn, EsessionOutput &out)
+{
+    out.consumed = out.consumed || ssn.consumed;
+    out.stanzas << ssn.stanzas;
+    out.documents << ssn.documents;
+    std::optional<SsnStanzaError> replied; // a refusal the XEP-0155 layer sent
+    QString lastDetail;
+    for (SsnEvent &event : ssn.events) {
+        if (auto *error = std::get_if<SsnError>(&event)) {
+            if (error->refusal && error->replied)
+                replied = error->refusal;
+            lastDetail = problemName(error->problem) + u' ' + error->detail;
+            out.events << std::move(*error);
+        } else if (auto *requested = std::get_if<SsnRequested>(&event)) {
+            m_state = EsessionState::AwaitingDecision;
+            out.events << std::move(*requested);
+        } else if (auto *rejected = std::get_if<SsnRejected>(&event)) {
+            if (m_refusal) {
+                // Our own refusal (an ESession check): its reason is the precise one.
+                const EsessionFailed failure = *m_refusal;
+                fail(failure.failure, failure.reason, failure.detail, failure.sent, out);
+                continue;
+            }
+            switch (rejected->reason) {
+            case SsnRejection::DeclinedByPeer:
+            case SsnRejection::CancelledByPeer:
+                fail(EsessionFailure::RefusedByPeer, tr("The contact declined the encrypted session."), u"declined"_s,
+                    std::nullopt, out);
+                break;
+            case SsnRejection::PeerError:
+                fail(EsessionFailure::RefusedByPeer, tr("The contact's client refused the encrypted session."),
+                    u"peer error: "_s + describeStanzaError(rejected->error), std::nullopt, out);
+                break;
+            case SsnRejection::DeclinedByUs:
+                fail(EsessionFailure::RefusedByUs, tr("The encrypted session was declined."), u"declined"_s,
+                    std::nullopt, out);
+                break;
+            case SsnRejection::CancelledByUs:
+            case SsnRejection::RefusedByUs:
+                fail(EsessionFailure::RefusedByUs, tr("The contact's client sent an unacceptable negotiation."),
+                    lastDetail, replied, out);
+                break;
+            case SsnRejection::Abandoned:
+                fail(EsessionFailure::Abandoned, tr("The encrypted session was not set up in time."), u"abandoned"_s,
+                    std::nullopt, out);
+                break;
+            }
+        } else if (std::holds_alternative<SsnTerminated>(event)) {
+            if (m_state != EsessionState::Established && m_state != EsessionState::Failed)
+                fail(EsessionFailure::RefusedByPeer, tr("The contact ended the negotiation."), u"terminated"_s,
+                    std::nullopt, out);
+        }
+        // SsnAccepted: the ESession steps that follow it decide. Renegotiation and moves never reach an ESession
+        // thread in a state where they could be accepted (see handleMessage and the constructor).
+    }
+}
+
+void EsessionHandshake::onErrorWhileWaiting(const QDomElement &message, EsessionOutput &out)
+{
+    // The responder refused our message 3 (it echoes the completion): XEP-0155 layer first, for its state.
+    std::ignore = m_ssn.abandon();
+    fail(EsessionFailure::RefusedByPeer, tr("The contact's client refused the encrypted session."),
+        u"peer error: "_s + describeError(message), std::nullopt, out);
+}
+
+// -------------------------------------------------------------------------------------------------------------------
+// The SsnExtension hooks: message 1 (requestFields), 2 (acceptFields), 3 (completeFields), 3 received
+// (checkCompletion). They run inside the SsnNegotiation call that handles or sends those messages.
+
+bool EsessionHandshake::handlesField(const QString &var) const
+{
+    using namespace Xep0116;
+    static const QStringList fields { Modp, CryptAlgs, HashAlgs, SignAlgs, Compress, Stanzas, InitPubkey, RespPubkey,
+        Ver, RekeyFreq, MyNonce, SasAlgs, Dhhashes, Dhkeys, Nonce, Counter, Rshashes, Srshash, Identity, Mac, Expires,
+        MatchResource, Signs };
+    return fields.contains(var);
+}
+
+QList<FormField> EsessionHandshake::requestFields()
+{
+    using namespace Xep0116;
+    QStringList groups;
+    QStringList commitments;
+    for (const Offer &offer : m_offers) {
+        groups << Crypto::modpFieldValue(offer.group);
+        commitments << b64(offer.commitment); // same order as the modp options (XEP-0116)
+    }
+    QStringList ciphers;
+    for (const Crypto::CtrCipher cipher : std::as_const(m_policy.ciphers))
+        addUnique(ciphers, cipherName(cipher));
+
+    // Negotiable fields as XEP-0116 lists, fixed ones as XEP-0217 hidden values (a 0116 peer takes both); no
+    // sign_algs, since both identities are 'none'.
+    return {
+        makeOffer(Modp, groups, FieldType::ListSingle),
+        ciphers.size() == 1 ? makeField(CryptAlgs, ciphers, FieldType::Hidden)
+                            : makeOffer(CryptAlgs, ciphers, FieldType::ListSingle),
+        makeField(HashAlgs, { Sha256 }, FieldType::Hidden),
+        makeField(Compress, { NoCompression }, FieldType::Hidden),
+        makeOffer(Stanzas, m_policy.stanzaTypes, FieldType::ListMulti),
+        makeField(InitPubkey, { NoPublicKey }, FieldType::Hidden),
+        makeField(RespPubkey, { NoPublicKey }, FieldType::Hidden),
+        makeOffer(Ver, { ProtocolVersion }, FieldType::ListSingle),
+        makeField(RekeyFreq, { QString::number(m_policy.rekeyFrequency) }, FieldType::TextSingle),
+        makeField(MyNonce, { b64(m_initiatorNonce) }, FieldType::Hidden),
+        makeField(SasAlgs, { Sas28x5 }, FieldType::Hidden),
+        makeField(Dhhashes, commitments, FieldType::Hidden),
+    };
+}
+
+std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::acceptFields(const DataForm &request)
+{
+    using namespace Xep0116;
+    const QString notAcceptable = tr("The contact's encryption offer does not meet this client's requirements.");
+    if (request.field(Dhkeys)) {
+        // XEP-0188/0116: the 3-message variant (SIGMA-I) exposes the responder's identity to active attackers and
+        // SHOULD NOT be used between clients; it also needs public keys, which this client does not use.
+        return refusal(SsnCondition::FeatureNotImplemented, { Dhkeys }, EsessionFailure::RefusedByUs,
+            tr("The contact asked for a kind of negotiation this client does not do."), u"3-message"_s);
+    }
+    if (m_formA.isEmpty() || !m_store)
+        return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError,
+            tr("This client could not answer the encryption offer."), u"no request form"_s);
+
+    QStringList bad;
+    // modp: the initiator's most preferred group that we allow. 3, 4 and unknown numbers are never chosen.
+    const FormField *modp = request.field(Modp);
+    const QStringList groupsOffered = offeredValues(modp);
+    const QList<Crypto::ModpGroup> allowed = allowedGroups(m_policy);
+    std::optional<qsizetype> chosen;
+    if (modp && modp->values.size() <= 1) {
+        for (qsizetype i = 0; i < groupsOffered.size() && !chosen; ++i) {
+            const std::optional<Crypto::ModpGroup> group = Crypto::modpGroupFromFieldValue(groupsOffered[i]);
+            if (group && allowed.contains(*group))
+                chosen = i;
+        }
+    }
+    if (!chosen)
+        bad << Modp;
+    // dhhashes: one He per offered group, in the same order; 32 bytes each.
+    const FormField *hashes = request.field(Dhhashes);
+    QByteArray commitment;
+    if (!hashes || hashes->values.size() != groupsOffered.size()) {
+        bad << Dhhashes;
+    } else if (chosen) {
+        const std::optional<QByteArray> he = fromB64(hashes->values.at(*chosen));
+        if (he && he->size() == HashBytes)
+            commitment = *he;
+        else
+            bad << Dhhashes;
+    }
+    // crypt_algs: the initiator's most preferred cipher we allow; absent means the XEP-0217 fixed aes128-ctr.
+    const FormField *crypt = request.field(CryptAlgs);
+    std::optional<Crypto::CtrCipher> cipher;
+    const QStringList ciphersOffered = crypt ? offeredValues(crypt) : QStringList { Aes128Ctr };
+    for (const QString &name : ciphersOffered) {
+        const std::optional<Crypto::CtrCipher> candidate = cipherFromName(name);
+        if (!cipher && candidate && m_policy.ciphers.contains(*candidate))
+            cipher = candidate;
+    }
+    if (!cipher)
+        bad << CryptAlgs;
+    // Fixed by our floor: an absent field means the fixed value (brief part 1 §5.8 #11); a present one must list it.
+    const std::pair<const QString *, const QString *> fixed[] = {
+        { &HashAlgs, &Sha256 },
+        { &Compress, &NoCompression },
+        { &InitPubkey, &NoPublicKey },
+        { &RespPubkey, &NoPublicKey },
+        { &SasAlgs, &Sas28x5 },
+    };
+    for (const auto &[var, value] : fixed) {
+        const FormField *field = request.field(*var);
+        if (field && !offeredValues(field).contains(*value))
+            bad << *var;
+    }
+    // stanzas: what both want encrypted, in the initiator's order.
+    QStringList stanzas;
+    for (const QString &type : offeredValues(request.field(Stanzas))) {
+        if (m_policy.stanzaTypes.contains(type))
+            addUnique(stanzas, type);
+    }
+    if (stanzas.isEmpty())
+        bad << Stanzas;
+    if (!offeredValues(request.field(Ver)).contains(ProtocolVersion))
+        bad << Ver;
+    // rekey_freq: ours or the initiator's, whichever is larger (XEP-0116: >= the offer, < 2^32).
+    quint32 rekeyFrequency = m_policy.rekeyFrequency;
+    if (const FormField *field = request.field(RekeyFreq)) {
+        const std::optional<quint32> offered
+            = field->values.size() == 1 ? readRekeyFrequency(field->values.first()) : std::nullopt;
+        if (offered)
+            rekeyFrequency = std::max(rekeyFrequency, *offered);
+        else
+            bad << RekeyFreq;
+    }
+    const std::optional<QByteArray> initiatorNonce = singleBytes(request, MyNonce);
+    if (!initiatorNonce || initiatorNonce->size() < MinimumNonceBytes || initiatorNonce->size() > MaximumNonceBytes)
+        bad << MyNonce;
+    if (!bad.isEmpty())
+        return refusal(SsnCondition::NotAcceptable, bad, EsessionFailure::RefusedByUs, notAcceptable, {});
+
+    // Our part: N_B, C_A (C_B = C_A XOR 2^127), y and d. K waits for message 3 in the 4-message variant.
+    const Crypto::ModpGroup group = *Crypto::modpGroupFromFieldValue(groupsOffered.at(*chosen));
+    QByteArray responderNonce = freshNonce();
+    if (!responderNonce.isEmpty() && responderNonce == *initiatorNonce)
+        responderNonce = freshNonce(); // never the initiator's (XEP-0116); a repeat twice is not chance
+    const std::optional<BlockCounter> counter = BlockCounter::fromBigEndian(Crypto::randomBytes(CounterBytes));
+    auto generated = Crypto::DhKeyPair::generate(group, BlockBits);
+    if (responderNonce.isEmpty() || responderNonce == *initiatorNonce || !counter
+        || !std::holds_alternative<Crypto::DhKeyPair>(generated)) {
+        return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError,
+            tr("This client could not create its Diffie-Hellman key."), u"dh-generate"_s);
+    }
+    m_agreed = std::make_unique<Agreed>();
+    m_agreed->group = group;
+    m_agreed->cipher = *cipher;
+    m_agreed->stanzas = stanzas;
+    m_agreed->rekeyFrequency = rekeyFrequency;
+    m_agreed->ownKey = std::make_shared<const Crypto::DhKeyPair>(std::get<Crypto::DhKeyPair>(std::move(generated)));
+    m_agreed->peerCommitment = commitment;
+    m_agreed->initiatorCounter = *counter;
+    m_agreed->responderCounter = counter->withTopBitFlipped();
+    m_initiatorNonce = *initiatorNonce;
+    m_responderNonce = responderNonce;
+
+    QList<FormField> fields {
+        makeField(Modp, { Crypto::modpFieldValue(group) }),
+        makeField(CryptAlgs, { cipherName(*cipher) }),
+        makeField(HashAlgs, { Sha256 }),
+    };
+    // One answer per field offered (XEP-0116): sign_algs is meaningless with 'none' identities but answered.
+    if (const QStringList signs = offeredValues(request.field(SignAlgs)); !signs.isEmpty())
+        fields << makeField(SignAlgs, { signs.first() });
+    fields << makeField(Compress, { NoCompression }) << makeField(Stanzas, stanzas)
+           << makeField(InitPubkey, { NoPublicKey }) << makeField(RespPubkey, { NoPublicKey })
+           << makeField(Ver, { ProtocolVersion }) << makeField(RekeyFreq, { QString::number(rekeyFrequency) })
+           << makeField(MyNonce, { b64(m_responderNonce) }) << makeField(SasAlgs, { Sas28x5 })
+           << makeField(Dhkeys, { b64(m_agreed->ownKey->publicValue()) })
+           // Appended, as XEP-0116 says: the initiator's nonce and the initial counter.
+           << makeField(Nonce, { b64(m_initiatorNonce) }) << makeField(Counter, { b64(counter->mpi()) });
+    m_expectAnswer = true;
+    return fields;
+}
+
+void EsessionHandshake::afterAnswerSent(const QDomElement &sent, EsessionOutput &out)
+{
+    if (!m_expectAnswer || m_state == EsessionState::Failed)
+        return;
+    m_expectAnswer = false;
+    const QDomElement x = wrappedForm(sent, Xep0020::FeatureElement, Xep0020::Namespace);
+    if (m_ssn.state() != SsnState::AwaitingCompletion || x.isNull()) {
+        std::ignore = m_ssn.abandon();
+        fail(EsessionFailure::LocalError, tr("This client could not answer the encryption offer."), u"answer"_s,
+            std::nullopt, out);
+        return;
+    }
+    m_formB = normalizedFormContent(x);
+    m_state = EsessionState::Responded;
+}
+
+std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::completeFields(const DataForm &accept)
+{
+    using namespace Xep0116;
+    const QString notAcceptable = tr("The contact's answer to the encryption offer is not acceptable.");
+    if (accept.value(Xep0155::Security) != Xep0155::SecurityE2e) {
+        return refusal(SsnCondition::NotAcceptable, { Xep0155::Security }, EsessionFailure::RefusedByUs,
+            tr("The contact accepted only a session without end-to-end encryption."), {});
+    }
+    if (m_state != EsessionState::Requested || m_incomingForm.isEmpty() || !m_store)
+        return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError,
+            tr("This client could not continue the negotiation."), u"state"_s);
+
+    QStringList bad;
+    if (accept.field(Dhhashes))
+        bad << Dhhashes; // MUST NOT be echoed
+    // Every choice must be exactly one of the options we offered.
+    const Offer *offer = nullptr;
+    if (const std::optional<QString> modp = singleValue(accept, Modp)) {
+        const std::optional<Crypto::ModpGroup> group = Crypto::modpGroupFromFieldValue(*modp);
+        for (const Offer &candidate : m_offers) {
+            if (group && candidate.group == *group)
+                offer = &candidate;
+        }
+    }
+    if (!offer)
+        bad << Modp;
+    std::optional<Crypto::CtrCipher> cipher;
+    if (!accept.field(CryptAlgs)) {
+        if (m_policy.ciphers.contains(Crypto::CtrCipher::Aes128))
+            cipher = Crypto::CtrCipher::Aes128; // the XEP-0217 fixed value
+    } else if (const std::optional<QString> name = singleValue(accept, CryptAlgs)) {
+        cipher = cipherFromName(*name);
+        if (cipher && !m_policy.ciphers.contains(*cipher))
+            cipher.reset();
+    }
+    if (!cipher)
+        bad << CryptAlgs;
+    const std::pair<const QString *, const QString *> fixed[] = {
+        { &HashAlgs, &Sha256 },
+        { &Compress, &NoCompression },
+        { &InitPubkey, &NoPublicKey },
+        { &RespPubkey, &NoPublicKey },
+        { &SasAlgs, &Sas28x5 },
+    };
+    for (const auto &[var, value] : fixed) {
+        if (accept.field(*var) && singleValue(accept, *var) != *value)
+            bad << *var;
+    }
+    if (singleValue(accept, Ver) != ProtocolVersion)
+        bad << Ver;
+    const QStringList stanzas = accept.values(Stanzas);
+    bool stanzasOk = !stanzas.isEmpty() && stanzas.size() == QSet<QString>(stanzas.begin(), stanzas.end()).size();
+    for (const QString &type : stanzas)
+        stanzasOk = stanzasOk && m_policy.stanzaTypes.contains(type);
+    if (!stanzasOk)
+        bad << Stanzas;
+    // rekey_freq: at least what we asked for, below 2^32. Absent: no re-keying (XEP-0217).
+    quint32 rekeyFrequency = NoRekey;
+    if (accept.field(RekeyFreq)) {
+        const std::optional<QString> text = singleValue(accept, RekeyFreq);
+        const std::optional<quint32> value = text ? readRekeyFrequency(*text) : std::nullopt;
+        if (value && *value >= m_policy.rekeyFrequency)
+            rekeyFrequency = *value;
+        else
+            bad << RekeyFreq;
+    }
+    const std::optional<QByteArray> responderNonce = singleBytes(accept, MyNonce);
+    if (!responderNonce || responderNonce->size() < MinimumNonceBytes || responderNonce->size() > MaximumNonceBytes
+        || *responderNonce == m_initiatorNonce)
+        bad << MyNonce;
+    // Our nonce, echoed: an answer from an older negotiation (replayed into this thread) stops here.
+    const std::optional<QByteArray> echoed = singleBytes(accept, Nonce);
+    if (!echoed || !Crypto::constantTimeEquals(*echoed, m_initiatorNonce))
+        bad << Nonce;
+    const std::optional<QByteArray> counterBytes = singleBytes(accept, Counter);
+    const std::optional<BlockCounter> counter
+        = counterBytes ? BlockCounter::fromBigEndian(*counterBytes) : std::nullopt;
+    if (!counter)
+        bad << Counter;
+    const std::optional<QByteArray> responderValue = singleBytes(accept, Dhkeys);
+    if (!responderValue)
+        bad << Dhkeys;
+    if (!bad.isEmpty())
+        return refusal(SsnCondition::NotAcceptable, bad, EsessionFailure::RefusedByUs, notAcceptable, {});
+
+    // XEP-0116: not-acceptable unless 1 < d < p-1; we also want d in the prime-order subgroup. Before any derive.
+    if (const std::optional<Crypto::DhError> error = Crypto::peerValueError(offer->group, *responderValue)) {
+        return refusal(SsnCondition::NotAcceptable, { Dhkeys }, EsessionFailure::RefusedByUs, notAcceptable,
+            u"dh-range: "_s + Crypto::dhErrorText(*error));
+    }
+
+    // Keep the chosen group's x, forget the others (brief part 1 §5.8 #16).
+    m_agreed = std::make_unique<Agreed>();
+    m_agreed->group = offer->group;
+    m_agreed->cipher = *cipher;
+    m_agreed->stanzas = stanzas;
+    m_agreed->rekeyFrequency = rekeyFrequency;
+    m_agreed->ownKey = offer->key;
+    m_agreed->peerValue = *responderValue;
+    m_agreed->initiatorCounter = *counter;
+    m_agreed->responderCounter = counter->withTopBitFlipped();
+    m_offers.clear();
+    m_responderNonce = *responderNonce;
+    m_formB = m_incomingForm;
+
+    auto shared = m_agreed->ownKey->deriveSharedSecret(m_agreed->peerValue);
+    if (auto *error = std::get_if<Crypto::DhError>(&shared)) {
+        return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError,
+            tr("This client could not compute the shared key."), u"dh-derive: "_s + Crypto::dhErrorText(*error));
+    }
+    m_agreed->initialKey = initialKey(std::get<QByteArray>(shared));
+    wipeBytes(std::get<QByteArray>(shared));
+    const KeySet provisory = deriveKeySet(Party::Initiator, m_agreed->cipher, m_agreed->initialKey);
+
+    // rshashes: HMAC(N_A, RS) of every secret retained with the contact, plus 2–4 random values, shuffled, so
+    // that nobody learns whether or how often we talked before (XEP-0116 MUST).
+    m_agreed->offeredSecrets = m_store->secrets(bareJid());
+    QList<QByteArray> hashes;
+    for (const RetainedSecret &secret : std::as_const(m_agreed->offeredSecrets))
+        hashes << retainedSecretHash(m_initiatorNonce, secret.secret);
+    const int padding = 2 + int(QRandomGenerator::system()->bounded(3));
+    for (int i = 0; i < padding; ++i)
+        hashes << Crypto::randomBytes(HashBytes);
+    shuffle(hashes);
+    QStringList rshashes;
+    for (const QByteArray &hash : std::as_const(hashes))
+        rshashes << b64(hash);
+
+    QList<FormField> fields {
+        makeField(Nonce, { b64(m_responderNonce) }),
+        makeField(Dhkeys, { b64(m_agreed->ownKey->publicValue()) }, FieldType::Hidden),
+        makeField(Rshashes, rshashes, FieldType::Hidden),
+    };
+    // form_A2 must be the completion exactly as the XEP-0155 layer will send it, without identity and mac: its
+    // control form (FORM_TYPE, accept=1, no types in a result) and our fields. afterCompletionSent() checks it
+    // against the stanza actually built.
+    DataForm completion(FormType::Result);
+    bool built = completion.addField(makeField(Xep0004::FormTypeVar, { Xep0155::FormType }))
+        && completion.addField(makeField(Xep0155::Accept, { Xep0004::BooleanOne }));
+    for (const FormField &field : std::as_const(fields))
+        built = built && completion.addField(field);
+    QDomDocument scratch;
+    m_formA2 = normalizedFormContent(completion.toElement(scratch));
+
+    IdentityMacInput input;
+    input.initiatorNonce = m_initiatorNonce;
+    input.responderNonce = m_responderNonce;
+    input.publicValue = m_agreed->ownKey->publicValue();
+    input.form = m_formA;
+    input.form2 = m_formA2;
+    QByteArray macA = identityMac(Party::Initiator, provisory.sigmaKey, input);
+    const std::optional<SealedIdentity> sealed
+        = sealIdentity(m_agreed->cipher, provisory.cipherKey, provisory.macKey, m_agreed->initiatorCounter, macA);
+    wipeBytes(macA);
+    if (!built || !sealed) {
+        return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError,
+            tr("This client could not prove its identity."), u"seal"_s);
+    }
+    m_agreed->initiatorTag = sealed->mac;
+    m_agreed->sas = sas28x5(sealed->mac, m_formB);
+    fields << makeField(Identity, { b64(sealed->identity) }) << makeField(Mac, { b64(sealed->mac) });
+    m_expectCompletion = true;
+    return fields;
+}
+
+void EsessionHandshake::afterCompletionSent(const QDomElement &sent, EsessionOutput &out)
+{
+    if (!m_expectCompletion || m_state == EsessionState::Failed)
+        return;
+    m_expectCompletion = false;
+    const QDomElement x = wrappedForm(sent, Xep0020::FeatureElement, Xep0020::Namespace);
+    if (m_ssn.state() != SsnState::Active || x.isNull()
+        || normalizedFormContent(x, { Xep0116::Identity, Xep0116::Mac }) != m_formA2) {
+        // Our MAC would not match what the peer receives: never send a proof of something else.
+        out.stanzas.removeAll(sent);
+        std::ignore = m_ssn.abandon();
+        fail(EsessionFailure::LocalError, tr("This client could not prove its identity."), u"form_A2"_s, std::nullopt,
+            out);
+        return;
+    }
+    m_state = EsessionState::Identified;
+}
+
+std::optional<SsnStanzaError> EsessionHandshake::checkCompletion(const DataForm &completion)
+{
+    using namespace Xep0116;
+    const QString notVerified = tr("The contact's identity could not be verified; someone may be interfering.");
+    if (m_state != EsessionState::Responded || !m_agreed || m_incomingForm2.isEmpty() || !m_store)
+        return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError,
+            tr("This client could not continue the negotiation."), u"state"_s);
+
+    QStringList bad;
+    const std::optional<QByteArray> echoed = singleBytes(completion, Nonce);
+    if (!echoed)
+        bad << Nonce;
+    // Exactly one e, the chosen group's (brief part 2 P-0116-5). A value that does not decode is judged like any
+    // other wrong e below (commitment, range), as XEP-0116 asks: feature-not-implemented.
+    const std::optional<QString> initiatorText = singleValue(completion, Dhkeys);
+    if (!initiatorText)
+        bad << Dhkeys;
+    const std::optional<QByteArray> initiatorValue
+        = initiatorText ? fromB64(*initiatorText).value_or(QByteArray()) : std::optional<QByteArray>();
+    const std::optional<QByteArray> identity = singleBytes(completion, Identity);
+    if (!identity)
+        bad << Identity;
+    const std::optional<QByteArray> tag = singleBytes(completion, Mac);
+    if (!tag)
+        bad << Mac;
+    QList<QByteArray> rshashes;
+    for (const QString &value : completion.values(Rshashes)) {
+        const std::optional<QByteArray> hash = fromB64(value);
+        if (!hash) {
+            bad << Rshashes;
+            break;
+        }
+        rshashes << *hash;
+    }
+    if (!bad.isEmpty()) {
+        return refusal(SsnCondition::NotAcceptable, bad, EsessionFailure::RefusedByUs,
+            tr("The contact's client sent an unacceptable negotiation."), {});
+    }
+    // Our nonce, echoed: a message 3 of an older negotiation stops here (its M_A would fail anyway).
+    if (!Crypto::constantTimeEquals(*echoed, m_responderNonce)) {
+        return refusal(SsnCondition::FeatureNotImplemented, { Nonce }, EsessionFailure::IdentityNotVerified,
+            notVerified, u"nonce"_s);
+    }
+    // The commitment first (XEP-0116 order), then the range, then nothing is derived from e before both held.
+    if (!Crypto::constantTimeEquals(dhCommitment(*initiatorValue), m_agreed->peerCommitment)) {
+        return refusal(SsnCondition::FeatureNotImplemented, { Dhkeys }, EsessionFailure::IdentityNotVerified,
+            notVerified, u"commitment"_s);
+    }
+    if (const std::optional<Crypto::DhError> error = Crypto::peerValueError(m_agreed->group, *initiatorValue)) {
+        return refusal(SsnCondition::FeatureNotImplemented, { Dhkeys }, EsessionFailure::RefusedByUs, notVerified,
+            u"dh-range: "_s + Crypto::dhErrorText(*error));
+    }
+    auto shared = m_agreed->ownKey->deriveSharedSecret(*initiatorValue);
+    if (auto *error = std::get_if<Crypto::DhError>(&shared)) {
+        return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError,
+            tr("This client could not compute the shared key."), u"dh-derive: "_s + Crypto::dhErrorText(*error));
+    }
+    m_agreed->peerValue = *initiatorValue;
+    m_agreed->initialKey = initialKey(std::get<QByteArray>(shared));
+    wipeBytes(std::get<QByteArray>(shared));
+    const Crypto::CtrCipher cipher = m_agreed->cipher;
+
+    // Alice's identity under the provisory keys: M_A before anything is decrypted, then mac_A.
+    {
+        const KeySet provisory = deriveKeySet(Party::Initiator, cipher, m_agreed->initialKey);
+        BlockCounter counter = m_agreed->initiatorCounter;
+        std::optional<QByteArray> received
+            = openIdentity(cipher, provisory.cipherKey, provisory.macKey, counter, SealedIdentity { *identity, *tag });
+        if (!received) {
+            return refusal(SsnCondition::FeatureNotImplemented, { Mac }, EsessionFailure::IdentityNotVerified,
+                notVerified, u"identity-mac"_s);
+        }
+        IdentityMacInput input;
+        input.initiatorNonce = m_initiatorNonce;
+        input.responderNonce = m_responderNonce;
+        input.publicValue = *initiatorValue;
+        input.form = m_formA;
+        input.form2 = m_incomingForm2;
+        QByteArray expected = identityMac(Party::Initiator, provisory.sigmaKey, input);
+        const bool matches = Crypto::constantTimeEquals(*received, expected);
+        wipeBytes(expected);
+        wipeBytes(*received);
+        if (!matches) {
+            return refusal(SsnCondition::FeatureNotImplemented, { Identity }, EsessionFailure::IdentityNotVerified,
+                notVerified, u"identity"_s);
+        }
+        m_agreed->initiatorCounter = counter;
+    }
+    m_formA2 = m_incomingForm2;
+    m_agreed->initiatorTag = *tag;
+    m_agreed->sas = sas28x5(*tag, m_formB);
+
+    // The shared retained secret: the first of ours whose HMAC under N_A is among the rshashes.
+    const QList<RetainedSecret> retained = m_store->secrets(bareJid());
+    std::optional<RetainedSecret> srs;
+    for (const RetainedSecret &secret : retained) {
+        for (const QByteArray &candidate : std::as_const(rshashes)) {
+            if (!srs && matchesRetainedSecretHash(m_initiatorNonce, secret.secret, candidate))
+                srs = secret;
+        }
+    }
+    QByteArray key = finalKey(m_agreed->initialKey, srs ? srs->secret : QByteArray(), m_policy.otherSecret);
+    QByteArray srshash = srs ? sharedRetainedSecretHash(srs->secret) : Crypto::randomBytes(HashBytes);
+
+    // Message 4: FORM_TYPE, nonce, srshash; form_B2 is that content, then identity and mac are appended.
+    DataForm form(FormType::Result);
+    bool built = form.addField(makeField(Xep0004::FormTypeVar, { Xep0155::FormType }))
+        && form.addField(makeField(Nonce, { b64(m_initiatorNonce) }))
+        && form.addField(makeField(Srshash, { b64(srshash) }));
+    QDomDocument scratch;
+    const QByteArray formB2 = normalizedFormContent(form.toElement(scratch));
+    const KeySet responder = deriveKeySet(Party::Responder, cipher, key);
+    IdentityMacInput input;
+    input.initiatorNonce = m_initiatorNonce;
+    input.responderNonce = m_responderNonce;
+    input.publicValue = m_agreed->ownKey->publicValue();
+    input.form = m_formB;
+    input.form2 = formB2;
+    QByteArray macB = identityMac(Party::Responder, responder.sigmaKey, input);
+    BlockCounter responderCounter = m_agreed->responderCounter;
+    const std::optional<SealedIdentity> sealed
+        = sealIdentity(cipher, responder.cipherKey, responder.macKey, responderCounter, macB);
+    wipeBytes(macB);
+    built = built && sealed && form.addField(makeField(Identity, { b64(sealed->identity) }))
+        && form.addField(makeField(Mac, { b64(sealed->mac) }));
+
+    QDomDocument message;
+    if (built) {
+        QDomElement stanza = message.createElementNS(Xep0200::ClientNamespace, Rfc6120::MessageElement);
+        message.appendChild(stanza);
+        stanza.setAttribute(Rfc6120::ToAttribute, m_ssn.peerJid());
+        stanza.setAttribute(Rfc6120::TypeAttribute, Rfc6120::MessageNormal);
+        QDomElement thread = message.createElementNS(Xep0200::ClientNamespace, Xep0200::ThreadElement);
+        if (m_threadParent)
+            thread.setAttribute(Xep0201::ParentAttribute, *m_threadParent);
+        thread.appendChild(message.createTextNode(m_ssn.thread()));
+        stanza.appendChild(thread);
+        QDomElement init = message.createElementNS(Xep0116::InitNamespace, Xep0116::InitElement);
+        const QDomElement x = form.toElement(message);
+        init.appendChild(x);
+        stanza.appendChild(init);
+        built = normalizedFormContent(x, { Identity, Mac }) == formB2;
+    }
+    if (!built) {
+        wipeBytes(key);
+        return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError,
+            tr("This client could not prove its identity."), u"message 4"_s);
+    }
+    m_agreed->responderCounter = responderCounter;
+
+    m_pending = std::make_unique<Pending>();
+    m_pending->message = message;
+    m_pending->usedSecret = srs ? std::optional<qint64>(srs->id) : std::nullopt;
+    EsessionEstablished &established = m_pending->established;
+    established.peerJid = m_ssn.peerJid();
+    established.parameters = cipherParameters(key, m_agreed->peerValue, m_agreed->ownKey);
+    established.sas = m_agreed->sas;
+    established.retainedSecretMatched = srs.has_value();
+    established.retainedSecretWasVerified = srs && srs->verified;
+    established.expectedSecretMissing = !retained.isEmpty() && !srs;
+    established.newRetainedSecret = newRetainedSecret(key);
+    established.stanzaTypes = m_agreed->stanzas;
+    wipeBytes(key);
+    return std::nullopt;
+}
+
+void EsessionHandshake::sendIdentity(EsessionOutput &out)
+{
+    if (!m_pending || m_state != EsessionState::Responded)
+        return;
+    if (m_ssn.state() != SsnState::Active) {
+        m_pending.reset();
+        return;
+    }
+    // XEP-0116: the responder destroys the old SRS and stores the new secret when it sends message 4.
+    std::unique_ptr<Pending> pending = std::move(m_pending);
+    const QString bare = bareJid();
+    if (!m_store->replace(bare, pending->usedSecret, pending->established.newRetainedSecret))
+        qCWarning(lcEsession) << "ESession: the new retained secret could not be stored";
+    out.documents << pending->message;
+    out.stanzas << pending->message.documentElement();
+    pending->established.ssnParameters = m_ssn.parameters();
+    out.events << std::move(pending->established);
+    m_state = EsessionState::Established;
+    wipe();
+}
+
+CipherParameters EsessionHandshake::cipherParameters(
+    const QByteArray &finalKey, const QByteArray &peerValue, std::shared_ptr<const Crypto::DhKeyPair> ownKey) const
+{
+    const KeySet initiator = deriveKeySet(Party::Initiator, m_agreed->cipher, finalKey);
+    const KeySet responder = deriveKeySet(Party::Responder, m_agreed->cipher, finalKey);
+    const DirectionKeys initiatorKeys { initiator.cipherKey, initiator.macKey, m_agreed->initiatorCounter };
+    const DirectionKeys responderKeys { responder.cipherKey, responder.macKey, m_agreed->responderCounter };
+    CipherParameters parameters;
+    parameters.cipher = m_agreed->cipher;
+    const bool initiating = m_role == EsessionRole::Initiator;
+    parameters.send = initiating ? initiatorKeys : responderKeys;
+    parameters.receive = initiating ? responderKeys : initiatorKeys;
+    // XEP-0200 re-keying needs our DH key and the peer's value; XEP-0217's rekey_freq (2^32-1) means none.
+    if (m_agreed->rekeyFrequency < NoRekey)
+        parameters.rekey = RekeyParameters { std::move(ownKey), peerValue, m_agreed->rekeyFrequency };
+    return parameters;
+}
+
+void EsessionHandshake::onIdentity(const QDomElement &message, const QDomElement &x, EsessionOutput &out)
+{
+    using namespace Xep0116;
+    const QDomElement echo = x.parentNode().toElement();
+    const FormResult parsed = DataForm::parse(x);
+    const auto *form = std::get_if<DataForm>(&parsed);
+    if (!form || form->type() != FormType::Result || form->formType() != Xep0155::FormType) {
+        failIdentity(message, echo, u"message 4 form"_s, out);
+        return;
+    }
+    const std::optional<QByteArray> echoed = singleBytes(*form, Nonce);
+    const std::optional<QByteArray> srshash = singleBytes(*form, Srshash);
+    const std::optional<QByteArray> identity = singleBytes(*form, Identity);
+    const std::optional<QByteArray> tag = singleBytes(*form, Mac);
+    if (!echoed || !srshash || !identity || !tag) {
+        failIdentity(message, echo, u"message 4 fields"_s, out);
+        return;
+    }
+    if (!Crypto::constantTimeEquals(*echoed, m_initiatorNonce)) {
+        failIdentity(message, echo, u"nonce"_s, out); // e.g. our own message 3 sent back to us
+        return;
+    }
+    // The SRS: only among the secrets we hashed for this run (brief part 2 P-0116-14).
+    std::optional<RetainedSecret> srs;
+    for (const RetainedSecret &secret : std::as_const(m_agreed->offeredSecrets)) {
+        if (!srs && matchesSharedRetainedSecretHash(secret.secret, *srshash))
+            srs = secret;
+    }
+    QByteArray key = finalKey(m_agreed->initialKey, srs ? srs->secret : QByteArray(), m_policy.otherSecret);
+    const Crypto::CtrCipher cipher = m_agreed->cipher;
+    const QByteArray formB2 = normalizedFormContent(x, { Identity, Mac });
+    {
+        const KeySet responder = deriveKeySet(Party::Responder, cipher, key);
+        BlockCounter counter = m_agreed->responderCounter;
+        std::optional<QByteArray> received
+            = openIdentity(cipher, responder.cipherKey, responder.macKey, counter, SealedIdentity { *identity, *tag });
+        if (!received) {
+            wipeBytes(key);
+            failIdentity(message, echo, u"identity-mac"_s, out);
+            return;
+        }
+        IdentityMacInput input;
+        input.initiatorNonce = m_initiatorNonce;
+        input.responderNonce = m_responderNonce;
+        input.publicValue = m_agreed->peerValue;
+        input.form = m_formB;
+        input.form2 = formB2;
+        QByteArray expected = identityMac(Party::Responder, responder.sigmaKey, input);
+        const bool matches = Crypto::constantTimeEquals(*received, expected);
+        wipeBytes(expected);
+        wipeBytes(*received);
+        if (!matches) {
+            wipeBytes(key);
+            failIdentity(message, echo, u"identity"_s, out);
+            return;
+        }
+        m_agreed->responderCounter = counter;
+    }
+
+    EsessionEstablished established;
+    established.peerJid = m_ssn.peerJid();
+    established.parameters = cipherParameters(key, m_agreed->peerValue, m_agreed->ownKey);
+    established.sas = m_agreed->sas;
+    established.retainedSecretMatched = srs.has_value();
+    established.retainedSecretWasVerified = srs && srs->verified;
+    established.expectedSecretMissing = !m_agreed->offeredSecrets.isEmpty() && !srs;
+    established.newRetainedSecret = newRetainedSecret(key);
+    established.stanzaTypes = m_agreed->stanzas;
+    established.ssnParameters = m_ssn.parameters();
+    wipeBytes(key);
+    // Only now, with the responder's identity verified, does the old secret go (brief part 2 P-0116-12): a forged
+    // message 4 must not wipe it.
+    if (!m_store->replace(
+            bareJid(), srs ? std::optional<qint64>(srs->id) : std::nullopt, established.newRetainedSecret))
+        qCWarning(lcEsession) << "ESession: the new retained secret could not be stored";
+    out.events << std::move(established);
+    m_state = EsessionState::Established;
+    wipe();
+}
+
+void EsessionHandshake::failIdentity(
+    const QDomElement &message, const QDomElement &echo, const QString &detail, EsessionOutput &out)
+{
+    // XEP-0116: feature-not-implemented; any <c/> beside it is ignored (the caller never got keys for it).
+    const SsnStanzaError error { SsnCondition::FeatureNotImplemented,
+        conditionName(SsnCondition::FeatureNotImplemented), Rfc6120::ErrorCancel, {} };
+    QDomDocument doc;
+    QDomElement stanza = doc.createElementNS(Xep0200::ClientNamespace, Rfc6120::MessageElement);
+    doc.appendChild(stanza);
+    stanza.setAttribute(Rfc6120::ToAttribute, m_ssn.peerJid());
+    stanza.setAttribute(Rfc6120::TypeAttribute, Rfc6120::MessageError);
+    const QString id = attribute(message, Rfc6120::IdAttribute);
+    if (!id.isEmpty())
+        stanza.setAttribute(Rfc6120::IdAttribute, id);
+    QDomElement thread = doc.createElementNS(Xep0200::ClientNamespace, Xep0200::ThreadElement);
+    thread.appendChild(doc.createTextNode(m_ssn.thread()));
+    stanza.appendChild(thread);
+    if (!echo.isNull())
+        stanza.appendChild(doc.importNode(echo, true));
+    QDomElement element = doc.createElementNS(Xep0200::ClientNamespace, Xep0200::ErrorElement);
+    element.setAttribute(Rfc6120::CodeAttribute, u"501"_s);
+    element.setAttribute(Rfc6120::TypeAttribute, error.type);
+    element.appendChild(doc.createElementNS(Rfc6120::StanzasNamespace, error.conditionName));
+    stanza.appendChild(element);
+    out.documents << doc;
+    out.stanzas << stanza;
+
+    std::ignore = m_ssn.abandon();
+    const QString reason = m_policy.otherSecret.isEmpty()
+        ? tr("The contact's identity could not be verified; someone may be interfering.")
+        : tr("The contact's identity could not be verified: the shared password differs, or someone is "
+             "interfering.");
+    fail(EsessionFailure::IdentityNotVerified, reason, detail, error, out);
+}
+
+// -------------------------------------------------------------------------------------------------------------------
+
+QString stateName(EsessionState state)
+{
+    switch (state) {
+    case EsessionState::Idle:
+        return u"Idle"_s;
+    case EsessionState::Requested:
+        return u"Requested"_s;
+    case EsessionState::AwaitingDecision:
+        return u"AwaitingDecision"_s;
+    case EsessionState::Responded:
+        return u"Responded"_s;
+    case EsessionState::Identified:
+        return u"Identified"_s;
+    case EsessionState::Established:
+        return u"Established"_s;
+    case EsessionState::Failed:
+        return u"Failed"_s;
+    }
+    return {};
+}
+
+} // namespace Esession

@@ -1,0 +1,210 @@
+#pragma once
+
+#include <QByteArray>
+#include <QCoreApplication>
+#include <QDomDocument>
+#include <QDomElement>
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+#include <memory>
+#include <optional>
+#include <variant>
+#include <vector>
+
+#include "BlockCounter.h"
+#include "SsnNegotiation.h"
+#include "StanzaCipher.h"
+#include "crypto/Crypto.h"
+#include "crypto/DiffieHellman.h"
+
+namespace Esession {
+
+class RetainedSecretStore;
+
+// The online ESession negotiation (XEP-0116 4-message path = XEP-0217: SIGMA-R with a hash commitment, no public
+// keys, SAS and retained secrets) as a sans-I/O engine, one per (peer, thread). It owns the XEP-0155 negotiation of
+// that thread and rides on its messages: request [1] = ESession message 1, accept [2] = message 2, completion [4] =
+// message 3; message 4 is Bob's <init xmlns='...#ns-init'/>, outside XEP-0155. Elements in, stanzas and events out;
+// no sockets, no clock, no storage other than the RetainedSecretStore it is given.
+
+/// The local rules of an ESession negotiation.
+struct EsessionPolicy
+{
+    /// MODP groups offered (initiator: in this order, strongest first) and accepted (responder: the initiator's
+    /// most preferred one that is listed here). Kept to 15 and 14 by default: 16–18 are much slower (a group-18
+    /// handshake takes about a second here).
+    QList<Crypto::ModpGroup> groups = { Crypto::ModpGroup::Group15, Crypto::ModpGroup::Group14 };
+    /// The floor: a group with a shorter prime is never offered nor accepted, whatever `groups` says.
+    Crypto::ModpGroup minimumGroup = Crypto::ModpGroup::Group14;
+    /// `crypt_algs`, preferred first. Only AES-CTR exists here; sha256, compress none and sas28x5 are fixed.
+    QList<Crypto::CtrCipher> ciphers = { Crypto::CtrCipher::Aes256, Crypto::CtrCipher::Aes128 };
+    /// `stanzas`: the stanza types the session encrypts (XEP-0116 names: message, iq, presence).
+    QStringList stanzaTypes = { QStringLiteral("message"), QStringLiteral("iq"), QStringLiteral("presence") };
+    /// `rekey_freq` (XEP-0116): the fewest stanzas a party sends between two of its re-keys. The initiator offers
+    /// it; a responder answers the larger of this and the offer. 4294967295 means no re-keying (XEP-0217).
+    quint32 rekeyFrequency = 100;
+    /// The peer may see our presence: only then is a request answered (or refused) without asking the user
+    /// (XEP-0155 §Presence Leaks; copied into `ssn`).
+    bool mayRevealPresence = false;
+    /// XEP-0116 "other shared secret" (e.g. a password agreed out of band, as UTF-8 of its NFC form), mixed into
+    /// the final key. Both sides must hold the same one: nothing on the wire says one is in use, and a mismatch
+    /// fails the identity check exactly as an attack would.
+    QByteArray otherSecret;
+    /// The XEP-0155 fields of the forms. `security` is always replaced by e2e: this engine never opens a session
+    /// without end-to-end encryption.
+    SsnPolicy ssn = SsnPolicy::defaults();
+};
+
+enum class EsessionRole { Initiator, Responder };
+
+enum class EsessionState {
+    Idle,
+    Requested, ///< initiator: message 1 sent, waiting for message 2
+    AwaitingDecision, ///< responder: a request waits for accept() or decline() (SsnRequested)
+    Responded, ///< responder: message 2 sent, waiting for message 3
+    Identified, ///< initiator: message 3 sent, waiting for message 4
+    Established, ///< the keys went out in EsessionEstablished; the engine holds nothing secret any more
+    Failed, ///< final; everything learnt in the negotiation was discarded
+};
+
+/// The negotiation completed: everything StanzaCipher needs, the SAS to compare, and the retained-secret outcome.
+struct EsessionEstablished
+{
+    QString peerJid; ///< the full JID the session is bound to
+    CipherParameters parameters; ///< send/receive by our role; counters already moved past the two identities
+    QString sas; ///< sas28x5: 5 characters, the same on both sides unless someone is in the middle
+    bool retainedSecretMatched = false; ///< an earlier session's secret went into the key
+    bool retainedSecretWasVerified = false; ///< ... and its chain had been confirmed by SAS
+    /// The store had secrets for this contact but none matched: the contact reinstalled, lost a message 4, or
+    /// someone is in the middle. Warn, and treat the session as unverified.
+    bool expectedSecretMissing = false;
+    /// The secret this session left in the store (for markVerified() once the user confirmed the SAS).
+    QByteArray newRetainedSecret;
+    QStringList stanzaTypes; ///< the agreed `stanzas`: what must travel encrypted from now on
+    SsnParameters ssnParameters; ///< the XEP-0155 outcome (logging, disclosure: show disclosure != never)
+};
+
+enum class EsessionFailure {
+    RefusedByPeer, ///< the peer answered with an error stanza, declined, cancelled or terminated
+    RefusedByUs, ///< we refused the peer's parameters or values (see `sent`)
+    IdentityNotVerified, ///< the peer's identity proof failed: an attack, a different shared password, or a bug
+    Abandoned, ///< abandon() (time-out, user)
+    LocalError, ///< we could not compute our part (crypto provider, misuse)
+};
+
+/// The negotiation failed; nothing learnt in it is kept (DH keys, nonces, keys, forms), the store is unchanged.
+struct EsessionFailed
+{
+    EsessionFailure failure = EsessionFailure::LocalError;
+    QString reason; ///< for the user; never contains secrets
+    QString detail; ///< for logs and tests: the check or the fields that failed, never a value
+    std::optional<SsnStanzaError> sent; ///< the error stanza we sent, if any
+};
+
+/// SsnRequested (responder: call accept() or decline()) and SsnError (a refused or ignored input, diagnostics)
+/// come from the XEP-0155 layer unchanged.
+using EsessionEvent = std::variant<EsessionEstablished, EsessionFailed, SsnRequested, SsnError>;
+
+/// What one call produced (as SsnOutput: keep it, or stanza.ownerDocument(), while using a stanza).
+struct EsessionOutput
+{
+    bool consumed = false; ///< handleMessage(): the message belonged to this negotiation
+    QList<QDomElement> stanzas;
+    QList<QDomDocument> documents;
+    QList<EsessionEvent> events;
+};
+
+class EsessionHandshake : private SsnExtension
+{
+    Q_DECLARE_TR_FUNCTIONS(EsessionHandshake)
+
+public:
+    /// @p store: not owned, must outlive the engine; secrets are read and replaced there, nowhere else.
+    EsessionHandshake(const QString &peerJid, const QString &thread, EsessionRole role, const EsessionPolicy &policy,
+        RetainedSecretStore *store);
+    ~EsessionHandshake() override;
+    EsessionHandshake(const EsessionHandshake &) = delete;
+    EsessionHandshake &operator=(const EsessionHandshake &) = delete;
+
+    /// The disco features to advertise (XEP-0155 and XEP-0116).
+    static QStringList discoFeatures();
+
+    EsessionRole role() const { return m_role; }
+    EsessionState state() const { return m_state; }
+    QString thread() const { return m_ssn.thread(); }
+    QString peerJid() const { return m_ssn.peerJid(); }
+    /// Whether any secret of the negotiation is still held (DH keys, nonces, keys, forms, retained secrets).
+    bool holdsSecrets() const;
+
+    /// Initiator, Idle: message 1.
+    [[nodiscard]] EsessionOutput request();
+    /// Responder, AwaitingDecision: answer (message 2 or a refusal), or decline ([3]).
+    [[nodiscard]] EsessionOutput accept();
+    [[nodiscard]] EsessionOutput decline();
+    /// Any state before Established: give up without sending anything (time-out, user); discards everything.
+    [[nodiscard]] EsessionOutput abandon();
+
+    /// Every message of this thread from the peer: messages 1–4, error stanzas. consumed=false for what is not
+    /// about this negotiation (chat on the thread, <c/> stanzas, strangers). A <c/> beside message 4 is left to
+    /// the caller: open it with the parameters of the EsessionEstablished of the same call, never without one.
+    [[nodiscard]] EsessionOutput handleMessage(const QDomElement &message);
+
+private:
+    struct Offer; ///< one group of the initiator's offer
+    struct Agreed; ///< the parameters both sides settled on
+    struct Pending; ///< what message 3 (responder) computed for message 4
+
+    // SsnExtension
+    bool handlesField(const QString &var) const override;
+    QList<FormField> requestFields() override;
+    std::variant<QList<FormField>, SsnStanzaError> acceptFields(const DataForm &request) override;
+    std::variant<QList<FormField>, SsnStanzaError> completeFields(const DataForm &accept) override;
+    std::optional<SsnStanzaError> checkCompletion(const DataForm &completion) override;
+
+    void absorb(SsnOutput &&ssn, EsessionOutput &out);
+    void captureIncomingForm(const QDomElement &message);
+    void afterAnswerSent(const QDomElement &sent, EsessionOutput &out);
+    void afterCompletionSent(const QDomElement &sent, EsessionOutput &out);
+    void sendIdentity(EsessionOutput &out);
+    void onIdentity(const QDomElement &message, const QDomElement &x, EsessionOutput &out);
+    void onErrorWhileWaiting(const QDomElement &message, EsessionOutput &out);
+    void failIdentity(const QDomElement &message, const QDomElement &echo, const QString &detail, EsessionOutput &out);
+    void fail(EsessionFailure failure, const QString &reason, const QString &detail,
+        const std::optional<SsnStanzaError> &sent, EsessionOutput &out);
+    SsnStanzaError refusal(SsnCondition condition, const QStringList &fields, EsessionFailure failure,
+        const QString &reason, const QString &detail);
+    CipherParameters cipherParameters(
+        const QByteArray &finalKey, const QByteArray &peerValue, std::shared_ptr<const Crypto::DhKeyPair> ownKey) const;
+    QString bareJid() const;
+    void wipe();
+
+    EsessionRole m_role;
+    EsessionState m_state = EsessionState::Idle;
+    EsessionPolicy m_policy;
+    RetainedSecretStore *m_store;
+    SsnNegotiation m_ssn;
+
+    // The negotiation's secrets and transcript; wipe() clears all of them.
+    std::vector<Offer> m_offers; ///< initiator: one DH key per offered group, until message 2 picks one
+    std::unique_ptr<Agreed> m_agreed;
+    std::unique_ptr<Pending> m_pending;
+    QByteArray m_initiatorNonce; ///< N_A
+    QByteArray m_responderNonce; ///< N_B
+    QByteArray m_formA; ///< form_A: normalised content of the request
+    QByteArray m_formB; ///< form_B: normalised content of the response
+    QByteArray m_formA2; ///< form_A2: the completion without identity and mac (as sent or received)
+    QByteArray m_incomingForm; ///< the normalised content of the form in the message being handled
+    QByteArray m_incomingForm2; ///< the same without identity and mac
+    bool m_expectAnswer = false; ///< acceptFields() succeeded: the next stanza the SSN layer sends is message 2
+    bool m_expectCompletion = false; ///< completeFields() succeeded: the next stanza is message 3
+    std::optional<QString> m_threadParent; ///< XEP-0201 parent of the request's thread, mirrored in message 4
+
+    // Why the XEP-0155 layer is about to end the negotiation (a refusal of ours), for the failure event.
+    std::optional<EsessionFailed> m_refusal;
+};
+
+QString stateName(EsessionState state);
+
+} // namespace Esession

@@ -1,0 +1,85 @@
+#include "RetainedSecretStore.h"
+
+#include "crypto/Crypto.h"
+
+namespace Esession {
+
+namespace {
+
+/// Local part and domain compare without case; the caller hands in prepared bare JIDs, this only guards against
+/// two spellings of one contact getting two chains.
+QString keyOf(const QString &bareJid)
+{
+    return bareJid.toCaseFolded();
+}
+
+void wipe(RetainedSecret &entry)
+{
+    entry.secret.fill('\0');
+    entry.secret.clear();
+}
+
+} // namespace
+
+RetainedSecretStore::~RetainedSecretStore() = default;
+
+MemoryRetainedSecretStore::~MemoryRetainedSecretStore()
+{
+    for (auto it = m_secrets.begin(); it != m_secrets.end(); ++it) {
+        for (RetainedSecret &entry : it.value())
+            wipe(entry);
+    }
+}
+
+QList<RetainedSecret> MemoryRetainedSecretStore::secrets(const QString &bareJid) const
+{
+    return m_secrets.value(keyOf(bareJid));
+}
+
+std::optional<qint64> MemoryRetainedSecretStore::replace(
+    const QString &bareJid, std::optional<qint64> usedId, const QByteArray &newSecret)
+{
+    if (bareJid.isEmpty() || newSecret.isEmpty())
+        return std::nullopt;
+    QList<RetainedSecret> &entries = m_secrets[keyOf(bareJid)];
+    bool verified = false;
+    if (usedId) {
+        for (qsizetype i = 0; i < entries.size(); ++i) {
+            if (entries[i].id == *usedId) {
+                verified = entries[i].verified;
+                wipe(entries[i]);
+                entries.removeAt(i);
+                break;
+            }
+        }
+    }
+    const qint64 id = m_nextId++;
+    entries.append(RetainedSecret { id, newSecret, verified });
+    return id;
+}
+
+bool MemoryRetainedSecretStore::markVerified(const QString &bareJid, const QByteArray &secret)
+{
+    const auto it = m_secrets.find(keyOf(bareJid));
+    if (it == m_secrets.end() || secret.isEmpty())
+        return false;
+    for (RetainedSecret &entry : it.value()) {
+        if (Crypto::constantTimeEquals(entry.secret, secret)) {
+            entry.verified = true;
+            return true;
+        }
+    }
+    return false;
+}
+
+void MemoryRetainedSecretStore::forget(const QString &bareJid)
+{
+    const auto it = m_secrets.find(keyOf(bareJid));
+    if (it == m_secrets.end())
+        return;
+    for (RetainedSecret &entry : it.value())
+        wipe(entry);
+    m_secrets.erase(it);
+}
+
+} // namespace Esession

@@ -1,0 +1,71 @@
+#pragma once
+
+#include <QByteArray>
+#include <QHash>
+#include <QList>
+#include <QString>
+#include <QtGlobal>
+
+#include <optional>
+
+namespace Esession {
+
+/// One secret retained from an earlier ESession with a contact (XEP-0116 "retained secret"): the key continuity
+/// that makes a man in the middle have to be present in every session, the first included.
+struct RetainedSecret
+{
+    qint64 id = 0; ///< the store's handle, stable until the secret is replaced or forgotten
+    QByteArray secret; ///< HMAC(K, "New Retained Secret") of the session that created it: 32 bytes
+    /// The chain this secret continues was confirmed by comparing the short authentication string (SAS) at
+    /// least once. Inherited by the secret that replaces it.
+    bool verified = false;
+};
+
+/// Where the retained secrets of one account live, keyed by the contact's bare JID. The engine only needs these
+/// four operations; the in-memory implementation below serves tests, an encrypted SQL one the application.
+/// Expiry is the implementation's business: a secret it considers expired is simply not listed.
+class RetainedSecretStore
+{
+public:
+    virtual ~RetainedSecretStore();
+
+    /// The secrets retained with @p bareJid: one per client of the contact that negotiated with this client.
+    [[nodiscard]] virtual QList<RetainedSecret> secrets(const QString &bareJid) const = 0;
+
+    /// Destroys the secret @p usedId (the shared retained secret of the session that just completed; XEP-0116
+    /// and XEP-0217: the old SRS MUST be destroyed) and stores @p newSecret in its place. The new secret inherits
+    /// the verified flag of the used one; without one (@p usedId nullopt, or no longer stored) it is added
+    /// unverified. Returns the new secret's id, nullopt when nothing could be stored.
+    [[nodiscard]] virtual std::optional<qint64> replace(
+        const QString &bareJid, std::optional<qint64> usedId, const QByteArray &newSecret)
+        = 0;
+
+    /// Marks the secret equal to @p secret verified (the user confirmed the SAS of the session that created it).
+    /// False when the contact has no such secret.
+    virtual bool markVerified(const QString &bareJid, const QByteArray &secret) = 0;
+
+    /// Destroys every secret retained with @p bareJid (contact removed, trust reset).
+    virtual void forget(const QString &bareJid) = 0;
+};
+
+/// RetainedSecretStore in memory; secrets are overwritten with zeros when destroyed.
+class MemoryRetainedSecretStore : public RetainedSecretStore
+{
+public:
+    MemoryRetainedSecretStore() = default;
+    ~MemoryRetainedSecretStore() override;
+    MemoryRetainedSecretStore(const MemoryRetainedSecretStore &) = delete;
+    MemoryRetainedSecretStore &operator=(const MemoryRetainedSecretStore &) = delete;
+
+    [[nodiscard]] QList<RetainedSecret> secrets(const QString &bareJid) const override;
+    [[nodiscard]] std::optional<qint64> replace(
+        const QString &bareJid, std::optional<qint64> usedId, const QByteArray &newSecret) override;
+    bool markVerified(const QString &bareJid, const QByteArray &secret) override;
+    void forget(const QString &bareJid) override;
+
+private:
+    QHash<QString, QList<RetainedSecret>> m_secrets;
+    qint64 m_nextId = 1;
+};
+
+} // namespace Esession

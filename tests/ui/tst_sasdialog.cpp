@@ -1,0 +1,521 @@
+// The SAS dialog and the encryption status of the chat page, from the real "Sotto" module in an offscreen
+// window, driven by clicks. Every QML warning fails a test.
+#include <QGuiApplication>
+#include <QQmlApplicationEngine>
+#include <QQmlComponent>
+#include <QQmlContext>
+#include <QQmlEngine>
+#include <QQmlProperty>
+#include <QQuickItem>
+#include <QQuickStyle>
+#include <QQuickWindow>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QtQml/QQmlExtensionPlugin>
+
+#include <memory>
+
+#include "AppContext.h"
+#include "ConversationModel.h"
+#include "VerificationFlow.h"
+#include "crypto/Crypto.h"
+#include "storage/MessageStore.h"
+#include "UiTestSupport.h"
+
+Q_IMPORT_QML_PLUGIN(SottoPlugin)
+
+using namespace UiTestSupport;
+
+namespace {
+
+const QString alice = QStringLiteral("alice@example.org");
+const QString bob = QStringLiteral("bob@example.org");
+const QString code = QStringLiteral("k3dq9");
+
+QString accessibleName(QObject *item)
+{
+    return QQmlProperty(item, QStringLiteral("Accessible.name"), qmlContext(item)).read().toString();
+}
+
+// The message bubbles shown, from the top (the view's content holds other items too).
+QList<QQuickItem *> messageRows(QQuickItem *messageList)
+{
+    QList<QQuickItem *> rows = delegates(messageList);
+    rows.removeIf([](QQuickItem *row) { return !findItem(row, QStringLiteral("messageBody")); });
+    return rows;
+}
+
+QString text(QObject *item)
+{
+    return item ? item->property("text").toString() : QString();
+}
+
+} // namespace
+
+class SasDialogTest : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void init();
+    void cleanup();
+
+    void matchingCodesVerifyAfterConfirmation();
+    void differingCodesEndTheSession();
+    void closingTheDialogCancels();
+    void chatPageShowsTheSessionStatus();
+    void chatPageWarnsAboutAChangedIdentity();
+    void chatPageOffersVerificationAndEncryption();
+    void codeArrivingForTheShownPageOpensTheDialog();
+
+private:
+    // The dialog on its own, bound to m_flow and opened.
+    QObject *openDialog();
+    QQuickItem *dialogItem(const QString &objectName) const;
+    // The chat page on its own for Bob, with an account opened offline.
+    QQuickItem *loadChatPage();
+    ConversationModel *pageModel() const;
+
+    std::unique_ptr<QTemporaryDir> m_dataDir;
+    std::unique_ptr<AppContext> m_context;
+    std::unique_ptr<QQmlEngine> m_engine;
+    std::unique_ptr<QQuickWindow> m_window;
+    std::unique_ptr<VerificationFlow> m_flow;
+    std::unique_ptr<QObject> m_root;
+    QObject *m_dialog = nullptr;
+};
+
+void SasDialogTest::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true);
+    WarningRecorder::install();
+}
+
+void SasDialogTest::init()
+{
+    m_dataDir = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_dataDir->isValid());
+    m_context = std::make_unique<AppContext>();
+    m_context->setDataDir(m_dataDir->path());
+    m_flow = std::make_unique<VerificationFlow>();
+    m_engine = std::make_unique<QQmlEngine>();
+    m_engine->addImportPath(QStringLiteral("qrc:/qt/qml"));
+    m_window = std::make_unique<QQuickWindow>();
+    m_window->resize(800, 600);
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    WarningRecorder::take();
+}
+
+void SasDialogTest::cleanup()
+{
+    m_dialog = nullptr;
+    m_root.reset();
+    m_window.reset();
+    m_engine.reset();
+    m_flow.reset();
+    m_context.reset();
+    m_dataDir.reset();
+    WarningRecorder::take();
+}
+
+QObject *SasDialogTest::openDialog()
+{
+    QQmlComponent component(m_engine.get(), QUrl(QStringLiteral("qrc:/qt/qml/Sotto/SasDialog.qml")));
+    if (!component.isReady()) {
+        qWarning() << component.errorString();
+        return nullptr;
+    }
+    m_root.reset(component.createWithInitialProperties({
+        {QStringLiteral("flow"), QVariant::fromValue(m_flow.get())},
+        {QStringLiteral("parent"), QVariant::fromValue(m_window->contentItem())},
+    }));
+    m_dialog = m_root.get();
+    if (!m_dialog || !QMetaObject::invokeMethod(m_dialog, "open"))
+        return nullptr;
+    if (!QTest::qWaitFor([this] { return m_dialog->property("opened").toBool(); }))
+        return nullptr;
+    return m_dialog;
+}
+
+QQuickItem *SasDialogTest::dialogItem(const QString &objectName) const
+{
+    return m_dialog ? findItem(m_dialog->property("contentItem").value<QQuickItem *>(), objectName) : nullptr;
+}
+
+QQuickItem *SasDialogTest::loadChatPage()
+{
+    QQmlComponent component(m_engine.get(), QUrl(QStringLiteral("qrc:/qt/qml/Sotto/ChatPage.qml")));
+    if (!component.isReady()) {
+        qWarning() << component.errorString();
+        return nullptr;
+    }
+    m_root.reset(component.createWithInitialProperties(
+        {{QStringLiteral("context"), QVariant::fromValue(m_context.get())}, {QStringLiteral("peer"), bob}}));
+    auto *page = qobject_cast<QQuickItem *>(m_root.get());
+    if (!page)
+        return nullptr;
+    page->setParentItem(m_window->contentItem());
+    page->setSize(m_window->size());
+    if (!QQuickTest::qWaitForPolish(m_window.get()))
+        return nullptr;
+    return page;
+}
+
+ConversationModel *SasDialogTest::pageModel() const
+{
+    return m_root ? m_root->property("conversationModel").value<ConversationModel *>() : nullptr;
+}
+
+// The code is shown as grouped, spelled, and named for screen readers; "They match" alone verifies
+// nothing, the worded confirmation does, and the app hears of it once.
+void SasDialogTest::matchingCodesVerifyAfterConfirmation()
+{
+    QVERIFY(m_flow->begin(bob, QStringLiteral("Bob"), code, false));
+    QSignalSpy confirmed(m_flow.get(), &VerificationFlow::verificationConfirmed);
+    QSignalSpy mismatch(m_flow.get(), &VerificationFlow::mismatchReported);
+    QVERIFY(openDialog());
+    QCOMPARE(m_dialog->property("state").toString(), QStringLiteral("comparing"));
+
+    auto *sasText = dialogItem(QStringLiteral("sasText"));
+    QVERIFY(sasText);
+    QVERIFY(sasText->isVisible());
+    QCOMPARE(text(sasText), m_flow->groupedSas());
+    QCOMPARE(text(sasText), QStringLiteral("k3d q9"));
+    QVERIFY2(accessibleName(sasText).contains(code), qPrintable(accessibleName(sasText)));
+    QCOMPARE(text(dialogItem(QStringLiteral("sasSpoken"))), QStringLiteral("kilo · three · delta · quebec · nine"));
+    QVERIFY(text(dialogItem(QStringLiteral("sasMessage"))).contains(QStringLiteral("Bob")));
+    QVERIFY(!dialogItem(QStringLiteral("sasAlreadyVerified"))->isVisible());
+
+    auto *theyMatch = dialogItem(QStringLiteral("theyMatchButton"));
+    auto *theyDontMatch = dialogItem(QStringLiteral("theyDontMatchButton"));
+    auto *confirm = dialogItem(QStringLiteral("confirmMatchButton"));
+    QVERIFY(theyMatch && theyDontMatch && confirm);
+    QVERIFY(theyMatch->isVisible() && theyDontMatch->isVisible());
+    QVERIFY(!confirm->isVisible());
+    QCOMPARE(text(theyMatch), QStringLiteral("They match"));
+    QCOMPARE(text(theyDontMatch), QStringLiteral("They don't match"));
+    // For people to look at (not checked): the dialog as rendered offscreen.
+    QVERIFY(QQuickTest::qWaitForPolish(m_window.get()));
+    QVERIFY(m_window->grabWindow().save(QStringLiteral("sas-dialog.png")));
+    VERIFY_NO_WARNINGS("showing the code");
+
+    QVERIFY(clickItem(m_window.get(), theyMatch));
+    QTRY_COMPARE(m_flow->state(), VerificationFlow::ConfirmingMatch);
+    QCOMPARE(m_dialog->property("state").toString(), QStringLiteral("confirming"));
+    QTRY_VERIFY(confirm->isVisible());
+    QVERIFY(!theyMatch->isVisible());
+    QCOMPARE(text(confirm), QStringLiteral("Yes, mark as verified"));
+    QVERIFY(text(dialogItem(QStringLiteral("sasMessage"))).contains(QStringLiteral("in person")));
+    QCOMPARE(confirmed.size(), 0);
+
+    QVERIFY(clickItem(m_window.get(), confirm));
+    QTRY_COMPARE(m_flow->state(), VerificationFlow::Verified);
+    QCOMPARE(m_dialog->property("state").toString(), QStringLiteral("verified"));
+    QCOMPARE(confirmed.size(), 1);
+    QCOMPARE(confirmed.first(), (QVariantList{bob, code}));
+    QCOMPARE(mismatch.size(), 0);
+    QVERIFY(text(dialogItem(QStringLiteral("sasMessage"))).contains(QStringLiteral("is verified")));
+    VERIFY_NO_WARNINGS("confirming the match");
+
+    // Closing now changes nothing.
+    auto *close = dialogItem(QStringLiteral("sasCloseButton"));
+    QVERIFY(close);
+    QTRY_VERIFY(close->isVisible());
+    QVERIFY(clickItem(m_window.get(), close));
+    QTRY_VERIFY(!m_dialog->property("visible").toBool());
+    QCOMPARE(m_flow->state(), VerificationFlow::Verified);
+    QCOMPARE(confirmed.size(), 1);
+    VERIFY_NO_WARNINGS("closing the dialog");
+}
+
+// "Back" returns to the comparison; "They don't match" ends it at once and says why.
+void SasDialogTest::differingCodesEndTheSession()
+{
+    QVERIFY(m_flow->begin(bob, QStringLiteral("Bob"), code, true));
+    QSignalSpy confirmed(m_flow.get(), &VerificationFlow::verificationConfirmed);
+    QSignalSpy mismatch(m_flow.get(), &VerificationFlow::mismatchReported);
+    QVERIFY(openDialog());
+    QVERIFY(dialogItem(QStringLiteral("sasAlreadyVerified"))->isVisible());
+
+    QVERIFY(clickItem(m_window.get(), dialogItem(QStringLiteral("theyMatchButton"))));
+    QTRY_COMPARE(m_flow->state(), VerificationFlow::ConfirmingMatch);
+    auto *back = dialogItem(QStringLiteral("sasBackButton"));
+    QTRY_VERIFY(back->isVisible());
+    QVERIFY(clickItem(m_window.get(), back));
+    QTRY_COMPARE(m_flow->state(), VerificationFlow::Comparing);
+    QCOMPARE(m_dialog->property("state").toString(), QStringLiteral("comparing"));
+
+    auto *theyDontMatch = dialogItem(QStringLiteral("theyDontMatchButton"));
+    QTRY_VERIFY(theyDontMatch->isVisible());
+    QVERIFY(clickItem(m_window.get(), theyDontMatch));
+    QTRY_COMPARE(m_flow->state(), VerificationFlow::Mismatch);
+    QCOMPARE(m_dialog->property("state").toString(), QStringLiteral("mismatch"));
+    QCOMPARE(mismatch.size(), 1);
+    QCOMPARE(mismatch.first(), (QVariantList{bob, code}));
+    QCOMPARE(confirmed.size(), 0);
+    auto *message = dialogItem(QStringLiteral("sasMessage"));
+    QVERIFY2(text(message).contains(QStringLiteral("intercepting")), qPrintable(text(message)));
+    QVERIFY2(text(message).contains(QStringLiteral("was ended")), qPrintable(text(message)));
+    QVERIFY(!dialogItem(QStringLiteral("theyMatchButton"))->isVisible());
+    QVERIFY(!dialogItem(QStringLiteral("confirmMatchButton"))->isVisible());
+    QVERIFY(m_dialog->property("visible").toBool());
+    VERIFY_NO_WARNINGS("reporting a mismatch");
+}
+
+// Escape before an answer cancels (the contact stays unverified); a flow cancelled by the app closes it.
+void SasDialogTest::closingTheDialogCancels()
+{
+    QVERIFY(m_flow->begin(bob, QStringLiteral("Bob"), code, false));
+    QSignalSpy confirmed(m_flow.get(), &VerificationFlow::verificationConfirmed);
+    QSignalSpy mismatch(m_flow.get(), &VerificationFlow::mismatchReported);
+    QVERIFY(openDialog());
+    QTest::keyClick(m_window.get(), Qt::Key_Escape);
+    QTRY_VERIFY(!m_dialog->property("visible").toBool());
+    QCOMPARE(m_flow->state(), VerificationFlow::Cancelled);
+
+    QVERIFY(m_flow->restart());
+    QVERIFY(QMetaObject::invokeMethod(m_dialog, "open"));
+    QTRY_VERIFY(m_dialog->property("opened").toBool());
+    QCOMPARE(m_dialog->property("state").toString(), QStringLiteral("comparing"));
+    QVERIFY(m_flow->cancel());
+    QTRY_VERIFY(!m_dialog->property("visible").toBool());
+    QCOMPARE(confirmed.size(), 0);
+    QCOMPARE(mismatch.size(), 0);
+    VERIFY_NO_WARNINGS("cancelling");
+}
+
+// The shield in the header follows sessionStatus, in words; each message carries its own badge.
+void SasDialogTest::chatPageShowsTheSessionStatus()
+{
+    QVERIFY(m_context->openOffline(alice));
+    MessageStore *store = m_context->store();
+    const QDateTime start = QDateTime::currentDateTimeUtc().addSecs(-60);
+    QVERIFY(store->addIncoming(bob, QStringLiteral("phone"), QStringLiteral("t1"), QStringLiteral("in the clear"),
+                               QStringLiteral("id-1"), start, false));
+    QVERIFY(store->addIncoming(bob, QStringLiteral("phone"), QStringLiteral("t1"), QStringLiteral("sealed"),
+                               QStringLiteral("id-2"), start.addSecs(10), true));
+    QVERIFY(store->addIncoming(bob, QStringLiteral("phone"), QStringLiteral("t1"), QStringLiteral("bad MAC"),
+                               QStringLiteral("id-3"), start.addSecs(20), true, MessageState::Undecryptable));
+
+    QQuickItem *page = loadChatPage();
+    QVERIFY(page);
+    ConversationModel *model = pageModel();
+    QVERIFY(model);
+    QCOMPARE(model->rowCount(), 3);
+    QCOMPARE(model->data(model->index(0), ConversationModel::EncryptionBadgeRole).toString(), QStringLiteral("plain"));
+    QCOMPARE(model->data(model->index(1), ConversationModel::EncryptionBadgeRole).toString(),
+             QStringLiteral("encrypted"));
+    QCOMPARE(model->data(model->index(2), ConversationModel::EncryptionBadgeRole).toString(), QStringLiteral("failed"));
+
+    auto *shield = findItem(page, QStringLiteral("encryptionShield"));
+    auto *status = findItem(page, QStringLiteral("encryptionStatus"));
+    QVERIFY(shield && status);
+    QCOMPARE(model->sessionStatus(), ConversationModel::Plain);
+    QCOMPARE(text(status), QStringLiteral("Not encrypted"));
+    QCOMPARE(accessibleName(shield), QStringLiteral("Not encrypted"));
+
+    auto *messageList = findItem(page, QStringLiteral("messageList"));
+    QVERIFY(messageList);
+    QList<QQuickItem *> rows;
+    QTRY_COMPARE((rows = messageRows(messageList)).size(), 3);
+    const auto badges = [&rows] {
+        QStringList shown;
+        for (QQuickItem *row : std::as_const(rows)) {
+            QQuickItem *badge = findItem(row, QStringLiteral("encryptionBadge"));
+            shown << (badge && badge->isVisible() ? text(badge) : QString());
+        }
+        return shown;
+    };
+    QCOMPARE(badges(), (QStringList{QString(), QStringLiteral("?"), QStringLiteral("!")}));
+    VERIFY_NO_WARNINGS("showing a plain conversation");
+
+    QSignalSpy statusChanged(model, &ConversationModel::sessionStatusChanged);
+    model->setSessionStatus(ConversationModel::Unverified);
+    QCOMPARE(statusChanged.size(), 1);
+    model->setSessionStatus(ConversationModel::Unverified);
+    QCOMPARE(statusChanged.size(), 1);
+    QCOMPARE(text(status), QStringLiteral("Encrypted, not verified"));
+    QCOMPARE(accessibleName(shield), QStringLiteral("Encrypted, not verified"));
+    QCOMPARE(text(findItem(page, QStringLiteral("encryptionSymbol"))), QStringLiteral("?"));
+
+    model->setSessionStatus(ConversationModel::Verified);
+    QCOMPARE(text(status), QStringLiteral("Encrypted and verified"));
+    QCOMPARE(accessibleName(shield), QStringLiteral("Encrypted and verified"));
+    QCOMPARE(badges(), (QStringList{QString(), QStringLiteral("✓"), QStringLiteral("!")}));
+
+    model->setSessionStatus(ConversationModel::Failed);
+    QCOMPARE(text(status), QStringLiteral("Encryption failed"));
+    QCOMPARE(accessibleName(shield), QStringLiteral("Encryption failed"));
+    QCOMPARE(badges(), (QStringList{QString(), QStringLiteral("?"), QStringLiteral("!")}));
+
+    model->setSessionStatus(ConversationModel::Plain);
+    QCOMPARE(text(status), QStringLiteral("Not encrypted"));
+    QCOMPARE(statusChanged.size(), 4);
+    VERIFY_NO_WARNINGS("changing the session status");
+}
+
+void SasDialogTest::chatPageWarnsAboutAChangedIdentity()
+{
+    QVERIFY(m_context->openOffline(alice));
+    QQuickItem *page = loadChatPage();
+    QVERIFY(page);
+    ConversationModel *model = pageModel();
+    QVERIFY(model);
+    auto *warning = findItem(page, QStringLiteral("identityWarning"));
+    QVERIFY(warning);
+    QVERIFY(!warning->isVisible());
+
+    QSignalSpy changed(model, &ConversationModel::identityChangedChanged);
+    model->setIdentityChanged(true);
+    QCOMPARE(changed.size(), 1);
+    QTRY_VERIFY(warning->isVisible());
+    const QString said = text(findItem(warning, QStringLiteral("identityWarningText")));
+    QVERIFY2(said.contains(bob), qPrintable(said));
+    QVERIFY2(said.contains(QStringLiteral("before sharing anything sensitive")), qPrintable(said));
+    QCOMPARE(accessibleName(warning), said);
+    // Without a code to compare there is nothing to offer yet.
+    QVERIFY(!findItem(warning, QStringLiteral("identityWarningVerifyButton"))->isVisible());
+
+    model->setIdentityChanged(false);
+    QCOMPARE(changed.size(), 2);
+    QTRY_VERIFY(!warning->isVisible());
+    VERIFY_NO_WARNINGS("warning about a changed identity");
+}
+
+// "Start encrypted session" is a request to the app; "Verify…" appears with a code and opens the dialog.
+void SasDialogTest::chatPageOffersVerificationAndEncryption()
+{
+    QVERIFY(m_context->openOffline(alice));
+    QQuickItem *page = loadChatPage();
+    QVERIFY(page);
+    ConversationModel *model = pageModel();
+    QVERIFY(model);
+
+    auto *start = findItem(page, QStringLiteral("startEncryptionButton"));
+    auto *verify = findItem(page, QStringLiteral("verifyButton"));
+    QVERIFY(start && verify);
+    QVERIFY(start->isVisible());
+    QVERIFY(!verify->isVisible());
+    QSignalSpy startRequested(page, SIGNAL(startEncryptedSessionRequested()));
+    QVERIFY(startRequested.isValid());
+    QVERIFY(clickItem(m_window.get(), start));
+    QTRY_COMPARE(startRequested.size(), 1);
+
+    // The engine reports the session: the page shows it unverified and offers the comparison.
+    model->setSessionStatus(ConversationModel::Unverified);
+    QSignalSpy flowChanged(model, &ConversationModel::verificationFlowChanged);
+    model->setVerificationFlow(m_flow.get());
+    QCOMPARE(flowChanged.size(), 1);
+    QCOMPARE(page->property("verificationFlow").value<VerificationFlow *>(), m_flow.get());
+    QTRY_VERIFY(!start->isVisible());
+    QVERIFY(!verify->isVisible()); // no code yet
+    QVERIFY(m_flow->begin(bob, QStringLiteral("Bob"), code, false));
+    QTRY_VERIFY(verify->isVisible());
+
+    auto *dialog = page->findChild<QObject *>(QStringLiteral("sasDialog"));
+    QVERIFY(dialog);
+    // The page is not the one shown in a stack: the dialog waits for the user.
+    QVERIFY(!dialog->property("visible").toBool());
+    QVERIFY(clickItem(m_window.get(), verify));
+    QTRY_VERIFY(dialog->property("opened").toBool());
+    m_dialog = dialog;
+    QCOMPARE(text(dialogItem(QStringLiteral("sasText"))), QStringLiteral("k3d q9"));
+    VERIFY_NO_WARNINGS("opening the dialog from the page");
+
+    // Escape, then "Verify…" again: the same code, compared from the start.
+    QTest::keyClick(m_window.get(), Qt::Key_Escape);
+    QTRY_VERIFY(!dialog->property("visible").toBool());
+    QCOMPARE(m_flow->state(), VerificationFlow::Cancelled);
+    QVERIFY(verify->isVisible());
+    QVERIFY(clickItem(m_window.get(), verify));
+    QTRY_VERIFY(dialog->property("opened").toBool());
+    QCOMPARE(m_flow->state(), VerificationFlow::Comparing);
+
+    QSignalSpy confirmed(m_flow.get(), &VerificationFlow::verificationConfirmed);
+    QVERIFY(clickItem(m_window.get(), dialogItem(QStringLiteral("theyMatchButton"))));
+    auto *confirm = dialogItem(QStringLiteral("confirmMatchButton"));
+    QTRY_VERIFY(confirm->isVisible());
+    QVERIFY(clickItem(m_window.get(), confirm));
+    QTRY_COMPARE(confirmed.size(), 1);
+    // The app marks the secret verified and reports the session as such.
+    model->setSessionStatus(ConversationModel::Verified);
+    QCOMPARE(text(findItem(page, QStringLiteral("encryptionStatus"))), QStringLiteral("Encrypted and verified"));
+    VERIFY_NO_WARNINGS("verifying from the page");
+
+    // For people to look at (not checked): the page with a verified session and the identity warning.
+    auto *close = dialogItem(QStringLiteral("sasCloseButton"));
+    QTRY_VERIFY(close && close->isVisible());
+    QVERIFY(clickItem(m_window.get(), close));
+    QTRY_VERIFY(!dialog->property("visible").toBool());
+    QVERIFY(m_context->store()->addIncoming(bob, QStringLiteral("phone"), QStringLiteral("t1"),
+                                            QStringLiteral("Sealed and verified"), QStringLiteral("id-1"),
+                                            QDateTime::currentDateTimeUtc(), true));
+    model->setIdentityChanged(true);
+    QVERIFY(QQuickTest::qWaitForPolish(m_window.get()));
+    QVERIFY(m_window->grabWindow().save(QStringLiteral("chat-encryption.png")));
+
+    // The app drops its flow: nothing left to offer.
+    m_dialog = nullptr;
+    m_flow.reset();
+    QCOMPARE(model->verificationFlow(), nullptr);
+    QTRY_VERIFY(!verify->isVisible());
+    VERIFY_NO_WARNINGS("dropping the flow");
+}
+
+// In the window, a new code for the conversation on screen opens the dialog by itself, unless the contact
+// was verified before (comparing again is then the user's choice, through "Verify…").
+void SasDialogTest::codeArrivingForTheShownPageOpensTheDialog()
+{
+    QVERIFY(m_context->openOffline(alice));
+    QQmlApplicationEngine engine;
+    engine.addImportPath(QStringLiteral("qrc:/qt/qml"));
+    engine.setInitialProperties({
+        {QStringLiteral("context"), QVariant::fromValue(m_context.get())},
+        {QStringLiteral("initialChat"), bob},
+    });
+    engine.load(mainUrl);
+    QCOMPARE(engine.rootObjects().size(), 1);
+    auto *window = qobject_cast<QQuickWindow *>(engine.rootObjects().constFirst());
+    QVERIFY(window);
+    QVERIFY(QTest::qWaitForWindowExposed(window));
+    auto *stack = findItem(window->contentItem(), QStringLiteral("stack"));
+    QVERIFY(stack);
+    QQuickItem *page = nullptr;
+    QTRY_VERIFY((page = stack->property("currentItem").value<QQuickItem *>())
+                && page->objectName() == QStringLiteral("chatPage") && !stack->property("busy").toBool());
+    auto *model = page->property("conversationModel").value<ConversationModel *>();
+    QVERIFY(model);
+    QTRY_VERIFY(model->isActive());
+    auto *dialog = page->findChild<QObject *>(QStringLiteral("sasDialog"));
+    QVERIFY(dialog);
+
+    model->setVerificationFlow(m_flow.get());
+    QVERIFY(m_flow->begin(bob, QStringLiteral("Bob"), code, true));
+    QTest::qWait(50);
+    QVERIFY(!dialog->property("visible").toBool());
+    QVERIFY(m_flow->cancel());
+
+    QVERIFY(m_flow->begin(bob, QStringLiteral("Bob"), code, false));
+    QTRY_VERIFY(dialog->property("opened").toBool());
+    QCOMPARE(dialog->property("state").toString(), QStringLiteral("comparing"));
+    VERIFY_NO_WARNINGS("opening the dialog for a new code");
+
+    m_flow.reset();
+    QTRY_VERIFY(!dialog->property("visible").toBool());
+    VERIFY_NO_WARNINGS("dropping the flow while the dialog is open");
+}
+
+int main(int argc, char *argv[])
+{
+    Crypto::Library cryptoLibrary;
+    QGuiApplication app(argc, argv);
+    QQuickStyle::setStyle(QStringLiteral("Fusion"));
+    SasDialogTest test;
+    return QTest::qExec(&test, argc, argv);
+}
+
+#include "tst_sasdialog.moc"

@@ -1,0 +1,1497 @@
+// The ESession handshake (XEP-0116 4-message path / XEP-0217): two engines back to back, every stanza serialised to
+// text and parsed again on the way (no DOM is shared), with a man in the middle that can drop, replay, reflect or
+// rewrite any message. Each refusal is checked for the error the XEPs name, for a secure state (no session, no
+// secret left in the engine) and for an unchanged retained-secret store.
+#include <QDomDocument>
+#include <QLoggingCategory>
+#include <QTest>
+#include <QTextStream>
+
+#include <functional>
+
+#include "crypto/Crypto.h"
+#include "crypto/DiffieHellman.h"
+#include "esession/Constants.h"
+#include "esession/EsessionHandshake.h"
+#include "esession/EsessionKeys.h"
+#include "esession/FormConstants.h"
+#include "esession/FormNormalizer.h"
+#include "esession/RetainedSecretStore.h"
+#include "esession/StanzaCipher.h"
+
+using namespace Esession;
+using namespace Qt::StringLiterals;
+
+namespace QTest {
+template <> char *toString(const Esession::EsessionState &state)
+{
+    return qstrdup(qPrintable(Esession::stateName(state)));
+}
+template <> char *toString(const Esession::EsessionFailure &failure)
+{
+    return qstrdup(QByteArray::number(int(failure)).constData());
+}
+template <> char *toString(const Esession::SsnCondition &condition)
+{
+    return qstrdup(qPrintable(Esession::conditionName(condition)));
+}
+} // namespace QTest
+
+namespace {
+
+const QString AliceFull = u"alice@example.org/pda"_s;
+const QString AliceBare = u"alice@example.org"_s;
+const QString BobFull = u"bob@example.com/laptop"_s;
+const QString BobBare = u"bob@example.com"_s;
+const QString FormOptionTag = u"option"_s;
+
+// ---------------------------------------------------------------------------------------------------------------
+// XML on the wire
+
+QString toXml(const QDomElement &element)
+{
+    QString text;
+    QTextStream stream(&text);
+    element.save(stream, -1);
+    stream.flush();
+    return text;
+}
+
+/// What the peer receives: the stanza as text, parsed again (namespace processing on), `from` set by the server.
+QDomDocument wire(const QDomElement &stanza, const QString &from)
+{
+    QDomDocument doc;
+    if (!doc.setContent(toXml(stanza), true))
+        return {};
+    doc.documentElement().setAttribute(u"from"_s, from);
+    return doc;
+}
+
+QDomElement child(const QDomElement &parent, const QString &name, const QString &ns = {})
+{
+    for (QDomElement c = parent.firstChildElement(); !c.isNull(); c = c.nextSiblingElement()) {
+        if (localNameOf(c) == name && (ns.isEmpty() || namespaceOf(c) == ns))
+            return c;
+    }
+    return {};
+}
+
+/// The <x/> of a negotiation message: inside <feature/> (messages 1–3) or <init/> (message 4).
+QDomElement formElement(const QDomElement &message)
+{
+    QDomElement wrapper = child(message, Xep0020::FeatureElement, Xep0020::Namespace);
+    if (wrapper.isNull())
+        wrapper = child(message, Xep0116::InitElement, Xep0116::InitNamespace);
+    return child(wrapper, Xep0004::XElement, Xep0004::Namespace);
+}
+
+QDomElement fieldElement(const QDomElement &message, const QString &var)
+{
+    const QDomElement x = formElement(message);
+    for (QDomElement field = x.firstChildElement(); !field.isNull(); field = field.nextSiblingElement()) {
+        if (localNameOf(field) == Xep0004::FieldElement && field.attribute(Xep0004::VarAttribute) == var)
+            return field;
+    }
+    return {};
+}
+
+QStringList fieldValues(const QDomElement &message, const QString &var)
+{
+    QStringList values;
+    const QDomElement field = fieldElement(message, var);
+    for (QDomElement v = field.firstChildElement(); !v.isNull(); v = v.nextSiblingElement()) {
+        if (localNameOf(v) == Xep0004::ValueElement)
+            values << v.text();
+    }
+    return values;
+}
+
+QStringList fieldOptions(const QDomElement &message, const QString &var)
+{
+    QStringList options;
+    const QDomElement field = fieldElement(message, var);
+    for (QDomElement o = field.firstChildElement(); !o.isNull(); o = o.nextSiblingElement()) {
+        if (localNameOf(o) == FormOptionTag)
+            options << child(o, Xep0004::ValueElement).text();
+    }
+    return options;
+}
+
+/// Replaces the values of @p var (creating the field at the end of the form when it is missing).
+void setValues(QDomElement message, const QString &var, const QStringList &values)
+{
+    QDomDocument doc = message.ownerDocument();
+    QDomElement field = fieldElement(message, var);
+    if (field.isNull()) {
+        field = doc.createElementNS(Xep0004::Namespace, Xep0004::FieldElement);
+        field.setAttribute(Xep0004::VarAttribute, var);
+        formElement(message).appendChild(field);
+    }
+    for (QDomElement v = field.firstChildElement(); !v.isNull();) {
+        const QDomElement next = v.nextSiblingElement();
+        if (localNameOf(v) == Xep0004::ValueElement)
+            field.removeChild(v);
+        v = next;
+    }
+    for (const QString &value : values) {
+        QDomElement v = doc.createElementNS(Xep0004::Namespace, Xep0004::ValueElement);
+        if (!value.isEmpty())
+            v.appendChild(doc.createTextNode(value));
+        field.appendChild(v);
+    }
+}
+
+void setOptions(QDomElement message, const QString &var, const QStringList &options)
+{
+    QDomDocument doc = message.ownerDocument();
+    QDomElement field = fieldElement(message, var);
+    for (QDomElement o = field.firstChildElement(); !o.isNull();) {
+        const QDomElement next = o.nextSiblingElement();
+        if (localNameOf(o) == FormOptionTag)
+            field.removeChild(o);
+        o = next;
+    }
+    for (const QString &option : options) {
+        QDomElement o = doc.createElementNS(Xep0004::Namespace, FormOptionTag);
+        QDomElement v = doc.createElementNS(Xep0004::Namespace, Xep0004::ValueElement);
+        v.appendChild(doc.createTextNode(option));
+        o.appendChild(v);
+        field.appendChild(o);
+    }
+}
+
+void removeField(QDomElement message, const QString &var)
+{
+    const QDomElement field = fieldElement(message, var);
+    if (!field.isNull())
+        field.parentNode().removeChild(field);
+}
+
+void renameField(QDomElement message, const QString &from, const QString &to)
+{
+    fieldElement(message, from).setAttribute(Xep0004::VarAttribute, to);
+}
+
+void setThread(QDomElement message, const QString &thread)
+{
+    QDomElement t = child(message, Xep0200::ThreadElement);
+    while (t.hasChildNodes())
+        t.removeChild(t.firstChild());
+    t.appendChild(message.ownerDocument().createTextNode(thread));
+}
+
+QByteArray bytesOf(const QString &b64)
+{
+    return QByteArray::fromBase64(b64.toLatin1());
+}
+
+QString b64(const QByteArray &bytes)
+{
+    return QString::fromLatin1(bytes.toBase64());
+}
+
+QString flipBit(const QString &value)
+{
+    QByteArray bytes = bytesOf(value);
+    bytes[bytes.size() / 2] = char(bytes.at(bytes.size() / 2) ^ 0x10);
+    return b64(bytes);
+}
+
+QString newThread()
+{
+    return QString::fromLatin1(Crypto::randomBytes(16).toHex());
+}
+
+/// Big-endian sum of two unsigned integers (for p + 1, d + p).
+QByteArray addBig(const QByteArray &a, const QByteArray &b)
+{
+    QByteArray out;
+    int carry = 0;
+    for (qsizetype i = 0; i < std::max(a.size(), b.size()) || carry; ++i) {
+        const int x = i < a.size() ? quint8(a.at(a.size() - 1 - i)) : 0;
+        const int y = i < b.size() ? quint8(b.at(b.size() - 1 - i)) : 0;
+        const int sum = x + y + carry;
+        out.prepend(char(sum & 0xff));
+        carry = sum >> 8;
+    }
+    return out;
+}
+
+/// p - k for a small k (the MODP primes end in 0xFF…, no borrow).
+QByteArray minusSmall(QByteArray p, int k)
+{
+    p[p.size() - 1] = char(quint8(p.at(p.size() - 1)) - k);
+    return p;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Events
+
+template <typename T> QList<T> eventsOf(const QList<EsessionEvent> &events)
+{
+    QList<T> found;
+    for (const EsessionEvent &event : events) {
+        if (const auto *typed = std::get_if<T>(&event))
+            found << *typed;
+    }
+    return found;
+}
+
+QString describe(const QList<EsessionEvent> &events)
+{
+    QStringList names;
+    for (const EsessionEvent &event : events) {
+        if (const auto *failed = std::get_if<EsessionFailed>(&event))
+            names << u"Failed(%1: %2)"_s.arg(int(failed->failure)).arg(failed->detail);
+        else if (std::holds_alternative<EsessionEstablished>(event))
+            names << u"Established"_s;
+        else if (const auto *error = std::get_if<SsnError>(&event))
+            names << u"SsnError(%1 %2)"_s.arg(problemName(error->problem), error->detail);
+        else
+            names << u"Requested"_s;
+    }
+    return names.join(u", ");
+}
+
+/// The store's content, to show that a refused negotiation changed nothing.
+struct Snapshot
+{
+    QList<qint64> ids;
+    QList<QByteArray> secrets;
+    QList<bool> verified;
+    friend bool operator==(const Snapshot &, const Snapshot &) = default;
+};
+
+Snapshot snapshot(const RetainedSecretStore &store, const QString &bareJid)
+{
+    Snapshot s;
+    for (const RetainedSecret &secret : store.secrets(bareJid)) {
+        s.ids << secret.id;
+        s.secrets << secret.secret;
+        s.verified << secret.verified;
+    }
+    return s;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Two engines and the wire between them
+
+using Tamper = std::function<void(QDomElement)>;
+
+struct Pair
+{
+    Pair(const EsessionPolicy &alicePolicy, const EsessionPolicy &bobPolicy, RetainedSecretStore *aliceStore,
+        RetainedSecretStore *bobStore, const QString &threadId = newThread())
+        : thread(threadId)
+        , alice(BobBare, threadId, EsessionRole::Initiator, alicePolicy, aliceStore)
+        , bob(AliceFull, threadId, EsessionRole::Responder, bobPolicy, bobStore)
+    {
+    }
+
+    QString thread;
+    EsessionHandshake alice;
+    EsessionHandshake bob;
+    QList<EsessionEvent> aliceEvents;
+    QList<EsessionEvent> bobEvents;
+    QList<QDomDocument> toBob; ///< on the wire, in order
+    QList<QDomDocument> toAlice;
+    QList<QDomDocument> sentByAlice; ///< everything either sent, as the peer would parse it
+    QList<QDomDocument> sentByBob;
+    QString problem; ///< the first broken invariant of an emitted stanza
+
+    void take(const EsessionOutput &out, bool fromAlice)
+    {
+        for (const QDomElement &stanza : out.stanzas) {
+            QDomDocument doc = wire(stanza, fromAlice ? AliceFull : BobFull);
+            const QDomElement message = doc.documentElement();
+            if (problem.isEmpty()) {
+                if (message.isNull())
+                    problem = u"stanza does not parse"_s;
+                else if (!child(message, Rfc6120::BodyElement).isNull())
+                    problem = u"a negotiation message with a body"_s;
+                else if (SsnNegotiation::threadOf(message) != thread)
+                    problem = u"thread not mirrored"_s;
+                else if (message.attribute(u"to"_s) != (fromAlice ? (alice.peerJid()) : AliceFull))
+                    problem = u"wrong addressee "_s + message.attribute(u"to"_s);
+            }
+            (fromAlice ? toBob : toAlice) << doc;
+            (fromAlice ? sentByAlice : sentByBob) << doc;
+        }
+        (fromAlice ? aliceEvents : bobEvents) << out.events;
+    }
+
+    /// Hands @p doc to one engine as it is, re-parsed (replays, reflections).
+    EsessionOutput inject(bool toAliceSide, const QDomDocument &doc)
+    {
+        QDomDocument copy = wire(doc.documentElement(), toAliceSide ? BobFull : AliceFull);
+        EsessionOutput out = (toAliceSide ? alice : bob).handleMessage(copy.documentElement());
+        take(out, toAliceSide);
+        return out;
+    }
+
+    const EsessionEstablished *established(bool ofAlice) const
+    {
+        for (const EsessionEvent &event : ofAlice ? aliceEvents : bobEvents) {
+            if (const auto *typed = std::get_if<EsessionEstablished>(&event))
+                return typed;
+        }
+        return nullptr;
+    }
+    const EsessionFailed *failed(bool ofAlice) const
+    {
+        for (const EsessionEvent &event : ofAlice ? aliceEvents : bobEvents) {
+            if (const auto *typed = std::get_if<EsessionFailed>(&event))
+                return typed;
+        }
+        return nullptr;
+    }
+};
+
+const QString DropMark = u"sotto-test-drop"_s;
+
+/// A tamper that makes the message get lost on the way.
+void drop(QDomElement message)
+{
+    message.setAttribute(DropMark, u"1"_s);
+}
+
+/// Delivers @p doc (after @p tamper) to one side of @p pair and puts what it sends on the wire.
+void deliver(Pair &pair, bool toAliceSide, QDomDocument doc, const Tamper &tamper, bool &consumed)
+{
+    if (tamper)
+        tamper(doc.documentElement());
+    consumed = true;
+    if (doc.documentElement().hasAttribute(DropMark))
+        return;
+    const EsessionOutput out = (toAliceSide ? pair.alice : pair.bob).handleMessage(doc.documentElement());
+    consumed = out.consumed;
+    pair.take(out, toAliceSide);
+}
+
+} // namespace
+
+Q_DECLARE_METATYPE(Tamper)
+Q_DECLARE_METATYPE(Crypto::ModpGroup)
+Q_DECLARE_METATYPE(Crypto::CtrCipher)
+Q_DECLARE_METATYPE(Esession::SsnCondition)
+
+class TestEsessionHandshake : public QObject
+{
+    Q_OBJECT
+
+private:
+    static EsessionPolicy policy(QList<Crypto::ModpGroup> groups = {}, quint32 rekeyFrequency = 100)
+    {
+        EsessionPolicy p;
+        if (!groups.isEmpty())
+            p.groups = groups;
+        p.rekeyFrequency = rekeyFrequency;
+        p.mayRevealPresence = true;
+        return p;
+    }
+
+    /// Runs one exchange; @p tampers rewrite messages 1 to 4 on the wire.
+    static void exchange(
+        Pair &pair, const Tamper &m1 = {}, const Tamper &m2 = {}, const Tamper &m3 = {}, const Tamper &m4 = {})
+    {
+        pair.take(pair.alice.request(), true);
+        const Tamper *tampers[] = { &m1, &m2, &m3, &m4 };
+        for (int step = 0; step < 4; ++step) {
+            const bool bobsTurn = step % 2 == 0;
+            QList<QDomDocument> &queue = bobsTurn ? pair.toBob : pair.toAlice;
+            if (queue.isEmpty())
+                break;
+            bool consumed = false;
+            deliver(pair, !bobsTurn, queue.takeFirst(), *tampers[step], consumed);
+            if (!consumed)
+                QTest::qFail("a negotiation message was not consumed", __FILE__, __LINE__);
+        }
+        drain(pair);
+        QVERIFY2(pair.problem.isEmpty(), qPrintable(pair.problem));
+    }
+
+    static void drain(Pair &pair)
+    {
+        for (int i = 0; i < 8 && (!pair.toBob.isEmpty() || !pair.toAlice.isEmpty()); ++i) {
+            bool consumed = false;
+            if (!pair.toBob.isEmpty())
+                deliver(pair, false, pair.toBob.takeFirst(), {}, consumed);
+            if (!pair.toAlice.isEmpty())
+                deliver(pair, true, pair.toAlice.takeFirst(), {}, consumed);
+        }
+    }
+
+    static void checkMirrored(const EsessionEstablished &a, const EsessionEstablished &b)
+    {
+        QCOMPARE(a.parameters.cipher, b.parameters.cipher);
+        QCOMPARE(a.parameters.send.cipherKey, b.parameters.receive.cipherKey);
+        QCOMPARE(a.parameters.send.macKey, b.parameters.receive.macKey);
+        QVERIFY(a.parameters.send.counter == b.parameters.receive.counter);
+        QCOMPARE(a.parameters.receive.cipherKey, b.parameters.send.cipherKey);
+        QCOMPARE(a.parameters.receive.macKey, b.parameters.send.macKey);
+        QVERIFY(a.parameters.receive.counter == b.parameters.send.counter);
+        QCOMPARE(a.parameters.send.cipherKey.size(), Crypto::keyLength(a.parameters.cipher));
+        QCOMPARE(a.parameters.send.macKey.size(), MacKeyLength);
+        QVERIFY(a.parameters.send.cipherKey != a.parameters.receive.cipherKey);
+        QVERIFY(a.parameters.send.macKey != a.parameters.receive.macKey);
+    }
+
+    /// A StanzaCipher built from each side opens what the other one sealed, both ways.
+    static void checkCiphers(const EsessionEstablished &a, const EsessionEstablished &b)
+    {
+        StanzaCipher alice(a.parameters);
+        StanzaCipher bob(b.parameters);
+        for (int round = 0; round < 3; ++round) {
+            QDomDocument doc;
+            const QByteArray content = "<body>round " + QByteArray::number(round) + "</body>";
+            auto sealed = alice.encrypt(doc, content);
+            QVERIFY(std::holds_alternative<QDomElement>(sealed));
+            QDomDocument received = wire(std::get<QDomElement>(sealed), AliceFull);
+            auto opened = bob.decrypt(received.documentElement());
+            QVERIFY(std::holds_alternative<QByteArray>(opened));
+            QCOMPARE(std::get<QByteArray>(opened), content);
+
+            auto reply = bob.encrypt(doc, "<body>ack</body>");
+            QVERIFY(std::holds_alternative<QDomElement>(reply));
+            QDomDocument back = wire(std::get<QDomElement>(reply), BobFull);
+            auto answer = alice.decrypt(back.documentElement());
+            QVERIFY(std::holds_alternative<QByteArray>(answer));
+            QCOMPARE(std::get<QByteArray>(answer), QByteArray("<body>ack</body>"));
+        }
+    }
+
+    /// Both sides ended without a session and hold nothing of the negotiation.
+    static void checkSecureFailure(const Pair &pair)
+    {
+        QVERIFY2(!pair.established(true), qPrintable(describe(pair.aliceEvents)));
+        QVERIFY2(!pair.established(false), qPrintable(describe(pair.bobEvents)));
+        QCOMPARE(pair.alice.state(), EsessionState::Failed);
+        QCOMPARE(pair.bob.state(), EsessionState::Failed);
+        QVERIFY(!pair.alice.holdsSecrets());
+        QVERIFY(!pair.bob.holdsSecrets());
+    }
+
+private Q_SLOTS:
+    void happyPath_data();
+    void happyPath();
+    void offerRespectsFloor();
+    void rolesSwap();
+    void retainedSecrets();
+    void staleRetainedSecret();
+    void forgedMessage4KeepsSecret();
+    void otherSecret();
+    void rekeyParameters_data();
+    void rekeyParameters();
+    void refusedByResponder_data();
+    void refusedByResponder();
+    void refusedByInitiator_data();
+    void refusedByInitiator();
+    void identityFailures_data();
+    void identityFailures();
+    void invalidDhValues_data();
+    void invalidDhValues();
+    void downgradeBoundByForms_data();
+    void downgradeBoundByForms();
+    void replays();
+    void oldHandshakeInNewThread();
+    void reflections();
+    void plainSessionAnswer();
+    void deferredDecision();
+    void abandonWipes();
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+
+void TestEsessionHandshake::happyPath_data()
+{
+    QTest::addColumn<QList<Crypto::ModpGroup>>("aliceGroups");
+    QTest::addColumn<QList<Crypto::ModpGroup>>("bobGroups");
+    QTest::addColumn<Crypto::ModpGroup>("expected");
+    QTest::addColumn<QList<Crypto::CtrCipher>>("bobCiphers");
+    QTest::addColumn<Crypto::CtrCipher>("expectedCipher");
+    using G = Crypto::ModpGroup;
+    using C = Crypto::CtrCipher;
+    const QList<C> both { C::Aes256, C::Aes128 };
+    QTest::newRow("defaults (15, 14)") << QList<G> {} << QList<G> {} << G::Group15 << both << C::Aes256;
+    QTest::newRow("responder only 14") << QList<G> {} << QList<G> { G::Group14 } << G::Group14 << both << C::Aes256;
+    QTest::newRow("group 14, aes128") << QList<G> { G::Group14 } << QList<G> {} << G::Group14 << QList<C> { C::Aes128 }
+                                      << C::Aes128;
+    QTest::newRow("group 16") << QList<G> { G::Group16 } << QList<G> { G::Group16 } << G::Group16 << both << C::Aes256;
+    QTest::newRow("group 17") << QList<G> { G::Group17 } << QList<G> { G::Group17 } << G::Group17 << both << C::Aes256;
+    QTest::newRow("group 18") << QList<G> { G::Group18 } << QList<G> { G::Group18 } << G::Group18 << both << C::Aes256;
+}
+
+void TestEsessionHandshake::happyPath()
+{
+    QFETCH(QList<Crypto::ModpGroup>, aliceGroups);
+    QFETCH(QList<Crypto::ModpGroup>, bobGroups);
+    QFETCH(Crypto::ModpGroup, expected);
+    QFETCH(QList<Crypto::CtrCipher>, bobCiphers);
+    QFETCH(Crypto::CtrCipher, expectedCipher);
+
+    MemoryRetainedSecretStore aliceStore, bobStore;
+    EsessionPolicy bobPolicy = policy(bobGroups);
+    bobPolicy.ciphers = bobCiphers;
+    Pair pair(policy(aliceGroups), bobPolicy, &aliceStore, &bobStore);
+    exchange(pair);
+    QVERIFY2(pair.problem.isEmpty(), qPrintable(pair.problem));
+
+    const EsessionEstablished *a = pair.established(true);
+    const EsessionEstablished *b = pair.established(false);
+    QVERIFY2(a, qPrintable(describe(pair.aliceEvents)));
+    QVERIFY2(b, qPrintable(describe(pair.bobEvents)));
+    QCOMPARE(pair.alice.state(), EsessionState::Established);
+    QCOMPARE(pair.bob.state(), EsessionState::Established);
+    QVERIFY(!pair.alice.holdsSecrets());
+    QVERIFY(!pair.bob.holdsSecrets());
+    QCOMPARE(a->peerJid, BobFull);
+    QCOMPARE(b->peerJid, AliceFull);
+
+    // The same 5-character SAS from the alphabet on both sides.
+    QCOMPARE(a->sas, b->sas);
+    QCOMPARE(a->sas.size(), SasLength);
+    for (const QChar c : a->sas)
+        QVERIFY(QByteArray(SasAlphabet).contains(char(c.unicode())));
+
+    // The wire: message 1 commits to one He per offered group, in the modp order; message 2 answers one group,
+    // never echoes dhhashes, carries a nonce of its own and the counter; message 4 is an <init/>.
+    QCOMPARE(pair.sentByAlice.size(), 2);
+    QCOMPARE(pair.sentByBob.size(), 2);
+    const QDomElement m1 = pair.sentByAlice.at(0).documentElement();
+    const QDomElement m2 = pair.sentByBob.at(0).documentElement();
+    const QDomElement m3 = pair.sentByAlice.at(1).documentElement();
+    const QDomElement m4 = pair.sentByBob.at(1).documentElement();
+    QCOMPARE(fieldValues(m1, Xep0116::Dhhashes).size(), fieldOptions(m1, Xep0116::Modp).size());
+    QCOMPARE(fieldOptions(m1, Xep0155::Security), QStringList { Xep0155::SecurityE2e });
+    QVERIFY(fieldElement(m2, Xep0116::Dhhashes).isNull());
+    QCOMPARE(fieldValues(m2, Xep0116::Modp), QStringList { Crypto::modpFieldValue(expected) });
+    QCOMPARE(fieldValues(m2, Xep0116::CryptAlgs),
+        QStringList { expectedCipher == Crypto::CtrCipher::Aes128 ? u"aes128-ctr"_s : u"aes256-ctr"_s });
+    QCOMPARE(a->parameters.cipher, expectedCipher);
+    const QByteArray nonceA = bytesOf(fieldValues(m1, Xep0116::MyNonce).value(0));
+    const QByteArray nonceB = bytesOf(fieldValues(m2, Xep0116::MyNonce).value(0));
+    QCOMPARE(nonceA.size(), 32);
+    QCOMPARE(nonceB.size(), 32);
+    QVERIFY(nonceA.at(0) != 0 && nonceB.at(0) != 0);
+    QVERIFY(nonceA != nonceB);
+    QCOMPARE(bytesOf(fieldValues(m2, Xep0116::Nonce).value(0)), nonceA);
+    QCOMPARE(bytesOf(fieldValues(m3, Xep0116::Nonce).value(0)), nonceB);
+    QCOMPARE(fieldValues(m3, Xep0116::Dhkeys).size(), 1);
+    QVERIFY(fieldValues(m3, Xep0116::Rshashes).size() >= 2); // random values even without any retained secret
+    QVERIFY(!child(m4, Xep0116::InitElement, Xep0116::InitNamespace).isNull());
+    QCOMPARE(bytesOf(fieldValues(m4, Xep0116::Nonce).value(0)), nonceA);
+    QCOMPARE(bytesOf(fieldValues(m4, Xep0116::Srshash).value(0)).size(), 32);
+    // He is SHA256(e) of the chosen group's e.
+    const qsizetype index = fieldOptions(m1, Xep0116::Modp).indexOf(Crypto::modpFieldValue(expected));
+    QVERIFY(index >= 0);
+    QCOMPARE(bytesOf(fieldValues(m1, Xep0116::Dhhashes).at(index)),
+        dhCommitment(bytesOf(fieldValues(m3, Xep0116::Dhkeys).first())));
+
+    // Keys mirrored; counters: C_A from the counter field, C_B = C_A XOR 2^127, both moved by the 2 identity blocks.
+    checkMirrored(*a, *b);
+    std::optional<BlockCounter> initiatorCounter
+        = BlockCounter::fromBigEndian(bytesOf(fieldValues(m2, Xep0116::Counter).value(0)));
+    QVERIFY(initiatorCounter);
+    BlockCounter responderCounter = initiatorCounter->withTopBitFlipped();
+    initiatorCounter->advance(2);
+    responderCounter.advance(2);
+    QVERIFY(a->parameters.send.counter == *initiatorCounter);
+    QVERIFY(a->parameters.receive.counter == responderCounter);
+    checkCiphers(*a, *b);
+
+    // First session: nothing to match, nothing missing; one equal new secret on each side.
+    QVERIFY(!a->retainedSecretMatched && !b->retainedSecretMatched);
+    QVERIFY(!a->expectedSecretMissing && !b->expectedSecretMissing);
+    QCOMPARE(a->newRetainedSecret.size(), 32);
+    QCOMPARE(a->newRetainedSecret, b->newRetainedSecret);
+    QCOMPARE(aliceStore.secrets(BobBare).size(), 1);
+    QCOMPARE(bobStore.secrets(AliceBare).size(), 1);
+    QCOMPARE(aliceStore.secrets(BobBare).first().secret, a->newRetainedSecret);
+    QCOMPARE(bobStore.secrets(AliceBare).first().secret, b->newRetainedSecret);
+    QVERIFY(!aliceStore.secrets(BobBare).first().verified);
+    QCOMPARE(a->stanzaTypes, (QStringList { u"message"_s, u"iq"_s, u"presence"_s }));
+    QCOMPARE(a->stanzaTypes, b->stanzaTypes);
+    QCOMPARE(a->ssnParameters.value(Xep0155::Security), Xep0155::SecurityE2e);
+    QCOMPARE(b->ssnParameters.value(Xep0155::Security), Xep0155::SecurityE2e);
+}
+
+void TestEsessionHandshake::offerRespectsFloor()
+{
+    // Group 5 is below the default floor: never offered, even when the policy lists it.
+    MemoryRetainedSecretStore aliceStore, bobStore;
+    Pair pair(policy({ Crypto::ModpGroup::Group14, Crypto::ModpGroup::Group5 }), policy(), &aliceStore, &bobStore);
+    pair.take(pair.alice.request(), true);
+    QCOMPARE(pair.toBob.size(), 1);
+    const QDomElement m1 = pair.toBob.first().documentElement();
+    QCOMPARE(fieldOptions(m1, Xep0116::Modp), QStringList { u"14"_s });
+    QCOMPARE(fieldValues(m1, Xep0116::Dhhashes).size(), 1);
+    QCOMPARE(fieldValues(m1, Xep0116::Ver), QStringList {});
+    QCOMPARE(fieldOptions(m1, Xep0116::Ver), QStringList { u"1.0"_s });
+
+    // Nothing at or above the floor: nothing is sent.
+    Pair none(policy({ Crypto::ModpGroup::Group5 }), policy(), &aliceStore, &bobStore);
+    const EsessionOutput out = none.alice.request();
+    QVERIFY(out.stanzas.isEmpty());
+    QCOMPARE(eventsOf<EsessionFailed>(out.events).size(), 1);
+    QCOMPARE(eventsOf<EsessionFailed>(out.events).first().failure, EsessionFailure::LocalError);
+}
+
+void TestEsessionHandshake::rolesSwap()
+{
+    // The chain belongs to the contact, not to the role: Alice initiates, then Bob does, and the secret matches.
+    MemoryRetainedSecretStore aliceStore, bobStore;
+    Pair first(policy(), policy(), &aliceStore, &bobStore);
+    exchange(first);
+    QVERIFY(first.established(true) && first.established(false));
+
+    const QString thread = newThread();
+    EsessionHandshake bobAsInitiator(AliceBare, thread, EsessionRole::Initiator, policy(), &bobStore);
+    EsessionHandshake aliceAsResponder(BobFull, thread, EsessionRole::Responder, policy(), &aliceStore);
+    QList<EsessionEvent> bobEvents, aliceEvents;
+    QList<QDomDocument> toAlice, toBob;
+    auto send = [&](const EsessionOutput &out, bool fromBob) {
+        for (const QDomElement &stanza : out.stanzas)
+            (fromBob ? toAlice : toBob) << wire(stanza, fromBob ? BobFull : AliceFull);
+        (fromBob ? bobEvents : aliceEvents) << out.events;
+    };
+    send(bobAsInitiator.request(), true);
+    for (int step = 0; step < 4; ++step) {
+        if (step % 2 == 0) {
+            QVERIFY(!toAlice.isEmpty());
+            send(aliceAsResponder.handleMessage(toAlice.takeFirst().documentElement()), false);
+        } else {
+            QVERIFY(!toBob.isEmpty());
+            send(bobAsInitiator.handleMessage(toBob.takeFirst().documentElement()), true);
+        }
+    }
+    const QList<EsessionEstablished> bobDone = eventsOf<EsessionEstablished>(bobEvents);
+    const QList<EsessionEstablished> aliceDone = eventsOf<EsessionEstablished>(aliceEvents);
+    QCOMPARE(bobDone.size(), 1);
+    QCOMPARE(aliceDone.size(), 1);
+    QVERIFY(bobDone.first().retainedSecretMatched);
+    QVERIFY(aliceDone.first().retainedSecretMatched);
+    QCOMPARE(bobDone.first().sas, aliceDone.first().sas);
+    checkMirrored(bobDone.first(), aliceDone.first());
+    checkCiphers(bobDone.first(), aliceDone.first());
+}
+
+void TestEsessionHandshake::retainedSecrets()
+{
+    MemoryRetainedSecretStore aliceStore, bobStore;
+
+    // 1: no shared history.
+    Pair first(policy(), policy(), &aliceStore, &bobStore);
+    exchange(first);
+    const EsessionEstablished *a1 = first.established(true);
+    const EsessionEstablished *b1 = first.established(false);
+    QVERIFY(a1 && b1);
+    QVERIFY(!a1->retainedSecretMatched && !a1->retainedSecretWasVerified && !a1->expectedSecretMissing);
+    QVERIFY(!b1->retainedSecretMatched && !b1->retainedSecretWasVerified && !b1->expectedSecretMissing);
+
+    // The users compared the SAS.
+    QVERIFY(aliceStore.markVerified(BobBare, a1->newRetainedSecret));
+    QVERIFY(bobStore.markVerified(AliceBare, b1->newRetainedSecret));
+    QVERIFY(!bobStore.markVerified(AliceBare, Crypto::randomBytes(32)));
+
+    // 2: the secret matches on both sides, its verified flag carries over, and it is replaced.
+    Pair second(policy(), policy(), &aliceStore, &bobStore);
+    exchange(second);
+    const EsessionEstablished *a2 = second.established(true);
+    const EsessionEstablished *b2 = second.established(false);
+    QVERIFY2(a2 && b2, qPrintable(describe(second.aliceEvents) + u" / "_s + describe(second.bobEvents)));
+    QVERIFY(a2->retainedSecretMatched && a2->retainedSecretWasVerified && !a2->expectedSecretMissing);
+    QVERIFY(b2->retainedSecretMatched && b2->retainedSecretWasVerified && !b2->expectedSecretMissing);
+    QCOMPARE(a2->sas, b2->sas);
+    QCOMPARE(aliceStore.secrets(BobBare).size(), 1);
+    QCOMPARE(bobStore.secrets(AliceBare).size(), 1);
+    QCOMPARE(aliceStore.secrets(BobBare).first().secret, a2->newRetainedSecret);
+    QCOMPARE(bobStore.secrets(AliceBare).first().secret, a2->newRetainedSecret);
+    QVERIFY(a2->newRetainedSecret != a1->newRetainedSecret);
+    QVERIFY(aliceStore.secrets(BobBare).first().verified);
+    QVERIFY(bobStore.secrets(AliceBare).first().verified);
+    checkCiphers(*a2, *b2);
+
+    // 3: Alice forgot Bob (reinstall, reset): Bob expected a secret and finds none.
+    aliceStore.forget(BobBare);
+    Pair third(policy(), policy(), &aliceStore, &bobStore);
+    exchange(third);
+    const EsessionEstablished *a3 = third.established(true);
+    const EsessionEstablished *b3 = third.established(false);
+    QVERIFY(a3 && b3);
+    QVERIFY(!a3->retainedSecretMatched && !a3->expectedSecretMissing);
+    QVERIFY(!b3->retainedSecretMatched && !b3->retainedSecretWasVerified && b3->expectedSecretMissing);
+    QCOMPARE(aliceStore.secrets(BobBare).size(), 1);
+    QVERIFY(!aliceStore.secrets(BobBare).first().verified);
+    QCOMPARE(bobStore.secrets(AliceBare).size(), 2); // the old chain stays beside the new, unverified one
+
+    // 4: Bob forgot Alice: Alice's side expected one.
+    bobStore.forget(AliceBare);
+    Pair fourth(policy(), policy(), &aliceStore, &bobStore);
+    exchange(fourth);
+    QVERIFY(fourth.established(true) && fourth.established(false));
+    QVERIFY(fourth.established(true)->expectedSecretMissing);
+    QVERIFY(!fourth.established(false)->expectedSecretMissing);
+}
+
+void TestEsessionHandshake::staleRetainedSecret()
+{
+    MemoryRetainedSecretStore aliceStore, bobStore;
+    Pair first(policy(), policy(), &aliceStore, &bobStore);
+    exchange(first);
+    QVERIFY(first.established(true) && first.established(false));
+    const Snapshot aliceAfterFirst = snapshot(aliceStore, BobBare);
+
+    // Message 4 is lost: Bob rotated his secret, Alice did not (brief part 1 §5.8 #13).
+    Pair second(policy(), policy(), &aliceStore, &bobStore);
+    exchange(second, {}, {}, {}, drop);
+    QVERIFY(second.established(false));
+    QVERIFY(!second.established(true));
+    QCOMPARE(second.alice.state(), EsessionState::Identified);
+    QCOMPARE(snapshot(aliceStore, BobBare), aliceAfterFirst);
+    EsessionOutput gaveUp = second.alice.abandon();
+    QCOMPARE(eventsOf<EsessionFailed>(gaveUp.events).size(), 1);
+    QVERIFY(!second.alice.holdsSecrets());
+
+    // Next session: the chains diverged. No match, no crash; both warn.
+    Pair third(policy(), policy(), &aliceStore, &bobStore);
+    exchange(third);
+    const EsessionEstablished *a = third.established(true);
+    const EsessionEstablished *b = third.established(false);
+    QVERIFY2(a && b, qPrintable(describe(third.aliceEvents) + u" / "_s + describe(third.bobEvents)));
+    QVERIFY(!a->retainedSecretMatched && a->expectedSecretMissing);
+    QVERIFY(!b->retainedSecretMatched && b->expectedSecretMissing);
+    QCOMPARE(a->sas, b->sas);
+    checkCiphers(*a, *b);
+}
+
+void TestEsessionHandshake::forgedMessage4KeepsSecret()
+{
+    // A message 4 that does not verify must not cost Alice her retained secret (brief part 2 P-0116-12).
+    MemoryRetainedSecretStore aliceStore, bobStore;
+    Pair first(policy(), policy(), &aliceStore, &bobStore);
+    exchange(first);
+    QVERIFY(first.established(true));
+    const Snapshot before = snapshot(aliceStore, BobBare);
+
+    Pair second(policy(), policy(), &aliceStore, &bobStore);
+    exchange(second, {}, {}, {}, [](QDomElement message) {
+        setValues(message, Xep0116::Mac, { flipBit(fieldValues(message, Xep0116::Mac).first()) });
+    });
+    QVERIFY(!second.established(true));
+    const EsessionFailed *failed = second.failed(true);
+    QVERIFY(failed);
+    QCOMPARE(failed->failure, EsessionFailure::IdentityNotVerified);
+    QVERIFY(failed->sent);
+    QCOMPARE(failed->sent->condition, SsnCondition::FeatureNotImplemented);
+    QCOMPARE(snapshot(aliceStore, BobBare), before);
+    QVERIFY(!second.alice.holdsSecrets());
+    // Bob had already moved on; the refusal tells him the session is void.
+    QVERIFY(second.established(false));
+    QVERIFY(second.failed(false));
+    QCOMPARE(second.failed(false)->failure, EsessionFailure::RefusedByPeer);
+    QCOMPARE(second.bob.state(), EsessionState::Failed);
+}
+
+void TestEsessionHandshake::otherSecret()
+{
+    MemoryRetainedSecretStore aliceStore, bobStore;
+    EsessionPolicy withPassword = policy();
+    withPassword.otherSecret = QStringLiteral("p\u00e4ssword").toUtf8();
+
+    Pair same(withPassword, withPassword, &aliceStore, &bobStore);
+    exchange(same);
+    QVERIFY(same.established(true) && same.established(false));
+    checkMirrored(*same.established(true), *same.established(false));
+    checkCiphers(*same.established(true), *same.established(false));
+
+    const Snapshot aliceBefore = snapshot(aliceStore, BobBare);
+    EsessionPolicy otherPassword = withPassword;
+    otherPassword.otherSecret = QByteArray("another");
+    Pair different(withPassword, otherPassword, &aliceStore, &bobStore);
+    exchange(different);
+    QVERIFY(!different.established(true));
+    const EsessionFailed *failed = different.failed(true);
+    QVERIFY2(failed, qPrintable(describe(different.aliceEvents)));
+    QCOMPARE(failed->failure, EsessionFailure::IdentityNotVerified);
+    QCOMPARE(failed->detail, u"identity-mac"_s);
+    QVERIFY(failed->sent);
+    QCOMPARE(failed->sent->condition, SsnCondition::FeatureNotImplemented);
+    QVERIFY(failed->reason.contains(u"password"_s));
+    QCOMPARE(snapshot(aliceStore, BobBare), aliceBefore);
+
+    // A password on one side only fails the same way.
+    Pair oneSided(withPassword, policy(), &aliceStore, &bobStore);
+    exchange(oneSided);
+    QVERIFY(!oneSided.established(true));
+    QVERIFY(oneSided.failed(true));
+    QCOMPARE(oneSided.failed(true)->failure, EsessionFailure::IdentityNotVerified);
+}
+
+void TestEsessionHandshake::rekeyParameters_data()
+{
+    QTest::addColumn<quint32>("aliceFrequency");
+    QTest::addColumn<quint32>("bobFrequency");
+    QTest::addColumn<quint32>("agreed");
+    QTest::newRow("XEP-0217 responder") << quint32(100) << quint32(4294967295u) << quint32(4294967295u);
+    QTest::newRow("XEP-0217 initiator") << quint32(4294967295u) << quint32(100) << quint32(4294967295u);
+    QTest::newRow("XEP-0116 100/100") << quint32(100) << quint32(100) << quint32(100);
+    QTest::newRow("responder raises 50 to 100") << quint32(50) << quint32(100) << quint32(100);
+    QTest::newRow("responder keeps 100 over 50") << quint32(100) << quint32(50) << quint32(100);
+}
+
+void TestEsessionHandshake::rekeyParameters()
+{
+    QFETCH(quint32, aliceFrequency);
+    QFETCH(quint32, bobFrequency);
+    QFETCH(quint32, agreed);
+    MemoryRetainedSecretStore aliceStore, bobStore;
+    Pair pair(policy({}, aliceFrequency), policy({}, bobFrequency), &aliceStore, &bobStore);
+    exchange(pair);
+    const EsessionEstablished *a = pair.established(true);
+    const EsessionEstablished *b = pair.established(false);
+    QVERIFY(a && b);
+    QCOMPARE(fieldValues(pair.sentByBob.first().documentElement(), Xep0116::RekeyFreq),
+        QStringList { QString::number(agreed) });
+    if (agreed == 4294967295u) {
+        QVERIFY(!a->parameters.rekey);
+        QVERIFY(!b->parameters.rekey);
+        return;
+    }
+    QVERIFY(a->parameters.rekey && b->parameters.rekey);
+    QCOMPARE(a->parameters.rekey->minimumStanzas, agreed);
+    QCOMPARE(b->parameters.rekey->minimumStanzas, agreed);
+    QVERIFY(a->parameters.rekey->ownKey && b->parameters.rekey->ownKey);
+    QCOMPARE(a->parameters.rekey->peerValue, b->parameters.rekey->ownKey->publicValue());
+    QCOMPARE(b->parameters.rekey->peerValue, a->parameters.rekey->ownKey->publicValue());
+
+    // The hand-off works for XEP-0200 re-keying too.
+    StanzaCipher alice(a->parameters);
+    StanzaCipher bob(b->parameters);
+    QVERIFY(alice.canRekey());
+    for (int i = 0; i < int(agreed) + 1; ++i) {
+        QDomDocument doc;
+        auto sealed = alice.encrypt(doc, "<body>x</body>");
+        QVERIFY(std::holds_alternative<QDomElement>(sealed));
+        QVERIFY(std::holds_alternative<QByteArray>(
+            bob.decrypt(wire(std::get<QDomElement>(sealed), AliceFull).documentElement())));
+    }
+    QVERIFY(alice.requestRekey());
+    QDomDocument doc;
+    auto rekeyed = alice.encrypt(doc, "<body>after</body>");
+    QVERIFY(std::holds_alternative<QDomElement>(rekeyed));
+    auto opened = bob.decrypt(wire(std::get<QDomElement>(rekeyed), AliceFull).documentElement());
+    QVERIFY(std::holds_alternative<QByteArray>(opened));
+    QCOMPARE(bob.rekeyCount(), 1);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Refusals of message 1 (Bob) and message 2 (Alice)
+
+void TestEsessionHandshake::refusedByResponder_data()
+{
+    QTest::addColumn<QList<Crypto::ModpGroup>>("aliceGroups");
+    QTest::addColumn<QList<Crypto::ModpGroup>>("bobGroups");
+    QTest::addColumn<Tamper>("tamper");
+    QTest::addColumn<SsnCondition>("condition");
+    QTest::addColumn<QStringList>("fields");
+    using G = Crypto::ModpGroup;
+    const auto replaceGroups = [](const QStringList &groups) {
+        return Tamper([groups](QDomElement m) {
+            setOptions(m, Xep0116::Modp, groups);
+            QStringList hashes;
+            for (qsizetype i = 0; i < groups.size(); ++i)
+                hashes << b64(Crypto::randomBytes(32));
+            setValues(m, Xep0116::Dhhashes, hashes);
+        });
+    };
+    const Tamper none;
+    QTest::newRow("no common group") << QList<G> { G::Group15 } << QList<G> { G::Group14 } << none
+                                     << SsnCondition::NotAcceptable << QStringList { Xep0116::Modp };
+    QTest::newRow("groups 3, 4, 99 only") << QList<G> {} << QList<G> {} << replaceGroups({ u"3"_s, u"4"_s, u"99"_s })
+                                          << SsnCondition::NotAcceptable << QStringList { Xep0116::Modp };
+    QTest::newRow("downgrade to group 5") << QList<G> {} << QList<G> {} << replaceGroups({ u"5"_s })
+                                          << SsnCondition::NotAcceptable << QStringList { Xep0116::Modp };
+    QTest::newRow("downgrade to group 2, 1") << QList<G> {} << QList<G> {} << replaceGroups({ u"2"_s, u"1"_s })
+                                             << SsnCondition::NotAcceptable << QStringList { Xep0116::Modp };
+    QTest::newRow("3-message request") << QList<G> {} << QList<G> {} << Tamper([](QDomElement m) {
+        renameField(m, Xep0116::Dhhashes, Xep0116::Dhkeys);
+    }) << SsnCondition::FeatureNotImplemented
+                                       << QStringList { Xep0116::Dhkeys };
+    QTest::newRow("cipher below floor") << QList<G> {} << QList<G> {} << Tamper([](QDomElement m) {
+        setOptions(m, Xep0116::CryptAlgs, { u"twofish128-ctr"_s, u"none"_s });
+    }) << SsnCondition::NotAcceptable << QStringList { Xep0116::CryptAlgs };
+    QTest::newRow("hash not sha256") << QList<G> {} << QList<G> {} << Tamper([](QDomElement m) {
+        setValues(m, Xep0116::HashAlgs, { u"whirlpool"_s });
+    }) << SsnCondition::NotAcceptable << QStringList { Xep0116::HashAlgs };
+    QTest::newRow("no sas28x5, public keys required") << QList<G> {} << QList<G> {} << Tamper([](QDomElement m) {
+        setValues(m, Xep0116::SasAlgs, { u"sas16x4"_s });
+        setValues(m, Xep0116::InitPubkey, { u"key"_s });
+    }) << SsnCondition::NotAcceptable << QStringList { Xep0116::InitPubkey, Xep0116::SasAlgs };
+    QTest::newRow("unknown version") << QList<G> {} << QList<G> {} << Tamper([](QDomElement m) {
+        setOptions(m, Xep0116::Ver, { u"1.3"_s, u"1.2"_s });
+    }) << SsnCondition::NotAcceptable << QStringList { Xep0116::Ver };
+    QTest::newRow("missing my_nonce") << QList<G> {} << QList<G> {}
+                                      << Tamper([](QDomElement m) { removeField(m, Xep0116::MyNonce); })
+                                      << SsnCondition::NotAcceptable << QStringList { Xep0116::MyNonce };
+    QTest::newRow("missing dhhashes") << QList<G> {} << QList<G> {}
+                                      << Tamper([](QDomElement m) { removeField(m, Xep0116::Dhhashes); })
+                                      << SsnCondition::NotAcceptable << QStringList { Xep0116::Dhhashes };
+    QTest::newRow("dhhashes count differs") << QList<G> {} << QList<G> {} << Tamper([](QDomElement m) {
+        setValues(m, Xep0116::Dhhashes, { fieldValues(m, Xep0116::Dhhashes).first() });
+    }) << SsnCondition::NotAcceptable << QStringList { Xep0116::Dhhashes };
+    QTest::newRow("two nonces") << QList<G> {} << QList<G> {} << Tamper([](QDomElement m) {
+        setValues(m, Xep0116::MyNonce, { b64(Crypto::randomBytes(32)), b64(Crypto::randomBytes(32)) });
+    }) << SsnCondition::NotAcceptable
+                                << QStringList { Xep0116::MyNonce };
+    QTest::newRow("nonce not Base64") << QList<G> {} << QList<G> {} << Tamper([](QDomElement m) {
+        setValues(m, Xep0116::MyNonce, { u"not base64!"_s });
+    }) << SsnCondition::NotAcceptable << QStringList { Xep0116::MyNonce };
+    QTest::newRow("rekey_freq 2^32") << QList<G> {} << QList<G> {} << Tamper([](QDomElement m) {
+        setValues(m, Xep0116::RekeyFreq, { u"4294967296"_s });
+    }) << SsnCondition::NotAcceptable << QStringList { Xep0116::RekeyFreq };
+    QTest::newRow("no stanza type in common")
+        << QList<G> {} << QList<G> {} << Tamper([](QDomElement m) { setOptions(m, Xep0116::Stanzas, { u"jingle"_s }); })
+        << SsnCondition::NotAcceptable << QStringList { Xep0116::Stanzas };
+}
+
+void TestEsessionHandshake::refusedByResponder()
+{
+    QFETCH(QList<Crypto::ModpGroup>, aliceGroups);
+    QFETCH(QList<Crypto::ModpGroup>, bobGroups);
+    QFETCH(Tamper, tamper);
+    QFETCH(SsnCondition, condition);
+    QFETCH(QStringList, fields);
+
+    MemoryRetainedSecretStore aliceStore, bobStore;
+    std::ignore = bobStore.replace(AliceBare, std::nullopt, Crypto::randomBytes(32));
+    const Snapshot bobBefore = snapshot(bobStore, AliceBare);
+    Pair pair(policy(aliceGroups), policy(bobGroups), &aliceStore, &bobStore);
+    exchange(pair, tamper);
+
+    const EsessionFailed *failed = pair.failed(false);
+    QVERIFY2(failed, qPrintable(describe(pair.bobEvents)));
+    QCOMPARE(failed->failure, EsessionFailure::RefusedByUs);
+    QVERIFY(failed->sent);
+    QCOMPARE(failed->sent->condition, condition);
+    QCOMPARE(failed->sent->type, u"cancel"_s);
+    QCOMPARE(failed->sent->fields, fields);
+    // What went on the wire says the same.
+    QCOMPARE(pair.sentByBob.size(), 1);
+    const QDomElement error = pair.sentByBob.first().documentElement();
+    QCOMPARE(error.attribute(u"type"_s), u"error"_s);
+    const QDomElement errorElement = child(error, Xep0200::ErrorElement);
+    QVERIFY(!child(errorElement, conditionName(condition), Rfc6120::StanzasNamespace).isNull());
+    QStringList listed;
+    const QDomElement feature = child(errorElement, Xep0020::FeatureElement, Xep0020::Namespace);
+    for (QDomElement f = feature.firstChildElement(); !f.isNull(); f = f.nextSiblingElement())
+        listed << f.attribute(Xep0004::VarAttribute);
+    QCOMPARE(listed, fields);
+
+    checkSecureFailure(pair);
+    QCOMPARE(pair.failed(true)->failure, EsessionFailure::RefusedByPeer);
+    QCOMPARE(snapshot(bobStore, AliceBare), bobBefore);
+    QVERIFY(aliceStore.secrets(BobBare).isEmpty());
+}
+
+void TestEsessionHandshake::refusedByInitiator_data()
+{
+    QTest::addColumn<Tamper>("tamper");
+    QTest::addColumn<QStringList>("fields");
+    QTest::newRow("dhhashes echoed") << Tamper([](QDomElement m) {
+        setValues(m, Xep0116::Dhhashes, { b64(Crypto::randomBytes(32)) });
+    }) << QStringList { Xep0116::Dhhashes };
+    QTest::newRow("group not offered") << Tamper([](QDomElement m) { setValues(m, Xep0116::Modp, { u"5"_s }); })
+                                       << QStringList { Xep0116::Modp };
+    QTest::newRow("two groups") << Tamper([](QDomElement m) {
+        setValues(m, Xep0116::Modp, { u"15"_s, u"14"_s });
+    }) << QStringList { Xep0116::Modp };
+    QTest::newRow("version not offered") << Tamper([](QDomElement m) { setValues(m, Xep0116::Ver, { u"1.3"_s }); })
+                                         << QStringList { Xep0116::Ver };
+    QTest::newRow("cipher not offered") << Tamper([](QDomElement m) {
+        setValues(m, Xep0116::CryptAlgs, { u"aes192-ctr"_s });
+    }) << QStringList { Xep0116::CryptAlgs };
+    QTest::newRow("public key asked for")
+        << Tamper([](QDomElement m) { setValues(m, Xep0116::InitPubkey, { u"key"_s }); })
+        << QStringList { Xep0116::InitPubkey };
+    QTest::newRow("stanza type not offered") << Tamper([](QDomElement m) {
+        setValues(m, Xep0116::Stanzas, { u"message"_s, u"jingle"_s });
+    }) << QStringList { Xep0116::Stanzas };
+    QTest::newRow("rekey_freq below the offer")
+        << Tamper([](QDomElement m) { setValues(m, Xep0116::RekeyFreq, { u"1"_s }); })
+        << QStringList { Xep0116::RekeyFreq };
+    QTest::newRow("two rekey_freq") << Tamper([](QDomElement m) {
+        setValues(m, Xep0116::RekeyFreq, { u"100"_s, u"200"_s });
+    }) << QStringList { Xep0116::RekeyFreq };
+    QTest::newRow("our nonce as theirs") << Tamper([](QDomElement m) {
+        setValues(m, Xep0116::MyNonce, fieldValues(m, Xep0116::Nonce));
+    }) << QStringList { Xep0116::MyNonce };
+    QTest::newRow("wrong nonce echoed") << Tamper([](QDomElement m) {
+        setValues(m, Xep0116::Nonce, { b64(Crypto::randomBytes(32)) });
+    }) << QStringList { Xep0116::Nonce };
+    QTest::newRow("missing counter") << Tamper([](QDomElement m) { removeField(m, Xep0116::Counter); })
+                                     << QStringList { Xep0116::Counter };
+    QTest::newRow("counter over 128 bits")
+        << Tamper([](QDomElement m) { setValues(m, Xep0116::Counter, { b64(QByteArray(17, '\x01')) }); })
+        << QStringList { Xep0116::Counter };
+    QTest::newRow("missing nonce") << Tamper([](QDomElement m) { removeField(m, Xep0116::Nonce); })
+                                   << QStringList { Xep0116::Nonce };
+    QTest::newRow("two DH values") << Tamper([](QDomElement m) {
+        const QString d = fieldValues(m, Xep0116::Dhkeys).first();
+        setValues(m, Xep0116::Dhkeys, { d, d });
+    }) << QStringList { Xep0116::Dhkeys };
+    QTest::newRow("missing DH value") << Tamper([](QDomElement m) { removeField(m, Xep0116::Dhkeys); })
+                                      << QStringList { Xep0116::Dhkeys };
+}
+
+void TestEsessionHandshake::refusedByInitiator()
+{
+    QFETCH(Tamper, tamper);
+    QFETCH(QStringList, fields);
+    MemoryRetainedSecretStore aliceStore, bobStore;
+    std::ignore = aliceStore.replace(BobBare, std::nullopt, Crypto::randomBytes(32));
+    const Snapshot aliceBefore = snapshot(aliceStore, BobBare);
+    Pair pair(policy(), policy(), &aliceStore, &bobStore);
+    exchange(pair, {}, tamper);
+
+    const EsessionFailed *failed = pair.failed(true);
+    QVERIFY2(failed, qPrintable(describe(pair.aliceEvents)));
+    QCOMPARE(failed->failure, EsessionFailure::RefusedByUs);
+    QVERIFY(failed->sent);
+    QCOMPARE(failed->sent->condition, SsnCondition::NotAcceptable);
+    QCOMPARE(failed->sent->fields, fields);
+    checkSecureFailure(pair);
+    QCOMPARE(snapshot(aliceStore, BobBare), aliceBefore);
+    QVERIFY(bobStore.secrets(AliceBare).isEmpty());
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Identity proofs (messages 3 and 4)
+
+void TestEsessionHandshake::identityFailures_data()
+{
+    QTest::addColumn<int>("message"); // 3 or 4
+    QTest::addColumn<Tamper>("tamper");
+    QTest::addColumn<SsnCondition>("condition");
+    QTest::addColumn<QString>("detail");
+    const auto flip = [](const QString &var) {
+        return Tamper([var](QDomElement m) { setValues(m, var, { flipBit(fieldValues(m, var).first()) }); });
+    };
+    QTest::newRow("M_A bit flip") << 3 << flip(Xep0116::Mac) << SsnCondition::FeatureNotImplemented
+                                  << u"identity-mac"_s;
+    QTest::newRow("ID_A bit flip") << 3 << flip(Xep0116::Identity) << SsnCondition::FeatureNotImplemented
+                                   << u"identity-mac"_s;
+    // M_A only covers the encrypted identity: a change to the form leaves it valid, mac_A inside does not match.
+    QTest::newRow("mac_A over other form_A2") << 3 << Tamper([](QDomElement m) {
+        QStringList values = fieldValues(m, Xep0116::Rshashes);
+        values << b64(Crypto::randomBytes(32));
+        setValues(m, Xep0116::Rshashes, values);
+    }) << SsnCondition::FeatureNotImplemented << u"identity"_s;
+    QTest::newRow("commitment mismatch") << 3 << Tamper([](QDomElement m) {
+        const auto other = Crypto::DhKeyPair::generate(Crypto::ModpGroup::Group15);
+        setValues(m, Xep0116::Dhkeys, { b64(std::get<Crypto::DhKeyPair>(other).publicValue()) });
+    }) << SsnCondition::FeatureNotImplemented
+                                         << u"commitment"_s;
+    QTest::newRow("nonce of another run")
+        << 3 << Tamper([](QDomElement m) { setValues(m, Xep0116::Nonce, { b64(Crypto::randomBytes(32)) }); })
+        << SsnCondition::FeatureNotImplemented << u"nonce"_s;
+    QTest::newRow("missing mac") << 3 << Tamper([](QDomElement m) { removeField(m, Xep0116::Mac); })
+                                 << SsnCondition::NotAcceptable << u"mac"_s;
+    QTest::newRow("two DH values") << 3 << Tamper([](QDomElement m) {
+        const QString e = fieldValues(m, Xep0116::Dhkeys).first();
+        setValues(m, Xep0116::Dhkeys, { e, e });
+    }) << SsnCondition::NotAcceptable
+                                   << u"dhkeys"_s;
+    QTest::newRow("M_B bit flip") << 4 << flip(Xep0116::Mac) << SsnCondition::FeatureNotImplemented
+                                  << u"identity-mac"_s;
+    QTest::newRow("ID_B bit flip") << 4 << flip(Xep0116::Identity) << SsnCondition::FeatureNotImplemented
+                                   << u"identity-mac"_s;
+    // A changed srshash loses the SRS: other final keys, so M_B already fails.
+    QTest::newRow("srshash changed") << 4 << flip(Xep0116::Srshash) << SsnCondition::FeatureNotImplemented
+                                     << u"identity-mac"_s;
+    QTest::newRow("form_B2 extended") << 4 << Tamper([](QDomElement m) {
+        setValues(m, Xep0116::Expires, { u"2030-01-01T00:00:00Z"_s });
+    }) << SsnCondition::FeatureNotImplemented
+                                      << u"identity"_s;
+    QTest::newRow("message 4 nonce") << 4 << Tamper([](QDomElement m) {
+        setValues(m, Xep0116::Nonce, { b64(Crypto::randomBytes(32)) });
+    }) << SsnCondition::FeatureNotImplemented
+                                     << u"nonce"_s;
+    QTest::newRow("message 4 without srshash") << 4 << Tamper([](QDomElement m) { removeField(m, Xep0116::Srshash); })
+                                               << SsnCondition::FeatureNotImplemented << u"message 4 fields"_s;
+    QTest::newRow("message 4 with two macs") << 4 << Tamper([](QDomElement m) {
+        const QString mac = fieldValues(m, Xep0116::Mac).first();
+        setValues(m, Xep0116::Mac, { mac, mac });
+    }) << SsnCondition::FeatureNotImplemented << u"message 4 fields"_s;
+}
+
+void TestEsessionHandshake::identityFailures()
+{
+    QFETCH(int, message);
+    QFETCH(Tamper, tamper);
+    QFETCH(SsnCondition, condition);
+    QFETCH(QString, detail);
+
+    // A shared history first, so that the stores have something to lose.
+    MemoryRetainedSecretStore aliceStore, bobStore;
+    Pair history(policy(), policy(), &aliceStore, &bobStore);
+    exchange(history);
+    QVERIFY(history.established(true) && history.established(false));
+    const Snapshot aliceBefore = snapshot(aliceStore, BobBare);
+    const Snapshot bobBefore = snapshot(bobStore, AliceBare);
+
+    Pair pair(policy(), policy(), &aliceStore, &bobStore);
+    if (message == 3)
+        exchange(pair, {}, {}, tamper);
+    else
+        exchange(pair, {}, {}, {}, tamper);
+
+    const bool aliceJudges = message == 4;
+    const EsessionFailed *failed = pair.failed(aliceJudges);
+    QVERIFY2(failed, qPrintable(describe(aliceJudges ? pair.aliceEvents : pair.bobEvents)));
+    QVERIFY(failed->sent);
+    QCOMPARE(failed->sent->condition, condition);
+    QCOMPARE(failed->detail, detail);
+    QVERIFY(!pair.established(aliceJudges));
+    QCOMPARE(snapshot(aliceJudges ? aliceStore : bobStore, aliceJudges ? BobBare : AliceBare),
+        aliceJudges ? aliceBefore : bobBefore);
+    if (message == 3) {
+        checkSecureFailure(pair);
+        QCOMPARE(snapshot(aliceStore, BobBare), aliceBefore);
+    } else {
+        // Bob sent message 4 and rotated his secret (the XEP's order); Alice's refusal voids his session.
+        QCOMPARE(pair.alice.state(), EsessionState::Failed);
+        QVERIFY(!pair.alice.holdsSecrets());
+        QCOMPARE(pair.bob.state(), EsessionState::Failed);
+        QVERIFY(pair.failed(false));
+    }
+}
+
+void TestEsessionHandshake::invalidDhValues_data()
+{
+    QTest::addColumn<QString>("kind");
+    for (const char *kind : { "0", "1", "p-1", "p", "p+1", "value+p", "non-residue", "empty", "10 kB" })
+        QTest::newRow(kind) << QString::fromLatin1(kind);
+}
+
+void TestEsessionHandshake::invalidDhValues()
+{
+    QFETCH(QString, kind);
+    const Crypto::ModpGroup group = Crypto::ModpGroup::Group14;
+    const QByteArray p = *Crypto::modpPrime(group);
+    const auto bad = [&](const QByteArray &real) -> QByteArray {
+        if (kind == u"0")
+            return QByteArray(1, '\0');
+        if (kind == u"1")
+            return QByteArray(1, '\x01');
+        if (kind == u"p-1")
+            return minusSmall(p, 1);
+        if (kind == u"p")
+            return p;
+        if (kind == u"p+1")
+            return addBig(p, QByteArray(1, '\x01'));
+        if (kind == u"value+p")
+            return addBig(real, p);
+        if (kind == u"non-residue")
+            return minusSmall(p, 2); // p ≡ 7 (mod 8): -2 is not a square
+        if (kind == u"empty")
+            return {};
+        return Crypto::randomBytes(10 * 1024);
+    };
+    if (kind == u"non-residue")
+        QVERIFY(Crypto::peerValueError(group, bad({})) == std::optional(Crypto::DhError::NotInSubgroup));
+
+    // d (message 2): Alice MUST answer not-acceptable.
+    {
+        MemoryRetainedSecretStore aliceStore, bobStore;
+        Pair pair(policy({ group }), policy({ group }), &aliceStore, &bobStore);
+        exchange(pair, {}, [&](QDomElement m) {
+            setValues(m, Xep0116::Dhkeys, { b64(bad(bytesOf(fieldValues(m, Xep0116::Dhkeys).first()))) });
+        });
+        const EsessionFailed *failed = pair.failed(true);
+        QVERIFY2(failed, qPrintable(describe(pair.aliceEvents)));
+        QVERIFY(failed->sent);
+        QCOMPARE(failed->sent->condition, SsnCondition::NotAcceptable);
+        QCOMPARE(failed->sent->fields, QStringList { Xep0116::Dhkeys });
+        checkSecureFailure(pair);
+    }
+    // e (message 3), with a commitment that matches it, so that the range check is what refuses it.
+    {
+        MemoryRetainedSecretStore aliceStore, bobStore;
+        Pair pair(policy({ group }), policy({ group }), &aliceStore, &bobStore);
+        QByteArray forged;
+        exchange(
+            pair,
+            [&](QDomElement m) {
+                forged = bad(Crypto::randomBytes(200));
+                setValues(m, Xep0116::Dhhashes, { b64(dhCommitment(forged)) });
+            },
+            {}, [&](QDomElement m) { setValues(m, Xep0116::Dhkeys, { b64(forged) }); });
+        const EsessionFailed *failed = pair.failed(false);
+        QVERIFY2(failed, qPrintable(describe(pair.bobEvents)));
+        QVERIFY(failed->sent);
+        QCOMPARE(failed->sent->condition, SsnCondition::FeatureNotImplemented);
+        QVERIFY2(failed->detail.startsWith(u"dh-range"_s), qPrintable(failed->detail));
+        checkSecureFailure(pair);
+        QVERIFY(bobStore.secrets(AliceBare).isEmpty());
+    }
+}
+
+void TestEsessionHandshake::downgradeBoundByForms_data()
+{
+    QTest::addColumn<Tamper>("tamper");
+    // The attacker removes the strongest options but leaves something Bob accepts: Bob agrees, and then Alice's
+    // mac_A (over the form she sent) does not match the form he received.
+    QTest::newRow("group 15 stripped") << Tamper([](QDomElement m) {
+        setOptions(m, Xep0116::Modp, { u"14"_s });
+        setValues(m, Xep0116::Dhhashes, { fieldValues(m, Xep0116::Dhhashes).at(1) });
+    });
+    QTest::newRow("aes256 stripped") << Tamper(
+        [](QDomElement m) { setOptions(m, Xep0116::CryptAlgs, { u"aes128-ctr"_s }); });
+    QTest::newRow("stanzas narrowed") << Tamper(
+        [](QDomElement m) { setOptions(m, Xep0116::Stanzas, { u"message"_s }); });
+}
+
+void TestEsessionHandshake::downgradeBoundByForms()
+{
+    QFETCH(Tamper, tamper);
+    MemoryRetainedSecretStore aliceStore, bobStore;
+    Pair pair(policy(), policy(), &aliceStore, &bobStore);
+    exchange(pair, tamper);
+    const EsessionFailed *failed = pair.failed(false);
+    QVERIFY2(failed, qPrintable(describe(pair.bobEvents)));
+    QCOMPARE(failed->failure, EsessionFailure::IdentityNotVerified);
+    QCOMPARE(failed->detail, u"identity"_s);
+    QCOMPARE(failed->sent->condition, SsnCondition::FeatureNotImplemented);
+    checkSecureFailure(pair);
+    QCOMPARE(pair.failed(true)->failure, EsessionFailure::RefusedByPeer);
+    QVERIFY(aliceStore.secrets(BobBare).isEmpty());
+    QVERIFY(bobStore.secrets(AliceBare).isEmpty());
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Replays and reflections
+
+void TestEsessionHandshake::replays()
+{
+    MemoryRetainedSecretStore aliceStore, bobStore;
+    Pair pair(policy(), policy(), &aliceStore, &bobStore);
+    pair.take(pair.alice.request(), true);
+    bool consumed = false;
+    deliver(pair, false, pair.toBob.takeFirst(), {}, consumed);
+    QCOMPARE(pair.toAlice.size(), 1);
+    const QDomDocument m2 = pair.toAlice.first();
+    deliver(pair, true, pair.toAlice.takeFirst(), {}, consumed);
+    QCOMPARE(pair.alice.state(), EsessionState::Identified);
+
+    // Message 2 again: taken, dropped, nothing sent, nothing changes.
+    const EsessionOutput again = pair.inject(true, m2);
+    QVERIFY(again.consumed);
+    QVERIFY(again.stanzas.isEmpty());
+    QVERIFY(eventsOf<EsessionFailed>(again.events).isEmpty());
+    QCOMPARE(pair.alice.state(), EsessionState::Identified);
+
+    QCOMPARE(pair.toBob.size(), 1);
+    const QDomDocument m3 = pair.toBob.first();
+    deliver(pair, false, pair.toBob.takeFirst(), {}, consumed);
+    QCOMPARE(pair.bob.state(), EsessionState::Established);
+    const Snapshot bobAfter = snapshot(bobStore, AliceBare);
+
+    // Message 3 again: no second session, no second message 4, no second rotation.
+    const EsessionOutput replayed = pair.inject(false, m3);
+    QVERIFY(replayed.consumed);
+    QVERIFY(replayed.stanzas.isEmpty());
+    QVERIFY(eventsOf<EsessionEstablished>(replayed.events).isEmpty());
+    QCOMPARE(snapshot(bobStore, AliceBare), bobAfter);
+
+    // The honest run still completes.
+    QCOMPARE(pair.toAlice.size(), 1);
+    const QDomDocument m4 = pair.toAlice.first();
+    deliver(pair, true, pair.toAlice.takeFirst(), {}, consumed);
+    QVERIFY(pair.established(true) && pair.established(false));
+    QCOMPARE(pair.established(true)->sas, pair.established(false)->sas);
+    QCOMPARE(eventsOf<EsessionEstablished>(pair.aliceEvents).size(), 1);
+    QCOMPARE(eventsOf<EsessionEstablished>(pair.bobEvents).size(), 1);
+
+    // Message 4 again, and message 2 after the end: dropped.
+    const EsessionOutput late = pair.inject(true, m4);
+    QVERIFY(late.consumed && late.stanzas.isEmpty() && eventsOf<EsessionEstablished>(late.events).isEmpty());
+    QCOMPARE(eventsOf<EsessionEstablished>(pair.aliceEvents).size(), 1);
+}
+
+void TestEsessionHandshake::oldHandshakeInNewThread()
+{
+    MemoryRetainedSecretStore aliceStore, bobStore;
+    Pair old(policy(), policy(), &aliceStore, &bobStore);
+    exchange(old);
+    QVERIFY(old.established(true) && old.established(false));
+    const Snapshot aliceBefore = snapshot(aliceStore, BobBare);
+    const Snapshot bobBefore = snapshot(bobStore, AliceBare);
+
+    // An old message 2, moved into a new negotiation's thread: its nonce is not this run's N_A.
+    {
+        Pair pair(policy(), policy(), &aliceStore, &bobStore);
+        pair.take(pair.alice.request(), true);
+        QDomDocument replay = wire(old.sentByBob.at(0).documentElement(), BobFull);
+        setThread(replay.documentElement(), pair.thread);
+        const EsessionOutput out = pair.alice.handleMessage(replay.documentElement());
+        QVERIFY(out.consumed);
+        const QList<EsessionFailed> failed = eventsOf<EsessionFailed>(out.events);
+        QCOMPARE(failed.size(), 1);
+        QVERIFY(failed.first().sent);
+        QCOMPARE(failed.first().sent->condition, SsnCondition::NotAcceptable);
+        QVERIFY(failed.first().sent->fields.contains(Xep0116::Nonce));
+        QVERIFY(!pair.alice.holdsSecrets());
+    }
+    // An old message 1 replayed to Bob gets a fresh answer; the old message 3 then fails.
+    {
+        const QString thread = newThread();
+        EsessionHandshake bob(AliceFull, thread, EsessionRole::Responder, policy(), &bobStore);
+        QDomDocument m1 = wire(old.sentByAlice.at(0).documentElement(), AliceFull);
+        setThread(m1.documentElement(), thread);
+        const EsessionOutput answer = bob.handleMessage(m1.documentElement());
+        QCOMPARE(answer.stanzas.size(), 1);
+        const QDomDocument fresh = wire(answer.stanzas.first(), BobFull);
+        QVERIFY(fieldValues(fresh.documentElement(), Xep0116::MyNonce)
+            != fieldValues(old.sentByBob.at(0).documentElement(), Xep0116::MyNonce));
+        QVERIFY(fieldValues(fresh.documentElement(), Xep0116::Dhkeys)
+            != fieldValues(old.sentByBob.at(0).documentElement(), Xep0116::Dhkeys));
+        QDomDocument m3 = wire(old.sentByAlice.at(1).documentElement(), AliceFull);
+        setThread(m3.documentElement(), thread);
+        const EsessionOutput out = bob.handleMessage(m3.documentElement());
+        const QList<EsessionFailed> failed = eventsOf<EsessionFailed>(out.events);
+        QCOMPARE(failed.size(), 1);
+        QCOMPARE(failed.first().sent->condition, SsnCondition::FeatureNotImplemented);
+        QCOMPARE(failed.first().detail, u"nonce"_s);
+        QVERIFY(eventsOf<EsessionEstablished>(out.events).isEmpty());
+        QVERIFY(!bob.holdsSecrets());
+    }
+    QCOMPARE(snapshot(aliceStore, BobBare), aliceBefore);
+    QCOMPARE(snapshot(bobStore, AliceBare), bobBefore);
+}
+
+void TestEsessionHandshake::reflections()
+{
+    MemoryRetainedSecretStore aliceStore, bobStore;
+    Pair pair(policy(), policy(), &aliceStore, &bobStore);
+    pair.take(pair.alice.request(), true);
+    const QDomDocument m1 = pair.toBob.first();
+
+    // Alice's own request, sent back to her as if from Bob: refused, her negotiation goes on.
+    const EsessionOutput reflected = pair.inject(true, m1);
+    QVERIFY(reflected.consumed);
+    QVERIFY(eventsOf<EsessionEstablished>(reflected.events).isEmpty());
+    QVERIFY(eventsOf<EsessionFailed>(reflected.events).isEmpty());
+    QCOMPARE(pair.alice.state(), EsessionState::Requested);
+    QCOMPARE(reflected.stanzas.size(), 1); // unexpected-request: she already revealed herself to Bob
+    pair.toBob.removeLast();
+
+    bool consumed = false;
+    deliver(pair, false, pair.toBob.takeFirst(), {}, consumed);
+    deliver(pair, true, pair.toAlice.takeFirst(), {}, consumed);
+    QCOMPARE(pair.alice.state(), EsessionState::Identified);
+    const QDomDocument m3 = pair.toBob.first();
+
+    // Her message 3, back to her: dropped.
+    const EsessionOutput reflected3 = pair.inject(true, m3);
+    QVERIFY(reflected3.consumed);
+    QVERIFY(reflected3.stanzas.isEmpty());
+    QCOMPARE(pair.alice.state(), EsessionState::Identified);
+
+    // Her message 3's form dressed up as message 4: the directions' keys and nonces differ; refused.
+    QDomDocument dressed = wire(m3.documentElement(), BobFull);
+    QDomElement message = dressed.documentElement();
+    QDomElement feature = child(message, Xep0020::FeatureElement, Xep0020::Namespace);
+    QDomElement init = dressed.createElementNS(Xep0116::InitNamespace, Xep0116::InitElement);
+    init.appendChild(child(feature, Xep0004::XElement, Xep0004::Namespace).cloneNode(true));
+    message.replaceChild(init, feature);
+    const EsessionOutput out = pair.alice.handleMessage(wire(message, BobFull).documentElement());
+    QVERIFY(out.consumed);
+    const QList<EsessionFailed> failed = eventsOf<EsessionFailed>(out.events);
+    QCOMPARE(failed.size(), 1);
+    QCOMPARE(failed.first().failure, EsessionFailure::IdentityNotVerified);
+    QCOMPARE(failed.first().sent->condition, SsnCondition::FeatureNotImplemented);
+    QVERIFY(!pair.alice.holdsSecrets());
+    QVERIFY(aliceStore.secrets(BobBare).isEmpty());
+}
+
+void TestEsessionHandshake::plainSessionAnswer()
+{
+    // Bob's client answers with a stanza session without end-to-end encryption: never accepted behind the user.
+    MemoryRetainedSecretStore aliceStore, bobStore;
+    Pair pair(policy(), policy(), &aliceStore, &bobStore);
+    exchange(pair, {}, [](QDomElement m) { setValues(m, Xep0155::Security, { Xep0155::SecurityC2s }); });
+    QVERIFY(!pair.established(true));
+    const EsessionFailed *failed = pair.failed(true);
+    QVERIFY2(failed, qPrintable(describe(pair.aliceEvents)));
+    QCOMPARE(failed->failure, EsessionFailure::RefusedByUs);
+    QCOMPARE(pair.alice.state(), EsessionState::Failed);
+    QVERIFY(!pair.alice.holdsSecrets());
+    // Alice cancelled the XEP-0155 negotiation ([5]), Bob learns it ended.
+    QCOMPARE(pair.sentByAlice.size(), 2);
+    QCOMPARE(fieldValues(pair.sentByAlice.at(1).documentElement(), Xep0155::Accept), QStringList { u"0"_s });
+    QCOMPARE(pair.bob.state(), EsessionState::Failed);
+    QVERIFY(!pair.bob.holdsSecrets());
+}
+
+void TestEsessionHandshake::deferredDecision()
+{
+    // Without the right to reveal presence, Bob asks the user first; nothing goes out until then.
+    MemoryRetainedSecretStore aliceStore, bobStore;
+    EsessionPolicy shy = policy();
+    shy.mayRevealPresence = false;
+    Pair pair(policy(), shy, &aliceStore, &bobStore);
+    pair.take(pair.alice.request(), true);
+    bool consumed = false;
+    deliver(pair, false, pair.toBob.takeFirst(), {}, consumed);
+    QVERIFY(consumed);
+    QVERIFY(pair.toAlice.isEmpty());
+    QCOMPARE(pair.bob.state(), EsessionState::AwaitingDecision);
+    QCOMPARE(eventsOf<SsnRequested>(pair.bobEvents).size(), 1);
+    pair.take(pair.bob.accept(), false);
+    QCOMPARE(pair.bob.state(), EsessionState::Responded);
+    drain(pair);
+    QVERIFY2(pair.established(true) && pair.established(false), qPrintable(describe(pair.bobEvents)));
+    QCOMPARE(pair.established(true)->sas, pair.established(false)->sas);
+
+    // Declined: Alice hears it, nothing is kept.
+    Pair declined(policy(), shy, &aliceStore, &bobStore);
+    declined.take(declined.alice.request(), true);
+    deliver(declined, false, declined.toBob.takeFirst(), {}, consumed);
+    declined.take(declined.bob.decline(), false);
+    drain(declined);
+    checkSecureFailure(declined);
+}
+
+void TestEsessionHandshake::abandonWipes()
+{
+    MemoryRetainedSecretStore aliceStore, bobStore;
+    Pair pair(policy(), policy(), &aliceStore, &bobStore);
+    pair.take(pair.alice.request(), true);
+    bool consumed = false;
+    deliver(pair, false, pair.toBob.takeFirst(), {}, consumed);
+    QVERIFY(pair.alice.holdsSecrets());
+    QVERIFY(pair.bob.holdsSecrets());
+    const EsessionOutput a = pair.alice.abandon();
+    const EsessionOutput b = pair.bob.abandon();
+    QVERIFY(a.stanzas.isEmpty() && b.stanzas.isEmpty());
+    QCOMPARE(eventsOf<EsessionFailed>(a.events).first().failure, EsessionFailure::Abandoned);
+    QCOMPARE(eventsOf<EsessionFailed>(b.events).first().failure, EsessionFailure::Abandoned);
+    QVERIFY(!pair.alice.holdsSecrets());
+    QVERIFY(!pair.bob.holdsSecrets());
+    // A late answer finds nothing to continue.
+    const EsessionOutput late = pair.alice.handleMessage(pair.toAlice.first().documentElement());
+    QVERIFY(late.stanzas.isEmpty());
+    QVERIFY(eventsOf<EsessionEstablished>(late.events).isEmpty());
+}
+
+int main(int argc, char **argv)
+{
+    Crypto::Library crypto;
+    QCoreApplication app(argc, argv);
+    // Every refusal logs its check; many of them here on purpose.
+    QLoggingCategory::setFilterRules(QStringLiteral("sotto.esession.info=false"));
+    TestEsessionHandshake test;
+    return QTest::qExec(&test, argc, argv);
+}
+
+#include "tst_esessionhandshake.moc"
