@@ -87,7 +87,7 @@
 <context>
     <name>AppContext</name>
     <message>
-        <location filename="../ui/AppContext.cpp" line="+76"/>
+        <location filename="../ui/AppContext.cpp" line="+89"/>
         <source>Not logged in</source>
         <translation>Nicht angemeldet</translation>
     </message>
@@ -174,9 +174,39 @@
         <translation>Ihre lokalen Daten konnten nicht geöffnet werden: %1</translation>
     </message>
     <message>
-        <location line="+84"/>
+        <location line="+94"/>
         <source>Could not log in: %1</source>
         <translation>Anmeldung nicht möglich: %1</translation>
+    </message>
+    <message>
+        <location line="+47"/>
+        <source>Verified contacts are remembered for this run only: %1</source>
+        <translation>Verifizierte Kontakte werden nur für diesen Programmlauf gemerkt: %1</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>this account&apos;s secrets are protected by a passphrase</source>
+        <translation>die Geheimnisse dieses Kontos sind durch eine Passphrase geschützt</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the keyring is not used</source>
+        <translation>der Schlüsselbund wird nicht verwendet</translation>
+    </message>
+    <message>
+        <location line="+37"/>
+        <source>No account is open.</source>
+        <translation>Kein Konto ist geöffnet.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>You need to be online to start an encrypted session.</source>
+        <translation>Um eine verschlüsselte Sitzung zu starten, müssen Sie online sein.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>An encrypted session cannot be started right now.</source>
+        <translation>Eine verschlüsselte Sitzung kann gerade nicht gestartet werden.</translation>
     </message>
 </context>
 <context>
@@ -413,7 +443,7 @@
 <context>
     <name>ConversationModel</name>
     <message>
-        <location filename="../ui/ConversationModel.cpp" line="+124"/>
+        <location filename="../ui/ConversationModel.cpp" line="+128"/>
         <source>online</source>
         <translation>online</translation>
     </message>
@@ -509,12 +539,14 @@
 <context>
     <name>EsessionExtension</name>
     <message>
-        <location filename="../core/xmpp/EsessionExtension.cpp" line="+321"/>
+        <location filename="../core/xmpp/EsessionExtension.cpp" line="+311"/>
+        <location line="+15"/>
         <source>you ended the encrypted session</source>
         <translation>Sie haben die verschlüsselte Sitzung beendet</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="-15"/>
+        <location line="+20"/>
         <source>the contact ended the encrypted session</source>
         <translation>der Kontakt hat die verschlüsselte Sitzung beendet</translation>
     </message>
@@ -905,37 +937,37 @@
         <translation>%1 verifizieren</translation>
     </message>
     <message>
-        <location line="+51"/>
+        <location line="+52"/>
         <source>Call %1 or meet in person. Read the code below aloud to each other: it must be the same on both screens.</source>
         <translation>Rufen Sie %1 an oder treffen Sie sich. Lesen Sie einander den Code unten vor: Er muss auf beiden Bildschirmen gleich sein.</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+7"/>
         <source>Did you compare this code with %1 by voice or in person, and is every character the same? Only then mark them as verified: a code sent in a chat message proves nothing.</source>
         <translation>Haben Sie diesen Code mit %1 mündlich oder persönlich verglichen, und stimmt jedes Zeichen überein? Nur dann als verifiziert markieren: Ein per Chatnachricht geschickter Code beweist nichts.</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+7"/>
         <source>%1 is verified. The codes matched, so nobody sits between you in this session. You will be warned if their encryption identity changes.</source>
         <translation>%1 ist verifiziert. Die Codes stimmten überein, also sitzt in dieser Sitzung niemand zwischen Ihnen. Sie werden gewarnt, wenn sich die Verschlüsselungsidentität ändert.</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+8"/>
         <source>The codes differ: someone may be intercepting this conversation. The encrypted session with %1 was ended. Send nothing sensitive until a new session&apos;s code matches.</source>
         <translation>Die Codes unterscheiden sich: Möglicherweise fängt jemand dieses Gespräch ab. Die verschlüsselte Sitzung mit %1 wurde beendet. Senden Sie nichts Vertrauliches, bis der Code einer neuen Sitzung übereinstimmt.</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+9"/>
         <source>Verification cancelled. %1 is not verified.</source>
         <translation>Verifizierung abgebrochen. %1 ist nicht verifiziert.</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+19"/>
         <source>You verified %1 before and this session still uses that secret: comparing again is optional.</source>
         <translation>Sie haben %1 bereits verifiziert, und diese Sitzung nutzt noch dasselbe Geheimnis: Ein erneuter Vergleich ist freiwillig.</translation>
     </message>
     <message>
-        <location line="+55"/>
+        <location line="+60"/>
         <source>Later</source>
         <translation>Später</translation>
     </message>
@@ -1259,11 +1291,16 @@
     </message>
     <message>
         <location line="+4"/>
+        <source>Do not use the desktop keyring: verified contacts are remembered for this run only.</source>
+        <translation>Den Schlüsselbund des Desktops nicht verwenden: Verifizierte Kontakte werden nur für diesen Programmlauf gemerkt.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>Open the account given with --jid without connecting: history can be read and new messages wait until you log in.</source>
         <translation>Das mit --jid angegebene Konto ohne Verbindung öffnen: Der Verlauf ist lesbar, und neue Nachrichten warten, bis Sie sich anmelden.</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>--password-file needs --jid</source>
         <translation>--password-file braucht --jid</translation>
     </message>

@@ -1,5 +1,13 @@
 #include "AppContext.h"
 
+#include "ConversationModel.h"
+#include "VerificationFlow.h"
+#include "esession/RetainedSecretStore.h"
+#include "session/SessionManager.h"
+#include "storage/KeyVault.h"
+#include "storage/SqlRetainedSecretStore.h"
+#include "xmpp/EsessionExtension.h"
+
 #include <QFileInfo>
 #include <QUrl>
 
@@ -25,6 +33,11 @@ struct AppContext::Session
     Account account;
     std::unique_ptr<MessageStore> store;
     std::unique_ptr<Messenger> messenger;
+    // Retained secrets: encrypted in the database under the keyring's master key, or, without a
+    // keyring, in memory for this run only. Never in a plaintext file.
+    std::unique_ptr<KeyVault> vault;
+    std::unique_ptr<SqlRetainedSecretStore> sqlSecrets;
+    Esession::MemoryRetainedSecretStore memorySecrets;
     bool hasPassword = false;
     bool loginPending = false; // logged in, but not yet online since then
 };
@@ -266,6 +279,9 @@ bool AppContext::openSession(const QString &bareJid)
     session->account.setConfig(config);
     session->store = std::make_unique<MessageStore>(&session->database);
     session->messenger = std::make_unique<Messenger>(&session->account, session->store.get());
+    session->vault = std::make_unique<KeyVault>(Paths::accountDataDir(bareJid, m_dataDir) + QStringLiteral("/vault.json"),
+                                                QStringLiteral("Sotto"), bareJid);
+    session->sqlSecrets = std::make_unique<SqlRetainedSecretStore>(&session->database, session->vault.get());
 
     Account *account = &session->account;
     connect(account, &Account::stateChanged, this, &AppContext::onAccountStateChanged);
@@ -276,6 +292,7 @@ bool AppContext::openSession(const QString &bareJid)
     m_session = std::move(session);
     ++m_generation;
     qCInfo(lcUi) << "opened the local state of" << bareJid;
+    wireEncryption();
     m_contacts->setSources(&m_session->account, m_session->store.get());
 
     Q_EMIT sessionChanged();
@@ -295,6 +312,12 @@ void AppContext::closeSession(bool notify)
         Q_EMIT sessionAboutToClose();
     m_contacts->setSources(nullptr, nullptr);
     m_countdown.stop();
+    for (PeerEncryption &peer : m_encryption) {
+        if (peer.flow)
+            peer.flow->deleteLater();
+    }
+    m_encryption.clear();
+    setEncryptionNotice({});
     // Whatever the account says while it goes away is not news for the window any more.
     disconnect(&m_session->account, nullptr, this, nullptr);
     m_session->account.disconnectFromServer();
@@ -373,4 +396,117 @@ void AppContext::setLastJid(const QString &jid)
         return;
     m_lastJid = jid;
     Q_EMIT lastJidChanged();
+}
+
+void AppContext::setEncryptionNotice(const QString &text)
+{
+    if (m_encryptionNotice == text)
+        return;
+    m_encryptionNotice = text;
+    Q_EMIT encryptionNoticeChanged();
+}
+
+void AppContext::wireEncryption()
+{
+    Session *session = m_session.get();
+    EsessionExtension *esession = session->account.esession();
+    auto useMemory = [this, session, esession](const QString &reason) {
+        esession->setRetainedSecretStore(&session->memorySecrets);
+        setEncryptionNotice(tr("Verified contacts are remembered for this run only: %1").arg(reason));
+    };
+    if (m_keyringEnabled && session->vault->kind() != KeyVault::Kind::Passphrase) {
+        connect(session->vault.get(), &KeyVault::unlocked, this, [session, esession] {
+            esession->setRetainedSecretStore(session->sqlSecrets.get());
+        });
+        connect(session->vault.get(), &KeyVault::failed, this, useMemory);
+        connect(esession, &EsessionExtension::retainedSecretCreated, session->sqlSecrets.get(),
+                &SqlRetainedSecretStore::recordSas);
+        session->vault->unlockWithKeyring();
+    } else {
+        useMemory(m_keyringEnabled ? tr("this account's secrets are protected by a passphrase")
+                                   : tr("the keyring is not used"));
+    }
+
+    connect(esession, &EsessionExtension::esessionEstablished, this,
+            [this](const QString &peerJid, const QString &thread, const QString &sas, bool verified, bool changed) {
+                const QString peer = QXmppUtils::jidToBareJid(peerJid);
+                m_encryption[peer].thread = thread;
+                VerificationFlow *flow = verificationFlow(peer);
+                flow->cancel();
+                const QString name = m_session ? m_session->account.contact(peer).name : QString();
+                flow->begin(peer, name.isEmpty() ? peer : name, sas, verified);
+                setEncryption(peer, verified ? ConversationModel::Verified : ConversationModel::Unverified, changed);
+            });
+    connect(esession, &EsessionExtension::sessionEnded, this,
+            [this](const QString &peerJid, const QString &thread, const QString &reason) {
+                const QString peer = QXmppUtils::jidToBareJid(peerJid);
+                if (m_encryption.value(peer).thread != thread)
+                    return;
+                if (VerificationFlow *flow = m_encryption.value(peer).flow)
+                    flow->cancel();
+                setEncryption(peer, EsessionExtension::isOrderlyEnd(reason) ? ConversationModel::Plain
+                                                                            : ConversationModel::Failed);
+            });
+    connect(esession, &EsessionExtension::negotiationFailed, this,
+            [this](const QString &peerJid, const QString &, const QString &) {
+                setEncryption(QXmppUtils::jidToBareJid(peerJid), ConversationModel::Failed);
+            });
+    // A contact's request that waits for a decision: the user is here and encryption is welcome.
+    connect(esession, &EsessionExtension::negotiationRequested, this,
+            [esession](const QString &peerJid, const QString &thread) {
+                esession->acceptNegotiation(QXmppUtils::jidToBareJid(peerJid), thread);
+            });
+}
+
+QString AppContext::startEncryptedSession(const QString &peer)
+{
+    if (!m_session)
+        return tr("No account is open.");
+    if (m_session->account.state() != Account::State::Online)
+        return tr("You need to be online to start an encrypted session.");
+    const QString bare = QXmppUtils::jidToBareJid(peer);
+    ThreadSession *thread = m_session->messenger->sessions()->startSession(bare);
+    if (!m_session->account.esession()->negotiate(bare, thread->threadId()))
+        return tr("An encrypted session cannot be started right now.");
+    m_encryption[bare].thread = thread->threadId();
+    return {};
+}
+
+int AppContext::sessionStatus(const QString &peer) const
+{
+    return m_encryption.value(peer).status;
+}
+
+bool AppContext::identityChanged(const QString &peer) const
+{
+    return m_encryption.value(peer).identityChanged;
+}
+
+VerificationFlow *AppContext::verificationFlow(const QString &peer)
+{
+    PeerEncryption &entry = m_encryption[peer];
+    if (entry.flow)
+        return entry.flow;
+    entry.flow = new VerificationFlow(this);
+    connect(entry.flow, &VerificationFlow::verificationConfirmed, this, [this](const QString &jid, const QString &sas) {
+        if (m_session && m_session->account.esession()->verifySas(jid, sas))
+            setEncryption(jid, ConversationModel::Verified, false);
+    });
+    connect(entry.flow, &VerificationFlow::mismatchReported, this, [this](const QString &jid, const QString &) {
+        // Someone may be in the middle: the session ends at once and says why.
+        if (m_session)
+            m_session->account.esession()->terminateSession(jid, m_encryption.value(jid).thread);
+        setEncryption(jid, ConversationModel::Failed);
+    });
+    Q_EMIT encryptionChanged(peer);
+    return entry.flow;
+}
+
+void AppContext::setEncryption(const QString &peer, int status, std::optional<bool> identityChanged)
+{
+    PeerEncryption &entry = m_encryption[peer];
+    entry.status = status;
+    if (identityChanged)
+        entry.identityChanged = *identityChanged;
+    Q_EMIT encryptionChanged(peer);
 }

@@ -1,17 +1,20 @@
 #pragma once
 
+#include <QHash>
 #include <QObject>
 #include <QStringList>
 #include <QTimer>
 #include <QtQml/qqmlregistration.h>
 
 #include <memory>
+#include <optional>
 
 #include "ContactListModel.h"
 
 class Account;
 class MessageStore;
 class Messenger;
+class VerificationFlow;
 
 /// Everything the window needs about the signed-in account: owns, for that account, the Account, its
 /// database, the message store and the messenger, and tells QML how the connection is doing.
@@ -35,6 +38,7 @@ class AppContext : public QObject
     Q_PROPERTY(ContactListModel *contacts READ contacts CONSTANT)
     Q_PROPERTY(QStringList pendingRequests READ pendingRequests NOTIFY pendingRequestsChanged)
     Q_PROPERTY(QString dataDir READ dataDir WRITE setDataDir NOTIFY dataDirChanged)
+    Q_PROPERTY(QString encryptionNotice READ encryptionNotice NOTIFY encryptionNoticeChanged)
 
 public:
     enum ConnectionState { Offline, Connecting, Online };
@@ -80,6 +84,23 @@ public:
     /// A JID as the user typed it, or an empty string when it is not a usable bare JID.
     Q_INVOKABLE QString normalizedJid(const QString &input) const;
 
+    /// Whether the master key that protects retained secrets may live in the desktop keyring. Off (the
+    /// app's --no-keyring, tests): retained secrets are kept in memory for this run only.
+    bool keyringEnabled() const { return m_keyringEnabled; }
+    void setKeyringEnabled(bool enabled) { m_keyringEnabled = enabled; }
+    /// Why encrypted sessions are limited right now (e.g. no keyring: secrets last for this run); empty
+    /// when all is well.
+    QString encryptionNotice() const { return m_encryptionNotice; }
+
+    /// Starts an encrypted session (XEP-0217) with @p peer in the current conversation. Returns an empty
+    /// string, or why it was not started.
+    Q_INVOKABLE QString startEncryptedSession(const QString &peer);
+    /// The encryption status of the conversation with @p peer, as ConversationModel::SessionStatus values.
+    int sessionStatus(const QString &peer) const;
+    bool identityChanged(const QString &peer) const;
+    /// The SAS verification of the last session with @p peer (created on first use, owned here).
+    VerificationFlow *verificationFlow(const QString &peer);
+
     // For the C++ models; null while no account is open.
     Account *account() const;
     MessageStore *store() const;
@@ -97,6 +118,9 @@ Q_SIGNALS:
     void errorTextChanged();
     void pendingRequestsChanged();
     void dataDirChanged();
+    void encryptionNoticeChanged();
+    /// The encryption status, identity warning or verification flow of the conversation with @p peer changed.
+    void encryptionChanged(const QString &peer);
 
 private:
     struct Session;
@@ -109,12 +133,25 @@ private:
     void updateCountdown();
     void setErrorText(const QString &text);
     void setLastJid(const QString &jid);
+    void setEncryptionNotice(const QString &text);
+    void setEncryption(const QString &peer, int status, std::optional<bool> identityChanged = std::nullopt);
+    void wireEncryption();
 
     std::unique_ptr<Session> m_session;
     ContactListModel *m_contacts;
     QString m_dataDir;
     QString m_lastJid;
     QString m_errorText;
+    QString m_encryptionNotice;
+    bool m_keyringEnabled = true;
+    struct PeerEncryption
+    {
+        int status = 0;
+        bool identityChanged = false;
+        QString thread; ///< the thread of the last negotiated session
+        VerificationFlow *flow = nullptr;
+    };
+    QHash<QString, PeerEncryption> m_encryption;
     QTimer m_countdown; // refreshes "reconnecting in N s"
     quint64 m_generation = 0; // counts sessions, so that a queued close never hits a newer one
 };

@@ -47,6 +47,10 @@ void ConversationModel::setContext(AppContext *context)
         // Names and presence as the contact list knows them.
         connect(m_context->contacts(), &QAbstractItemModel::dataChanged, this, &ConversationModel::peerInfoChanged);
         connect(m_context->contacts(), &QAbstractItemModel::modelReset, this, &ConversationModel::peerInfoChanged);
+        connect(m_context, &AppContext::encryptionChanged, this, [this](const QString &peer) {
+            if (peer == m_peer)
+                syncEncryption();
+        });
     }
     Q_EMIT contextChanged();
     reload();
@@ -273,9 +277,20 @@ void ConversationModel::reload()
             Q_EMIT countChanged();
         }
         markReadIfActive();
+        syncEncryption();
     }
     Q_EMIT canSendChanged();
     Q_EMIT peerInfoChanged();
+}
+
+void ConversationModel::syncEncryption()
+{
+    // The app's view of this contact's encryption: the status, the identity warning and the SAS flow.
+    if (!m_context || m_peer.isEmpty() || !m_context->isSessionOpen())
+        return;
+    setSessionStatus(SessionStatus(m_context->sessionStatus(m_peer)));
+    setIdentityChanged(m_context->identityChanged(m_peer));
+    setVerificationFlow(m_context->verificationFlow(m_peer));
 }
 
 void ConversationModel::onMessageAdded(const StoredMessage &message)

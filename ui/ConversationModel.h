@@ -108,6 +108,7 @@ private:
     void detach();
     void onMessageAdded(const StoredMessage &message);
     void onStateChanged(qint64 id, MessageState state);
+    void syncEncryption();
     void onMessageReplaced(const StoredMessage &message);
     void markReadIfActive();
     int rowOf(qint64 id) const;

@@ -96,16 +96,20 @@ int main(int argc, char *argv[])
         QStringLiteral("open-chat"),
         QCoreApplication::translate("main", "Open the conversation with this contact at start."),
         QStringLiteral("PEER"));
+    const QCommandLineOption noKeyringOption(
+        QStringLiteral("no-keyring"),
+        QCoreApplication::translate("main", "Do not use the desktop keyring: verified contacts are remembered for this run only."));
     const QCommandLineOption offlineOption(
         QStringLiteral("offline"),
         QCoreApplication::translate("main", "Open the account given with --jid without connecting: history can be "
                                             "read and new messages wait until you log in."));
     parser.addOptions({jidOption, passwordFileOption, hostOption, portOption, certOption, dataDirOption,
-                       openChatOption, offlineOption});
+                       openChatOption, offlineOption, noKeyringOption});
     parser.process(app);
 
     AppContext context;
     context.setDataDir(parser.value(dataDirOption));
+    context.setKeyringEnabled(!parser.isSet(noKeyringOption));
 
     if (parser.isSet(passwordFileOption) && !parser.isSet(jidOption)) {
         printError(QCoreApplication::translate("main", "--password-file needs --jid"));

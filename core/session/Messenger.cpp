@@ -29,6 +29,10 @@ Messenger::Messenger(Account *account, MessageStore *store, QObject *parent)
                 m_store->requeueUndelivered(QXmppUtils::jidToBareJid(peer), thread);
             });
     connect(m_account->esession(), &EsessionExtension::sessionStarted, m_outbox, &Outbox::flush);
+    // A negotiated session is the conversation from now on, on both sides: what the user writes next
+    // goes into its thread, encrypted.
+    connect(m_account->esession(), &EsessionExtension::esessionEstablished, this,
+            [this](const QString &peer, const QString &thread) { m_sessions->routeIncoming(peer, thread); });
 }
 
 Messenger::~Messenger() = default;

@@ -306,6 +306,11 @@ void EsessionExtension::sendTerminateForm(Session *session, bool acknowledgement
     client()->send(std::move(out));
 }
 
+bool EsessionExtension::isOrderlyEnd(const QString &reason)
+{
+    return reason == tr("you ended the encrypted session") || reason == tr("the contact ended the encrypted session");
+}
+
 bool EsessionExtension::handleTermination(Session *session, const QDomElement &opened)
 {
     const QDomElement form = negotiationForm(opened);

@@ -83,6 +83,8 @@ public:
     /// Ends an active session the ESession way (XEP-0217/0116): an encrypted terminate form, then the
     /// keys are destroyed. The contact's encrypted acknowledgement is checked when it arrives.
     bool terminateSession(const QString &peerJid, const QString &thread);
+    /// Whether a sessionEnded() reason is an orderly termination (ours or the contact's), not a failure.
+    static bool isOrderlyEnd(const QString &reason);
 
     /// Sends presence to @p presence.to(), encrypted when a session with that resource is active.
     QXmppTask<QXmpp::SendResult> sendPresence(QXmppPresence &&presence);

@@ -14,6 +14,9 @@
 #include <memory>
 
 #include "AppContext.h"
+#include "VerificationFlow.h"
+#include "esession/RetainedSecretStore.h"
+#include "xmpp/EsessionExtension.h"
 #include "ContactListModel.h"
 #include "LocalServer.h"
 #include "crypto/Crypto.h"
@@ -122,6 +125,7 @@ void OnlineUiTest::fillLoginForm(const QString &password)
 void OnlineUiTest::loginChatAndSubscriptionAgainstARealServer()
 {
     m_context = std::make_unique<AppContext>();
+    m_context->setKeyringEnabled(false); // never the desktop keyring of whoever runs the tests
     m_context->setDataDir(m_dataDir.filePath(QStringLiteral("alice")));
     m_engine = std::make_unique<QQmlApplicationEngine>();
     m_engine->addImportPath(QStringLiteral("qrc:/qt/qml"));
@@ -234,6 +238,56 @@ void OnlineUiTest::loginChatAndSubscriptionAgainstARealServer()
     QTest::qWait(100);
     QVERIFY(m_window->grabWindow().save(QStringLiteral("chat-online.png")));
     VERIFY_NO_WARNINGS("chatting online");
+
+    // "Start encrypted session": Bob's client accepts, both show the same SAS, and the dialog opens.
+    Esession::MemoryRetainedSecretStore bobSecrets;
+    EsessionExtension *bobEsession = peer.account.esession();
+    bobEsession->setRetainedSecretStore(&bobSecrets);
+    QSignalSpy bobUp(bobEsession, &EsessionExtension::esessionEstablished);
+    QSignalSpy bobEnded(bobEsession, &EsessionExtension::sessionEnded);
+    auto *shieldText = findItem(currentPage(), QStringLiteral("encryptionStatus"));
+    QVERIFY(shieldText);
+    QCOMPARE(shieldText->property("text").toString(), QStringLiteral("Not encrypted"));
+    auto *startButton = findItem(currentPage(), QStringLiteral("startEncryptionButton"));
+    QVERIFY(startButton && startButton->isVisible());
+    QVERIFY(clickItem(m_window, startButton));
+    QTRY_COMPARE_WITH_TIMEOUT(bobUp.count(), 1, NetworkTimeoutMs);
+    const QString bobSas = bobUp.first().at(2).toString();
+    QTRY_COMPARE_WITH_TIMEOUT(shieldText->property("text").toString(), QStringLiteral("Encrypted, not verified"),
+                              NetworkTimeoutMs);
+    auto *dialog = currentPage()->findChild<QObject *>(QStringLiteral("sasDialog"));
+    QVERIFY(dialog);
+    QTRY_VERIFY(dialog->property("opened").toBool());
+    auto dialogItem = [dialog](const QString &name) {
+        return findItem(dialog->property("contentItem").value<QQuickItem *>(), name);
+    };
+    QVERIFY(dialogItem(QStringLiteral("sasText")));
+    QCOMPARE(dialogItem(QStringLiteral("sasText"))->property("text").toString(), VerificationFlow::groupSas(bobSas));
+    QTest::qWait(300);
+    m_window->grabWindow().save(QStringLiteral("sas-online.png"));
+    // Shown for real: laid out inside the dialog, at its size (the dialog opened before the code came).
+    auto *dialogContent = dialog->property("contentItem").value<QQuickItem *>();
+    QTRY_VERIFY(dialogItem(QStringLiteral("sasText"))->isVisible() && dialogItem(QStringLiteral("sasText"))->height() >= 30);
+    auto codeInsideDialog = [&] {
+        QQuickItem *code = dialogItem(QStringLiteral("sasText"));
+        const QRectF rect = code->mapRectToItem(dialogContent, code->boundingRect());
+        return QRectF(0, 0, dialogContent->width(), dialogContent->height()).contains(rect);
+    };
+    QTRY_VERIFY2(codeInsideDialog(), "the code lies outside the dialog");
+
+    // Messages now travel encrypted.
+    QVERIFY(peer.messenger->send(alice, QStringLiteral("inside the session")));
+    QTRY_COMPARE_WITH_TIMEOUT(messageList->property("count").toInt(), 3, NetworkTimeoutMs);
+    QVERIFY(m_context->store()->history(bob).last().encrypted);
+
+    // "They don't match": the session ends on both sides and the page says so.
+    QVERIFY(clickItem(m_window, dialogItem(QStringLiteral("theyDontMatchButton"))));
+    QTRY_COMPARE_WITH_TIMEOUT(bobEnded.count(), 1, NetworkTimeoutMs);
+    QTRY_COMPARE(shieldText->property("text").toString(), QStringLiteral("Encryption failed"));
+    QCOMPARE(bobSecrets.secrets(alice).first().verified, false);
+    QTRY_VERIFY(dialogItem(QStringLiteral("sasCloseButton")) && dialogItem(QStringLiteral("sasCloseButton"))->isVisible());
+    QVERIFY(clickItem(m_window, dialogItem(QStringLiteral("sasCloseButton"))));
+    VERIFY_NO_WARNINGS("an encrypted session whose codes did not match");
 
     peer.account.disconnectFromServer();
     m_context->logout();

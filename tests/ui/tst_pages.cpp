@@ -72,6 +72,7 @@ void UiTest::init()
     m_dataDir = std::make_unique<QTemporaryDir>();
     QVERIFY(m_dataDir->isValid());
     m_context = std::make_unique<AppContext>();
+    m_context->setKeyringEnabled(false); // never the desktop keyring of whoever runs the tests
     m_context->setDataDir(m_dataDir->path());
     WarningRecorder::take();
 }

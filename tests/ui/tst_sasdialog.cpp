@@ -99,6 +99,7 @@ void SasDialogTest::init()
     m_dataDir = std::make_unique<QTemporaryDir>();
     QVERIFY(m_dataDir->isValid());
     m_context = std::make_unique<AppContext>();
+    m_context->setKeyringEnabled(false);
     m_context->setDataDir(m_dataDir->path());
     m_flow = std::make_unique<VerificationFlow>();
     m_engine = std::make_unique<QQmlEngine>();

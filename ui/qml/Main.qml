@@ -62,8 +62,14 @@ ApplicationWindow {
     Component {
         id: chatPage
         ChatPage {
+            id: chat
             context: window.context
             onBackRequested: window.showContacts(false)
+            onStartEncryptedSessionRequested: {
+                const why = window.context.startEncryptedSession(chat.peer)
+                if (why !== "")
+                    chat.sendError = why
+            }
         }
     }
 

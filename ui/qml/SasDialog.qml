@@ -57,10 +57,11 @@ Dialog {
             }
         }
 
+        // Visibility is bound to the state rather than set by PropertyChanges: a state applied while the
+        // popup is closed would record the hidden popup's "visible: false" and restore it later.
         states: [
             State {
                 name: "idle"
-                PropertyChanges { target: codeBox; visible: false }
                 PropertyChanges { target: message; text: "" }
             },
             State {
@@ -69,8 +70,6 @@ Dialog {
                     target: message
                     text: qsTr("Call %1 or meet in person. Read the code below aloud to each other: it must be the same on both screens.").arg(dialog.contactName)
                 }
-                PropertyChanges { target: compareButtons; visible: true }
-                PropertyChanges { target: alreadyVerifiedNote; visible: dialog.flow.alreadyVerified }
             },
             State {
                 name: "confirming"
@@ -78,7 +77,6 @@ Dialog {
                     target: message
                     text: qsTr("Did you compare this code with %1 by voice or in person, and is every character the same? Only then mark them as verified: a code sent in a chat message proves nothing.").arg(dialog.contactName)
                 }
-                PropertyChanges { target: confirmButtons; visible: true }
             },
             State {
                 name: "verified"
@@ -87,7 +85,6 @@ Dialog {
                     text: qsTr("%1 is verified. The codes matched, so nobody sits between you in this session. You will be warned if their encryption identity changes.").arg(dialog.contactName)
                     color: "#1b5e20"
                 }
-                PropertyChanges { target: closeButtons; visible: true }
             },
             State {
                 name: "mismatch"
@@ -97,7 +94,6 @@ Dialog {
                     color: "#b00020"
                 }
                 PropertyChanges { target: sasText; font.strikeout: true }
-                PropertyChanges { target: closeButtons; visible: true }
             },
             State {
                 name: "cancelled"
@@ -105,7 +101,6 @@ Dialog {
                     target: message
                     text: qsTr("Verification cancelled. %1 is not verified.").arg(dialog.contactName)
                 }
-                PropertyChanges { target: closeButtons; visible: true }
             }
         ]
 
@@ -122,7 +117,7 @@ Dialog {
         Label {
             id: alreadyVerifiedNote
             objectName: "sasAlreadyVerified"
-            visible: false
+            visible: content.state === "comparing" && dialog.flow !== null && dialog.flow.alreadyVerified
             text: qsTr("You verified %1 before and this session still uses that secret: comparing again is optional.").arg(dialog.contactName)
             wrapMode: Text.Wrap
             opacity: 0.75
@@ -131,13 +126,17 @@ Dialog {
 
         Rectangle {
             id: codeBox
+            visible: content.state !== "idle"
             color: "#f4f4f4"
             border.color: "#d0d0d0"
             radius: 6
-            implicitHeight: codeColumn.implicitHeight + 24
+            // Sized from the labels, not from a layout: the box may first appear hidden (no code
+            // yet), and a hidden layout is never measured.
+            implicitHeight: sasText.implicitHeight + sasSpoken.implicitHeight + codeColumn.spacing + 24
             Layout.fillWidth: true
+            Layout.preferredHeight: implicitHeight
 
-            ColumnLayout {
+            Column {
                 id: codeColumn
                 anchors.centerIn: parent
                 width: parent.width - 24
@@ -146,6 +145,7 @@ Dialog {
                 Label {
                     id: sasText
                     objectName: "sasText"
+                    width: parent.width
                     text: dialog.flow ? dialog.flow.groupedSas : ""
                     font.family: "monospace"
                     font.pixelSize: 40
@@ -155,24 +155,24 @@ Dialog {
                     horizontalAlignment: Text.AlignHCenter
                     Accessible.role: Accessible.StaticText
                     Accessible.name: dialog.flow ? dialog.flow.accessibleSas : ""
-                    Layout.fillWidth: true
                 }
                 Label {
+                    id: sasSpoken
                     objectName: "sasSpoken"
+                    width: parent.width
                     text: dialog.flow ? dialog.flow.spokenSas : ""
                     horizontalAlignment: Text.AlignHCenter
                     wrapMode: Text.Wrap
                     opacity: 0.8
                     // The code's accessible name already spells it.
                     Accessible.ignored: true
-                    Layout.fillWidth: true
                 }
             }
         }
 
         RowLayout {
             id: compareButtons
-            visible: false
+            visible: content.state === "comparing"
             spacing: 8
             Layout.fillWidth: true
 
@@ -199,7 +199,7 @@ Dialog {
 
         RowLayout {
             id: confirmButtons
-            visible: false
+            visible: content.state === "confirming"
             spacing: 8
             Layout.fillWidth: true
 
@@ -221,7 +221,7 @@ Dialog {
 
         RowLayout {
             id: closeButtons
-            visible: false
+            visible: content.state === "verified" || content.state === "mismatch" || content.state === "cancelled"
             spacing: 8
             Layout.fillWidth: true
 
