@@ -87,7 +87,7 @@
 <context>
     <name>AppContext</name>
     <message>
-        <location filename="../ui/AppContext.cpp" line="+89"/>
+        <location filename="../ui/AppContext.cpp" line="+91"/>
         <source>Not logged in</source>
         <translation>Nicht angemeldet</translation>
     </message>
@@ -174,7 +174,7 @@
         <translation>Ihre lokalen Daten konnten nicht geöffnet werden: %1</translation>
     </message>
     <message>
-        <location line="+94"/>
+        <location line="+96"/>
         <source>Could not log in: %1</source>
         <translation>Anmeldung nicht möglich: %1</translation>
     </message>
@@ -232,7 +232,7 @@
         <translation>Nicht verschlüsselt</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+16"/>
         <source>The message could not be saved. Your text is still in the box.</source>
         <translation>Die Nachricht konnte nicht gespeichert werden. Ihr Text steht noch im Eingabefeld.</translation>
     </message>
@@ -453,7 +453,7 @@
         <translation>offline</translation>
     </message>
     <message>
-        <location line="+56"/>
+        <location line="+58"/>
         <source>queued</source>
         <translation>wartet</translation>
     </message>
@@ -927,6 +927,19 @@
         <location line="+0"/>
         <source>Sotto</source>
         <translation>Sotto</translation>
+    </message>
+</context>
+<context>
+    <name>Messenger</name>
+    <message>
+        <location filename="../core/session/Messenger.cpp" line="+58"/>
+        <source>Not sent: this contact&apos;s messages must be encrypted, and no encrypted session could be set up (%1).</source>
+        <translation>Nicht gesendet: Nachrichten an diesen Kontakt müssen verschlüsselt sein, und es konnte keine verschlüsselte Sitzung eingerichtet werden (%1).</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Not sent: this contact&apos;s messages must be encrypted, and an encrypted session cannot be started now.</source>
+        <translation>Nicht gesendet: Nachrichten an diesen Kontakt müssen verschlüsselt sein, und eine verschlüsselte Sitzung kann gerade nicht gestartet werden.</translation>
     </message>
 </context>
 <context>

@@ -4,6 +4,7 @@
 #include "VerificationFlow.h"
 #include "esession/RetainedSecretStore.h"
 #include "session/SessionManager.h"
+#include "storage/ContactSettings.h"
 #include "storage/KeyVault.h"
 #include "storage/SqlRetainedSecretStore.h"
 #include "xmpp/EsessionExtension.h"
@@ -38,6 +39,7 @@ struct AppContext::Session
     std::unique_ptr<KeyVault> vault;
     std::unique_ptr<SqlRetainedSecretStore> sqlSecrets;
     Esession::MemoryRetainedSecretStore memorySecrets;
+    std::unique_ptr<ContactSettings> settings;
     bool hasPassword = false;
     bool loginPending = false; // logged in, but not yet online since then
 };
@@ -282,6 +284,8 @@ bool AppContext::openSession(const QString &bareJid)
     session->vault = std::make_unique<KeyVault>(Paths::accountDataDir(bareJid, m_dataDir) + QStringLiteral("/vault.json"),
                                                 QStringLiteral("Sotto"), bareJid);
     session->sqlSecrets = std::make_unique<SqlRetainedSecretStore>(&session->database, session->vault.get());
+    session->settings = std::make_unique<ContactSettings>(&session->database);
+    session->messenger->setContactSettings(session->settings.get());
 
     Account *account = &session->account;
     connect(account, &Account::stateChanged, this, &AppContext::onAccountStateChanged);

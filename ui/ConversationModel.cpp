@@ -139,9 +139,11 @@ bool ConversationModel::send(const QString &text)
         return false;
     const auto stored = m_context->messenger()->send(m_peer, text);
     if (!stored) {
-        qCWarning(lcUi) << "a message to" << m_peer << "could not be stored";
+        m_lastSendError = m_context->messenger()->lastError();
+        qCWarning(lcUi) << "a message to" << m_peer << "was not taken";
         return false;
     }
+    m_lastSendError.clear();
     // The row itself arrives through MessageStore::messageAdded (also when another part of the app sends).
     qCDebug(lcUi) << "message" << stored->id << "to" << m_peer << "is" << stateKey(stored->state);
     return true;

@@ -82,6 +82,8 @@ public:
     /// Stores @p text for the contact and sends it when the account can (queued while offline).
     /// False when nothing was stored (empty text, no account open, storage failure).
     Q_INVOKABLE bool send(const QString &text);
+    /// Why the last send() returned false (empty: the store failed).
+    Q_INVOKABLE QString lastSendError() const { return m_lastSendError; }
 
     static QString stateKey(MessageState state);
     static QString stateText(MessageState state);
@@ -109,6 +111,7 @@ private:
     void onMessageAdded(const StoredMessage &message);
     void onStateChanged(qint64 id, MessageState state);
     void syncEncryption();
+    QString m_lastSendError;
     void onMessageReplaced(const StoredMessage &message);
     void markReadIfActive();
     int rowOf(qint64 id) const;

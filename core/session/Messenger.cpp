@@ -6,6 +6,7 @@
 
 #include "Outbox.h"
 #include "SessionManager.h"
+#include "storage/ContactSettings.h"
 #include "xmpp/Account.h"
 #include "xmpp/EsessionExtension.h"
 
@@ -29,21 +30,57 @@ Messenger::Messenger(Account *account, MessageStore *store, QObject *parent)
                 m_store->requeueUndelivered(QXmppUtils::jidToBareJid(peer), thread);
             });
     connect(m_account->esession(), &EsessionExtension::sessionStarted, m_outbox, &Outbox::flush);
+    connect(m_account->esession(), &EsessionExtension::negotiationFailed, this,
+            [this](const QString &peer, const QString &, const QString &reason) {
+                m_blocked.insert(QXmppUtils::jidToBareJid(peer), reason);
+            });
     // A negotiated session is the conversation from now on, on both sides: what the user writes next
     // goes into its thread, encrypted.
     connect(m_account->esession(), &EsessionExtension::esessionEstablished, this,
-            [this](const QString &peer, const QString &thread) { m_sessions->routeIncoming(peer, thread); });
+            [this](const QString &peer, const QString &thread) {
+                m_blocked.remove(QXmppUtils::jidToBareJid(peer));
+                m_sessions->routeIncoming(peer, thread);
+            });
 }
 
 Messenger::~Messenger() = default;
 
 std::optional<StoredMessage> Messenger::send(const QString &peerBareJid, const QString &body)
 {
+    m_lastError.clear();
     if (body.isEmpty())
         return std::nullopt;
-    ThreadSession *session = m_sessions->sessionForOutgoing(QXmppUtils::jidToBareJid(peerBareJid));
-    return m_outbox->enqueue(session->peerJid(), session->threadId(), body,
-                             m_account->isEncryptedConversation(session->peerJid(), session->threadId()));
+    const QString bare = QXmppUtils::jidToBareJid(peerBareJid);
+    ThreadSession *session = m_sessions->sessionForOutgoing(bare);
+    bool encrypted = m_account->isEncryptedConversation(session->peerJid(), session->threadId());
+    if (!encrypted && m_settings && m_settings->sessionPolicy(bare) == SessionPolicy::Always) {
+        if (const auto blocked = m_blocked.constFind(bare); blocked != m_blocked.constEnd()) {
+            m_lastError = tr("Not sent: this contact's messages must be encrypted, and no encrypted session "
+                             "could be set up (%1).").arg(*blocked);
+            return std::nullopt;
+        }
+        EsessionExtension *esession = m_account->esession();
+        if (!esession->isNegotiating(bare, session->threadId())) {
+            // A new conversation for the new session; the message waits in it for the keys.
+            session = m_sessions->startSession(bare);
+            if (!esession->negotiate(bare, session->threadId())) {
+                m_lastError = tr("Not sent: this contact's messages must be encrypted, and an encrypted session "
+                                 "cannot be started now.");
+                return std::nullopt;
+            }
+        }
+        encrypted = true; // waits in the outbox until the session is up, never leaves in plaintext
+    }
+    return m_outbox->enqueue(session->peerJid(), session->threadId(), body, encrypted);
+}
+
+void Messenger::setContactSettings(ContactSettings *settings)
+{
+    m_settings = settings;
+    // "off": no encrypted session is started or accepted with that contact.
+    m_account->setEncryptionAllowedFunction([this](const QString &bareJid) {
+        return !m_settings || m_settings->sessionPolicy(bareJid) != SessionPolicy::Off;
+    });
 }
 
 void Messenger::onMessage(const QXmppMessage &message)

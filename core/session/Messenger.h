@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QHash>
 #include <QObject>
 
 #include <optional>
@@ -7,6 +8,7 @@
 #include "storage/MessageStore.h"
 
 class Account;
+class ContactSettings;
 class Outbox;
 class SessionManager;
 class QXmppMessage;
@@ -21,7 +23,16 @@ public:
     Messenger(Account *account, MessageStore *store, QObject *parent = nullptr);
     ~Messenger() override;
 
+    /// Stores @p body and sends it in the contact's current conversation. With the contact's policy
+    /// "always" and no encrypted session yet, the message waits (never in plaintext) while one is
+    /// negotiated; once a negotiation has failed, nothing more is accepted: nullopt, and lastError()
+    /// says why (the caller keeps the draft).
     std::optional<StoredMessage> send(const QString &peerBareJid, const QString &body);
+    /// Why the last send() returned nullopt.
+    QString lastError() const { return m_lastError; }
+
+    /// Per-contact encrypted-session policy (not owned; without it every contact is "ask").
+    void setContactSettings(ContactSettings *settings);
 
     Account *account() const { return m_account; }
     MessageStore *store() const { return m_store; }
@@ -38,6 +49,9 @@ private:
     void onUndecryptable(const QString &from, const QString &thread, const QString &stanzaId, const QString &reason);
 
     Account *m_account;
+    ContactSettings *m_settings = nullptr;
+    QString m_lastError;
+    QHash<QString, QString> m_blocked; ///< contact -> why its "always" negotiation failed
     MessageStore *m_store;
     SessionManager *m_sessions;
     Outbox *m_outbox;

@@ -2,6 +2,7 @@
 // advertisement, a negotiated and terminated session, the presence-leak rule for strangers, and the
 // error stanzas a refused request gets on the wire.
 #include <QDomDocument>
+#include <QLoggingCategory>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -19,6 +20,7 @@
 #include "esession/FormConstants.h"
 #include "esession/RetainedSecretStore.h"
 #include "session/Messenger.h"
+#include "storage/ContactSettings.h"
 #include "session/SessionManager.h"
 #include "esession/SsnNegotiation.h"
 #include "xmpp/EsessionExtension.h"
@@ -29,6 +31,12 @@ using namespace Esession;
 namespace {
 
 constexpr int NetTimeout = 15000;
+QByteArray s_log;
+QtMessageHandler s_previousHandler = nullptr;
+QByteArray capturedLog()
+{
+    return s_log;
+}
 
 // Sees every message before the rest of the client and keeps the error stanzas.
 class ErrorRecorder : public QXmppClientExtension
@@ -86,6 +94,14 @@ class TestSsn : public QObject
 private Q_SLOTS:
     void initTestCase()
     {
+        // Every category of the app at debug level, captured for logHoldsNoSecret() (installed here, on
+        // top of QtTest's own handler, which it passes everything on to).
+        QLoggingCategory::setFilterRules(QStringLiteral("sotto.*.debug=true"));
+        s_previousHandler = qInstallMessageHandler([](QtMsgType type, const QMessageLogContext &context, const QString &text) {
+            s_log += QByteArray(context.category ? context.category : "") + ": " + text.toUtf8() + '\n';
+            if (s_previousHandler)
+                s_previousHandler(type, context, text);
+        });
         QString error;
         QVERIFY2(m_server.start(&error), qPrintable(error));
     }
@@ -275,6 +291,8 @@ private Q_SLOTS:
         QVERIFY(!aliceUp.at(2).at(3).toBool());
         QVERIFY(aliceUp.at(2).at(4).toBool());
         QCOMPARE(failures.count(), 0);
+        rememberSecrets(aliceStore, QStringLiteral("bob@localhost"));
+        rememberSecrets(bobStore, QStringLiteral("alice@localhost"));
     }
 
     void esessionTerminatedBothWays()
@@ -308,7 +326,65 @@ private Q_SLOTS:
         QVERIFY(m_alice->store->message(queued->id)->state != MessageState::Sent);
     }
 
+    void alwaysPolicyNeverSendsPlaintext()
+    {
+        subscribeBothWays();
+        Esession::MemoryRetainedSecretStore aliceStore, bobStore;
+        m_alice->account.esession()->setRetainedSecretStore(&aliceStore);
+        m_bob->account.esession()->setRetainedSecretStore(&bobStore);
+        ContactSettings aliceSettings(m_alice->db.get());
+        ContactSettings bobSettings(m_bob->db.get());
+        m_alice->messenger->setContactSettings(&aliceSettings);
+        m_bob->messenger->setContactSettings(&bobSettings);
+        QVERIFY(aliceSettings.setSessionPolicy(QStringLiteral("bob@localhost"), SessionPolicy::Always));
+        QSignalSpy failures(m_alice->account.esession(), &EsessionExtension::negotiationFailed);
+
+        // "always": the first message waits while a session is negotiated, then goes encrypted.
+        const auto first = m_alice->messenger->send(QStringLiteral("bob@localhost"), QStringLiteral("only ever encrypted"));
+        QVERIFY(first && first->encrypted);
+        QTRY_COMPARE_WITH_TIMEOUT(m_bob->received.size(), 1, NetTimeout);
+        QCOMPARE(m_bob->received.first().body, QStringLiteral("only ever encrypted"));
+        QVERIFY(m_bob->received.first().encrypted);
+
+        // Bob turns encryption off for Alice: her next negotiation is refused. What she wrote waits (never
+        // plaintext), and later sends are refused with the reason so the draft stays with her.
+        QVERIFY(bobSettings.setSessionPolicy(QStringLiteral("alice@localhost"), SessionPolicy::Off));
+        m_alice->messenger->sessions()->startSession(QStringLiteral("bob@localhost"));
+        const auto second = m_alice->messenger->send(QStringLiteral("bob@localhost"), QStringLiteral("waits for keys"));
+        QVERIFY(second && second->encrypted);
+        QTRY_COMPARE_WITH_TIMEOUT(failures.count(), 1, NetTimeout);
+        QVERIFY(!m_alice->messenger->send(QStringLiteral("bob@localhost"), QStringLiteral("refused draft")));
+        QVERIFY(m_alice->messenger->lastError().contains(QStringLiteral("must be encrypted")));
+        QTest::qWait(500);
+        QCOMPARE(m_bob->bodies(), QStringList{QStringLiteral("only ever encrypted")});
+        QVERIFY(m_alice->store->message(second->id)->state != MessageState::Sent);
+        m_alice->messenger->setContactSettings(nullptr); // the settings go before the clients
+        m_bob->messenger->setContactSettings(nullptr);
+        rememberSecrets(aliceStore, QStringLiteral("bob@localhost"));
+    }
+
+    // Last: everything above ran with every logging category at debug level. Nothing secret was logged.
+    void logHoldsNoSecret()
+    {
+        const QByteArray log = capturedLog();
+        QVERIFY(log.contains("encrypted session started")); // the capture works
+        QVERIFY(!m_secrets.isEmpty());
+        QList<QByteArray> forbidden{"negotiated secret", "only ever encrypted", "waits for keys",
+                                    m_server.password(QStringLiteral("alice")).toUtf8(),
+                                    m_server.password(QStringLiteral("bob")).toUtf8()};
+        for (const QByteArray &secret : std::as_const(m_secrets))
+            forbidden << secret.toHex() << secret.toBase64() << secret;
+        for (const QByteArray &needle : std::as_const(forbidden))
+            QVERIFY2(!log.contains(needle), needle.left(12).toHex().constData());
+    }
+
 private:
+    void rememberSecrets(const Esession::RetainedSecretStore &store, const QString &peer)
+    {
+        for (const Esession::RetainedSecret &secret : store.secrets(peer))
+            m_secrets << secret.secret;
+    }
+
     void subscribeBothWays()
     {
         m_alice->account.setAutoApproveSubscriptions(true);
@@ -321,6 +397,7 @@ private:
                                   QStringLiteral("both"), NetTimeout);
     }
 
+    QList<QByteArray> m_secrets;
     LocalServer m_server;
     std::unique_ptr<TestClient> m_alice;
     std::unique_ptr<TestClient> m_bob;
@@ -330,6 +407,7 @@ int main(int argc, char **argv)
 {
     Crypto::Library crypto;
     QCoreApplication app(argc, argv);
+
     TestSsn test;
     return QTest::qExec(&test, argc, argv);
 }

@@ -52,7 +52,8 @@ Page {
             composer.clear()
             page.sendError = ""
         } else {
-            page.sendError = qsTr("The message could not be saved. Your text is still in the box.")
+            const why = conversation.lastSendError()
+            page.sendError = why !== "" ? why : qsTr("The message could not be saved. Your text is still in the box.")
         }
     }
 
