@@ -278,12 +278,22 @@
         <translation>%1, %2: %3</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+20"/>
         <source>⚠ This message could not be decrypted: %1</source>
         <translation>⚠ Diese Nachricht konnte nicht entschlüsselt werden: %1</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+16"/>
+        <source>Renegotiate</source>
+        <translation>Neu aushandeln</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Start a new encrypted session with %1</source>
+        <translation>Eine neue verschlüsselte Sitzung mit %1 starten</translation>
+    </message>
+    <message>
+        <location line="+25"/>
         <source>could not be decrypted</source>
         <translation>nicht entschlüsselbar</translation>
     </message>

@@ -448,8 +448,11 @@ void AppContext::wireEncryption()
                     return;
                 if (VerificationFlow *flow = m_encryption.value(peer).flow)
                     flow->cancel();
-                setEncryption(peer, EsessionExtension::isOrderlyEnd(reason) ? ConversationModel::Plain
-                                                                            : ConversationModel::Failed);
+                // An orderly end leaves the conversation plain, unless it ended because something failed
+                // first (the codes did not match): that stays visible.
+                const bool failedBefore = m_encryption.value(peer).status == ConversationModel::Failed;
+                setEncryption(peer, EsessionExtension::isOrderlyEnd(reason) && !failedBefore ? ConversationModel::Plain
+                                                                                             : ConversationModel::Failed);
             });
     connect(esession, &EsessionExtension::negotiationFailed, this,
             [this](const QString &peerJid, const QString &, const QString &) {

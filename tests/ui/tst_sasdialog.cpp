@@ -332,6 +332,16 @@ void SasDialogTest::chatPageShowsTheSessionStatus()
         return shown;
     };
     QCOMPARE(badges(), (QStringList{QString(), QStringLiteral("?"), QStringLiteral("!")}));
+    // Only the message that could not be opened offers "Renegotiate", which asks the app for a new session.
+    QStringList renegotiable;
+    for (QQuickItem *row : std::as_const(rows)) {
+        QQuickItem *button = findItem(row, QStringLiteral("renegotiateButton"));
+        renegotiable << QString::number(button && button->isVisible());
+    }
+    QCOMPARE(renegotiable, (QStringList{QStringLiteral("0"), QStringLiteral("0"), QStringLiteral("1")}));
+    QSignalSpy startRequested(page, SIGNAL(startEncryptedSessionRequested()));
+    QVERIFY(clickItem(m_window.get(), findItem(rows.last(), QStringLiteral("renegotiateButton"))));
+    QCOMPARE(startRequested.count(), 1);
     VERIFY_NO_WARNINGS("showing a plain conversation");
 
     QSignalSpy statusChanged(model, &ConversationModel::sessionStatusChanged);

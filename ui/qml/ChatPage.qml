@@ -285,8 +285,9 @@ Page {
                     id: bubble
 
                     x: message.outgoing ? message.width - width - 16 : 16
-                    width: Math.max(bodyText.width, metaText.implicitWidth + (badge.visible ? badge.implicitWidth + 6 : 0)) + 24
-                    height: bodyText.height + metaText.implicitHeight + 18
+                    width: Math.max(bodyText.width, metaText.implicitWidth + (badge.visible ? badge.implicitWidth + 6 : 0),
+                                    renegotiate.visible ? renegotiate.implicitWidth : 0) + 24
+                    height: metaText.y + metaText.implicitHeight + 8
                     radius: 10
                     color: message.outgoing ? "#d9e7ff" : (message.deliveryState === "undecryptable" ? "#fdecea" : "#efefef")
                     border.color: message.outgoing ? "#b3cbf0" : "#d8d8d8"
@@ -306,12 +307,24 @@ Page {
                         color: "#1a1a1a"
                         font.pixelSize: 14
                     }
+                    // A message that could not be opened: a new session gets the conversation going again
+                    // (the contact's client sends what it has not seen confirmed).
+                    Button {
+                        id: renegotiate
+                        objectName: "renegotiateButton"
+                        visible: message.deliveryState === "undecryptable" && !message.outgoing
+                        x: 12
+                        y: bodyText.y + bodyText.height + 4
+                        text: qsTr("Renegotiate")
+                        Accessible.name: qsTr("Start a new encrypted session with %1").arg(conversation.peerName)
+                        onClicked: page.startEncryptedSessionRequested()
+                    }
                     Text {
                         id: metaText
                         objectName: "messageMeta"
                         anchors.right: parent.right
                         anchors.rightMargin: 12
-                        y: bodyText.y + bodyText.height + 2
+                        y: (renegotiate.visible ? renegotiate.y + renegotiate.height : bodyText.y + bodyText.height) + 2
                         text: message.outgoing ? message.timeText + " · " + message.stateText : message.timeText
                         color: message.deliveryState === "failed" ? "#b00020" : "#5a5a5a"
                         font.pixelSize: 11
