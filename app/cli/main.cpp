@@ -55,6 +55,23 @@ QJsonObject messageEvent(const StoredMessage &m)
             {QStringLiteral("encrypted"), m.encrypted}};
 }
 
+// The first line of a file holding a secret (a password, a passphrase), without its line end. @p what
+// names the file in errors ("password file", "passphrase file"); the secret itself is never printed.
+QString readSecretFile(const QString &path, const QString &what, QString *error)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        *error = QStringLiteral("cannot read the %1 %2").arg(what, path);
+        return {};
+    }
+    QByteArray line = file.readLine();
+    while (line.endsWith('\n') || line.endsWith('\r'))
+        line.chop(1);
+    if (line.isEmpty())
+        *error = QStringLiteral("the %1 %2 is empty").arg(what, path);
+    return QString::fromUtf8(line);
+}
+
 // The state of one run: the objects of the core and how the command ends.
 class Run : public QObject
 {
@@ -125,7 +142,7 @@ public:
     bool unlockVault(const QString &passphraseFile, QString *error)
     {
         if (!passphraseFile.isEmpty()) {
-            const QString passphrase = readSecretFile(passphraseFile, error);
+            const QString passphrase = readSecretFile(passphraseFile, QStringLiteral("passphrase file"), error);
             if (passphrase.isEmpty())
                 return false;
             const bool ok = m_vault.kind() == KeyVault::Kind::None ? m_vault.createWithPassphrase(passphrase, error)
@@ -151,21 +168,6 @@ public:
         return true;
     }
 
-    static QString readSecretFile(const QString &path, QString *error)
-    {
-        QFile file(path);
-        if (!file.open(QIODevice::ReadOnly)) {
-            *error = QStringLiteral("cannot read %1").arg(path);
-            return {};
-        }
-        QByteArray line = file.readLine();
-        while (line.endsWith('\n') || line.endsWith('\r'))
-            line.chop(1);
-        if (line.isEmpty())
-            *error = QStringLiteral("%1 is empty").arg(path);
-        return QString::fromUtf8(line);
-    }
-
     Account m_account;
     Database m_database;
     KeyVault m_vault;
@@ -178,21 +180,6 @@ private:
     bool m_finished = false;
     int m_exitCode = 0;
 };
-
-QString readPasswordFile(const QString &path, QString *error)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        *error = QStringLiteral("cannot read the password file %1").arg(path);
-        return {};
-    }
-    QByteArray line = file.readLine();
-    while (line.endsWith('\n') || line.endsWith('\r'))
-        line.chop(1);
-    if (line.isEmpty())
-        *error = QStringLiteral("the password file %1 is empty").arg(path);
-    return QString::fromUtf8(line);
-}
 
 // Waits for every outgoing message to be acknowledged, then finishes.
 void finishWhenOutboxEmpty(Run &run)
@@ -290,7 +277,7 @@ int main(int argc, char **argv)
         emitEvent({{QStringLiteral("event"), QStringLiteral("verified")}, {QStringLiteral("peer"), peer}});
         return 0;
     }
-    config.password = readPasswordFile(parser.value(passwordFileOption), &error);
+    config.password = readSecretFile(parser.value(passwordFileOption), QStringLiteral("password file"), &error);
     if (!error.isEmpty())
         return fail(error);
     config.host = parser.value(hostOption);

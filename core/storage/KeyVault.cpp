@@ -44,6 +44,25 @@ QByteArray deriveKek(const QString &passphrase, const QByteArray &salt, const Ke
     return out;
 }
 
+// The passphrase part of a vault file: fresh salt and calibrated costs, @p key wrapped under the
+// Argon2id key of @p passphrase. Empty when the derivation or the seal failed.
+QJsonObject wrapUnderPassphrase(const QString &passphrase, const QByteArray &key, int targetMs)
+{
+    const KeyVault::KdfCost cost = KeyVault::calibrate(targetMs);
+    const QByteArray salt = Crypto::randomBytes(crypto_pwhash_SALTBYTES);
+    QByteArray kek = deriveKek(passphrase, salt, cost);
+    const auto wrapped = kek.isEmpty() ? std::nullopt : Crypto::sealRecord(kek, WrapLabel, key);
+    sodium_memzero(kek.data(), size_t(kek.size()));
+    if (!wrapped)
+        return {};
+    return {{QStringLiteral("kind"), QStringLiteral("passphrase")},
+            {QStringLiteral("kdf"), QStringLiteral("argon2id13")},
+            {QStringLiteral("passes"), qint64(cost.passes)},
+            {QStringLiteral("memory"), qint64(cost.memoryBytes)},
+            {QStringLiteral("salt"), QString::fromLatin1(salt.toBase64())},
+            {QStringLiteral("wrapped"), QString::fromLatin1(wrapped->toBase64())}};
+}
+
 QString keychainErrorText(QKeychain::Error error)
 {
     switch (error) {
@@ -164,22 +183,12 @@ bool KeyVault::createWithPassphrase(const QString &passphrase, QString *error, i
             *error = tr("no secure random source");
         return false;
     }
-    const KdfCost cost = calibrate(targetMs);
-    const QByteArray salt = Crypto::randomBytes(crypto_pwhash_SALTBYTES);
-    QByteArray kek = deriveKek(passphrase, salt, cost);
-    const auto wrapped = kek.isEmpty() ? std::nullopt : Crypto::sealRecord(kek, WrapLabel, key);
-    sodium_memzero(kek.data(), size_t(kek.size()));
-    if (!wrapped) {
+    const QJsonObject vault = wrapUnderPassphrase(passphrase, key, targetMs);
+    if (vault.isEmpty()) {
         if (error)
             *error = tr("the passphrase could not be processed");
         return false;
     }
-    const QJsonObject vault{{QStringLiteral("kind"), QStringLiteral("passphrase")},
-                            {QStringLiteral("kdf"), QStringLiteral("argon2id13")},
-                            {QStringLiteral("passes"), qint64(cost.passes)},
-                            {QStringLiteral("memory"), qint64(cost.memoryBytes)},
-                            {QStringLiteral("salt"), QString::fromLatin1(salt.toBase64())},
-                            {QStringLiteral("wrapped"), QString::fromLatin1(wrapped->toBase64())}};
     if (!writeVaultFile(vault, error))
         return false;
     setKey(std::move(key));
@@ -225,21 +234,12 @@ bool KeyVault::changePassphrase(const QString &oldPassphrase, const QString &new
             *error = tr("the passphrase is empty");
         return false;
     }
-    const KdfCost cost = calibrate(targetMs);
-    const QByteArray salt = Crypto::randomBytes(crypto_pwhash_SALTBYTES);
-    QByteArray kek = deriveKek(newPassphrase, salt, cost);
-    const auto wrapped = kek.isEmpty() ? std::nullopt : Crypto::sealRecord(kek, WrapLabel, m_key);
-    sodium_memzero(kek.data(), size_t(kek.size()));
-    if (!wrapped) {
+    const QJsonObject vault = wrapUnderPassphrase(newPassphrase, m_key, targetMs);
+    if (vault.isEmpty()) {
         if (error)
             *error = tr("the passphrase could not be processed");
         return false;
     }
-    QJsonObject vault = readVaultFile();
-    vault.insert(QStringLiteral("passes"), qint64(cost.passes));
-    vault.insert(QStringLiteral("memory"), qint64(cost.memoryBytes));
-    vault.insert(QStringLiteral("salt"), QString::fromLatin1(salt.toBase64()));
-    vault.insert(QStringLiteral("wrapped"), QString::fromLatin1(wrapped->toBase64()));
     return writeVaultFile(vault, error);
 }
 

@@ -152,10 +152,11 @@ bool SqlRetainedSecretStore::markVerified(const QString &bareJid, const QByteArr
     return false;
 }
 
-bool SqlRetainedSecretStore::markUnverified(qint64 id)
+bool SqlRetainedSecretStore::changeRow(const QString &statement, qint64 id)
 {
+    // @p statement ends in "WHERE id = ? RETURNING peer": the contact whose secrets changed.
     QSqlQuery q(m_database->connection());
-    q.prepare(QStringLiteral("UPDATE retained_secrets SET verified = 0, verified_at = NULL WHERE id = ? RETURNING peer"));
+    q.prepare(statement);
     q.addBindValue(id);
     if (!q.exec() || !q.next())
         return false;
@@ -165,17 +166,14 @@ bool SqlRetainedSecretStore::markUnverified(qint64 id)
     return true;
 }
 
+bool SqlRetainedSecretStore::markUnverified(qint64 id)
+{
+    return changeRow(QStringLiteral("UPDATE retained_secrets SET verified = 0, verified_at = NULL WHERE id = ? RETURNING peer"), id);
+}
+
 bool SqlRetainedSecretStore::forgetOne(qint64 id)
 {
-    QSqlQuery q(m_database->connection());
-    q.prepare(QStringLiteral("DELETE FROM retained_secrets WHERE id = ? RETURNING peer"));
-    q.addBindValue(id);
-    if (!q.exec() || !q.next())
-        return false;
-    const QString peer = q.value(0).toString();
-    q.finish();
-    Q_EMIT changed(peer);
-    return true;
+    return changeRow(QStringLiteral("DELETE FROM retained_secrets WHERE id = ? RETURNING peer"), id);
 }
 
 void SqlRetainedSecretStore::forget(const QString &bareJid)

@@ -59,6 +59,7 @@ Q_SIGNALS:
 
 private:
     std::optional<QByteArray> open(qint64 id, const QString &peer, const QByteArray &sealed) const;
+    bool changeRow(const QString &statement, qint64 id);
 
     Database *m_database;
     const KeyVault *m_vault;

@@ -120,6 +120,8 @@ private Q_SLOTS:
     {
         m_alice.reset();
         m_bob.reset();
+        m_aliceStore.reset();
+        m_bobStore.reset();
     }
 
     // Kept first: the accounts are strangers until subscribeBothWays() runs in a later test.
@@ -241,21 +243,15 @@ private Q_SLOTS:
 
     void esessionNegotiatedVerifiedAndRemembered()
     {
-        subscribeBothWays();
-        Esession::MemoryRetainedSecretStore aliceStore, bobStore;
+        prepareEsessions();
         EsessionExtension *alice = m_alice->account.esession();
         EsessionExtension *bob = m_bob->account.esession();
-        alice->setRetainedSecretStore(&aliceStore);
-        bob->setRetainedSecretStore(&bobStore);
         QSignalSpy aliceUp(alice, &EsessionExtension::esessionEstablished);
         QSignalSpy bobUp(bob, &EsessionExtension::esessionEstablished);
         QSignalSpy failures(alice, &EsessionExtension::negotiationFailed);
 
         // First contact: negotiated in the conversation's thread, both see the same SAS, unverified.
-        const QString thread = m_alice->messenger->sessions()->startSession(QStringLiteral("bob@localhost"))->threadId();
-        QVERIFY(alice->negotiate(QStringLiteral("bob@localhost"), thread));
-        QTRY_COMPARE_WITH_TIMEOUT(aliceUp.count(), 1, NetTimeout);
-        QTRY_COMPARE_WITH_TIMEOUT(bobUp.count(), 1, NetTimeout);
+        const QString thread = negotiateInConversation(aliceUp, bobUp);
         const QString sas = aliceUp.first().at(2).toString();
         QCOMPARE(sas.size(), 5);
         QCOMPARE(bobUp.first().at(2).toString(), sas);
@@ -272,7 +268,7 @@ private Q_SLOTS:
 
         // Both compare the SAS; a wrong one changes nothing.
         QVERIFY(!alice->verifySas(QStringLiteral("bob@localhost"), QStringLiteral("aaaaa")));
-        QVERIFY(!aliceStore.secrets(QStringLiteral("bob@localhost")).first().verified);
+        QVERIFY(!m_aliceStore->secrets(QStringLiteral("bob@localhost")).first().verified);
         QVERIFY(alice->verifySas(QStringLiteral("bob@localhost"), sas));
         QVERIFY(bob->verifySas(QStringLiteral("alice@localhost"), sas));
 
@@ -282,35 +278,29 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(bobUp.count(), 2, NetTimeout);
         QVERIFY(aliceUp.at(1).at(3).toBool());
         QVERIFY(bobUp.at(1).at(3).toBool());
-        QCOMPARE(aliceStore.secrets(QStringLiteral("bob@localhost")).size(), 1);
+        QCOMPARE(m_aliceStore->secrets(QStringLiteral("bob@localhost")).size(), 1);
 
         // Bob's client forgets: Alice is warned that the identity changed, and the session is unverified.
-        bobStore.forget(QStringLiteral("alice@localhost"));
+        m_bobStore->forget(QStringLiteral("alice@localhost"));
         QVERIFY(alice->negotiate(QStringLiteral("bob@localhost"), newThread()));
         QTRY_COMPARE_WITH_TIMEOUT(aliceUp.count(), 3, NetTimeout);
         QVERIFY(!aliceUp.at(2).at(3).toBool());
         QVERIFY(aliceUp.at(2).at(4).toBool());
         QCOMPARE(failures.count(), 0);
-        rememberSecrets(aliceStore, QStringLiteral("bob@localhost"));
-        rememberSecrets(bobStore, QStringLiteral("alice@localhost"));
+        rememberSecrets(*m_aliceStore, QStringLiteral("bob@localhost"));
+        rememberSecrets(*m_bobStore, QStringLiteral("alice@localhost"));
     }
 
     void esessionTerminatedBothWays()
     {
-        subscribeBothWays();
-        Esession::MemoryRetainedSecretStore aliceStore, bobStore;
+        prepareEsessions();
         EsessionExtension *alice = m_alice->account.esession();
         EsessionExtension *bob = m_bob->account.esession();
-        alice->setRetainedSecretStore(&aliceStore);
-        bob->setRetainedSecretStore(&bobStore);
         QSignalSpy bobUp(bob, &EsessionExtension::esessionEstablished);
         QSignalSpy aliceUp(alice, &EsessionExtension::esessionEstablished);
         QSignalSpy aliceEnded(alice, &EsessionExtension::sessionEnded);
         QSignalSpy bobEnded(bob, &EsessionExtension::sessionEnded);
-        const QString thread = m_alice->messenger->sessions()->startSession(QStringLiteral("bob@localhost"))->threadId();
-        QVERIFY(alice->negotiate(QStringLiteral("bob@localhost"), thread));
-        QTRY_COMPARE_WITH_TIMEOUT(bobUp.count(), 1, NetTimeout);
-        QTRY_COMPARE_WITH_TIMEOUT(aliceUp.count(), 1, NetTimeout);
+        const QString thread = negotiateInConversation(aliceUp, bobUp);
         QVERIFY(alice->terminateSession(QStringLiteral("bob@localhost"), thread));
         QVERIFY(!alice->terminateSession(QStringLiteral("bob@localhost"), thread)); // once
         // Bob acknowledges (encrypted) and ends; Alice ends when the acknowledgement verified.
@@ -328,10 +318,7 @@ private Q_SLOTS:
 
     void alwaysPolicyNeverSendsPlaintext()
     {
-        subscribeBothWays();
-        Esession::MemoryRetainedSecretStore aliceStore, bobStore;
-        m_alice->account.esession()->setRetainedSecretStore(&aliceStore);
-        m_bob->account.esession()->setRetainedSecretStore(&bobStore);
+        prepareEsessions();
         ContactSettings aliceSettings(m_alice->db.get());
         ContactSettings bobSettings(m_bob->db.get());
         m_alice->messenger->setContactSettings(&aliceSettings);
@@ -360,7 +347,7 @@ private Q_SLOTS:
         QVERIFY(m_alice->store->message(second->id)->state != MessageState::Sent);
         m_alice->messenger->setContactSettings(nullptr); // the settings go before the clients
         m_bob->messenger->setContactSettings(nullptr);
-        rememberSecrets(aliceStore, QStringLiteral("bob@localhost"));
+        rememberSecrets(*m_aliceStore, QStringLiteral("bob@localhost"));
     }
 
     // Last: everything above ran with every logging category at debug level. Nothing secret was logged.
@@ -379,6 +366,28 @@ private Q_SLOTS:
     }
 
 private:
+    // Both subscribed to each other, each with a retained-secret store: ready for ESessions.
+    void prepareEsessions()
+    {
+        subscribeBothWays();
+        m_aliceStore = std::make_unique<Esession::MemoryRetainedSecretStore>();
+        m_bobStore = std::make_unique<Esession::MemoryRetainedSecretStore>();
+        m_alice->account.esession()->setRetainedSecretStore(m_aliceStore.get());
+        m_bob->account.esession()->setRetainedSecretStore(m_bobStore.get());
+    }
+
+    // Alice negotiates in a new conversation with Bob; returns its thread once both sides are up.
+    QString negotiateInConversation(QSignalSpy &aliceUp, QSignalSpy &bobUp)
+    {
+        const int before = int(aliceUp.count());
+        const QString thread = m_alice->messenger->sessions()->startSession(QStringLiteral("bob@localhost"))->threadId();
+        if (!m_alice->account.esession()->negotiate(QStringLiteral("bob@localhost"), thread))
+            return {};
+        if (!QTest::qWaitFor([&] { return aliceUp.count() > before && bobUp.count() > before; }, NetTimeout))
+            return {};
+        return thread;
+    }
+
     void rememberSecrets(const Esession::RetainedSecretStore &store, const QString &peer)
     {
         for (const Esession::RetainedSecret &secret : store.secrets(peer))
@@ -398,6 +407,7 @@ private:
     }
 
     QList<QByteArray> m_secrets;
+    std::unique_ptr<Esession::MemoryRetainedSecretStore> m_aliceStore, m_bobStore;
     LocalServer m_server;
     std::unique_ptr<TestClient> m_alice;
     std::unique_ptr<TestClient> m_bob;
