@@ -184,7 +184,7 @@
         <translation>Verifizierte Kontakte werden nur für diesen Programmlauf gemerkt: %1</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+9"/>
         <source>this account&apos;s secrets are protected by a passphrase</source>
         <translation>die Geheimnisse dieses Kontos sind durch eine Passphrase geschützt</translation>
     </message>
@@ -194,12 +194,13 @@
         <translation>der Schlüsselbund wird nicht verwendet</translation>
     </message>
     <message>
-        <location line="+37"/>
+        <location line="+42"/>
+        <location line="+14"/>
         <source>No account is open.</source>
         <translation>Kein Konto ist geöffnet.</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="-12"/>
         <source>You need to be online to start an encrypted session.</source>
         <translation>Um eine verschlüsselte Sitzung zu starten, müssen Sie online sein.</translation>
     </message>
@@ -207,6 +208,11 @@
         <location line="+4"/>
         <source>An encrypted session cannot be started right now.</source>
         <translation>Eine verschlüsselte Sitzung kann gerade nicht gestartet werden.</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>This account&apos;s secrets are already kept with the keyring.</source>
+        <translation>Die Geheimnisse dieses Kontos werden bereits im Schlüsselbund aufbewahrt.</translation>
     </message>
 </context>
 <context>
@@ -237,7 +243,27 @@
         <translation>Die Nachricht konnte nicht gespeichert werden. Ihr Text steht noch im Eingabefeld.</translation>
     </message>
     <message>
-        <location line="+54"/>
+        <location line="+33"/>
+        <source>Protect remembered contacts</source>
+        <translation>Gemerkte Kontakte schützen</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Sotto keeps a secret for each contact you verified, so that later sessions need no new code. Without a keyring it can keep them encrypted under a passphrase, which you enter each time you start Sotto.</source>
+        <translation>Sotto bewahrt für jeden verifizierten Kontakt ein Geheimnis auf, damit spätere Sitzungen keinen neuen Code brauchen. Ohne Schlüsselbund kann es sie unter einer Passphrase verschlüsselt aufbewahren, die Sie bei jedem Start von Sotto eingeben.</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Passphrase</source>
+        <translation>Passphrase</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Passphrase for remembered contacts</source>
+        <translation>Passphrase für gemerkte Kontakte</translation>
+    </message>
+    <message>
+        <location line="+38"/>
         <source>‹ Contacts</source>
         <translation>‹ Kontakte</translation>
     </message>
@@ -268,7 +294,12 @@
         <translation>Die Verschlüsselungsidentität von %1 hat sich geändert, seit Sie sie verifiziert haben. Eine Neuinstallation oder ein neues Gerät sieht genauso aus wie jemand, der das Gespräch abfängt: Vergleichen Sie den Code erneut, bevor Sie etwas Vertrauliches teilen.</translation>
     </message>
     <message>
-        <location line="+51"/>
+        <location line="+39"/>
+        <source>Use a passphrase…</source>
+        <translation>Eine Passphrase verwenden…</translation>
+    </message>
+    <message>
+        <location line="+43"/>
         <source>You, %1, %2: %3</source>
         <translation>Sie, %1, %2: %3</translation>
     </message>
@@ -624,7 +655,7 @@
 <context>
     <name>EsessionHandshake</name>
     <message>
-        <location filename="../core/esession/EsessionHandshake.cpp" line="+401"/>
+        <location filename="../core/esession/EsessionHandshake.cpp" line="+580"/>
         <source>The encryption settings leave nothing to offer.</source>
         <translation>Die Verschlüsselungseinstellungen lassen nichts übrig, was angeboten werden könnte.</translation>
     </message>
@@ -635,12 +666,12 @@
     </message>
     <message>
         <location line="+7"/>
-        <location line="+409"/>
+        <location line="+433"/>
         <source>This client could not create its Diffie-Hellman key.</source>
         <translation>Dieses Programm konnte seinen Diffie-Hellman-Schlüssel nicht erzeugen.</translation>
     </message>
     <message>
-        <location line="-394"/>
+        <location line="-418"/>
         <source>This client could not build its encryption offer.</source>
         <translation>Dieses Programm konnte sein Verschlüsselungsangebot nicht erstellen.</translation>
     </message>
@@ -673,17 +704,17 @@
     </message>
     <message>
         <location line="+5"/>
-        <location line="+440"/>
+        <location line="+486"/>
         <source>The contact&apos;s client sent an unacceptable negotiation.</source>
         <translation>Das Programm des Kontakts hat eine unzulässige Aushandlung geschickt.</translation>
     </message>
     <message>
-        <location line="-430"/>
+        <location line="-476"/>
         <source>The contact ended the negotiation.</source>
         <translation>Der Kontakt hat die Aushandlung beendet.</translation>
     </message>
     <message>
-        <location line="+64"/>
+        <location line="+76"/>
         <source>The contact&apos;s encryption offer does not meet this client&apos;s requirements.</source>
         <translation>Das Verschlüsselungsangebot des Kontakts erfüllt die Anforderungen dieses Programms nicht.</translation>
     </message>
@@ -694,7 +725,7 @@
     </message>
     <message>
         <location line="+4"/>
-        <location line="+130"/>
+        <location line="+146"/>
         <source>This client could not answer the encryption offer.</source>
         <translation>Dieses Programm konnte das Verschlüsselungsangebot nicht beantworten.</translation>
     </message>
@@ -710,31 +741,37 @@
     </message>
     <message>
         <location line="+4"/>
-        <location line="+179"/>
+        <location line="+197"/>
         <source>This client could not continue the negotiation.</source>
         <translation>Dieses Programm konnte die Aushandlung nicht fortsetzen.</translation>
     </message>
     <message>
-        <location line="-81"/>
-        <location line="+130"/>
+        <location line="-84"/>
+        <location line="+133"/>
         <source>This client could not compute the shared key.</source>
         <translation>Dieses Programm konnte den gemeinsamen Schlüssel nicht berechnen.</translation>
     </message>
     <message>
         <location line="-82"/>
         <location line="+20"/>
-        <location line="+153"/>
+        <location line="+158"/>
         <source>This client could not prove its identity.</source>
         <translation>Dieses Programm konnte seine Identität nicht nachweisen.</translation>
     </message>
     <message>
-        <location line="-143"/>
-        <location line="+311"/>
+        <location line="-148"/>
+        <location line="+320"/>
         <source>The contact&apos;s identity could not be verified; someone may be interfering.</source>
         <translation>Die Identität des Kontakts konnte nicht geprüft werden; möglicherweise greift jemand ein.</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-239"/>
+        <location line="+180"/>
+        <source>The contact presented a public key this client does not trust.</source>
+        <translation>Der Kontakt hat einen öffentlichen Schlüssel vorgelegt, dem dieses Programm nicht vertraut.</translation>
+    </message>
+    <message>
+        <location line="+60"/>
         <source>The contact&apos;s identity could not be verified: the shared password differs, or someone is interfering.</source>
         <translation>Die Identität des Kontakts konnte nicht geprüft werden: Das gemeinsame Passwort unterscheidet sich, oder jemand greift ein.</translation>
     </message>
@@ -742,7 +779,7 @@
 <context>
     <name>KeyVault</name>
     <message>
-        <location filename="../core/storage/KeyVault.cpp" line="+51"/>
+        <location filename="../core/storage/KeyVault.cpp" line="+70"/>
         <source>no keyring is available on this desktop</source>
         <translation>auf diesem Desktop ist kein Schlüsselbund verfügbar</translation>
     </message>
@@ -773,23 +810,23 @@
     </message>
     <message>
         <location line="+5"/>
-        <location line="+67"/>
+        <location line="+57"/>
         <source>the passphrase is empty</source>
         <translation>die Passphrase ist leer</translation>
     </message>
     <message>
-        <location line="-61"/>
+        <location line="-51"/>
         <source>no secure random source</source>
         <translation>keine sichere Zufallsquelle</translation>
     </message>
     <message>
-        <location line="+10"/>
-        <location line="+61"/>
+        <location line="+6"/>
+        <location line="+51"/>
         <source>the passphrase could not be processed</source>
         <translation>die Passphrase konnte nicht verarbeitet werden</translation>
     </message>
     <message>
-        <location line="-41"/>
+        <location line="-37"/>
         <source>this account&apos;s key is not protected by a passphrase</source>
         <translation>der Schlüssel dieses Kontos ist nicht durch eine Passphrase geschützt</translation>
     </message>
@@ -804,7 +841,7 @@
         <translation>falsche Passphrase</translation>
     </message>
     <message>
-        <location line="+50"/>
+        <location line="+41"/>
         <source>this account&apos;s key is protected by a passphrase</source>
         <translation>der Schlüssel dieses Kontos ist durch eine Passphrase geschützt</translation>
     </message>

@@ -423,14 +423,14 @@ void AppContext::wireEncryption()
             esession->setRetainedSecretStore(session->sqlSecrets.get());
         });
         connect(session->vault.get(), &KeyVault::failed, this, useMemory);
-        connect(esession, &EsessionExtension::retainedSecretCreated, session->sqlSecrets.get(),
-                &SqlRetainedSecretStore::recordSas);
         session->vault->unlockWithKeyring();
     } else {
         useMemory(m_keyringEnabled ? tr("this account's secrets are protected by a passphrase")
                                    : tr("the keyring is not used"));
     }
 
+    connect(esession, &EsessionExtension::retainedSecretCreated, session->sqlSecrets.get(),
+            &SqlRetainedSecretStore::recordSas);
     connect(esession, &EsessionExtension::esessionEstablished, this,
             [this](const QString &peerJid, const QString &thread, const QString &sas, bool verified, bool changed) {
                 const QString peer = QXmppUtils::jidToBareJid(peerJid);
@@ -476,6 +476,23 @@ QString AppContext::startEncryptedSession(const QString &peer)
     if (!m_session->account.esession()->negotiate(bare, thread->threadId()))
         return tr("An encrypted session cannot be started right now.");
     m_encryption[bare].thread = thread->threadId();
+    return {};
+}
+
+QString AppContext::usePassphrase(const QString &passphrase)
+{
+    if (!m_session)
+        return tr("No account is open.");
+    KeyVault *vault = m_session->vault.get();
+    if (vault->kind() == KeyVault::Kind::Keyring)
+        return tr("This account's secrets are already kept with the keyring.");
+    QString error;
+    const bool ok = vault->kind() == KeyVault::Kind::None ? vault->createWithPassphrase(passphrase, &error)
+                                                          : vault->unlockWithPassphrase(passphrase, &error);
+    if (!ok)
+        return error;
+    m_session->account.esession()->setRetainedSecretStore(m_session->sqlSecrets.get());
+    setEncryptionNotice({});
     return {};
 }
 

@@ -95,6 +95,9 @@ public:
     /// Starts an encrypted session (XEP-0217) with @p peer in the current conversation. Returns an empty
     /// string, or why it was not started.
     Q_INVOKABLE QString startEncryptedSession(const QString &peer);
+    /// Protects retained secrets with @p passphrase instead of the keyring: creates the passphrase vault,
+    /// or opens the existing one. Returns an empty string, or why not (a wrong passphrase, ...).
+    Q_INVOKABLE QString usePassphrase(const QString &passphrase);
     /// The encryption status of the conversation with @p peer, as ConversationModel::SessionStatus values.
     int sessionStatus(const QString &peer) const;
     bool identityChanged(const QString &peer) const;

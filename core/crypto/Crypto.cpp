@@ -23,7 +23,7 @@ Library::~Library()
 
 QStringList missingFeatures()
 {
-    static const char *const required[] = {"aes128-ctr", "aes256-ctr", "hmac(sha256)", "sha256", "dh", "aes256-gcm"};
+    static const char *const required[] = {"aes128-ctr", "aes256-ctr", "hmac(sha256)", "sha256", "dh", "aes256-gcm", "rsa"};
     QStringList missing;
     for (const char *feature : required) {
         if (!QCA::isSupported(feature))

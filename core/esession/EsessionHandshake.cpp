@@ -23,6 +23,15 @@ const QString Aes256Ctr = u"aes256-ctr"_s;
 const QString Sha256 = u"sha256"_s;
 const QString NoCompression = u"none"_s;
 const QString NoPublicKey = u"none"_s;
+const QString PublicKey = u"key"_s;
+/// XEP-0116's name for RSASSA-PKCS1-v1_5 with SHA-256 (not the W3C/RFC 4051 URI, brief part 2 §1.6).
+const QString RsaSha256 = u"http://www.w3.org/2000/09/xmldsig#rsa-sha256"_s;
+const QString XmlDsigNamespace = u"http://www.w3.org/2000/09/xmldsig#"_s;
+const QString KeyValueElement = u"KeyValue"_s;
+const QString RsaKeyValueElement = u"RSAKeyValue"_s;
+const QString ModulusElement = u"Modulus"_s;
+const QString ExponentElement = u"Exponent"_s;
+const QString SignatureValueElement = u"SignatureValue"_s;
 const QString Sas28x5 = u"sas28x5"_s;
 /// XEP-0116 describes version 1.0 (its text and registry); the 1.3/1.2 of the examples are never offered.
 const QString ProtocolVersion = u"1.0"_s;
@@ -243,6 +252,172 @@ QString describeStanzaError(const std::optional<SsnStanzaError> &error)
     return parts.join(u' ');
 }
 
+/// The identification methods we can present (init_pubkey for the initiator, resp_pubkey for the responder),
+/// preferred first.
+QStringList ownKeyModes(const EsessionPolicy &policy)
+{
+    QStringList modes;
+    if (policy.identity)
+        modes << PublicKey;
+    if (policy.allowNoPublicKey)
+        modes << NoPublicKey;
+    return modes;
+}
+
+/// The identification methods we accept from the peer, preferred first.
+QStringList peerKeyModes(const EsessionPolicy &policy)
+{
+    QStringList modes;
+    if (policy.trustPeerKey)
+        modes << PublicKey;
+    if (policy.allowNoPublicKey)
+        modes << NoPublicKey;
+    return modes;
+}
+
+/// Whether the policy goes beyond 'none'/'none' (only then do the forms differ from XEP-0217's).
+bool usesPublicKeys(const EsessionPolicy &policy)
+{
+    return policy.identity || policy.trustPeerKey || !policy.allowNoPublicKey;
+}
+
+/// Our preferred mode that the peer listed too.
+std::optional<QString> pickKeyMode(const QStringList &ours, const QStringList &offered)
+{
+    for (const QString &mode : ours) {
+        if (offered.contains(mode))
+            return mode;
+    }
+    return std::nullopt;
+}
+
+/// pubKey of XEP-0116: the normalised XML-DSig <KeyValue><RSAKeyValue/></KeyValue> of an RSA key, n and e as
+/// CryptoBinary (big-endian without leading zero octets, Base64). Built as a DOM and normalised like the forms, so
+/// both sides go through the same bytes.
+QByteArray keyValueOf(const QByteArray &publicKeyDer)
+{
+    const std::optional<Crypto::RsaPublicComponents> components = Crypto::RsaKey::publicComponents(publicKeyDer);
+    if (!components)
+        return {};
+    QDomDocument doc;
+    QDomElement keyValue = doc.createElementNS(XmlDsigNamespace, KeyValueElement);
+    QDomElement rsa = doc.createElementNS(XmlDsigNamespace, RsaKeyValueElement);
+    const std::pair<const QString *, const QByteArray *> parts[] = {
+        { &ModulusElement, &components->modulus },
+        { &ExponentElement, &components->exponent },
+    };
+    for (const auto &[name, value] : parts) {
+        QDomElement element = doc.createElementNS(XmlDsigNamespace, *name);
+        element.appendChild(doc.createTextNode(b64(*value)));
+        rsa.appendChild(element);
+    }
+    keyValue.appendChild(rsa);
+    doc.appendChild(keyValue);
+    return normalizedElement(keyValue);
+}
+
+/// What a decrypted 'key' identity holds: pubKey (normalised again here, P-0116-15), the key it names and sign.
+struct PresentedKey
+{
+    QByteArray keyValue;
+    QByteArray publicKeyDer;
+    QByteArray signature;
+};
+
+QDomElement onlyChild(const QDomElement &parent, const QString &name)
+{
+    QDomElement found;
+    int count = 0;
+    for (QDomElement child = parent.firstChildElement(); !child.isNull(); child = child.nextSiblingElement()) {
+        ++count;
+        const QString ns = namespaceOf(child);
+        if (localNameOf(child) == name && (ns.isEmpty() || ns == XmlDsigNamespace))
+            found = child;
+    }
+    return count == 1 ? found : QDomElement();
+}
+
+/// Reads pubKey | sign: exactly a <KeyValue/> holding an <RSAKeyValue/>, then a <SignatureValue/>. Anything else
+/// (DSA, a <fingerprint/>, other elements, bad Base64) is nullopt.
+std::optional<PresentedKey> readPresentedKey(const QByteArray &plaintext)
+{
+    QDomDocument doc;
+    if (plaintext.isEmpty() || !doc.setContent("<identity>" + plaintext + "</identity>", true))
+        return std::nullopt;
+    const QDomElement root = doc.documentElement();
+    const QDomElement keyValue = root.firstChildElement();
+    const QDomElement signature = keyValue.nextSiblingElement();
+    if (keyValue.isNull() || signature.isNull() || !signature.nextSiblingElement().isNull()
+        || localNameOf(keyValue) != KeyValueElement || localNameOf(signature) != SignatureValueElement)
+        return std::nullopt;
+    for (const QDomElement &element : { keyValue, signature }) {
+        if (!namespaceOf(element).isEmpty() && namespaceOf(element) != XmlDsigNamespace)
+            return std::nullopt;
+    }
+    const QDomElement rsa = onlyChild(keyValue, RsaKeyValueElement);
+    const QDomElement modulus = rsa.firstChildElement();
+    const QDomElement exponent = modulus.nextSiblingElement();
+    if (rsa.isNull() || modulus.isNull() || exponent.isNull() || !exponent.nextSiblingElement().isNull()
+        || localNameOf(modulus) != ModulusElement || localNameOf(exponent) != ExponentElement)
+        return std::nullopt;
+    const std::optional<QByteArray> n = fromB64(modulus.text());
+    const std::optional<QByteArray> e = fromB64(exponent.text());
+    const std::optional<QByteArray> sign = fromB64(signature.text());
+    if (!n || !e || !sign)
+        return std::nullopt;
+    const std::optional<QByteArray> der = Crypto::RsaKey::publicKeyDerFromComponents({ *n, *e });
+    if (!der)
+        return std::nullopt;
+    return PresentedKey { normalizedElement(keyValue), *der, *sign };
+}
+
+/// ID plaintext of @p party: mac_X alone ('none'), or pubKey_X | <SignatureValue>b64(SIGN(signKey_X, mac_X))
+/// </SignatureValue> ('key'; the signature of the raw mac octets, no <SignedInfo/>). nullopt when signing fails.
+std::optional<QByteArray> identityPlaintext(
+    Party party, const QByteArray &sigmaKey, IdentityMacInput input, const std::optional<Crypto::RsaKey> &key)
+{
+    if (!key)
+        return identityMac(party, sigmaKey, input);
+    input.publicKey = keyValueOf(key->publicKeyDer());
+    if (input.publicKey.isEmpty())
+        return std::nullopt;
+    QByteArray mac = identityMac(party, sigmaKey, input);
+    const std::optional<QByteArray> signature = key->sign(mac);
+    wipeBytes(mac);
+    if (!signature)
+        return std::nullopt;
+    return input.publicKey + "<" + SignatureValueElement.toLatin1() + ">" + signature->toBase64() + "</"
+        + SignatureValueElement.toLatin1() + ">";
+}
+
+/// The check of a decrypted identity. 'none': it equals mac_X. 'key': it is pubKey_X | sign_X, sign_X verifies over
+/// mac_X recomputed with that pubKey, and the policy's trustPeerKey accepts the key. Returns the failure's detail,
+/// or nullopt with @p peerKey set to the key's DER ('key') or left empty ('none').
+std::optional<QString> checkIdentity(Party party, const QByteArray &sigmaKey, IdentityMacInput input,
+    const QByteArray &received, bool withKey, const EsessionPolicy &policy, const QString &bareJid, QByteArray &peerKey)
+{
+    if (!withKey) {
+        QByteArray expected = identityMac(party, sigmaKey, input);
+        const bool matches = Crypto::constantTimeEquals(received, expected);
+        wipeBytes(expected);
+        return matches ? std::nullopt : std::optional<QString>(u"identity"_s);
+    }
+    const std::optional<PresentedKey> presented = readPresentedKey(received);
+    if (!presented)
+        return u"identity-key"_s;
+    input.publicKey = presented->keyValue;
+    QByteArray expected = identityMac(party, sigmaKey, input);
+    const bool verified = Crypto::RsaKey::verify(presented->publicKeyDer, expected, presented->signature);
+    wipeBytes(expected);
+    if (!verified)
+        return u"signature"_s;
+    // Only a key that proved itself is shown to the trust decision.
+    if (!policy.trustPeerKey || !policy.trustPeerKey(bareJid, presented->publicKeyDer))
+        return u"untrusted-key"_s;
+    peerKey = presented->publicKeyDer;
+    return std::nullopt;
+}
+
 /// Fisher–Yates with the system's secure generator: the order of rshashes must not tell the real hashes apart.
 void shuffle(QList<QByteArray> &values)
 {
@@ -278,6 +453,9 @@ struct EsessionHandshake::Agreed
     QByteArray initiatorTag; ///< M_A (the SAS input)
     QString sas;
     QList<RetainedSecret> offeredSecrets; ///< initiator: the secrets hashed into rshashes
+    bool initiatorKey = false; ///< init_pubkey = 'key': the initiator's identity is pubKey_A | sign_A
+    bool responderKey = false; ///< resp_pubkey = 'key'
+    QByteArray peerPublicKey; ///< the peer's verified key (DER), once its identity was checked
 
     ~Agreed()
     {
@@ -397,7 +575,8 @@ EsessionOutput EsessionHandshake::request()
         return out;
     }
     const QList<Crypto::ModpGroup> groups = allowedGroups(m_policy);
-    if (groups.isEmpty() || m_policy.ciphers.isEmpty() || m_policy.stanzaTypes.isEmpty() || !m_store) {
+    if (groups.isEmpty() || m_policy.ciphers.isEmpty() || m_policy.stanzaTypes.isEmpty() || !m_store
+        || ownKeyModes(m_policy).isEmpty() || peerKeyModes(m_policy).isEmpty()) {
         fail(EsessionFailure::LocalError, tr("The encryption settings leave nothing to offer."), u"policy"_s,
             std::nullopt, out);
         return out;
@@ -701,23 +880,35 @@ QList<FormField> EsessionHandshake::requestFields()
     for (const Crypto::CtrCipher cipher : std::as_const(m_policy.ciphers))
         addUnique(ciphers, cipherName(cipher));
 
-    // Negotiable fields as XEP-0116 lists, fixed ones as XEP-0217 hidden values (a 0116 peer takes both); no
-    // sign_algs, since both identities are 'none'.
-    return {
+    // Negotiable fields as XEP-0116 lists, fixed ones as XEP-0217 hidden values (a 0116 peer takes both). Without
+    // public keys no sign_algs, since both identities are 'none'; with them init_pubkey lists what we can present
+    // and resp_pubkey what we accept from the responder.
+    const QStringList initModes = ownKeyModes(m_policy);
+    const QStringList respModes = peerKeyModes(m_policy);
+    const bool withKeys = usesPublicKeys(m_policy);
+    const bool anyKey = initModes.contains(PublicKey) || respModes.contains(PublicKey);
+    QList<FormField> fields {
         makeOffer(Modp, groups, FieldType::ListSingle),
         ciphers.size() == 1 ? makeField(CryptAlgs, ciphers, FieldType::Hidden)
                             : makeOffer(CryptAlgs, ciphers, FieldType::ListSingle),
         makeField(HashAlgs, { Sha256 }, FieldType::Hidden),
-        makeField(Compress, { NoCompression }, FieldType::Hidden),
-        makeOffer(Stanzas, m_policy.stanzaTypes, FieldType::ListMulti),
-        makeField(InitPubkey, { NoPublicKey }, FieldType::Hidden),
-        makeField(RespPubkey, { NoPublicKey }, FieldType::Hidden),
+    };
+    if (anyKey)
+        fields << makeOffer(SignAlgs, { RsaSha256 }, FieldType::ListSingle);
+    fields << makeField(Compress, { NoCompression }, FieldType::Hidden)
+           << makeOffer(Stanzas, m_policy.stanzaTypes, FieldType::ListMulti)
+           << (withKeys ? makeOffer(InitPubkey, initModes, FieldType::ListSingle)
+                        : makeField(InitPubkey, { NoPublicKey }, FieldType::Hidden))
+           << (withKeys ? makeOffer(RespPubkey, respModes, FieldType::ListSingle)
+                        : makeField(RespPubkey, { NoPublicKey }, FieldType::Hidden));
+    fields << QList<FormField> {
         makeOffer(Ver, { ProtocolVersion }, FieldType::ListSingle),
         makeField(RekeyFreq, { QString::number(m_policy.rekeyFrequency) }, FieldType::TextSingle),
         makeField(MyNonce, { b64(m_initiatorNonce) }, FieldType::Hidden),
         makeField(SasAlgs, { Sas28x5 }, FieldType::Hidden),
         makeField(Dhhashes, commitments, FieldType::Hidden),
     };
+    return fields;
 }
 
 std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::acceptFields(const DataForm &request)
@@ -773,18 +964,30 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::acceptFields(c
     if (!cipher)
         bad << CryptAlgs;
     // Fixed by our floor: an absent field means the fixed value (brief part 1 §5.8 #11); a present one must list it.
-    const std::pair<const QString *, const QString *> fixed[] = {
-        { &HashAlgs, &Sha256 },
-        { &Compress, &NoCompression },
-        { &InitPubkey, &NoPublicKey },
-        { &RespPubkey, &NoPublicKey },
-        { &SasAlgs, &Sas28x5 },
+    const auto checkFixed = [&](const QString &var, const QString &value) {
+        const FormField *field = request.field(var);
+        if (field && !offeredValues(field).contains(value))
+            bad << var;
     };
-    for (const auto &[var, value] : fixed) {
-        const FormField *field = request.field(*var);
-        if (field && !offeredValues(field).contains(*value))
-            bad << *var;
-    }
+    checkFixed(HashAlgs, Sha256);
+    checkFixed(Compress, NoCompression);
+    // init_pubkey: what we require of the initiator, among what it can present; resp_pubkey: what we present, among
+    // what it accepts. 'key' wherever both sides can; 'none' only where both allow it. Absent means 'none' (0217).
+    const auto offeredModes = [&request](const QString &var) {
+        const FormField *field = request.field(var);
+        return field ? offeredValues(field) : QStringList { NoPublicKey };
+    };
+    const std::optional<QString> initMode = pickKeyMode(peerKeyModes(m_policy), offeredModes(InitPubkey));
+    if (!initMode)
+        bad << InitPubkey;
+    const std::optional<QString> respMode = pickKeyMode(ownKeyModes(m_policy), offeredModes(RespPubkey));
+    if (!respMode)
+        bad << RespPubkey;
+    const bool initiatorKey = initMode == PublicKey;
+    const bool responderKey = respMode == PublicKey;
+    if ((initiatorKey || responderKey) && !offeredValues(request.field(SignAlgs)).contains(RsaSha256))
+        bad << SignAlgs;
+    checkFixed(SasAlgs, Sas28x5);
     // stanzas: what both want encrypted, in the initiator's order.
     QStringList stanzas;
     for (const QString &type : offeredValues(request.field(Stanzas))) {
@@ -832,6 +1035,8 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::acceptFields(c
     m_agreed->peerCommitment = commitment;
     m_agreed->initiatorCounter = *counter;
     m_agreed->responderCounter = counter->withTopBitFlipped();
+    m_agreed->initiatorKey = initiatorKey;
+    m_agreed->responderKey = responderKey;
     m_initiatorNonce = *initiatorNonce;
     m_responderNonce = responderNonce;
 
@@ -841,10 +1046,12 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::acceptFields(c
         makeField(HashAlgs, { Sha256 }),
     };
     // One answer per field offered (XEP-0116): sign_algs is meaningless with 'none' identities but answered.
-    if (const QStringList signs = offeredValues(request.field(SignAlgs)); !signs.isEmpty())
+    if (initiatorKey || responderKey)
+        fields << makeField(SignAlgs, { RsaSha256 });
+    else if (const QStringList signs = offeredValues(request.field(SignAlgs)); !signs.isEmpty())
         fields << makeField(SignAlgs, { signs.first() });
     fields << makeField(Compress, { NoCompression }) << makeField(Stanzas, stanzas)
-           << makeField(InitPubkey, { NoPublicKey }) << makeField(RespPubkey, { NoPublicKey })
+           << makeField(InitPubkey, { *initMode }) << makeField(RespPubkey, { *respMode })
            << makeField(Ver, { ProtocolVersion }) << makeField(RekeyFreq, { QString::number(rekeyFrequency) })
            << makeField(MyNonce, { b64(m_responderNonce) }) << makeField(SasAlgs, { Sas28x5 })
            << makeField(Dhkeys, { b64(m_agreed->ownKey->publicValue()) })
@@ -907,17 +1114,30 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::completeFields
     }
     if (!cipher)
         bad << CryptAlgs;
-    const std::pair<const QString *, const QString *> fixed[] = {
-        { &HashAlgs, &Sha256 },
-        { &Compress, &NoCompression },
-        { &InitPubkey, &NoPublicKey },
-        { &RespPubkey, &NoPublicKey },
-        { &SasAlgs, &Sas28x5 },
+    const auto checkFixed = [&](const QString &var, const QString &value) {
+        if (accept.field(var) && singleValue(accept, var) != value)
+            bad << var;
     };
-    for (const auto &[var, value] : fixed) {
-        if (accept.field(*var) && singleValue(accept, *var) != *value)
-            bad << *var;
-    }
+    checkFixed(HashAlgs, Sha256);
+    checkFixed(Compress, NoCompression);
+    // The identification methods: one of those we offered each (absent: 'none', XEP-0217), and rsa-sha256 as
+    // sign_algs when either is 'key'.
+    const auto chosenMode = [&accept](const QString &var) {
+        return accept.field(var) ? singleValue(accept, var) : std::optional<QString>(NoPublicKey);
+    };
+    const std::optional<QString> initMode = chosenMode(InitPubkey);
+    const bool initOk = initMode && ownKeyModes(m_policy).contains(*initMode);
+    if (!initOk)
+        bad << InitPubkey;
+    const std::optional<QString> respMode = chosenMode(RespPubkey);
+    const bool respOk = respMode && peerKeyModes(m_policy).contains(*respMode);
+    if (!respOk)
+        bad << RespPubkey;
+    const bool initiatorKey = initOk && *initMode == PublicKey;
+    const bool responderKey = respOk && *respMode == PublicKey;
+    if ((initiatorKey || responderKey) && singleValue(accept, SignAlgs) != RsaSha256)
+        bad << SignAlgs;
+    checkFixed(SasAlgs, Sas28x5);
     if (singleValue(accept, Ver) != ProtocolVersion)
         bad << Ver;
     const QStringList stanzas = accept.values(Stanzas);
@@ -971,6 +1191,8 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::completeFields
     m_agreed->peerValue = *responderValue;
     m_agreed->initiatorCounter = *counter;
     m_agreed->responderCounter = counter->withTopBitFlipped();
+    m_agreed->initiatorKey = initiatorKey;
+    m_agreed->responderKey = responderKey;
     m_offers.clear();
     m_responderNonce = *responderNonce;
     m_formB = m_incomingForm;
@@ -1020,10 +1242,13 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::completeFields
     input.publicValue = m_agreed->ownKey->publicValue();
     input.form = m_formA;
     input.form2 = m_formA2;
-    QByteArray macA = identityMac(Party::Initiator, provisory.sigmaKey, input);
-    const std::optional<SealedIdentity> sealed
-        = sealIdentity(m_agreed->cipher, provisory.cipherKey, provisory.macKey, m_agreed->initiatorCounter, macA);
-    wipeBytes(macA);
+    std::optional<QByteArray> plaintext = identityPlaintext(
+        Party::Initiator, provisory.sigmaKey, input, m_agreed->initiatorKey ? m_policy.identity : std::nullopt);
+    const std::optional<SealedIdentity> sealed = plaintext
+        ? sealIdentity(m_agreed->cipher, provisory.cipherKey, provisory.macKey, m_agreed->initiatorCounter, *plaintext)
+        : std::nullopt;
+    if (plaintext)
+        wipeBytes(*plaintext);
     if (!built || !sealed) {
         return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError,
             tr("This client could not prove its identity."), u"seal"_s);
@@ -1131,13 +1356,15 @@ std::optional<SsnStanzaError> EsessionHandshake::checkCompletion(const DataForm 
         input.publicValue = *initiatorValue;
         input.form = m_formA;
         input.form2 = m_incomingForm2;
-        QByteArray expected = identityMac(Party::Initiator, provisory.sigmaKey, input);
-        const bool matches = Crypto::constantTimeEquals(*received, expected);
-        wipeBytes(expected);
+        const std::optional<QString> problem = checkIdentity(Party::Initiator, provisory.sigmaKey, input, *received,
+            m_agreed->initiatorKey, m_policy, bareJid(), m_agreed->peerPublicKey);
         wipeBytes(*received);
-        if (!matches) {
+        if (problem) {
+            // XEP-0116: a bad signature or a key we cannot accept is refused like a wrong mac_A.
             return refusal(SsnCondition::FeatureNotImplemented, { Identity }, EsessionFailure::IdentityNotVerified,
-                notVerified, u"identity"_s);
+                *problem == u"untrusted-key"_s ? tr("The contact presented a public key this client does not trust.")
+                                               : notVerified,
+                *problem);
         }
         m_agreed->initiatorCounter = counter;
     }
@@ -1171,11 +1398,14 @@ std::optional<SsnStanzaError> EsessionHandshake::checkCompletion(const DataForm 
     input.publicValue = m_agreed->ownKey->publicValue();
     input.form = m_formB;
     input.form2 = formB2;
-    QByteArray macB = identityMac(Party::Responder, responder.sigmaKey, input);
+    std::optional<QByteArray> plaintext = identityPlaintext(
+        Party::Responder, responder.sigmaKey, input, m_agreed->responderKey ? m_policy.identity : std::nullopt);
     BlockCounter responderCounter = m_agreed->responderCounter;
-    const std::optional<SealedIdentity> sealed
-        = sealIdentity(cipher, responder.cipherKey, responder.macKey, responderCounter, macB);
-    wipeBytes(macB);
+    const std::optional<SealedIdentity> sealed = plaintext
+        ? sealIdentity(cipher, responder.cipherKey, responder.macKey, responderCounter, *plaintext)
+        : std::nullopt;
+    if (plaintext)
+        wipeBytes(*plaintext);
     built = built && sealed && form.addField(makeField(Identity, { b64(sealed->identity) }))
         && form.addField(makeField(Mac, { b64(sealed->mac) }));
 
@@ -1215,6 +1445,7 @@ std::optional<SsnStanzaError> EsessionHandshake::checkCompletion(const DataForm 
     established.expectedSecretMissing = !retained.isEmpty() && !srs;
     established.newRetainedSecret = newRetainedSecret(key);
     established.stanzaTypes = m_agreed->stanzas;
+    established.peerPublicKey = m_agreed->peerPublicKey;
     wipeBytes(key);
     return std::nullopt;
 }
@@ -1305,13 +1536,14 @@ void EsessionHandshake::onIdentity(const QDomElement &message, const QDomElement
         input.publicValue = m_agreed->peerValue;
         input.form = m_formB;
         input.form2 = formB2;
-        QByteArray expected = identityMac(Party::Responder, responder.sigmaKey, input);
-        const bool matches = Crypto::constantTimeEquals(*received, expected);
-        wipeBytes(expected);
+        const std::optional<QString> problem = checkIdentity(Party::Responder, responder.sigmaKey, input, *received,
+            m_agreed->responderKey, m_policy, bareJid(), m_agreed->peerPublicKey);
         wipeBytes(*received);
-        if (!matches) {
+        if (problem) {
             wipeBytes(key);
-            failIdentity(message, echo, u"identity"_s, out);
+            failIdentity(message, echo, *problem, out,
+                *problem == u"untrusted-key"_s ? tr("The contact presented a public key this client does not trust.")
+                                               : QString());
             return;
         }
         m_agreed->responderCounter = counter;
@@ -1327,6 +1559,7 @@ void EsessionHandshake::onIdentity(const QDomElement &message, const QDomElement
     established.newRetainedSecret = newRetainedSecret(key);
     established.stanzaTypes = m_agreed->stanzas;
     established.ssnParameters = m_ssn.parameters();
+    established.peerPublicKey = m_agreed->peerPublicKey;
     wipeBytes(key);
     // Only now, with the responder's identity verified, does the old secret go (brief part 2 P-0116-12): a forged
     // message 4 must not wipe it.
@@ -1338,8 +1571,8 @@ void EsessionHandshake::onIdentity(const QDomElement &message, const QDomElement
     wipe();
 }
 
-void EsessionHandshake::failIdentity(
-    const QDomElement &message, const QDomElement &echo, const QString &detail, EsessionOutput &out)
+void EsessionHandshake::failIdentity(const QDomElement &message, const QDomElement &echo, const QString &detail,
+    EsessionOutput &out, const QString &reason)
 {
     // XEP-0116: feature-not-implemented; any <c/> beside it is ignored (the caller never got keys for it).
     const SsnStanzaError error { SsnCondition::FeatureNotImplemented,
@@ -1366,11 +1599,12 @@ void EsessionHandshake::failIdentity(
     out.stanzas << stanza;
 
     std::ignore = m_ssn.abandon();
-    const QString reason = m_policy.otherSecret.isEmpty()
+    const QString why = !reason.isEmpty() ? reason
+        : m_policy.otherSecret.isEmpty()
         ? tr("The contact's identity could not be verified; someone may be interfering.")
         : tr("The contact's identity could not be verified: the shared password differs, or someone is "
              "interfering.");
-    fail(EsessionFailure::IdentityNotVerified, reason, detail, error, out);
+    fail(EsessionFailure::IdentityNotVerified, why, detail, error, out);
 }
 
 // -------------------------------------------------------------------------------------------------------------------

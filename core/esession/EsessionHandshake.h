@@ -8,6 +8,7 @@
 #include <QString>
 #include <QStringList>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <variant>
@@ -18,16 +19,18 @@
 #include "StanzaCipher.h"
 #include "crypto/Crypto.h"
 #include "crypto/DiffieHellman.h"
+#include "crypto/RsaKey.h"
 
 namespace Esession {
 
 class RetainedSecretStore;
 
-// The online ESession negotiation (XEP-0116 4-message path = XEP-0217: SIGMA-R with a hash commitment, no public
-// keys, SAS and retained secrets) as a sans-I/O engine, one per (peer, thread). It owns the XEP-0155 negotiation of
-// that thread and rides on its messages: request [1] = ESession message 1, accept [2] = message 2, completion [4] =
-// message 3; message 4 is Bob's <init xmlns='...#ns-init'/>, outside XEP-0155. Elements in, stanzas and events out;
-// no sockets, no clock, no storage other than the RetainedSecretStore it is given.
+// The online ESession negotiation (XEP-0116 4-message path = XEP-0217: SIGMA-R with a hash commitment, SAS and
+// retained secrets; no public keys unless EsessionPolicy::identity / trustPeerKey ask for them) as a sans-I/O engine,
+// one per (peer, thread). It owns the XEP-0155 negotiation of that thread and rides on its messages: request [1] =
+// ESession message 1, accept [2] = message 2, completion [4] = message 3; message 4 is Bob's
+// <init xmlns='...#ns-init'/>, outside XEP-0155. Elements in, stanzas and events out; no sockets, no clock, no storage
+// other than the RetainedSecretStore it is given.
 
 /// The local rules of an ESession negotiation.
 struct EsessionPolicy
@@ -55,6 +58,20 @@ struct EsessionPolicy
     /// The XEP-0155 fields of the forms. `security` is always replaced by e2e: this engine never opens a session
     /// without end-to-end encryption.
     SsnPolicy ssn = SsnPolicy::defaults();
+
+    // XEP-0116 public-key identities (init_pubkey / resp_pubkey = 'key', sign_algs xmldsig#rsa-sha256). With the
+    // defaults below only 'none' is offered or accepted and the forms are those of XEP-0217. 'hash' (a fingerprint
+    // instead of the key) is never offered nor accepted.
+
+    /// Our signing key. Set: we present it ('key') when the peer asks for it. Unset: we can only present 'none'.
+    std::optional<Crypto::RsaKey> identity;
+    /// Whether the peer's key (DER, after its signature verified) is acceptable for its bare JID. Set: we ask the
+    /// peer for its key ('key' first) and refuse a key it says no to. Unset: we never ask for a key.
+    std::function<bool(const QString &bareJid, const QByteArray &publicKeyDer)> trustPeerKey;
+    /// Whether a side may present no key ('none'). A session falls back to 'none' in one direction only when both
+    /// policies allow it; false here means both directions must be 'key' or the negotiation is refused
+    /// (not-acceptable on init_pubkey / resp_pubkey), so it needs `identity` and `trustPeerKey`.
+    bool allowNoPublicKey = true;
 };
 
 enum class EsessionRole { Initiator, Responder };
@@ -84,6 +101,9 @@ struct EsessionEstablished
     QByteArray newRetainedSecret;
     QStringList stanzaTypes; ///< the agreed `stanzas`: what must travel encrypted from now on
     SsnParameters ssnParameters; ///< the XEP-0155 outcome (logging, disclosure: show disclosure != never)
+    /// The public key (DER) the peer proved its identity with: its signature verified and trustPeerKey accepted
+    /// it. Empty when the peer presented none.
+    QByteArray peerPublicKey;
 };
 
 enum class EsessionFailure {
@@ -170,7 +190,8 @@ private:
     void sendIdentity(EsessionOutput &out);
     void onIdentity(const QDomElement &message, const QDomElement &x, EsessionOutput &out);
     void onErrorWhileWaiting(const QDomElement &message, EsessionOutput &out);
-    void failIdentity(const QDomElement &message, const QDomElement &echo, const QString &detail, EsessionOutput &out);
+    void failIdentity(const QDomElement &message, const QDomElement &echo, const QString &detail, EsessionOutput &out,
+        const QString &reason = {});
     void fail(EsessionFailure failure, const QString &reason, const QString &detail,
         const std::optional<SsnStanzaError> &sent, EsessionOutput &out);
     SsnStanzaError refusal(SsnCondition condition, const QStringList &fields, EsessionFailure failure,

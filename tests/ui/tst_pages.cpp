@@ -8,6 +8,7 @@
 #include <QScopeGuard>
 #include <QStandardPaths>
 #include <QTemporaryDir>
+#include <QFile>
 #include <QTest>
 #include <QTranslator>
 #include <QtQml/QQmlExtensionPlugin>
@@ -17,6 +18,7 @@
 #include <utility>
 
 #include "AppContext.h"
+#include "storage/Paths.h"
 #include "ContactListModel.h"
 #include "crypto/Crypto.h"
 #include "storage/MessageStore.h"
@@ -47,6 +49,7 @@ private Q_SLOTS:
     void sendingOfflineQueuesAndShowsTheMessage();
     void unreachableServerLetsTheUserContinueOffline();
     void germanTranslationIsUsed();
+    void passphraseProtectsRememberedContacts();
 
 private:
     // Loads Main.qml through the module, as the application does.
@@ -415,6 +418,31 @@ void UiTest::germanTranslationIsUsed()
     QVERIFY(sendButton);
     QCOMPARE(sendButton->property("text").toString(), QStringLiteral("Senden"));
     VERIFY_NO_WARNINGS("using the German translation");
+}
+
+void UiTest::passphraseProtectsRememberedContacts()
+{
+    // No keyring: the app says that verified contacts last for this run, and offers a passphrase.
+    QVERIFY(m_context->openOffline(QStringLiteral("alice@example.org")));
+    QVERIFY(!m_context->encryptionNotice().isEmpty());
+    QCOMPARE(m_context->usePassphrase(QString()), QStringLiteral("the passphrase is empty"));
+    QVERIFY(m_context->usePassphrase(QStringLiteral("a long passphrase")).isEmpty());
+    QVERIFY(m_context->encryptionNotice().isEmpty());
+    const QString vaultFile = Paths::accountDataDir(QStringLiteral("alice@example.org"), m_dataDir->path())
+        + QStringLiteral("/vault.json");
+    QFile file(vaultFile);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QVERIFY(file.readAll().contains("\"passphrase\""));
+    file.close();
+
+    // The next start: the vault is there, only the right passphrase opens it.
+    m_context->logout();
+    QVERIFY(m_context->openOffline(QStringLiteral("alice@example.org")));
+    QVERIFY(!m_context->encryptionNotice().isEmpty());
+    QCOMPARE(m_context->usePassphrase(QStringLiteral("another one")), QStringLiteral("wrong passphrase"));
+    QVERIFY(!m_context->encryptionNotice().isEmpty());
+    QVERIFY(m_context->usePassphrase(QStringLiteral("a long passphrase")).isEmpty());
+    QVERIFY(m_context->encryptionNotice().isEmpty());
 }
 
 int main(int argc, char *argv[])

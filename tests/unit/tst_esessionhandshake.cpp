@@ -9,8 +9,14 @@
 
 #include <functional>
 
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
 #include "crypto/Crypto.h"
 #include "crypto/DiffieHellman.h"
+#include "crypto/RsaKey.h"
 #include "esession/Constants.h"
 #include "esession/EsessionHandshake.h"
 #include "esession/EsessionKeys.h"
@@ -498,6 +504,17 @@ private Q_SLOTS:
     void plainSessionAnswer();
     void deferredDecision();
     void abandonWipes();
+    // XEP-0116 public-key identities (EsessionPolicy::identity, trustPeerKey, allowNoPublicKey).
+    void publicKeys_data();
+    void publicKeys();
+    void publicKeyRefusals_data();
+    void publicKeyRefusals();
+    void publicKeyOptionMismatch_data();
+    void publicKeyOptionMismatch();
+    void publicKeyIdentityIndependent_data();
+    void publicKeyIdentityIndependent();
+    void rsaKeyAgainstOpenSsl();
+    void publicKeyDowngrade();
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -1482,6 +1499,519 @@ void TestEsessionHandshake::abandonWipes()
     const EsessionOutput late = pair.alice.handleMessage(pair.toAlice.first().documentElement());
     QVERIFY(late.stanzas.isEmpty());
     QVERIFY(eventsOf<EsessionEstablished>(late.events).isEmpty());
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// XEP-0116 public-key identities
+
+namespace {
+
+const QString RsaSha256Uri = u"http://www.w3.org/2000/09/xmldsig#rsa-sha256"_s;
+
+/// The two identities, generated once (2048 bits take a while): Alice's and Bob's.
+const std::optional<Crypto::RsaKey> &rsaKey(bool ofAlice)
+{
+    static const std::optional<Crypto::RsaKey> alice = Crypto::RsaKey::generate(2048);
+    static const std::optional<Crypto::RsaKey> bob = Crypto::RsaKey::generate(2048);
+    return ofAlice ? alice : bob;
+}
+
+// Raw OpenSSL, as a second opinion on what QCA does for us.
+
+EVP_PKEY *opensslPublicKey(const QByteArray &der)
+{
+    const auto *bytes = reinterpret_cast<const unsigned char *>(der.constData());
+    return d2i_PUBKEY(nullptr, &bytes, long(der.size()));
+}
+
+bool opensslVerify(const QByteArray &publicDer, const QByteArray &data, const QByteArray &signature)
+{
+    EVP_PKEY *key = opensslPublicKey(publicDer);
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    // An RSA key's default padding is PKCS#1 v1.5: RSASSA-PKCS1-v1_5 with SHA-256.
+    const bool ok = key && ctx && EVP_DigestVerifyInit(ctx, nullptr, EVP_sha256(), nullptr, key) == 1
+        && EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char *>(signature.constData()),
+               size_t(signature.size()), reinterpret_cast<const unsigned char *>(data.constData()), size_t(data.size()))
+            == 1;
+    EVP_MD_CTX_free(ctx);
+    EVP_PKEY_free(key);
+    return ok;
+}
+
+QByteArray opensslSign(const QByteArray &privateDer, const QByteArray &data)
+{
+    const auto *bytes = reinterpret_cast<const unsigned char *>(privateDer.constData());
+    EVP_PKEY *key = d2i_AutoPrivateKey(nullptr, &bytes, long(privateDer.size()));
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    QByteArray signature;
+    size_t length = 0;
+    if (key && ctx && EVP_DigestSignInit(ctx, nullptr, EVP_sha256(), nullptr, key) == 1
+        && EVP_DigestSign(
+               ctx, nullptr, &length, reinterpret_cast<const unsigned char *>(data.constData()), size_t(data.size()))
+            == 1) {
+        signature.resize(qsizetype(length));
+        if (EVP_DigestSign(ctx, reinterpret_cast<unsigned char *>(signature.data()), &length,
+                reinterpret_cast<const unsigned char *>(data.constData()), size_t(data.size()))
+            == 1)
+            signature.resize(qsizetype(length));
+        else
+            signature.clear();
+    }
+    EVP_MD_CTX_free(ctx);
+    EVP_PKEY_free(key);
+    return signature;
+}
+
+QByteArray opensslParameter(const QByteArray &publicDer, const char *name)
+{
+    EVP_PKEY *key = opensslPublicKey(publicDer);
+    BIGNUM *value = nullptr;
+    QByteArray bytes;
+    if (key && EVP_PKEY_get_bn_param(key, name, &value) == 1) {
+        bytes.resize(BN_num_bytes(value));
+        BN_bn2bin(value, reinterpret_cast<unsigned char *>(bytes.data()));
+    }
+    BN_free(value);
+    EVP_PKEY_free(key);
+    return bytes;
+}
+
+/// pubKey as XEP-0116 means it, written out by hand from OpenSSL's n and e: the normalised XML-DSig <KeyValue/>.
+QByteArray expectedKeyValue(const QByteArray &publicDer)
+{
+    return "<KeyValue><RSAKeyValue><Modulus>" + opensslParameter(publicDer, OSSL_PKEY_PARAM_RSA_N).toBase64()
+        + "</Modulus><Exponent>" + opensslParameter(publicDer, OSSL_PKEY_PARAM_RSA_E).toBase64()
+        + "</Exponent></RSAKeyValue></KeyValue>";
+}
+
+/// Who asked the trust callback about which key, and what it answers.
+struct TrustLog
+{
+    QStringList bareJids;
+    QList<QByteArray> keys;
+};
+
+std::function<bool(const QString &, const QByteArray &)> trustOnly(
+    const QByteArray &trusted, const std::shared_ptr<TrustLog> &log)
+{
+    return [trusted, log](const QString &bareJid, const QByteArray &key) {
+        log->bareJids << bareJid;
+        log->keys << key;
+        return key == trusted;
+    };
+}
+
+} // namespace
+
+void TestEsessionHandshake::publicKeys_data()
+{
+    QTest::addColumn<bool>("aliceIdentity");
+    QTest::addColumn<bool>("aliceTrusts");
+    QTest::addColumn<bool>("bobIdentity");
+    QTest::addColumn<bool>("bobTrusts");
+    QTest::addColumn<QString>("initMode");
+    QTest::addColumn<QString>("respMode");
+    QTest::newRow("keys both ways") << true << true << true << true << u"key"_s << u"key"_s;
+    QTest::newRow("only the initiator's key") << true << false << false << true << u"key"_s << u"none"_s;
+    QTest::newRow("only the responder's key") << false << true << true << false << u"none"_s << u"key"_s;
+    // One side offers keys, the other does not do them: both allow 'none', so the session falls back to it.
+    QTest::newRow("initiator offers, responder none") << true << true << false << false << u"none"_s << u"none"_s;
+    QTest::newRow("responder offers, initiator none") << false << false << true << true << u"none"_s << u"none"_s;
+}
+
+void TestEsessionHandshake::publicKeys()
+{
+    QFETCH(bool, aliceIdentity);
+    QFETCH(bool, aliceTrusts);
+    QFETCH(bool, bobIdentity);
+    QFETCH(bool, bobTrusts);
+    QFETCH(QString, initMode);
+    QFETCH(QString, respMode);
+    QVERIFY(rsaKey(true) && rsaKey(false));
+    const QByteArray aliceDer = rsaKey(true)->publicKeyDer();
+    const QByteArray bobDer = rsaKey(false)->publicKeyDer();
+
+    const auto aliceLog = std::make_shared<TrustLog>();
+    const auto bobLog = std::make_shared<TrustLog>();
+    EsessionPolicy alicePolicy = policy();
+    EsessionPolicy bobPolicy = policy();
+    if (aliceIdentity)
+        alicePolicy.identity = rsaKey(true);
+    if (aliceTrusts)
+        alicePolicy.trustPeerKey = trustOnly(bobDer, aliceLog);
+    if (bobIdentity)
+        bobPolicy.identity = rsaKey(false);
+    if (bobTrusts)
+        bobPolicy.trustPeerKey = trustOnly(aliceDer, bobLog);
+
+    MemoryRetainedSecretStore aliceStore, bobStore;
+    Pair pair(alicePolicy, bobPolicy, &aliceStore, &bobStore);
+    exchange(pair);
+    const EsessionEstablished *a = pair.established(true);
+    const EsessionEstablished *b = pair.established(false);
+    QVERIFY2(a, qPrintable(describe(pair.aliceEvents)));
+    QVERIFY2(b, qPrintable(describe(pair.bobEvents)));
+    QVERIFY(!pair.alice.holdsSecrets());
+    QVERIFY(!pair.bob.holdsSecrets());
+    QCOMPARE(a->sas, b->sas);
+    checkMirrored(*a, *b);
+    checkCiphers(*a, *b);
+    // Retained secrets work the same with keys: both stored the same new one.
+    QCOMPARE(aliceStore.secrets(BobBare).size(), 1);
+    QCOMPARE(aliceStore.secrets(BobBare).first().secret, bobStore.secrets(AliceBare).first().secret);
+
+    // The wire: message 1 lists what Alice can present (init_pubkey) and accepts (resp_pubkey), key first, and
+    // rsa-sha256 whenever a key is possible; message 2 picks one method each.
+    const QDomElement m1 = pair.sentByAlice.at(0).documentElement();
+    const QDomElement m2 = pair.sentByBob.at(0).documentElement();
+    if (aliceIdentity || aliceTrusts) {
+        QCOMPARE(fieldOptions(m1, Xep0116::InitPubkey),
+            aliceIdentity ? QStringList({ u"key"_s, u"none"_s }) : QStringList({ u"none"_s }));
+        QCOMPARE(fieldOptions(m1, Xep0116::RespPubkey),
+            aliceTrusts ? QStringList({ u"key"_s, u"none"_s }) : QStringList({ u"none"_s }));
+        QCOMPARE(fieldOptions(m1, Xep0116::SignAlgs), QStringList({ RsaSha256Uri }));
+    } else {
+        // Without keys on the initiator's side, message 1 is the XEP-0217 one: fixed 'none', no sign_algs.
+        QCOMPARE(fieldValues(m1, Xep0116::InitPubkey), QStringList({ u"none"_s }));
+        QCOMPARE(fieldValues(m1, Xep0116::RespPubkey), QStringList({ u"none"_s }));
+        QVERIFY(fieldElement(m1, Xep0116::SignAlgs).isNull());
+    }
+    QCOMPARE(fieldValues(m2, Xep0116::InitPubkey), QStringList({ initMode }));
+    QCOMPARE(fieldValues(m2, Xep0116::RespPubkey), QStringList({ respMode }));
+    if (aliceIdentity || aliceTrusts)
+        QCOMPARE(fieldValues(m2, Xep0116::SignAlgs), QStringList({ RsaSha256Uri }));
+
+    // Each side reports the key the other one proved, and asked its trust callback about it once, with the JID.
+    const bool aliceSigned = initMode == u"key"_s;
+    const bool bobSigned = respMode == u"key"_s;
+    QCOMPARE(b->peerPublicKey, aliceSigned ? aliceDer : QByteArray());
+    QCOMPARE(a->peerPublicKey, bobSigned ? bobDer : QByteArray());
+    QCOMPARE(bobLog->bareJids, aliceSigned ? QStringList({ AliceBare }) : QStringList());
+    QCOMPARE(aliceLog->bareJids, bobSigned ? QStringList({ BobBare }) : QStringList());
+    // A signed identity is much longer than a bare mac (pubKey | sign), so the counters moved further.
+    const QByteArray idA = bytesOf(fieldValues(pair.sentByAlice.at(1).documentElement(), Xep0116::Identity).first());
+    const QByteArray idB = bytesOf(fieldValues(pair.sentByBob.at(1).documentElement(), Xep0116::Identity).first());
+    QCOMPARE(idA.size() > 300, aliceSigned);
+    QCOMPARE(idB.size() > 300, bobSigned);
+}
+
+void TestEsessionHandshake::publicKeyRefusals_data()
+{
+    QTest::addColumn<bool>("aliceJudges");
+    QTest::newRow("Bob does not trust Alice's key") << false;
+    QTest::newRow("Alice does not trust Bob's key") << true;
+}
+
+void TestEsessionHandshake::publicKeyRefusals()
+{
+    QFETCH(bool, aliceJudges);
+    QVERIFY(rsaKey(true) && rsaKey(false));
+    const QByteArray aliceDer = rsaKey(true)->publicKeyDer();
+    const QByteArray bobDer = rsaKey(false)->publicKeyDer();
+
+    // A shared history first, so that the stores have something to lose.
+    MemoryRetainedSecretStore aliceStore, bobStore;
+    Pair history(policy(), policy(), &aliceStore, &bobStore);
+    exchange(history);
+    QVERIFY(history.established(true) && history.established(false));
+    const Snapshot aliceBefore = snapshot(aliceStore, BobBare);
+    const Snapshot bobBefore = snapshot(bobStore, AliceBare);
+
+    const auto log = std::make_shared<TrustLog>();
+    EsessionPolicy alicePolicy = policy();
+    EsessionPolicy bobPolicy = policy();
+    alicePolicy.identity = rsaKey(true);
+    bobPolicy.identity = rsaKey(false);
+    // The judge trusts only its own key: the peer's signature verifies, its key is not acceptable.
+    alicePolicy.trustPeerKey = trustOnly(aliceJudges ? aliceDer : bobDer, log);
+    bobPolicy.trustPeerKey = trustOnly(aliceJudges ? aliceDer : bobDer, log);
+    Pair pair(alicePolicy, bobPolicy, &aliceStore, &bobStore);
+    exchange(pair);
+
+    const EsessionFailed *failed = pair.failed(aliceJudges);
+    QVERIFY2(failed, qPrintable(describe(aliceJudges ? pair.aliceEvents : pair.bobEvents)));
+    QCOMPARE(failed->failure, EsessionFailure::IdentityNotVerified);
+    QCOMPARE(failed->detail, u"untrusted-key"_s);
+    QVERIFY(failed->sent);
+    QCOMPARE(failed->sent->condition, SsnCondition::FeatureNotImplemented); // XEP-0116: as for a wrong mac
+    QCOMPARE(log->keys.last(), aliceJudges ? bobDer : aliceDer); // asked about the key that was presented
+    QCOMPARE(snapshot(aliceJudges ? aliceStore : bobStore, aliceJudges ? BobBare : AliceBare),
+        aliceJudges ? aliceBefore : bobBefore);
+    QCOMPARE(pair.alice.state(), EsessionState::Failed);
+    QCOMPARE(pair.bob.state(), EsessionState::Failed);
+    QVERIFY(!pair.alice.holdsSecrets());
+    QVERIFY(!pair.bob.holdsSecrets());
+    QVERIFY(!pair.established(aliceJudges));
+    if (!aliceJudges) {
+        checkSecureFailure(pair);
+        QCOMPARE(snapshot(aliceStore, BobBare), aliceBefore);
+    }
+}
+
+void TestEsessionHandshake::publicKeyOptionMismatch_data()
+{
+    // Our choice: 'none' is a fallback only when both policies allow it (allowNoPublicKey, the default). A side
+    // that requires keys refuses a peer that cannot do them, with not-acceptable on both pubkey fields.
+    QTest::addColumn<bool>("aliceIdentity");
+    QTest::addColumn<bool>("aliceTrusts");
+    QTest::addColumn<bool>("aliceRequires");
+    QTest::addColumn<bool>("bobHasKeys");
+    QTest::addColumn<bool>("bobRequires");
+    QTest::addColumn<QStringList>("fields");
+    QTest::newRow("initiator requires keys, responder none")
+        << true << true << true << false << false << QStringList { Xep0116::InitPubkey, Xep0116::RespPubkey };
+    QTest::newRow("responder requires keys, initiator none")
+        << false << false << false << true << true << QStringList { Xep0116::InitPubkey, Xep0116::RespPubkey };
+    QTest::newRow("responder requires keys, initiator only presents one")
+        << true << false << false << true << true << QStringList { Xep0116::RespPubkey };
+}
+
+void TestEsessionHandshake::publicKeyOptionMismatch()
+{
+    QFETCH(bool, aliceIdentity);
+    QFETCH(bool, aliceTrusts);
+    QFETCH(bool, aliceRequires);
+    QFETCH(bool, bobHasKeys);
+    QFETCH(bool, bobRequires);
+    QFETCH(QStringList, fields);
+    QVERIFY(rsaKey(true) && rsaKey(false));
+    const auto log = std::make_shared<TrustLog>();
+    EsessionPolicy alicePolicy = policy();
+    EsessionPolicy bobPolicy = policy();
+    if (aliceIdentity)
+        alicePolicy.identity = rsaKey(true);
+    if (aliceTrusts)
+        alicePolicy.trustPeerKey = trustOnly(rsaKey(false)->publicKeyDer(), log);
+    alicePolicy.allowNoPublicKey = !aliceRequires;
+    if (bobHasKeys) {
+        bobPolicy.identity = rsaKey(false);
+        bobPolicy.trustPeerKey = trustOnly(rsaKey(true)->publicKeyDer(), log);
+    }
+    bobPolicy.allowNoPublicKey = !bobRequires;
+
+    MemoryRetainedSecretStore aliceStore, bobStore;
+    Pair pair(alicePolicy, bobPolicy, &aliceStore, &bobStore);
+    exchange(pair);
+    checkSecureFailure(pair);
+    const EsessionFailed *failed = pair.failed(false);
+    QVERIFY2(failed, qPrintable(describe(pair.bobEvents)));
+    QCOMPARE(failed->failure, EsessionFailure::RefusedByUs);
+    QVERIFY(failed->sent);
+    QCOMPARE(failed->sent->condition, SsnCondition::NotAcceptable);
+    QCOMPARE(failed->sent->fields, fields);
+    QVERIFY(pair.failed(true));
+    QCOMPARE(pair.failed(true)->failure, EsessionFailure::RefusedByPeer);
+    QVERIFY(log->keys.isEmpty());
+    QVERIFY(aliceStore.secrets(BobBare).isEmpty());
+    QVERIFY(bobStore.secrets(AliceBare).isEmpty());
+}
+
+void TestEsessionHandshake::publicKeyIdentityIndependent_data()
+{
+    QTest::addColumn<QString>("signature"); // what the forged message 3 carries as sign_A
+    QTest::addColumn<QString>("detail"); // Bob's verdict; empty: accepted
+    QTest::newRow("valid (OpenSSL)") << u"valid"_s << QString();
+    QTest::newRow("signature bit flipped") << u"flipped"_s << u"signature"_s;
+    QTest::newRow("signed by another key") << u"other key"_s << u"signature"_s;
+    QTest::newRow("not a KeyValue") << u"garbled"_s << u"identity-key"_s;
+}
+
+void TestEsessionHandshake::publicKeyIdentityIndependent()
+{
+    // The test plays Alice's part of the DH itself (its own x in the commitment and in message 3), so it knows K
+    // and can build ID_A from the XEP-0116 formulas with OpenSSL's signature, and open Bob's ID_B to check his
+    // signature with OpenSSL: the engine's pubKey | sign against an implementation that shares none of its code.
+    QFETCH(QString, signature);
+    QFETCH(QString, detail);
+    QVERIFY(rsaKey(true) && rsaKey(false));
+    const QByteArray aliceDer = rsaKey(true)->publicKeyDer();
+    const QByteArray bobDer = rsaKey(false)->publicKeyDer();
+
+    EsessionPolicy alicePolicy = policy({ Crypto::ModpGroup::Group14 });
+    alicePolicy.identity = rsaKey(true);
+    alicePolicy.trustPeerKey = [](const QString &, const QByteArray &) { return true; };
+    EsessionPolicy bobPolicy = policy();
+    bobPolicy.identity = rsaKey(false);
+    bobPolicy.trustPeerKey = trustOnly(aliceDer, std::make_shared<TrustLog>());
+
+    auto generated = Crypto::DhKeyPair::generate(Crypto::ModpGroup::Group14);
+    QVERIFY(std::holds_alternative<Crypto::DhKeyPair>(generated));
+    const Crypto::DhKeyPair mallory = std::get<Crypto::DhKeyPair>(std::move(generated));
+
+    struct Seen
+    {
+        QByteArray formA, formB, formB2, nonceA, nonceB, d, counter, identityB, macB;
+        QString cipher;
+        bool m4 = false;
+    };
+    auto seen = std::make_shared<Seen>();
+    const Tamper m1 = [&mallory, seen](QDomElement m) {
+        setValues(m, Xep0116::Dhhashes, { b64(dhCommitment(mallory.publicValue())) });
+        seen->formA = normalizedFormContent(formElement(m));
+    };
+    const Tamper m2 = [seen](QDomElement m) {
+        seen->formB = normalizedFormContent(formElement(m));
+        seen->nonceB = bytesOf(fieldValues(m, Xep0116::MyNonce).first());
+        seen->nonceA = bytesOf(fieldValues(m, Xep0116::Nonce).first());
+        seen->d = bytesOf(fieldValues(m, Xep0116::Dhkeys).first());
+        seen->counter = bytesOf(fieldValues(m, Xep0116::Counter).first());
+        seen->cipher = fieldValues(m, Xep0116::CryptAlgs).first();
+    };
+    const auto keyOf = [&mallory, seen]() {
+        const auto shared = mallory.deriveSharedSecret(seen->d);
+        return initialKey(std::get<QByteArray>(shared));
+    };
+    const Crypto::CtrCipher cipher = Crypto::CtrCipher::Aes256; // both policies prefer it
+    const QByteArray privateDer = rsaKey(true)->privateKeyDer();
+    const QByteArray otherPrivateDer = rsaKey(false)->privateKeyDer();
+    const Tamper m3 = [&, seen](QDomElement m) {
+        setValues(m, Xep0116::Dhkeys, { b64(mallory.publicValue()) });
+        const KeySet provisory = deriveKeySet(Party::Initiator, cipher, keyOf());
+        IdentityMacInput input;
+        input.initiatorNonce = seen->nonceA;
+        input.responderNonce = seen->nonceB;
+        input.publicValue = mallory.publicValue();
+        input.publicKey = expectedKeyValue(aliceDer);
+        input.form = seen->formA;
+        input.form2 = normalizedFormContent(formElement(m), { Xep0116::Identity, Xep0116::Mac });
+        const QByteArray macA = identityMac(Party::Initiator, provisory.sigmaKey, input);
+        QByteArray sign = opensslSign(signature == u"other key"_s ? otherPrivateDer : privateDer, macA);
+        if (signature == u"flipped"_s)
+            sign[sign.size() / 2] = char(sign.at(sign.size() / 2) ^ 0x01);
+        QByteArray plaintext = input.publicKey + "<SignatureValue>" + sign.toBase64() + "</SignatureValue>";
+        if (signature == u"garbled"_s)
+            plaintext.replace("RSAKeyValue", "DSAKeyValue");
+        std::optional<BlockCounter> counter = BlockCounter::fromBigEndian(seen->counter);
+        const std::optional<SealedIdentity> sealed
+            = sealIdentity(cipher, provisory.cipherKey, provisory.macKey, *counter, plaintext);
+        setValues(m, Xep0116::Identity, { b64(sealed->identity) });
+        setValues(m, Xep0116::Mac, { b64(sealed->mac) });
+    };
+    const Tamper m4 = [seen](QDomElement m) {
+        if (child(m, Xep0116::InitElement, Xep0116::InitNamespace).isNull())
+            return; // Bob's refusal (it echoes message 3)
+        seen->m4 = true;
+        seen->formB2 = normalizedFormContent(formElement(m), { Xep0116::Identity, Xep0116::Mac });
+        seen->identityB = bytesOf(fieldValues(m, Xep0116::Identity).first());
+        seen->macB = bytesOf(fieldValues(m, Xep0116::Mac).first());
+        drop(m); // Alice's K is not the test's: she would refuse it
+    };
+
+    MemoryRetainedSecretStore aliceStore, bobStore;
+    Pair pair(alicePolicy, bobPolicy, &aliceStore, &bobStore);
+    exchange(pair, m1, m2, m3, m4);
+    QCOMPARE(seen->cipher, u"aes256-ctr"_s);
+
+    if (!detail.isEmpty()) {
+        const EsessionFailed *failed = pair.failed(false);
+        QVERIFY2(failed, qPrintable(describe(pair.bobEvents)));
+        QCOMPARE(failed->failure, EsessionFailure::IdentityNotVerified);
+        QCOMPARE(failed->detail, detail);
+        QVERIFY(failed->sent);
+        QCOMPARE(failed->sent->condition, SsnCondition::FeatureNotImplemented);
+        QCOMPARE(pair.bob.state(), EsessionState::Failed);
+        QVERIFY(!pair.bob.holdsSecrets());
+        QVERIFY(!seen->m4);
+        QVERIFY(bobStore.secrets(AliceBare).isEmpty());
+        return;
+    }
+
+    // Bob took the hand-built identity and answered with his own: open it with the final keys (no retained secret
+    // on either side, no other secret: K = SHA256(K0)).
+    const EsessionEstablished *b = pair.established(false);
+    QVERIFY2(b, qPrintable(describe(pair.bobEvents)));
+    QCOMPARE(b->peerPublicKey, aliceDer);
+    QVERIFY(seen->m4);
+    const KeySet responder = deriveKeySet(Party::Responder, cipher, finalKey(keyOf()));
+    BlockCounter counter = BlockCounter::fromBigEndian(seen->counter)->withTopBitFlipped();
+    const std::optional<QByteArray> plaintext = openIdentity(
+        cipher, responder.cipherKey, responder.macKey, counter, SealedIdentity { seen->identityB, seen->macB });
+    QVERIFY(plaintext);
+    const QByteArray keyValue = expectedKeyValue(bobDer);
+    QVERIFY2(plaintext->startsWith(keyValue), plaintext->left(120).constData());
+    const QByteArray rest = plaintext->mid(keyValue.size());
+    QVERIFY(rest.startsWith("<SignatureValue>") && rest.endsWith("</SignatureValue>"));
+    const QByteArray sign = QByteArray::fromBase64(rest.mid(16, rest.size() - 16 - 17));
+    QCOMPARE(sign.size(), 256); // k octets for a 2048-bit modulus
+    IdentityMacInput input;
+    input.initiatorNonce = seen->nonceA;
+    input.responderNonce = seen->nonceB;
+    input.publicValue = seen->d;
+    input.publicKey = keyValue;
+    input.form = seen->formB;
+    input.form2 = seen->formB2;
+    const QByteArray macB = identityMac(Party::Responder, responder.sigmaKey, input);
+    QVERIFY(opensslVerify(bobDer, macB, sign));
+    QVERIFY(!opensslVerify(aliceDer, macB, sign));
+}
+
+void TestEsessionHandshake::rsaKeyAgainstOpenSsl()
+{
+    QVERIFY(rsaKey(true));
+    const Crypto::RsaKey &key = *rsaKey(true);
+    QCOMPARE(key.bits(), 2048);
+    const QByteArray der = key.publicKeyDer();
+    const QByteArray data = Crypto::randomBytes(32);
+
+    // Ours verifies with OpenSSL, OpenSSL's with ours; PKCS#1 v1.5 is deterministic, so both are the same bytes.
+    const std::optional<QByteArray> ours = key.sign(data);
+    QVERIFY(ours);
+    QVERIFY(opensslVerify(der, data, *ours));
+    const QByteArray theirs = opensslSign(key.privateKeyDer(), data);
+    QVERIFY(Crypto::RsaKey::verify(der, data, theirs));
+    QCOMPARE(*ours, theirs);
+    QByteArray flipped = *ours;
+    flipped[7] = char(flipped.at(7) ^ 0x40);
+    QVERIFY(!Crypto::RsaKey::verify(der, data, flipped));
+    QVERIFY(!opensslVerify(der, data, flipped));
+    QVERIFY(!Crypto::RsaKey::verify(der, data + "x", *ours));
+    QVERIFY(!Crypto::RsaKey::verify(rsaKey(false)->publicKeyDer(), data, *ours));
+    QVERIFY(!Crypto::RsaKey::verify(der.left(der.size() - 1), data, *ours));
+    QVERIFY(!Crypto::RsaKey::verify({}, data, *ours));
+
+    // n and e as OpenSSL reads them, and back to the same DER.
+    const std::optional<Crypto::RsaPublicComponents> components = Crypto::RsaKey::publicComponents(der);
+    QVERIFY(components);
+    QCOMPARE(components->modulus, opensslParameter(der, OSSL_PKEY_PARAM_RSA_N));
+    QCOMPARE(components->exponent, opensslParameter(der, OSSL_PKEY_PARAM_RSA_E));
+    QCOMPARE(components->exponent, QByteArray::fromHex("010001"));
+    QCOMPARE(Crypto::RsaKey::publicKeyDerFromComponents(*components).value_or(QByteArray()), der);
+    // A key below the floor is not taken: half the modulus, top bit set, is a 1024-bit number.
+    Crypto::RsaPublicComponents small { components->modulus.right(128), components->exponent };
+    small.modulus[0] = char(small.modulus.at(0) | 0x80);
+    QVERIFY(!Crypto::RsaKey::publicKeyDerFromComponents(small));
+    QVERIFY(!Crypto::RsaKey::generate(1024));
+
+    // The private key survives its export.
+    const std::optional<Crypto::RsaKey> reloaded = Crypto::RsaKey::fromPrivateKeyDer(key.privateKeyDer());
+    QVERIFY(reloaded);
+    QCOMPARE(reloaded->publicKeyDer(), der);
+}
+
+void TestEsessionHandshake::publicKeyDowngrade()
+{
+    // Someone strips 'key' from Alice's offer so that both fall back to 'none': form_A is inside mac_A, so Bob's
+    // copy of the offer no longer matches the one Alice proved.
+    QVERIFY(rsaKey(true) && rsaKey(false));
+    EsessionPolicy alicePolicy = policy();
+    EsessionPolicy bobPolicy = policy();
+    alicePolicy.identity = rsaKey(true);
+    alicePolicy.trustPeerKey = [](const QString &, const QByteArray &) { return true; };
+    bobPolicy.identity = rsaKey(false);
+    bobPolicy.trustPeerKey = [](const QString &, const QByteArray &) { return true; };
+    MemoryRetainedSecretStore aliceStore, bobStore;
+    Pair pair(alicePolicy, bobPolicy, &aliceStore, &bobStore);
+    exchange(pair, [](QDomElement m) {
+        setOptions(m, Xep0116::InitPubkey, { u"none"_s });
+        setOptions(m, Xep0116::RespPubkey, { u"none"_s });
+    });
+    checkSecureFailure(pair);
+    const EsessionFailed *failed = pair.failed(false);
+    QVERIFY2(failed, qPrintable(describe(pair.bobEvents)));
+    QCOMPARE(failed->failure, EsessionFailure::IdentityNotVerified);
+    QCOMPARE(failed->detail, u"identity"_s);
+    QCOMPARE(failed->sent->condition, SsnCondition::FeatureNotImplemented);
+    QCOMPARE(fieldValues(pair.sentByBob.at(0).documentElement(), Xep0116::InitPubkey), QStringList({ u"none"_s }));
 }
 
 int main(int argc, char **argv)

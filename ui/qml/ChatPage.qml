@@ -83,6 +83,43 @@ Page {
         active: page.StackView.status === StackView.Active
     }
 
+    Dialog {
+        id: passphraseDialog
+        objectName: "passphraseDialog"
+        title: qsTr("Protect remembered contacts")
+        modal: true
+        anchors.centerIn: Overlay.overlay
+        width: Math.min(page.width - 48, 460)
+        standardButtons: Dialog.Ok | Dialog.Cancel
+
+        ColumnLayout {
+            anchors.fill: parent
+            spacing: 8
+
+            Label {
+                text: qsTr("Sotto keeps a secret for each contact you verified, so that later sessions need no new code. Without a keyring it can keep them encrypted under a passphrase, which you enter each time you start Sotto.")
+                wrapMode: Text.Wrap
+                Layout.fillWidth: true
+            }
+            TextField {
+                id: passphraseField
+                objectName: "passphraseField"
+                echoMode: TextInput.Password
+                placeholderText: qsTr("Passphrase")
+                Accessible.name: qsTr("Passphrase for remembered contacts")
+                Layout.fillWidth: true
+            }
+        }
+
+        onAccepted: {
+            const why = page.context.usePassphrase(passphraseField.text)
+            passphraseField.text = ""
+            if (why !== "")
+                page.sendError = why
+        }
+        onRejected: passphraseField.text = ""
+    }
+
     SasDialog {
         id: sasDialog
         flow: page.verificationFlow
@@ -237,6 +274,37 @@ Page {
                     visible: page.canVerify
                     text: qsTr("Verify…")
                     onClicked: page.openVerification()
+                }
+            }
+        }
+
+        // Without a keyring, what the app remembers about verified contacts lasts for this run only,
+        // unless a passphrase protects it: said where it matters, with the way out.
+        Pane {
+            objectName: "encryptionNotice"
+            visible: page.context !== null && page.context.encryptionNotice !== ""
+                     && conversation.sessionStatus !== ConversationModel.Plain
+            padding: 8
+            Layout.fillWidth: true
+            background: Rectangle {
+                color: "#fff8e1"
+                border.color: "#e6d39a"
+            }
+
+            RowLayout {
+                anchors.fill: parent
+                spacing: 8
+
+                Label {
+                    objectName: "encryptionNoticeText"
+                    text: page.context ? page.context.encryptionNotice : ""
+                    wrapMode: Text.Wrap
+                    Layout.fillWidth: true
+                }
+                Button {
+                    objectName: "usePassphraseButton"
+                    text: qsTr("Use a passphrase…")
+                    onClicked: passphraseDialog.open()
                 }
             }
         }
