@@ -184,7 +184,7 @@
         <translation>Verifizierte Kontakte werden nur für diesen Programmlauf gemerkt: %1</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
         <source>this account&apos;s secrets are protected by a passphrase</source>
         <translation>die Geheimnisse dieses Kontos sind durch eine Passphrase geschützt</translation>
     </message>
@@ -388,19 +388,29 @@
 <context>
     <name>ContactsPage</name>
     <message>
-        <location filename="../ui/qml/ContactsPage.qml" line="+14"/>
+        <location filename="../ui/qml/ContactsPage.qml" line="+15"/>
         <location line="+9"/>
         <source>Contacts</source>
         <translation>Kontakte</translation>
     </message>
     <message>
         <location line="+12"/>
-        <location line="+139"/>
+        <location line="+145"/>
         <source>Add contact</source>
         <translation>Kontakt hinzufügen</translation>
     </message>
     <message>
-        <location line="-134"/>
+        <location line="-140"/>
+        <source>Encryption…</source>
+        <translation>Verschlüsselung…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Encryption settings</source>
+        <translation>Einstellungen zur Verschlüsselung</translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>Log out</source>
         <translation>Abmelden</translation>
     </message>
@@ -527,6 +537,42 @@
         <location line="+2"/>
         <source>delivered</source>
         <translation>zugestellt</translation>
+    </message>
+</context>
+<context>
+    <name>EncryptionSettingsModel</name>
+    <message>
+        <location filename="../ui/EncryptionSettingsModel.cpp" line="+76"/>
+        <source>This secret cannot be opened with the current key; the next session will need a new code.</source>
+        <translation>Dieses Geheimnis lässt sich mit dem aktuellen Schlüssel nicht öffnen; die nächste Sitzung braucht einen neuen Code.</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Remembered since %1.</source>
+        <translation>Gemerkt seit %1.</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+2"/>
+        <source>Authenticated %n session(s), the last on %1.</source>
+        <translation>
+            <numerusform>Hat %n Sitzung authentifiziert, zuletzt am %1.</numerusform>
+            <numerusform>Hat %n Sitzungen authentifiziert, zuletzt am %1.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Not used for a session yet.</source>
+        <translation>Noch für keine Sitzung verwendet.</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>You compared the code with this contact on %1.</source>
+        <translation>Sie haben den Code mit diesem Kontakt am %1 verglichen.</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Not verified: compare the code in the next session.</source>
+        <translation>Nicht verifiziert: Vergleichen Sie den Code in der nächsten Sitzung.</translation>
     </message>
 </context>
 <context>
@@ -1055,6 +1101,99 @@
         <location line="+17"/>
         <source>Close</source>
         <translation>Schließen</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsPage</name>
+    <message>
+        <location filename="../ui/qml/SettingsPage.qml" line="+26"/>
+        <source>‹ Contacts</source>
+        <translation>‹ Kontakte</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Back to the contacts</source>
+        <translation>Zurück zu den Kontakten</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Encryption</source>
+        <translation>Verschlüsselung</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>For each contact you talked to in an encrypted session, Sotto keeps a secret that proves it is the same person next time. A verified secret means you once compared the code with them; forgetting it means the next session needs a new comparison.</source>
+        <translation>Für jeden Kontakt, mit dem Sie in einer verschlüsselten Sitzung gesprochen haben, bewahrt Sotto ein Geheimnis auf, das beim nächsten Mal beweist, dass es dieselbe Person ist. Ein verifiziertes Geheimnis bedeutet, dass Sie einmal den Code mit ihr verglichen haben; wird es vergessen, braucht die nächste Sitzung einen neuen Vergleich.</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>The remembered secrets are locked.</source>
+        <translation>Die gemerkten Geheimnisse sind gesperrt.</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Nothing remembered yet.</source>
+        <translation>Noch nichts gemerkt.</translation>
+    </message>
+    <message>
+        <location line="+35"/>
+        <source>verified</source>
+        <translation>verifiziert</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Encrypted sessions:</source>
+        <translation>Verschlüsselte Sitzungen:</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Off</source>
+        <translation>Aus</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Ask</source>
+        <translation>Fragen</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Always</source>
+        <translation>Immer</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Encrypted sessions with %1</source>
+        <translation>Verschlüsselte Sitzungen mit %1</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Mark as unverified</source>
+        <translation>Als nicht verifiziert markieren</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Forget…</source>
+        <translation>Vergessen…</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Forget this secret?</source>
+        <translation>Dieses Geheimnis vergessen?</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>The next encrypted session with %1 will not be recognised as the same person: you will need to compare a new code with them by voice or in person.</source>
+        <translation>Die nächste verschlüsselte Sitzung mit %1 wird nicht als dieselbe Person erkannt: Sie müssen mündlich oder persönlich einen neuen Code mit ihr vergleichen.</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Forget this secret</source>
+        <translation>Dieses Geheimnis vergessen</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Forget all for this contact</source>
+        <translation>Alles für diesen Kontakt vergessen</translation>
     </message>
 </context>
 <context>

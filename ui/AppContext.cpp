@@ -419,8 +419,9 @@ void AppContext::wireEncryption()
         setEncryptionNotice(tr("Verified contacts are remembered for this run only: %1").arg(reason));
     };
     if (m_keyringEnabled && session->vault->kind() != KeyVault::Kind::Passphrase) {
-        connect(session->vault.get(), &KeyVault::unlocked, this, [session, esession] {
+        connect(session->vault.get(), &KeyVault::unlocked, this, [this, session, esession] {
             esession->setRetainedSecretStore(session->sqlSecrets.get());
+            Q_EMIT encryptionChanged(QString());
         });
         connect(session->vault.get(), &KeyVault::failed, this, useMemory);
         session->vault->unlockWithKeyring();
@@ -493,7 +494,18 @@ QString AppContext::usePassphrase(const QString &passphrase)
         return error;
     m_session->account.esession()->setRetainedSecretStore(m_session->sqlSecrets.get());
     setEncryptionNotice({});
+    Q_EMIT encryptionChanged(QString());
     return {};
+}
+
+SqlRetainedSecretStore *AppContext::secretStore() const
+{
+    return m_session && m_session->vault->isUnlocked() ? m_session->sqlSecrets.get() : nullptr;
+}
+
+ContactSettings *AppContext::contactSettings() const
+{
+    return m_session ? m_session->settings.get() : nullptr;
 }
 
 int AppContext::sessionStatus(const QString &peer) const

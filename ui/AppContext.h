@@ -15,6 +15,8 @@ class Account;
 class MessageStore;
 class Messenger;
 class VerificationFlow;
+class SqlRetainedSecretStore;
+class ContactSettings;
 
 /// Everything the window needs about the signed-in account: owns, for that account, the Account, its
 /// database, the message store and the messenger, and tells QML how the connection is doing.
@@ -106,6 +108,9 @@ public:
 
     // For the C++ models; null while no account is open.
     Account *account() const;
+    /// The encrypted retained-secret store while it is the one in use (keyring or passphrase), else null.
+    SqlRetainedSecretStore *secretStore() const;
+    ContactSettings *contactSettings() const;
     MessageStore *store() const;
     Messenger *messenger() const;
 

@@ -18,6 +18,8 @@
 #include <utility>
 
 #include "AppContext.h"
+#include "storage/ContactSettings.h"
+#include "storage/SqlRetainedSecretStore.h"
 #include "storage/Paths.h"
 #include "ContactListModel.h"
 #include "crypto/Crypto.h"
@@ -50,6 +52,7 @@ private Q_SLOTS:
     void unreachableServerLetsTheUserContinueOffline();
     void germanTranslationIsUsed();
     void passphraseProtectsRememberedContacts();
+    void encryptionSettingsExplainAndForget();
 
 private:
     // Loads Main.qml through the module, as the application does.
@@ -443,6 +446,65 @@ void UiTest::passphraseProtectsRememberedContacts()
     QVERIFY(!m_context->encryptionNotice().isEmpty());
     QVERIFY(m_context->usePassphrase(QStringLiteral("a long passphrase")).isEmpty());
     QVERIFY(m_context->encryptionNotice().isEmpty());
+}
+
+void UiTest::encryptionSettingsExplainAndForget()
+{
+    // Two remembered contacts in the encrypted store (a passphrase vault: no keyring in tests).
+    QVERIFY(m_context->openOffline(alice));
+    QVERIFY(m_context->usePassphrase(QStringLiteral("settings test")).isEmpty());
+    SqlRetainedSecretStore *store = m_context->secretStore();
+    QVERIFY(store);
+    const QByteArray bobSecret = Crypto::randomBytes(32);
+    QVERIFY(store->replace(bob, std::nullopt, bobSecret));
+    QVERIFY(store->markVerified(bob, bobSecret));
+    QVERIFY(store->replace(QStringLiteral("carol@example.org"), std::nullopt, Crypto::randomBytes(32)));
+
+    QVERIFY(loadMain(m_context.get()));
+    QVERIFY(waitForPage(QStringLiteral("contactsPage")));
+    QVERIFY(clickItem(m_window, findItem(currentPage(), QStringLiteral("settingsButton"))));
+    QVERIFY(waitForPage(QStringLiteral("settingsPage")));
+    auto *list = findItem(currentPage(), QStringLiteral("secretList"));
+    QVERIFY(list);
+    QTRY_COMPARE(list->property("count").toInt(), 2);
+    QList<QQuickItem *> rows;
+    QTRY_COMPARE((rows = findItems(list, QStringLiteral("secretRow"))).size(), 2);
+    std::sort(rows.begin(), rows.end(), [](QQuickItem *a, QQuickItem *b) { return a->y() < b->y(); });
+    // Bob's row (first by address) says in words that he was verified; Carol's that she was not.
+    QVERIFY(findItem(rows[0], QStringLiteral("secretSummary"))->property("text").toString().contains(
+        QStringLiteral("You compared the code")));
+    QVERIFY(findItem(rows[1], QStringLiteral("secretSummary"))->property("text").toString().contains(
+        QStringLiteral("Not verified")));
+    QTest::qWait(100);
+    QVERIFY(m_window->grabWindow().save(QStringLiteral("settings-page.png")));
+    VERIFY_NO_WARNINGS("opening the encryption settings");
+
+    // "Mark as unverified": Bob's next session asks for a code again.
+    QVERIFY(clickItem(m_window, findItem(rows[0], QStringLiteral("markUnverifiedButton"))));
+    QTRY_VERIFY(!store->secrets(bob).first().verified);
+
+    // "Forget…", with the consequence in words, then "Forget all for this contact".
+    QTRY_COMPARE((rows = findItems(list, QStringLiteral("secretRow"))).size(), 2);
+    std::sort(rows.begin(), rows.end(), [](QQuickItem *a, QQuickItem *b) { return a->y() < b->y(); });
+    QVERIFY(clickItem(m_window, findItem(rows[0], QStringLiteral("forgetButton"))));
+    auto *dialog = currentPage()->findChild<QObject *>(QStringLiteral("forgetDialog"));
+    QVERIFY(dialog);
+    QTRY_VERIFY(dialog->property("opened").toBool());
+    QVERIFY(clickItem(m_window, findItem(dialog->property("contentItem").value<QQuickItem *>(),
+                                         QStringLiteral("forgetAllButton"))));
+    QTRY_VERIFY(store->secrets(bob).isEmpty());
+    QCOMPARE(store->secrets(QStringLiteral("carol@example.org")).size(), 1);
+    QTRY_COMPARE(list->property("count").toInt(), 1);
+
+    // The per-contact policy is kept in the database.
+    auto *model = list->property("model").value<QObject *>();
+    QVERIFY(model);
+    bool ok = false;
+    QVERIFY(QMetaObject::invokeMethod(model, "setPolicy", Q_RETURN_ARG(bool, ok),
+                                      Q_ARG(QString, QStringLiteral("carol@example.org")), Q_ARG(int, 2)));
+    QVERIFY(ok);
+    QCOMPARE(m_context->contactSettings()->sessionPolicy(QStringLiteral("carol@example.org")), SessionPolicy::Always);
+    VERIFY_NO_WARNINGS("managing remembered contacts");
 }
 
 int main(int argc, char *argv[])

@@ -9,6 +9,7 @@ Page {
 
     required property AppContext context
     signal chatRequested(string jid)
+    signal settingsRequested()
 
     objectName: "contactsPage"
     title: qsTr("Contacts")
@@ -34,6 +35,12 @@ Page {
                 objectName: "addContactButton"
                 text: qsTr("Add contact")
                 onClicked: addDialog.open()
+            }
+            ToolButton {
+                objectName: "settingsButton"
+                text: qsTr("Encryption…")
+                Accessible.name: qsTr("Encryption settings")
+                onClicked: page.settingsRequested()
             }
             ToolButton {
                 objectName: "logoutButton"

@@ -56,6 +56,15 @@ ApplicationWindow {
         ContactsPage {
             context: window.context
             onChatRequested: (jid) => window.openChat(jid, false)
+            onSettingsRequested: stack.push(settingsPage)
+        }
+    }
+
+    Component {
+        id: settingsPage
+        SettingsPage {
+            context: window.context
+            onBackRequested: window.showContacts(false)
         }
     }
 

@@ -1,0 +1,129 @@
+#include "EncryptionSettingsModel.h"
+
+#include <QLocale>
+
+#include "AppContext.h"
+#include "storage/ContactSettings.h"
+
+EncryptionSettingsModel::EncryptionSettingsModel(QObject *parent)
+    : QAbstractListModel(parent)
+{
+}
+
+void EncryptionSettingsModel::setContext(AppContext *context)
+{
+    if (m_context == context)
+        return;
+    if (m_context)
+        disconnect(m_context, nullptr, this, nullptr);
+    m_context = context;
+    if (m_context) {
+        connect(m_context, &AppContext::sessionChanged, this, &EncryptionSettingsModel::reload);
+        connect(m_context, &AppContext::encryptionNoticeChanged, this, &EncryptionSettingsModel::reload);
+        connect(m_context, &AppContext::encryptionChanged, this, &EncryptionSettingsModel::reload);
+    }
+    Q_EMIT contextChanged();
+    reload();
+}
+
+SqlRetainedSecretStore *EncryptionSettingsModel::store() const
+{
+    return m_context ? m_context->secretStore() : nullptr;
+}
+
+bool EncryptionSettingsModel::isAvailable() const
+{
+    return store() != nullptr;
+}
+
+void EncryptionSettingsModel::reload()
+{
+    disconnect(m_storeConnection);
+    beginResetModel();
+    m_rows.clear();
+    if (SqlRetainedSecretStore *secrets = store()) {
+        m_rows = secrets->info();
+        m_storeConnection = connect(secrets, &SqlRetainedSecretStore::changed, this, &EncryptionSettingsModel::reload,
+                                    Qt::QueuedConnection);
+    }
+    endResetModel();
+    Q_EMIT countChanged();
+}
+
+int EncryptionSettingsModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
+
+QVariant EncryptionSettingsModel::data(const QModelIndex &index, int role) const
+{
+    if (!index.isValid() || index.row() >= m_rows.size())
+        return {};
+    const SqlRetainedSecretStore::Info &row = m_rows.at(index.row());
+    const QLocale locale;
+    auto when = [&locale](const QDateTime &time) { return locale.toString(time.toLocalTime(), QLocale::ShortFormat); };
+    switch (role) {
+    case IdRole:
+        return row.id;
+    case PeerRole:
+        return row.peer;
+    case VerifiedRole:
+        return row.verified;
+    case ReadableRole:
+        return row.readable;
+    case SummaryRole: {
+        if (!row.readable)
+            return tr("This secret cannot be opened with the current key; the next session will need a new code.");
+        QString text = tr("Remembered since %1.").arg(when(row.created));
+        text += u' ' + (row.lastUsed.isValid()
+                            ? tr("Authenticated %n session(s), the last on %1.", nullptr, row.sessions).arg(when(row.lastUsed))
+                            : tr("Not used for a session yet."));
+        text += u' ' + (row.verified ? tr("You compared the code with this contact on %1.").arg(when(row.verifiedAt))
+                                     : tr("Not verified: compare the code in the next session."));
+        return text;
+    }
+    default:
+        return {};
+    }
+}
+
+QHash<int, QByteArray> EncryptionSettingsModel::roleNames() const
+{
+    return {{IdRole, "secretId"}, {PeerRole, "peer"}, {VerifiedRole, "verified"}, {ReadableRole, "readable"},
+            {SummaryRole, "summary"}};
+}
+
+bool EncryptionSettingsModel::markUnverified(int row)
+{
+    SqlRetainedSecretStore *secrets = store();
+    return secrets && row >= 0 && row < m_rows.size() && secrets->markUnverified(m_rows.at(row).id);
+}
+
+bool EncryptionSettingsModel::forget(int row)
+{
+    SqlRetainedSecretStore *secrets = store();
+    return secrets && row >= 0 && row < m_rows.size() && secrets->forgetOne(m_rows.at(row).id);
+}
+
+bool EncryptionSettingsModel::forgetAll(const QString &peer)
+{
+    SqlRetainedSecretStore *secrets = store();
+    if (!secrets || peer.isEmpty())
+        return false;
+    secrets->forget(peer);
+    return true;
+}
+
+int EncryptionSettingsModel::policy(const QString &peer) const
+{
+    ContactSettings *settings = m_context ? m_context->contactSettings() : nullptr;
+    return int(settings ? settings->sessionPolicy(peer) : ContactSettings::DefaultPolicy);
+}
+
+bool EncryptionSettingsModel::setPolicy(const QString &peer, int policy)
+{
+    ContactSettings *settings = m_context ? m_context->contactSettings() : nullptr;
+    if (!settings || policy < int(SessionPolicy::Off) || policy > int(SessionPolicy::Always))
+        return false;
+    return settings->setSessionPolicy(peer, SessionPolicy(policy));
+}

@@ -1,0 +1,65 @@
+#pragma once
+
+#include <QAbstractListModel>
+#include <QPointer>
+#include <QtQml/qqmlregistration.h>
+
+#include "storage/SqlRetainedSecretStore.h"
+
+class AppContext;
+
+/// The "Encryption" settings: one row per retained secret (what Sotto remembers about a contact so that
+/// later sessions are authenticated), with the facts in plain words, and the actions on them. Also the
+/// per-contact session policy. Never exposes a secret.
+class EncryptionSettingsModel : public QAbstractListModel
+{
+    Q_OBJECT
+    QML_ELEMENT
+    Q_PROPERTY(AppContext *context READ context WRITE setContext NOTIFY contextChanged)
+    Q_PROPERTY(int count READ count NOTIFY countChanged)
+    /// False while the retained secrets are not in the encrypted store (no keyring, no passphrase yet).
+    Q_PROPERTY(bool available READ isAvailable NOTIFY countChanged)
+
+public:
+    enum Role {
+        IdRole = Qt::UserRole + 1,
+        PeerRole,
+        VerifiedRole,
+        ReadableRole,
+        SummaryRole, ///< one sentence: created, last used, sessions, verified when
+    };
+    Q_ENUM(Role)
+
+    explicit EncryptionSettingsModel(QObject *parent = nullptr);
+
+    AppContext *context() const { return m_context; }
+    void setContext(AppContext *context);
+    int count() const { return int(m_rows.size()); }
+    bool isAvailable() const;
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role) const override;
+    QHash<int, QByteArray> roleNames() const override;
+
+    /// The next session with the contact asks for a SAS comparison again, the secret itself stays.
+    Q_INVOKABLE bool markUnverified(int row);
+    /// Forgets one secret: the next session with that client of the contact starts without it (new SAS).
+    Q_INVOKABLE bool forget(int row);
+    /// Forgets everything remembered about the contact.
+    Q_INVOKABLE bool forgetAll(const QString &peer);
+    /// 0 off, 1 ask, 2 always (SessionPolicy).
+    Q_INVOKABLE int policy(const QString &peer) const;
+    Q_INVOKABLE bool setPolicy(const QString &peer, int policy);
+    Q_INVOKABLE void reload();
+
+Q_SIGNALS:
+    void contextChanged();
+    void countChanged();
+
+private:
+    SqlRetainedSecretStore *store() const;
+
+    QPointer<AppContext> m_context;
+    QList<SqlRetainedSecretStore::Info> m_rows;
+    QMetaObject::Connection m_storeConnection;
+};
