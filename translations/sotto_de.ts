@@ -214,6 +214,16 @@
         <source>This account&apos;s secrets are already kept with the keyring.</source>
         <translation>Die Geheimnisse dieses Kontos werden bereits im Schlüsselbund aufbewahrt.</translation>
     </message>
+    <message>
+        <location line="+35"/>
+        <source>This account&apos;s secrets are not protected by a passphrase.</source>
+        <translation>Die Geheimnisse dieses Kontos sind nicht durch eine Passphrase geschützt.</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Remembered contacts are locked: give the passphrase again to use them.</source>
+        <translation>Gemerkte Kontakte sind gesperrt: Geben Sie die Passphrase erneut ein, um sie zu verwenden.</translation>
+    </message>
 </context>
 <context>
     <name>ChatPage</name>
@@ -1106,7 +1116,7 @@
 <context>
     <name>SettingsPage</name>
     <message>
-        <location filename="../ui/qml/SettingsPage.qml" line="+26"/>
+        <location filename="../ui/qml/SettingsPage.qml" line="+35"/>
         <source>‹ Contacts</source>
         <translation>‹ Kontakte</translation>
     </message>
@@ -1126,7 +1136,37 @@
         <translation>Für jeden Kontakt, mit dem Sie in einer verschlüsselten Sitzung gesprochen haben, bewahrt Sotto ein Geheimnis auf, das beim nächsten Mal beweist, dass es dieselbe Person ist. Ein verifiziertes Geheimnis bedeutet, dass Sie einmal den Code mit ihr verglichen haben; wird es vergessen, braucht die nächste Sitzung einen neuen Vergleich.</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+16"/>
+        <source>The key that protects them is in your desktop keyring.</source>
+        <translation>Der Schlüssel, der sie schützt, liegt im Schlüsselbund Ihres Desktops.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The key that protects them is protected by your passphrase.</source>
+        <translation>Der Schlüssel, der sie schützt, ist durch Ihre Passphrase geschützt.</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The key that protects them is locked; give your passphrase in a chat to open it.</source>
+        <translation>Der Schlüssel, der sie schützt, ist gesperrt; geben Sie Ihre Passphrase in einem Gespräch ein, um ihn zu öffnen.</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>They are kept for this run only: there is no keyring and no passphrase yet.</source>
+        <translation>Sie werden nur für diesen Programmlauf aufbewahrt: Es gibt noch keinen Schlüsselbund und keine Passphrase.</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Change passphrase…</source>
+        <translation>Passphrase ändern…</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Lock now</source>
+        <translation>Jetzt sperren</translation>
+    </message>
+    <message>
+        <location line="+21"/>
         <source>The remembered secrets are locked.</source>
         <translation>Die gemerkten Geheimnisse sind gesperrt.</translation>
     </message>
@@ -1176,7 +1216,22 @@
         <translation>Vergessen…</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+16"/>
+        <source>Change passphrase</source>
+        <translation>Passphrase ändern</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Current passphrase</source>
+        <translation>Aktuelle Passphrase</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>New passphrase</source>
+        <translation>Neue Passphrase</translation>
+    </message>
+    <message>
+        <location line="+22"/>
         <source>Forget this secret?</source>
         <translation>Dieses Geheimnis vergessen?</translation>
     </message>

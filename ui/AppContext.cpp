@@ -498,6 +498,50 @@ QString AppContext::usePassphrase(const QString &passphrase)
     return {};
 }
 
+QString AppContext::vaultKind() const
+{
+    if (!m_session)
+        return {};
+    switch (m_session->vault->kind()) {
+    case KeyVault::Kind::Keyring:
+        return QStringLiteral("keyring");
+    case KeyVault::Kind::Passphrase:
+        return QStringLiteral("passphrase");
+    case KeyVault::Kind::None:
+        break;
+    }
+    return {};
+}
+
+bool AppContext::isVaultUnlocked() const
+{
+    return m_session && m_session->vault->isUnlocked();
+}
+
+QString AppContext::changePassphrase(const QString &oldPassphrase, const QString &newPassphrase)
+{
+    if (!m_session || m_session->vault->kind() != KeyVault::Kind::Passphrase)
+        return tr("This account's secrets are not protected by a passphrase.");
+    QString error;
+    if (!m_session->vault->changePassphrase(oldPassphrase, newPassphrase, &error))
+        return error;
+    m_session->account.esession()->setRetainedSecretStore(m_session->sqlSecrets.get());
+    setEncryptionNotice({});
+    Q_EMIT encryptionChanged(QString());
+    return {};
+}
+
+void AppContext::lockVault()
+{
+    if (!m_session || !m_session->vault->isUnlocked() || m_session->vault->kind() != KeyVault::Kind::Passphrase)
+        return;
+    m_session->vault->lock();
+    // Without the key nothing remembered can be used: new sessions start from scratch, in memory.
+    m_session->account.esession()->setRetainedSecretStore(&m_session->memorySecrets);
+    setEncryptionNotice(tr("Remembered contacts are locked: give the passphrase again to use them."));
+    Q_EMIT encryptionChanged(QString());
+}
+
 SqlRetainedSecretStore *AppContext::secretStore() const
 {
     return m_session && m_session->vault->isUnlocked() ? m_session->sqlSecrets.get() : nullptr;

@@ -100,6 +100,14 @@ public:
     /// Protects retained secrets with @p passphrase instead of the keyring: creates the passphrase vault,
     /// or opens the existing one. Returns an empty string, or why not (a wrong passphrase, ...).
     Q_INVOKABLE QString usePassphrase(const QString &passphrase);
+    /// Where the master key lives: "keyring", "passphrase", or "" (nowhere yet: secrets last for this run).
+    Q_INVOKABLE QString vaultKind() const;
+    Q_INVOKABLE bool isVaultUnlocked() const;
+    /// Re-wraps the master key under a new passphrase (passphrase vaults). Empty string, or why not.
+    Q_INVOKABLE QString changePassphrase(const QString &oldPassphrase, const QString &newPassphrase);
+    /// Forgets the master key of a passphrase vault in memory: remembered secrets stay encrypted until the
+    /// passphrase is given again, and no new session can use them meanwhile.
+    Q_INVOKABLE void lockVault();
     /// The encryption status of the conversation with @p peer, as ConversationModel::SessionStatus values.
     int sessionStatus(const QString &peer) const;
     bool identityChanged(const QString &peer) const;

@@ -505,6 +505,22 @@ void UiTest::encryptionSettingsExplainAndForget()
     QVERIFY(ok);
     QCOMPARE(m_context->contactSettings()->sessionPolicy(QStringLiteral("carol@example.org")), SessionPolicy::Always);
     VERIFY_NO_WARNINGS("managing remembered contacts");
+
+    // Where the key lives, "Change passphrase" and "Lock now".
+    QCOMPARE(m_context->vaultKind(), QStringLiteral("passphrase"));
+    QVERIFY(findItem(currentPage(), QStringLiteral("vaultText"))->property("text").toString().contains(QStringLiteral("passphrase")));
+    QVERIFY(!m_context->changePassphrase(QStringLiteral("not it"), QStringLiteral("new one")).isEmpty());
+    QVERIFY(m_context->changePassphrase(QStringLiteral("settings test"), QStringLiteral("new one")).isEmpty());
+    auto *lockButton = findItem(currentPage(), QStringLiteral("lockNowButton"));
+    QVERIFY(lockButton && lockButton->isVisible());
+    QVERIFY(clickItem(m_window, lockButton));
+    QTRY_VERIFY(!m_context->isVaultUnlocked());
+    QVERIFY(!m_context->secretStore());
+    QTRY_VERIFY(findItem(currentPage(), QStringLiteral("secretsUnavailable"))->isVisible());
+    QCOMPARE(m_context->usePassphrase(QStringLiteral("settings test")), QStringLiteral("wrong passphrase"));
+    QVERIFY(m_context->usePassphrase(QStringLiteral("new one")).isEmpty());
+    QCOMPARE(m_context->secretStore()->secrets(QStringLiteral("carol@example.org")).size(), 1);
+    VERIFY_NO_WARNINGS("changing the passphrase and locking");
 }
 
 int main(int argc, char *argv[])

@@ -15,7 +15,16 @@ Page {
     EncryptionSettingsModel {
         id: secrets
         context: page.context
+        onCountChanged: page.refreshVault()
     }
+
+    property var vaultState: ({ kind: "", unlocked: false })
+    property string vaultError: ""
+    function refreshVault() {
+        page.vaultState = { kind: page.context ? page.context.vaultKind() : "",
+                            unlocked: page.context ? page.context.isVaultUnlocked() : false }
+    }
+    Component.onCompleted: refreshVault()
 
     header: ToolBar {
         RowLayout {
@@ -44,6 +53,52 @@ Page {
             text: qsTr("For each contact you talked to in an encrypted session, Sotto keeps a secret that proves it is the same person next time. A verified secret means you once compared the code with them; forgetting it means the next session needs a new comparison.")
             wrapMode: Text.Wrap
             Layout.fillWidth: true
+        }
+
+        // Where the key that protects all of this lives, and what can be done about it.
+        RowLayout {
+            spacing: 8
+            Layout.fillWidth: true
+
+            Label {
+                id: vaultText
+                objectName: "vaultText"
+                text: {
+                    const kind = page.vaultState.kind
+                    if (kind === "keyring")
+                        return qsTr("The key that protects them is in your desktop keyring.")
+                    if (kind === "passphrase")
+                        return page.vaultState.unlocked ? qsTr("The key that protects them is protected by your passphrase.")
+                                                        : qsTr("The key that protects them is locked; give your passphrase in a chat to open it.")
+                    return qsTr("They are kept for this run only: there is no keyring and no passphrase yet.")
+                }
+                wrapMode: Text.Wrap
+                Layout.fillWidth: true
+            }
+            Button {
+                objectName: "changePassphraseButton"
+                visible: page.vaultState.kind === "passphrase" && page.vaultState.unlocked
+                text: qsTr("Change passphrase…")
+                onClicked: changeDialog.open()
+            }
+            Button {
+                objectName: "lockNowButton"
+                visible: page.vaultState.kind === "passphrase" && page.vaultState.unlocked
+                text: qsTr("Lock now")
+                onClicked: {
+                    page.context.lockVault()
+                    page.refreshVault()
+                }
+            }
+        }
+
+        Label {
+            objectName: "vaultError"
+            visible: text !== ""
+            color: "#b00020"
+            wrapMode: Text.Wrap
+            Layout.fillWidth: true
+            text: page.vaultError
         }
 
         Label {
@@ -132,6 +187,46 @@ Page {
                     }
                 }
             }
+        }
+    }
+
+    Dialog {
+        id: changeDialog
+        objectName: "changePassphraseDialog"
+        title: qsTr("Change passphrase")
+        modal: true
+        anchors.centerIn: Overlay.overlay
+        width: Math.min(page.width - 48, 420)
+        standardButtons: Dialog.Ok | Dialog.Cancel
+
+        ColumnLayout {
+            anchors.fill: parent
+            TextField {
+                id: oldPassphrase
+                objectName: "oldPassphraseField"
+                echoMode: TextInput.Password
+                placeholderText: qsTr("Current passphrase")
+                Accessible.name: placeholderText
+                Layout.fillWidth: true
+            }
+            TextField {
+                id: newPassphrase
+                objectName: "newPassphraseField"
+                echoMode: TextInput.Password
+                placeholderText: qsTr("New passphrase")
+                Accessible.name: placeholderText
+                Layout.fillWidth: true
+            }
+        }
+        onAccepted: {
+            page.vaultError = page.context.changePassphrase(oldPassphrase.text, newPassphrase.text)
+            oldPassphrase.text = ""
+            newPassphrase.text = ""
+            page.refreshVault()
+        }
+        onRejected: {
+            oldPassphrase.text = ""
+            newPassphrase.text = ""
         }
     }
 
