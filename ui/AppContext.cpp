@@ -443,7 +443,7 @@ void AppContext::wireEncryption()
                 setEncryption(peer, verified ? ConversationModel::Verified : ConversationModel::Unverified, changed);
             });
     connect(esession, &EsessionExtension::sessionEnded, this,
-            [this](const QString &peerJid, const QString &thread, const QString &reason) {
+            [this](const QString &peerJid, const QString &thread, const QString &) {
                 const QString peer = QXmppUtils::jidToBareJid(peerJid);
                 if (m_encryption.value(peer).thread != thread)
                     return;
@@ -452,8 +452,8 @@ void AppContext::wireEncryption()
                 // An orderly end leaves the conversation plain, unless it ended because something failed
                 // first (the codes did not match): that stays visible.
                 const bool failedBefore = m_encryption.value(peer).status == ConversationModel::Failed;
-                setEncryption(peer, EsessionExtension::isOrderlyEnd(reason) && !failedBefore ? ConversationModel::Plain
-                                                                                             : ConversationModel::Failed);
+                const bool orderly = m_session && m_session->account.esession()->endedOrderly(peerJid, thread);
+                setEncryption(peer, orderly && !failedBefore ? ConversationModel::Plain : ConversationModel::Failed);
             });
     connect(esession, &EsessionExtension::negotiationFailed, this,
             [this](const QString &peerJid, const QString &, const QString &) {

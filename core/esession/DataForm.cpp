@@ -502,4 +502,13 @@ QString errorCodeName(FormErrorCode code)
     return {};
 }
 
+FormField makeField(const QString &var, const QStringList &values, FieldType type)
+{
+    FormField field;
+    field.var = var;
+    field.type = type;
+    field.values = values;
+    return field;
+}
+
 } // namespace Esession

@@ -54,6 +54,9 @@ struct FormField
     friend bool operator==(const FormField &, const FormField &) = default;
 };
 
+/// A field with @p var, @p values and @p type, nothing else set (for building our own forms).
+FormField makeField(const QString &var, const QStringList &values, FieldType type = FieldType::Unspecified);
+
 enum class FormErrorCode {
     MalformedXml, ///< not well-formed XML (truncated, garbage, undeclared entity, several roots)
     ForbiddenMarkup, ///< a DTD: entity declarations and their expansion are never accepted

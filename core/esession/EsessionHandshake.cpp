@@ -131,15 +131,6 @@ QList<Crypto::ModpGroup> allowedGroups(const EsessionPolicy &policy)
     return groups;
 }
 
-FormField makeField(const QString &var, const QStringList &values, FieldType type = FieldType::Unspecified)
-{
-    FormField field;
-    field.var = var;
-    field.type = type;
-    field.values = values;
-    return field;
-}
-
 FormField makeOffer(const QString &var, const QStringList &options, FieldType type)
 {
     FormField field;
@@ -183,16 +174,6 @@ void addUnique(QStringList &list, const QString &value)
         list << value;
 }
 
-QList<QDomElement> childElements(const QDomElement &parent, const QString &name, const QString &ns)
-{
-    QList<QDomElement> found;
-    for (QDomElement child = parent.firstChildElement(); !child.isNull(); child = child.nextSiblingElement()) {
-        if (localNameOf(child) == name && namespaceOf(child) == ns)
-            found << child;
-    }
-    return found;
-}
-
 /// The only <x/> inside the only wrapper (<feature/> or <init/>) of @p message; null otherwise.
 QDomElement wrappedForm(const QDomElement &message, const QString &wrapper, const QString &wrapperNamespace)
 {
@@ -201,27 +182,6 @@ QDomElement wrappedForm(const QDomElement &message, const QString &wrapper, cons
         return {};
     const QList<QDomElement> forms = childElements(wrappers.first(), Xep0004::XElement, Xep0004::Namespace);
     return forms.size() == 1 ? forms.first() : QDomElement();
-}
-
-QString attribute(const QDomElement &element, const QString &name)
-{
-    return unprefixedAttribute(element, name).value_or(QString());
-}
-
-QString bareOf(const QString &jid)
-{
-    const qsizetype slash = jid.indexOf(u'/');
-    return slash < 0 ? jid : jid.left(slash);
-}
-
-bool sameBare(const QString &a, const QString &b)
-{
-    return !a.isEmpty() && bareOf(a).compare(bareOf(b), Qt::CaseInsensitive) == 0;
-}
-
-bool sameJid(const QString &a, const QString &b)
-{
-    return sameBare(a, b) && a.mid(bareOf(a).size()) == b.mid(bareOf(b).size());
 }
 
 /// The defined condition and field list of a received error stanza (for the failure's detail).

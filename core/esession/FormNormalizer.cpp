@@ -255,4 +255,36 @@ std::optional<QString> unprefixedAttribute(const QDomElement &element, const QSt
     return std::nullopt;
 }
 
+QString attribute(const QDomElement &element, const QString &name)
+{
+    return unprefixedAttribute(element, name).value_or(QString());
+}
+
+QList<QDomElement> childElements(const QDomElement &parent, const QString &name, const QString &ns)
+{
+    QList<QDomElement> found;
+    for (QDomElement child = parent.firstChildElement(); !child.isNull(); child = child.nextSiblingElement()) {
+        if (localNameOf(child) == name && namespaceOf(child) == ns)
+            found << child;
+    }
+    return found;
+}
+
+QString bareOf(const QString &jid)
+{
+    const qsizetype slash = jid.indexOf(u'/');
+    return slash < 0 ? jid : jid.left(slash);
+}
+
+bool sameBare(const QString &a, const QString &b)
+{
+    return !a.isEmpty() && bareOf(a).compare(bareOf(b), Qt::CaseInsensitive) == 0;
+}
+
+bool sameJid(const QString &a, const QString &b)
+{
+    // What follows the bare JID is "/resource" or nothing, on both sides alike.
+    return sameBare(a, b) && a.mid(bareOf(a).size()) == b.mid(bareOf(b).size());
+}
+
 } // namespace Esession

@@ -2,6 +2,7 @@
 
 #include <QByteArray>
 #include <QDomElement>
+#include <QList>
 #include <QString>
 #include <QStringList>
 
@@ -42,5 +43,18 @@ QString localNameOf(const QDomElement &element);
 QString namespaceOf(const QDomElement &element);
 /// The value of the attribute @p name that has no prefix and no namespace; nullopt when absent.
 std::optional<QString> unprefixedAttribute(const QDomElement &element, const QString &name);
+/// unprefixedAttribute(), an empty string when absent.
+QString attribute(const QDomElement &element, const QString &name);
+/// The child elements of @p parent named @p name in namespace @p ns, in document order.
+QList<QDomElement> childElements(const QDomElement &parent, const QString &name, const QString &ns);
+
+// JID comparisons of the negotiation engines (they get prepared JIDs; only case is guarded against).
+
+/// The JID without its resource.
+QString bareOf(const QString &jid);
+/// Same account: local part and domain compared case-insensitively; never true for an empty JID.
+bool sameBare(const QString &a, const QString &b);
+/// Same account and the same resource (or both without one).
+bool sameJid(const QString &a, const QString &b);
 
 } // namespace Esession

@@ -83,16 +83,6 @@ bool inStanzaNamespace(const QDomElement &child, const QString &stanzaNamespace)
     return ns.isEmpty() || ns == stanzaNamespace;
 }
 
-QList<QDomElement> childElements(const QDomElement &parent, const QString &name, const QString &ns)
-{
-    QList<QDomElement> found;
-    for (QDomElement child = parent.firstChildElement(); !child.isNull(); child = child.nextSiblingElement()) {
-        if (localNameOf(child) == name && namespaceOf(child) == ns)
-            found << child;
-    }
-    return found;
-}
-
 /// Children of a stanza in the stanza's own namespace (<thread/>, <body/>, <error/>).
 QList<QDomElement> stanzaChildren(const QDomElement &stanza, const QString &name)
 {
@@ -103,32 +93,6 @@ QList<QDomElement> stanzaChildren(const QDomElement &stanza, const QString &name
             found << child;
     }
     return found;
-}
-
-QString attribute(const QDomElement &element, const QString &name)
-{
-    return unprefixedAttribute(element, name).value_or(QString());
-}
-
-QString bareOf(const QString &jid)
-{
-    const qsizetype slash = jid.indexOf(u'/');
-    return slash < 0 ? jid : jid.left(slash);
-}
-
-/// Local part and domain are case-insensitive (the caller hands in prepared JIDs; this only guards against case).
-bool sameBare(const QString &a, const QString &b)
-{
-    return !a.isEmpty() && bareOf(a).compare(bareOf(b), Qt::CaseInsensitive) == 0;
-}
-
-bool sameJid(const QString &a, const QString &b)
-{
-    const qsizetype slashA = a.indexOf(u'/');
-    const qsizetype slashB = b.indexOf(u'/');
-    const QString resourceA = slashA < 0 ? QString() : a.mid(slashA + 1);
-    const QString resourceB = slashB < 0 ? QString() : b.mid(slashB + 1);
-    return sameBare(a, b) && (slashA < 0) == (slashB < 0) && resourceA == resourceB;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -297,15 +261,6 @@ QList<FormField> foreignFields(const DataForm &form)
             fields << field;
     }
     return fields;
-}
-
-FormField valueField(const QString &var, const QString &value, FieldType type = FieldType::Unspecified)
-{
-    FormField field;
-    field.var = var;
-    field.type = type;
-    field.values = { value };
-    return field;
 }
 
 void addField(DataForm &form, const FormField &field)
@@ -477,9 +432,9 @@ DataForm SsnNegotiation::controlForm(FormType type, const QString &var, const QS
     DataForm form(type);
     // The FORM_TYPE is hidden in a form; the submit and result examples leave the type out.
     addField(form,
-        valueField(Xep0004::FormTypeVar, Xep0155::FormType,
+        makeField(Xep0004::FormTypeVar, { Xep0155::FormType },
             type == FormType::Form ? FieldType::Hidden : FieldType::Unspecified));
-    FormField control = valueField(var, value, type == FormType::Form ? FieldType::Boolean : FieldType::Unspecified);
+    FormField control = makeField(var, { value }, type == FormType::Form ? FieldType::Boolean : FieldType::Unspecified);
     control.required = type == FormType::Form;
     addField(form, control);
     return form;
@@ -632,7 +587,7 @@ SsnNegotiation::Analysis SsnNegotiation::analyseOffer(const DataForm &offer, boo
                 analysis.notAcceptable << field.var;
             continue; // an optional parameter we cannot agree on is left out of the answer
         }
-        analysis.answer.fields << valueField(field.var, chosen);
+        analysis.answer.fields << makeField(field.var, { chosen });
         analysis.answer.proposed.insert(parameter, canonicalValue(field.var, chosen));
     }
     return analysis;
@@ -785,7 +740,7 @@ SsnOutput SsnNegotiation::decline(const QString &reason)
     // XEP-0155 §Rejecting: FORM_TYPE and accept=0 only (RECOMMENDED), and an optional reason.
     DataForm form = controlForm(FormType::Submit, Xep0155::Accept, Xep0004::BooleanZero);
     if (!reason.isEmpty())
-        addField(form, valueField(Xep0155::Reason, reason));
+        addField(form, makeField(Xep0155::Reason, { reason }));
     send(out, formMessage(m_peer, form));
     end(SsnRejection::DeclinedByUs, out);
     return out;
@@ -1076,6 +1031,20 @@ void SsnNegotiation::dispatch(const Incoming &in, SsnOutput &out)
     }
 }
 
+bool SsnNegotiation::refuseUnusableOffer(const Incoming &in, const Analysis &analysis, SsnOutput &out)
+{
+    if (!analysis.malformed.isEmpty())
+        refuseRequest(in, SsnProblem::InvalidValue, SsnCondition::BadRequest, {}, analysis.malformed, out);
+    else if (!analysis.notImplemented.isEmpty())
+        refuseRequest(
+            in, SsnProblem::UnsupportedField, SsnCondition::FeatureNotImplemented, analysis.notImplemented, {}, out);
+    else if (!analysis.notAcceptable.isEmpty())
+        refuseRequest(in, SsnProblem::NoAcceptableOption, SsnCondition::NotAcceptable, analysis.notAcceptable, {}, out);
+    else
+        return false;
+    return true;
+}
+
 void SsnNegotiation::refuseRequest(const Incoming &in, SsnProblem problem, SsnCondition condition,
     const QStringList &fields, const QString &detail, SsnOutput &out)
 {
@@ -1119,19 +1088,8 @@ void SsnNegotiation::onRequest(const Incoming &in, SsnOutput &out)
         return;
     }
     const Analysis analysis = analyseOffer(in.form, false);
-    if (!analysis.malformed.isEmpty()) {
-        refuseRequest(in, SsnProblem::InvalidValue, SsnCondition::BadRequest, {}, analysis.malformed, out);
+    if (refuseUnusableOffer(in, analysis, out))
         return;
-    }
-    if (!analysis.notImplemented.isEmpty()) {
-        refuseRequest(
-            in, SsnProblem::UnsupportedField, SsnCondition::FeatureNotImplemented, analysis.notImplemented, {}, out);
-        return;
-    }
-    if (!analysis.notAcceptable.isEmpty()) {
-        refuseRequest(in, SsnProblem::NoAcceptableOption, SsnCondition::NotAcceptable, analysis.notAcceptable, {}, out);
-        return;
-    }
 
     m_answer = analysis.answer;
     m_answer->original.appendChild(m_answer->original.importNode(in.feature, true));
@@ -1225,21 +1183,10 @@ void SsnNegotiation::onPeerRenegotiation(const Incoming &in, SsnOutput &out)
         m_ourRenegotiation.reset();
         out.events << SsnRenegotiationRejected {};
     }
-    const Analysis analysis = analyseOffer(in.form, true);
-    if (!analysis.malformed.isEmpty()) {
-        refuseRequest(in, SsnProblem::InvalidValue, SsnCondition::BadRequest, {}, analysis.malformed, out);
-        return;
-    }
     // The same errors as for a request; the parameters in force stay (XEP-0155 §Renegotiating).
-    if (!analysis.notImplemented.isEmpty()) {
-        refuseRequest(
-            in, SsnProblem::UnsupportedField, SsnCondition::FeatureNotImplemented, analysis.notImplemented, {}, out);
+    const Analysis analysis = analyseOffer(in.form, true);
+    if (refuseUnusableOffer(in, analysis, out))
         return;
-    }
-    if (!analysis.notAcceptable.isEmpty()) {
-        refuseRequest(in, SsnProblem::NoAcceptableOption, SsnCondition::NotAcceptable, analysis.notAcceptable, {}, out);
-        return;
-    }
     m_peerRenegotiation = analysis.answer; // replaces one still waiting for a decision
     if (m_policy.autoAcceptRenegotiation) {
         out.append(acceptRenegotiation());

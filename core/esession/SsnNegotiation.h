@@ -324,6 +324,9 @@ private:
     void dispatch(const Incoming &in, SsnOutput &out);
     void refuseRequest(const Incoming &in, SsnProblem problem, SsnCondition condition, const QStringList &fields,
         const QString &detail, SsnOutput &out);
+    /// Refuses an offer (request or renegotiation) whose analysis found a malformed, unsupported or
+    /// unacceptable field, with the matching error; false when there is none.
+    bool refuseUnusableOffer(const Incoming &in, const Analysis &analysis, SsnOutput &out);
     void endWaitingNegotiation(const Incoming &in, SsnProblem problem, const QString &detail, SsnOutput &out);
     void onRequest(const Incoming &in, SsnOutput &out);
     void onAccept(const Incoming &in, SsnOutput &out);

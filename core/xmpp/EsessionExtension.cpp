@@ -14,6 +14,7 @@
 
 #include "Logging.h"
 #include "esession/Constants.h"
+#include "esession/FormNormalizer.h"
 #include "esession/RetainedSecretStore.h"
 #include "esession/SsnNegotiation.h"
 #include "esession/StanzaCodec.h"
@@ -28,6 +29,7 @@ struct EsessionExtension::Session
     std::unique_ptr<StanzaCipher> cipher;
     bool ended = false;
     bool terminating = false; ///< our terminate form went out: nothing more is sent, the ack is awaited
+    bool orderlyEnd = false; ///< ended by a terminate form (ours or the contact's), not by a failure
     QString endReason;
 };
 
@@ -78,11 +80,7 @@ const QString InitNamespace = QStringLiteral("http://www.xmpp.org/extensions/xep
 
 QDomElement childNS(const QDomElement &parent, const QString &name, const QString &ns)
 {
-    for (QDomElement child = parent.firstChildElement(); !child.isNull(); child = child.nextSiblingElement()) {
-        if (child.localName() == name && child.namespaceURI() == ns)
-            return child;
-    }
-    return {};
+    return Esession::childElements(parent, name, ns).value(0);
 }
 
 // The data form of a feature-negotiation payload (XEP-0020) directly under @p stanza, or null.
@@ -306,9 +304,11 @@ void EsessionExtension::sendTerminateForm(Session *session, bool acknowledgement
     client()->send(std::move(out));
 }
 
-bool EsessionExtension::isOrderlyEnd(const QString &reason)
+bool EsessionExtension::endedOrderly(const QString &peerJid, const QString &thread) const
 {
-    return reason == tr("you ended the encrypted session") || reason == tr("the contact ended the encrypted session");
+    const QString peer = sessionPeer(peerJid, thread);
+    const Session *session = peer.isEmpty() ? nullptr : find(peer, thread);
+    return session && session->ended && session->orderlyEnd;
 }
 
 bool EsessionExtension::handleTermination(Session *session, const QDomElement &opened)
@@ -323,12 +323,12 @@ bool EsessionExtension::handleTermination(Session *session, const QDomElement &o
     if (type == u"result") {
         // The acknowledgement of our terminate: its MAC proved the contact received everything we sent.
         if (session->terminating)
-            fail(session, tr("you ended the encrypted session"));
+            fail(session, tr("you ended the encrypted session"), true);
         return true;
     }
     // The contact ends the session: acknowledge at once, encrypted, then destroy the keys.
     sendTerminateForm(session, true);
-    fail(session, tr("the contact ended the encrypted session"));
+    fail(session, tr("the contact ended the encrypted session"), true);
     return true;
 }
 
@@ -419,10 +419,11 @@ EsessionExtension::SessionState EsessionExtension::resourceSessionState(const QS
     return !session ? SessionState::None : (session->ended ? SessionState::Ended : SessionState::Active);
 }
 
-void EsessionExtension::fail(Session *session, const QString &reason)
+void EsessionExtension::fail(Session *session, const QString &reason, bool orderly)
 {
     session->cipher->terminate();
     session->ended = true;
+    session->orderlyEnd = orderly;
     session->endReason = reason;
     qCInfo(lcEsession) << "encrypted session with" << session->peer << "ended:" << reason;
     Q_EMIT sessionEnded(session->peer, session->thread, reason);

@@ -83,8 +83,8 @@ public:
     /// Ends an active session the ESession way (XEP-0217/0116): an encrypted terminate form, then the
     /// keys are destroyed. The contact's encrypted acknowledgement is checked when it arrives.
     bool terminateSession(const QString &peerJid, const QString &thread);
-    /// Whether a sessionEnded() reason is an orderly termination (ours or the contact's), not a failure.
-    static bool isOrderlyEnd(const QString &reason);
+    /// Whether the session in @p thread ended by a terminate form (ours or the contact's), not a failure.
+    bool endedOrderly(const QString &peerJid, const QString &thread) const;
 
     /// Sends presence to @p presence.to(), encrypted when a session with that resource is active.
     QXmppTask<QXmpp::SendResult> sendPresence(QXmppPresence &&presence);
@@ -123,7 +123,7 @@ private:
     struct Session;
     Session *find(const QString &peerJid, const QString &thread) const;
     Session *findForResource(const QString &peerFullJid) const;
-    void fail(Session *session, const QString &reason);
+    void fail(Session *session, const QString &reason, bool orderly = false);
     /// Tells the peer that a stanza of the session could not be opened (XEP-0200: not-acceptable).
     void sendNotAcceptable(const QString &to, const QString &thread, const QString &id);
     std::optional<QDomElement> seal(Session *session, const QByteArray &stanzaXml, QString *error);
