@@ -213,26 +213,34 @@ QString describeStanzaError(const std::optional<SsnStanzaError> &error)
 }
 
 /// The identification methods we can present (init_pubkey for the initiator, resp_pubkey for the responder),
-/// preferred first.
-QStringList ownKeyModes(const EsessionPolicy &policy)
+/// preferred first. XEP-0116: 'none' MUST NOT be used in a 3-message negotiation.
+QStringList ownKeyModes(const EsessionPolicy &policy, bool threeMessage = false)
 {
     QStringList modes;
     if (policy.identity)
         modes << PublicKey;
-    if (policy.allowNoPublicKey)
+    if (policy.allowNoPublicKey && !threeMessage)
         modes << NoPublicKey;
     return modes;
 }
 
 /// The identification methods we accept from the peer, preferred first.
-QStringList peerKeyModes(const EsessionPolicy &policy)
+QStringList peerKeyModes(const EsessionPolicy &policy, bool threeMessage = false)
 {
     QStringList modes;
     if (policy.trustPeerKey)
         modes << PublicKey;
-    if (policy.allowNoPublicKey)
+    if (policy.allowNoPublicKey && !threeMessage)
         modes << NoPublicKey;
     return modes;
+}
+
+/// Whether this side takes part in a 3-message negotiation (EsessionPolicy::allowThreeMessage): keys both ways,
+/// since 'none' is not allowed there, and no other shared secret, which that flow cannot check (it has no final
+/// key): a password the user set is never silently left out.
+bool threeMessagePossible(const EsessionPolicy &policy)
+{
+    return policy.allowThreeMessage && policy.identity && policy.trustPeerKey && policy.otherSecret.isEmpty();
 }
 
 /// Whether the policy goes beyond 'none'/'none' (only then do the forms differ from XEP-0217's).
@@ -432,6 +440,7 @@ struct EsessionHandshake::Pending
     QDomDocument message; ///< message 4, ready to go
     EsessionEstablished established;
     std::optional<qint64> usedSecret;
+    QString usedSecretJid; ///< set when the used secret was retained with another JID (XEP-0116 second search)
 };
 
 EsessionHandshake::EsessionHandshake(const QString &peerJid, const QString &thread, EsessionRole role,
@@ -541,13 +550,15 @@ EsessionOutput EsessionHandshake::request()
             std::nullopt, out);
         return out;
     }
+    m_threeMessage = threeMessagePossible(m_policy);
     m_initiatorNonce = freshNonce();
     if (m_initiatorNonce.isEmpty()) {
         fail(
             EsessionFailure::LocalError, tr("No secure random numbers are available."), u"random"_s, std::nullopt, out);
         return out;
     }
-    // XEP-0116: a fresh x and e for every offered group (never reused, not even for a retry), He = SHA256(e).
+    // XEP-0116: a fresh x and e for every offered group (never reused, not even for a retry), He = SHA256(e)
+    // (4-message flow; the 3-message flow sends e itself).
     for (const Crypto::ModpGroup group : groups) {
         auto generated = Crypto::DhKeyPair::generate(group, BlockBits);
         if (const auto *error = std::get_if<Crypto::DhError>(&generated)) {
@@ -723,11 +734,15 @@ EsessionOutput EsessionHandshake::handleMessage(const QDomElement &message)
         if (!sameBare(from, m_ssn.peerJid()))
             return out;
         if (isError) {
-            // The initiator refused our message 4: its side never opened the session.
-            if (m_role == EsessionRole::Responder && hasInit) {
+            // The initiator refused our message 4, or (3-message flow) the responder refused our message 3: its
+            // side never opened the session.
+            const bool refusedMessage4 = m_role == EsessionRole::Responder && hasInit;
+            const bool refusedMessage3 = m_role == EsessionRole::Initiator && m_threeMessage && hasFeature;
+            if (refusedMessage4 || refusedMessage3) {
                 out.consumed = true;
                 m_state = EsessionState::Failed;
-                const QString detail = u"peer refused message 4: "_s + describeError(message);
+                const QString detail = (refusedMessage4 ? u"peer refused message 4: "_s : u"peer refused message 3: "_s)
+                    + describeError(message);
                 qCInfo(lcEsession).noquote() << "ESession negotiation failed:" << detail;
                 out.events << EsessionFailed { EsessionFailure::RefusedByPeer,
                     tr("The contact could not verify this client's identity; the encrypted session is void."), detail,
@@ -834,7 +849,8 @@ QList<FormField> EsessionHandshake::requestFields()
     QStringList commitments;
     for (const Offer &offer : m_offers) {
         groups << Crypto::modpFieldValue(offer.group);
-        commitments << b64(offer.commitment); // same order as the modp options (XEP-0116)
+        // Same order as the modp options (XEP-0116): He, or e itself in the 3-message flow.
+        commitments << b64(m_threeMessage ? offer.key->publicValue() : offer.commitment);
     }
     QStringList ciphers;
     for (const Crypto::CtrCipher cipher : std::as_const(m_policy.ciphers))
@@ -843,8 +859,8 @@ QList<FormField> EsessionHandshake::requestFields()
     // Negotiable fields as XEP-0116 lists, fixed ones as XEP-0217 hidden values (a 0116 peer takes both). Without
     // public keys no sign_algs, since both identities are 'none'; with them init_pubkey lists what we can present
     // and resp_pubkey what we accept from the responder.
-    const QStringList initModes = ownKeyModes(m_policy);
-    const QStringList respModes = peerKeyModes(m_policy);
+    const QStringList initModes = ownKeyModes(m_policy, m_threeMessage);
+    const QStringList respModes = peerKeyModes(m_policy, m_threeMessage);
     const bool withKeys = usesPublicKeys(m_policy);
     const bool anyKey = initModes.contains(PublicKey) || respModes.contains(PublicKey);
     QList<FormField> fields {
@@ -865,9 +881,13 @@ QList<FormField> EsessionHandshake::requestFields()
         makeOffer(Ver, { ProtocolVersion }, FieldType::ListSingle),
         makeField(RekeyFreq, { QString::number(m_policy.rekeyFrequency) }, FieldType::TextSingle),
         makeField(MyNonce, { b64(m_initiatorNonce) }, FieldType::Hidden),
-        makeField(SasAlgs, { Sas28x5 }, FieldType::Hidden),
-        makeField(Dhhashes, commitments, FieldType::Hidden),
     };
+    // XEP-0116: the 3-message request has no sas_algs and carries dhkeys instead of dhhashes.
+    if (m_threeMessage)
+        fields << makeField(Dhkeys, commitments, FieldType::Hidden);
+    else
+        fields << makeField(SasAlgs, { Sas28x5 }, FieldType::Hidden)
+               << makeField(Dhhashes, commitments, FieldType::Hidden);
     return fields;
 }
 
@@ -875,11 +895,14 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::acceptFields(c
 {
     using namespace Xep0116;
     const QString notAcceptable = tr("The contact's encryption offer does not meet this client's requirements.");
-    if (request.field(Dhkeys)) {
+    const bool threeMessage = request.field(Dhkeys) != nullptr;
+    if (threeMessage && !threeMessagePossible(m_policy)) {
         // XEP-0188/0116: the 3-message variant (SIGMA-I) exposes the responder's identity to active attackers and
-        // SHOULD NOT be used between clients; it also needs public keys, which this client does not use.
+        // SHOULD NOT be used between clients: only with allowThreeMessage, and only with keys both ways and no
+        // other secret (see threeMessagePossible). XEP-0116's answer of a responder that only does 4 messages.
         return refusal(SsnCondition::FeatureNotImplemented, { Dhkeys }, EsessionFailure::RefusedByUs,
-            tr("The contact asked for a kind of negotiation this client does not do."), u"3-message"_s);
+            tr("The contact asked for a kind of negotiation this client does not do."),
+            m_policy.allowThreeMessage ? u"3-message: keys or other secret"_s : u"3-message"_s);
     }
     if (m_formA.isEmpty() || !m_store)
         return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError,
@@ -900,10 +923,20 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::acceptFields(c
     }
     if (!chosen)
         bad << Modp;
-    // dhhashes: one He per offered group, in the same order; 32 bytes each.
+    // dhhashes: one He per offered group, in the same order; 32 bytes each. 3-message: dhkeys, one e per group
+    // (a value that does not decode is judged by the range check below, as XEP-0116 asks of a bad e).
     const FormField *hashes = request.field(Dhhashes);
+    const FormField *values = request.field(Dhkeys);
     QByteArray commitment;
-    if (!hashes || hashes->values.size() != groupsOffered.size()) {
+    QByteArray initiatorValue;
+    if (threeMessage) {
+        if (hashes)
+            bad << Dhhashes;
+        if (values->values.size() != groupsOffered.size())
+            bad << Dhkeys;
+        else if (chosen)
+            initiatorValue = fromB64(values->values.at(*chosen)).value_or(QByteArray());
+    } else if (!hashes || hashes->values.size() != groupsOffered.size()) {
         bad << Dhhashes;
     } else if (chosen) {
         const std::optional<QByteArray> he = fromB64(hashes->values.at(*chosen));
@@ -937,17 +970,20 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::acceptFields(c
         const FormField *field = request.field(var);
         return field ? offeredValues(field) : QStringList { NoPublicKey };
     };
-    const std::optional<QString> initMode = pickKeyMode(peerKeyModes(m_policy), offeredModes(InitPubkey));
+    const std::optional<QString> initMode = pickKeyMode(peerKeyModes(m_policy, threeMessage), offeredModes(InitPubkey));
     if (!initMode)
         bad << InitPubkey;
-    const std::optional<QString> respMode = pickKeyMode(ownKeyModes(m_policy), offeredModes(RespPubkey));
+    const std::optional<QString> respMode = pickKeyMode(ownKeyModes(m_policy, threeMessage), offeredModes(RespPubkey));
     if (!respMode)
         bad << RespPubkey;
     const bool initiatorKey = initMode == PublicKey;
     const bool responderKey = respMode == PublicKey;
     if ((initiatorKey || responderKey) && !offeredValues(request.field(SignAlgs)).contains(RsaSha256))
         bad << SignAlgs;
-    checkFixed(SasAlgs, Sas28x5);
+    if (threeMessage && request.field(SasAlgs))
+        bad << SasAlgs; // XEP-0116: MUST be absent from a 3-message request
+    else
+        checkFixed(SasAlgs, Sas28x5);
     // stanzas: what both want encrypted, in the initiator's order.
     QStringList stanzas;
     for (const QString &type : offeredValues(request.field(Stanzas))) {
@@ -974,8 +1010,17 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::acceptFields(c
     if (!bad.isEmpty())
         return refusal(SsnCondition::NotAcceptable, bad, EsessionFailure::RefusedByUs, notAcceptable, {});
 
-    // Our part: N_B, C_A (C_B = C_A XOR 2^127), y and d. K waits for message 3 in the 4-message variant.
     const Crypto::ModpGroup group = *Crypto::modpGroupFromFieldValue(groupsOffered.at(*chosen));
+    // 3-message: XEP-0116 SHOULD answer feature-not-implemented unless 1 < e < p-1; we also want e in the
+    // prime-order subgroup. Checked before anything is derived from it.
+    if (threeMessage) {
+        if (const std::optional<Crypto::DhError> error = Crypto::peerValueError(group, initiatorValue)) {
+            return refusal(SsnCondition::FeatureNotImplemented, { Dhkeys }, EsessionFailure::RefusedByUs, notAcceptable,
+                u"dh-range: "_s + Crypto::dhErrorText(*error));
+        }
+    }
+
+    // Our part: N_B, C_A (C_B = C_A XOR 2^127), y and d. K waits for message 3 in the 4-message variant.
     QByteArray responderNonce = freshNonce();
     if (!responderNonce.isEmpty() && responderNonce == *initiatorNonce)
         responderNonce = freshNonce(); // never the initiator's (XEP-0116); a repeat twice is not chance
@@ -999,6 +1044,17 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::acceptFields(c
     m_agreed->responderKey = responderKey;
     m_initiatorNonce = *initiatorNonce;
     m_responderNonce = responderNonce;
+    if (threeMessage) {
+        // K = HASH(e^y mod p) now: Bob's identity goes into message 2 (afterAnswerSent()).
+        auto shared = m_agreed->ownKey->deriveSharedSecret(initiatorValue);
+        if (auto *error = std::get_if<Crypto::DhError>(&shared)) {
+            return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError,
+                tr("This client could not compute the shared key."), u"dh-derive: "_s + Crypto::dhErrorText(*error));
+        }
+        m_agreed->peerValue = initiatorValue;
+        m_agreed->initialKey = initialKey(std::get<QByteArray>(shared));
+        wipeBytes(std::get<QByteArray>(shared));
+    }
 
     QList<FormField> fields {
         makeField(Modp, { Crypto::modpFieldValue(group) }),
@@ -1013,10 +1069,13 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::acceptFields(c
     fields << makeField(Compress, { NoCompression }) << makeField(Stanzas, stanzas)
            << makeField(InitPubkey, { *initMode }) << makeField(RespPubkey, { *respMode })
            << makeField(Ver, { ProtocolVersion }) << makeField(RekeyFreq, { QString::number(rekeyFrequency) })
-           << makeField(MyNonce, { b64(m_responderNonce) }) << makeField(SasAlgs, { Sas28x5 })
-           << makeField(Dhkeys, { b64(m_agreed->ownKey->publicValue()) })
+           << makeField(MyNonce, { b64(m_responderNonce) });
+    if (!threeMessage)
+        fields << makeField(SasAlgs, { Sas28x5 });
+    fields << makeField(Dhkeys, { b64(m_agreed->ownKey->publicValue()) })
            // Appended, as XEP-0116 says: the initiator's nonce and the initial counter.
            << makeField(Nonce, { b64(m_initiatorNonce) }) << makeField(Counter, { b64(counter->mpi()) });
+    m_threeMessage = threeMessage;
     m_expectAnswer = true;
     return fields;
 }
@@ -1034,7 +1093,48 @@ void EsessionHandshake::afterAnswerSent(const QDomElement &sent, EsessionOutput 
         return;
     }
     m_formB = normalizedFormContent(x);
+    // 3-message: Bob's identity is appended to form_B before the message leaves (XEP-0116 "Sending the Response").
+    if (m_threeMessage && !sealResponderIdentity(x)) {
+        out.stanzas.removeAll(sent);
+        std::ignore = m_ssn.abandon();
+        fail(EsessionFailure::LocalError, tr("This client could not prove its identity."), u"3-message identity"_s,
+            std::nullopt, out);
+        return;
+    }
     m_state = EsessionState::Responded;
+}
+
+bool EsessionHandshake::sealResponderIdentity(const QDomElement &x)
+{
+    using namespace Xep0116;
+    // mac_B = HMAC(KS_B, N_A | N_B | d | pubKey_B | form_B) under the keys of K itself (no form_B2 in this flow),
+    // sign_B, ID_B = CIPHER(KC_B, C_B, pubKey_B | sign_B), M_B = HMAC(KM_B, C_B | ID_B); C_B moves on.
+    const KeySet responder = deriveKeySet(Party::Responder, m_agreed->cipher, m_agreed->initialKey);
+    IdentityMacInput input;
+    input.initiatorNonce = m_initiatorNonce;
+    input.responderNonce = m_responderNonce;
+    input.publicValue = m_agreed->ownKey->publicValue();
+    input.form = m_formB;
+    std::optional<QByteArray> plaintext = identityPlaintext(
+        Party::Responder, responder.sigmaKey, input, m_agreed->responderKey ? m_policy.identity : std::nullopt);
+    const std::optional<SealedIdentity> sealed = plaintext
+        ? sealIdentity(m_agreed->cipher, responder.cipherKey, responder.macKey, m_agreed->responderCounter, *plaintext)
+        : std::nullopt;
+    if (plaintext)
+        wipeBytes(*plaintext);
+    if (!sealed)
+        return false;
+    DataForm appended(FormType::Submit);
+    if (!appended.addField(makeField(Identity, { b64(sealed->identity) }))
+        || !appended.addField(makeField(Mac, { b64(sealed->mac) })))
+        return false;
+    QDomDocument doc = x.ownerDocument();
+    QDomElement scratch = appended.toElement(doc);
+    QDomElement parent = x;
+    for (QDomElement field = scratch.firstChildElement(); !field.isNull(); field = scratch.firstChildElement())
+        parent.appendChild(field);
+    // What leaves must be form_B plus identity and mac, nothing else.
+    return normalizedFormContent(x, { Identity, Mac }) == m_formB;
 }
 
 std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::completeFields(const DataForm &accept)
@@ -1086,18 +1186,21 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::completeFields
         return accept.field(var) ? singleValue(accept, var) : std::optional<QString>(NoPublicKey);
     };
     const std::optional<QString> initMode = chosenMode(InitPubkey);
-    const bool initOk = initMode && ownKeyModes(m_policy).contains(*initMode);
+    const bool initOk = initMode && ownKeyModes(m_policy, m_threeMessage).contains(*initMode);
     if (!initOk)
         bad << InitPubkey;
     const std::optional<QString> respMode = chosenMode(RespPubkey);
-    const bool respOk = respMode && peerKeyModes(m_policy).contains(*respMode);
+    const bool respOk = respMode && peerKeyModes(m_policy, m_threeMessage).contains(*respMode);
     if (!respOk)
         bad << RespPubkey;
     const bool initiatorKey = initOk && *initMode == PublicKey;
     const bool responderKey = respOk && *respMode == PublicKey;
     if ((initiatorKey || responderKey) && singleValue(accept, SignAlgs) != RsaSha256)
         bad << SignAlgs;
-    checkFixed(SasAlgs, Sas28x5);
+    if (m_threeMessage && accept.field(SasAlgs))
+        bad << SasAlgs; // not offered in the 3-message request
+    else
+        checkFixed(SasAlgs, Sas28x5);
     if (singleValue(accept, Ver) != ProtocolVersion)
         bad << Ver;
     const QStringList stanzas = accept.values(Stanzas);
@@ -1132,6 +1235,15 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::completeFields
     const std::optional<QByteArray> responderValue = singleBytes(accept, Dhkeys);
     if (!responderValue)
         bad << Dhkeys;
+    // 3-message: Bob's identity comes with his answer (XEP-0116 "Sending the Response").
+    const std::optional<QByteArray> responderIdentity
+        = m_threeMessage ? singleBytes(accept, Identity) : std::optional<QByteArray>();
+    const std::optional<QByteArray> responderTag
+        = m_threeMessage ? singleBytes(accept, Mac) : std::optional<QByteArray>();
+    if (m_threeMessage && !responderIdentity)
+        bad << Identity;
+    if (m_threeMessage && !responderTag)
+        bad << Mac;
     if (!bad.isEmpty())
         return refusal(SsnCondition::NotAcceptable, bad, EsessionFailure::RefusedByUs, notAcceptable, {});
 
@@ -1155,7 +1267,8 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::completeFields
     m_agreed->responderKey = responderKey;
     m_offers.clear();
     m_responderNonce = *responderNonce;
-    m_formB = m_incomingForm;
+    // 3-message: form_B is Bob's answer without the identity and mac appended to it.
+    m_formB = m_threeMessage ? m_incomingForm2 : m_incomingForm;
 
     auto shared = m_agreed->ownKey->deriveSharedSecret(m_agreed->peerValue);
     if (auto *error = std::get_if<Crypto::DhError>(&shared)) {
@@ -1166,25 +1279,51 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::completeFields
     wipeBytes(std::get<QByteArray>(shared));
     const KeySet provisory = deriveKeySet(Party::Initiator, m_agreed->cipher, m_agreed->initialKey);
 
-    // rshashes: HMAC(N_A, RS) of every secret retained with the contact, plus 2–4 random values, shuffled, so
-    // that nobody learns whether or how often we talked before (XEP-0116 MUST).
-    m_agreed->offeredSecrets = m_store->secrets(bareJid());
-    QList<QByteArray> hashes;
-    for (const RetainedSecret &secret : std::as_const(m_agreed->offeredSecrets))
-        hashes << retainedSecretHash(m_initiatorNonce, secret.secret);
-    const int padding = 2 + int(QRandomGenerator::system()->bounded(3));
-    for (int i = 0; i < padding; ++i)
-        hashes << Crypto::randomBytes(HashBytes);
-    shuffle(hashes);
-    QStringList rshashes;
-    for (const QByteArray &hash : std::as_const(hashes))
-        rshashes << b64(hash);
-
-    QList<FormField> fields {
-        makeField(Nonce, { b64(m_responderNonce) }),
-        makeField(Dhkeys, { b64(m_agreed->ownKey->publicValue()) }, FieldType::Hidden),
-        makeField(Rshashes, rshashes, FieldType::Hidden),
-    };
+    QList<FormField> fields { makeField(Nonce, { b64(m_responderNonce) }) };
+    if (m_threeMessage) {
+        // Bob's identity before Alice reveals hers (SIGMA-I): M_B before anything is decrypted, then mac_B over
+        // N_A | N_B | d | pubKey_B | form_B, then sign_B and the trust decision. Keys of K itself, no form_B2.
+        const KeySet responder = deriveKeySet(Party::Responder, m_agreed->cipher, m_agreed->initialKey);
+        BlockCounter counter = m_agreed->responderCounter;
+        std::optional<QByteArray> received = openIdentity(m_agreed->cipher, responder.cipherKey, responder.macKey,
+            counter, SealedIdentity { *responderIdentity, *responderTag });
+        const QString notVerified = tr("The contact's identity could not be verified; someone may be interfering.");
+        if (!received) {
+            return refusal(SsnCondition::FeatureNotImplemented, { Mac }, EsessionFailure::IdentityNotVerified,
+                notVerified, u"identity-mac"_s);
+        }
+        IdentityMacInput input;
+        input.initiatorNonce = m_initiatorNonce;
+        input.responderNonce = m_responderNonce;
+        input.publicValue = m_agreed->peerValue;
+        input.form = m_formB;
+        const std::optional<QString> problem = checkIdentity(Party::Responder, responder.sigmaKey, input, *received,
+            m_agreed->responderKey, m_policy, bareJid(), m_agreed->peerPublicKey);
+        wipeBytes(*received);
+        if (problem) {
+            return refusal(SsnCondition::FeatureNotImplemented, { Identity }, EsessionFailure::IdentityNotVerified,
+                *problem == u"untrusted-key"_s ? tr("The contact presented a public key this client does not trust.")
+                                               : notVerified,
+                *problem);
+        }
+        m_agreed->responderCounter = counter;
+    } else {
+        // rshashes: HMAC(N_A, RS) of every secret retained with the contact, plus 2–4 random values, shuffled, so
+        // that nobody learns whether or how often we talked before (XEP-0116 MUST).
+        m_agreed->offeredSecrets = m_store->secrets(bareJid());
+        QList<QByteArray> hashes;
+        for (const RetainedSecret &secret : std::as_const(m_agreed->offeredSecrets))
+            hashes << retainedSecretHash(m_initiatorNonce, secret.secret);
+        const int padding = 2 + int(QRandomGenerator::system()->bounded(3));
+        for (int i = 0; i < padding; ++i)
+            hashes << Crypto::randomBytes(HashBytes);
+        shuffle(hashes);
+        QStringList rshashes;
+        for (const QByteArray &hash : std::as_const(hashes))
+            rshashes << b64(hash);
+        fields << makeField(Dhkeys, { b64(m_agreed->ownKey->publicValue()) }, FieldType::Hidden)
+               << makeField(Rshashes, rshashes, FieldType::Hidden);
+    }
     // form_A2 must be the completion exactly as the XEP-0155 layer will send it, without identity and mac: its
     // control form (FORM_TYPE, accept=1, no types in a result) and our fields. afterCompletionSent() checks it
     // against the stanza actually built.
@@ -1214,8 +1353,20 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::completeFields
             tr("This client could not prove its identity."), u"seal"_s);
     }
     m_agreed->initiatorTag = sealed->mac;
-    m_agreed->sas = sas28x5(sealed->mac, m_formB);
     fields << makeField(Identity, { b64(sealed->identity) }) << makeField(Mac, { b64(sealed->mac) });
+    if (m_threeMessage) {
+        // Done once message 3 is out (afterCompletionSent): the session keys are those of K, the counters moved
+        // past both identities; no SAS, no retained secret.
+        m_pending = std::make_unique<Pending>();
+        EsessionEstablished &established = m_pending->established;
+        established.peerJid = m_ssn.peerJid();
+        established.parameters = cipherParameters(m_agreed->initialKey, m_agreed->peerValue, m_agreed->ownKey);
+        established.stanzaTypes = m_agreed->stanzas;
+        established.peerPublicKey = m_agreed->peerPublicKey;
+        established.threeMessage = true;
+    } else {
+        m_agreed->sas = sas28x5(sealed->mac, m_formB);
+    }
     m_expectCompletion = true;
     return fields;
 }
@@ -1235,6 +1386,15 @@ void EsessionHandshake::afterCompletionSent(const QDomElement &sent, EsessionOut
             out);
         return;
     }
+    if (m_threeMessage && m_pending) {
+        // XEP-0116: with message 3 sent the 3-message negotiation is complete on Alice's side.
+        std::unique_ptr<Pending> pending = std::move(m_pending);
+        pending->established.ssnParameters = m_ssn.parameters();
+        out.events << std::move(pending->established);
+        m_state = EsessionState::Established;
+        wipe();
+        return;
+    }
     m_state = EsessionState::Identified;
 }
 
@@ -1250,6 +1410,28 @@ std::optional<SsnStanzaError> EsessionHandshake::checkCompletion(const DataForm 
     const std::optional<QByteArray> echoed = singleBytes(completion, Nonce);
     if (!echoed)
         bad << Nonce;
+    if (m_threeMessage) {
+        // XEP-0116: e came in message 1 and retained secrets are not part of this flow.
+        for (const QString &var : { Dhkeys, Rshashes }) {
+            if (completion.field(var))
+                bad << var;
+        }
+        const std::optional<QByteArray> identity = singleBytes(completion, Identity);
+        if (!identity)
+            bad << Identity;
+        const std::optional<QByteArray> tag = singleBytes(completion, Mac);
+        if (!tag)
+            bad << Mac;
+        if (!bad.isEmpty()) {
+            return refusal(SsnCondition::NotAcceptable, bad, EsessionFailure::RefusedByUs,
+                tr("The contact's client sent an unacceptable negotiation."), {});
+        }
+        if (!Crypto::constantTimeEquals(*echoed, m_responderNonce)) {
+            return refusal(SsnCondition::FeatureNotImplemented, { Nonce }, EsessionFailure::IdentityNotVerified,
+                notVerified, u"nonce"_s);
+        }
+        return checkThreeMessageCompletion(*identity, *tag);
+    }
     // Exactly one e, the chosen group's (brief part 2 P-0116-5). A value that does not decode is judged like any
     // other wrong e below (commitment, range), as XEP-0116 asks: feature-not-implemented.
     const std::optional<QString> initiatorText = singleValue(completion, Dhkeys);
@@ -1341,6 +1523,22 @@ std::optional<SsnStanzaError> EsessionHandshake::checkCompletion(const DataForm 
                 srs = secret;
         }
     }
+    // None of them: XEP-0116 SHOULD search the secrets of every other JID, since the contact may simply be using
+    // another JID. A match there is the SRS like any other; the new secret is filed under the current JID.
+    QString srsJid;
+    if (!srs) {
+        const QString bare = bareJid();
+        for (const FiledRetainedSecret &filed : m_store->allSecrets()) {
+            if (srs || filed.bareJid.compare(bare, Qt::CaseInsensitive) == 0)
+                continue;
+            for (const QByteArray &candidate : std::as_const(rshashes)) {
+                if (!srs && matchesRetainedSecretHash(m_initiatorNonce, filed.secret.secret, candidate)) {
+                    srs = filed.secret;
+                    srsJid = filed.bareJid;
+                }
+            }
+        }
+    }
     QByteArray key = finalKey(m_agreed->initialKey, srs ? srs->secret : QByteArray(), m_policy.otherSecret);
     QByteArray srshash = srs ? sharedRetainedSecretHash(srs->secret) : Crypto::randomBytes(HashBytes);
 
@@ -1396,6 +1594,7 @@ std::optional<SsnStanzaError> EsessionHandshake::checkCompletion(const DataForm 
     m_pending = std::make_unique<Pending>();
     m_pending->message = message;
     m_pending->usedSecret = srs ? std::optional<qint64>(srs->id) : std::nullopt;
+    m_pending->usedSecretJid = srsJid;
     EsessionEstablished &established = m_pending->established;
     established.peerJid = m_ssn.peerJid();
     established.parameters = cipherParameters(key, m_agreed->peerValue, m_agreed->ownKey);
@@ -1403,10 +1602,55 @@ std::optional<SsnStanzaError> EsessionHandshake::checkCompletion(const DataForm 
     established.retainedSecretMatched = srs.has_value();
     established.retainedSecretWasVerified = srs && srs->verified;
     established.expectedSecretMissing = !retained.isEmpty() && !srs;
+    established.retainedSecretFormerJid = srsJid;
     established.newRetainedSecret = newRetainedSecret(key);
     established.stanzaTypes = m_agreed->stanzas;
     established.peerPublicKey = m_agreed->peerPublicKey;
     wipeBytes(key);
+    return std::nullopt;
+}
+
+std::optional<SsnStanzaError> EsessionHandshake::checkThreeMessageCompletion(
+    const QByteArray &identity, const QByteArray &tag)
+{
+    // Alice's identity under the keys of K (derived when message 2 was built): M_A first, then mac_A over
+    // N_B | N_A | e | pubKey_A | form_A | form_A2, sign_A and the trust decision. XEP-0116: then it is complete.
+    const QString notVerified = tr("The contact's identity could not be verified; someone may be interfering.");
+    const Crypto::CtrCipher cipher = m_agreed->cipher;
+    const KeySet initiator = deriveKeySet(Party::Initiator, cipher, m_agreed->initialKey);
+    BlockCounter counter = m_agreed->initiatorCounter;
+    std::optional<QByteArray> received
+        = openIdentity(cipher, initiator.cipherKey, initiator.macKey, counter, SealedIdentity { identity, tag });
+    if (!received) {
+        return refusal(SsnCondition::FeatureNotImplemented, { Xep0116::Mac }, EsessionFailure::IdentityNotVerified,
+            notVerified, u"identity-mac"_s);
+    }
+    IdentityMacInput input;
+    input.initiatorNonce = m_initiatorNonce;
+    input.responderNonce = m_responderNonce;
+    input.publicValue = m_agreed->peerValue;
+    input.form = m_formA;
+    input.form2 = m_incomingForm2;
+    const std::optional<QString> problem = checkIdentity(Party::Initiator, initiator.sigmaKey, input, *received,
+        m_agreed->initiatorKey, m_policy, bareJid(), m_agreed->peerPublicKey);
+    wipeBytes(*received);
+    if (problem) {
+        return refusal(SsnCondition::FeatureNotImplemented, { Xep0116::Identity }, EsessionFailure::IdentityNotVerified,
+            *problem == u"untrusted-key"_s ? tr("The contact presented a public key this client does not trust.")
+                                           : notVerified,
+            *problem);
+    }
+    m_agreed->initiatorCounter = counter;
+    m_formA2 = m_incomingForm2;
+
+    // No message 4: sendIdentity() hands this over once the XEP-0155 layer has completed.
+    m_pending = std::make_unique<Pending>();
+    EsessionEstablished &established = m_pending->established;
+    established.peerJid = m_ssn.peerJid();
+    established.parameters = cipherParameters(m_agreed->initialKey, m_agreed->peerValue, m_agreed->ownKey);
+    established.stanzaTypes = m_agreed->stanzas;
+    established.peerPublicKey = m_agreed->peerPublicKey;
+    established.threeMessage = true;
     return std::nullopt;
 }
 
@@ -1418,13 +1662,20 @@ void EsessionHandshake::sendIdentity(EsessionOutput &out)
         m_pending.reset();
         return;
     }
-    // XEP-0116: the responder destroys the old SRS and stores the new secret when it sends message 4.
     std::unique_ptr<Pending> pending = std::move(m_pending);
-    const QString bare = bareJid();
-    if (!m_store->replace(bare, pending->usedSecret, pending->established.newRetainedSecret))
-        qCWarning(lcEsession) << "ESession: the new retained secret could not be stored";
-    out.documents << pending->message;
-    out.stanzas << pending->message.documentElement();
+    if (!pending->established.threeMessage) {
+        // XEP-0116: the responder destroys the old SRS and stores the new secret when it sends message 4. A secret
+        // found under another JID of the contact is destroyed there; the new one is filed under the current JID.
+        const QString bare = bareJid();
+        const std::optional<qint64> stored = pending->usedSecretJid.isEmpty()
+            ? m_store->replace(bare, pending->usedSecret, pending->established.newRetainedSecret)
+            : m_store->adopt(
+                bare, pending->usedSecretJid, *pending->usedSecret, pending->established.newRetainedSecret);
+        if (!stored)
+            qCWarning(lcEsession) << "ESession: the new retained secret could not be stored";
+        out.documents << pending->message;
+        out.stanzas << pending->message.documentElement();
+    }
     pending->established.ssnParameters = m_ssn.parameters();
     out.events << std::move(pending->established);
     m_state = EsessionState::Established;

@@ -29,7 +29,9 @@ class RetainedSecretStore;
 // retained secrets; no public keys unless EsessionPolicy::identity / trustPeerKey ask for them) as a sans-I/O engine,
 // one per (peer, thread). It owns the XEP-0155 negotiation of that thread and rides on its messages: request [1] =
 // ESession message 1, accept [2] = message 2, completion [4] = message 3; message 4 is Bob's
-// <init xmlns='...#ns-init'/>, outside XEP-0155. Elements in, stanzas and events out; no sockets, no clock, no storage
+// <init xmlns='...#ns-init'/>, outside XEP-0155. The XEP-0116 3-message path (SIGMA-I, opt-in through
+// EsessionPolicy::allowThreeMessage) uses the same three XEP-0155 messages and no message 4: Bob proves his identity
+// in message 2, Alice hers in message 3. Elements in, stanzas and events out; no sockets, no clock, no storage
 // other than the RetainedSecretStore it is given.
 
 /// The local rules of an ESession negotiation.
@@ -72,6 +74,16 @@ struct EsessionPolicy
     /// policies allow it; false here means both directions must be 'key' or the negotiation is refused
     /// (not-acceptable on init_pubkey / resp_pubkey), so it needs `identity` and `trustPeerKey`.
     bool allowNoPublicKey = true;
+
+    /// XEP-0116 3-message negotiation (SIGMA-I: e in message 1, Bob's identity in message 2). It shields the
+    /// initiator's identity from active attackers but not the responder's, so XEP-0116/0188 say it SHOULD NOT be
+    /// used between clients (it is meant for client-to-service sessions). Off: never requested, and a request is
+    /// refused with feature-not-implemented (`dhkeys`). On: the initiator requests it and the responder accepts it,
+    /// each only when its policy can present a key and check the peer's (`identity` and `trustPeerKey`: 'none' is
+    /// not allowed in that flow) and holds no `otherSecret`; otherwise the initiator uses the 4-message flow and
+    /// the responder refuses as when off. That flow has no SAS, no retained secret and no other secret: the peer is
+    /// authenticated by its key and trustPeerKey alone, and the retained secrets stay as they were.
+    bool allowThreeMessage = false;
 };
 
 enum class EsessionRole { Initiator, Responder };
@@ -91,7 +103,8 @@ struct EsessionEstablished
 {
     QString peerJid; ///< the full JID the session is bound to
     CipherParameters parameters; ///< send/receive by our role; counters already moved past the two identities
-    QString sas; ///< sas28x5: 5 characters, the same on both sides unless someone is in the middle
+    QString sas; ///< sas28x5: 5 characters, the same on both sides unless someone is in the middle; empty (no SAS) in
+                 ///< the 3-message flow
     bool retainedSecretMatched = false; ///< an earlier session's secret went into the key
     bool retainedSecretWasVerified = false; ///< ... and its chain had been confirmed by SAS
     /// The store had secrets for this contact but none matched: the contact reinstalled, lost a message 4, or
@@ -104,6 +117,13 @@ struct EsessionEstablished
     /// The public key (DER) the peer proved its identity with: its signature verified and trustPeerKey accepted
     /// it. Empty when the peer presented none.
     QByteArray peerPublicKey;
+    /// The XEP-0116 3-message flow was used: no SAS (sas is empty) and no retained secret; the identity rests on
+    /// peerPublicKey alone.
+    bool threeMessage = false;
+    /// The matched retained secret had been retained with this other bare JID (XEP-0116's search of all JIDs): the
+    /// contact holds the secret of the one known under that JID. Tell the user so; the chain now continues under
+    /// the contact's current JID. Empty otherwise.
+    QString retainedSecretFormerJid;
 };
 
 enum class EsessionFailure {
@@ -167,8 +187,9 @@ public:
     [[nodiscard]] EsessionOutput abandon();
 
     /// Every message of this thread from the peer: messages 1–4, error stanzas. consumed=false for what is not
-    /// about this negotiation (chat on the thread, <c/> stanzas, strangers). A <c/> beside message 4 is left to
-    /// the caller: open it with the parameters of the EsessionEstablished of the same call, never without one.
+    /// about this negotiation (chat on the thread, <c/> stanzas, strangers). A <c/> beside message 4 (or, in the
+    /// 3-message flow, beside message 3) is left to the caller: open it with the parameters of the EsessionEstablished
+    /// of the same call, never without one.
     [[nodiscard]] EsessionOutput handleMessage(const QDomElement &message);
 
 private:
@@ -188,6 +209,8 @@ private:
     void afterAnswerSent(const QDomElement &sent, EsessionOutput &out);
     void afterCompletionSent(const QDomElement &sent, EsessionOutput &out);
     void sendIdentity(EsessionOutput &out);
+    bool sealResponderIdentity(const QDomElement &x);
+    std::optional<SsnStanzaError> checkThreeMessageCompletion(const QByteArray &identity, const QByteArray &tag);
     void onIdentity(const QDomElement &message, const QDomElement &x, EsessionOutput &out);
     void onErrorWhileWaiting(const QDomElement &message, EsessionOutput &out);
     void failIdentity(const QDomElement &message, const QDomElement &echo, const QString &detail, EsessionOutput &out,
@@ -220,6 +243,9 @@ private:
     QByteArray m_incomingForm2; ///< the same without identity and mac
     bool m_expectAnswer = false; ///< acceptFields() succeeded: the next stanza the SSN layer sends is message 2
     bool m_expectCompletion = false; ///< completeFields() succeeded: the next stanza is message 3
+    /// This negotiation is the XEP-0116 3-message flow. Not a secret, so wipe() keeps it: once established, an
+    /// error echoing our message 3 still has to void the session.
+    bool m_threeMessage = false;
     std::optional<QString> m_threadParent; ///< XEP-0201 parent of the request's thread, mirrored in message 4
 
     // Why the XEP-0155 layer is about to end the negotiation (a refusal of ours), for the failure event.

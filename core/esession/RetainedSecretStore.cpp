@@ -72,6 +72,43 @@ bool MemoryRetainedSecretStore::markVerified(const QString &bareJid, const QByte
     return false;
 }
 
+QList<FiledRetainedSecret> MemoryRetainedSecretStore::allSecrets() const
+{
+    QList<FiledRetainedSecret> all;
+    for (auto it = m_secrets.cbegin(); it != m_secrets.cend(); ++it) {
+        for (const RetainedSecret &entry : it.value())
+            all << FiledRetainedSecret { it.key(), entry };
+    }
+    return all;
+}
+
+std::optional<qint64> MemoryRetainedSecretStore::adopt(
+    const QString &bareJid, const QString &formerBareJid, qint64 usedId, const QByteArray &newSecret)
+{
+    if (bareJid.isEmpty() || newSecret.isEmpty())
+        return std::nullopt;
+    if (keyOf(formerBareJid) == keyOf(bareJid))
+        return replace(bareJid, usedId, newSecret);
+    bool verified = false;
+    const auto former = m_secrets.find(keyOf(formerBareJid));
+    if (former != m_secrets.end()) {
+        QList<RetainedSecret> &entries = former.value();
+        for (qsizetype i = 0; i < entries.size(); ++i) {
+            if (entries[i].id == usedId) {
+                verified = entries[i].verified;
+                wipe(entries[i]);
+                entries.removeAt(i);
+                break;
+            }
+        }
+        if (entries.isEmpty())
+            m_secrets.erase(former);
+    }
+    const qint64 id = m_nextId++;
+    m_secrets[keyOf(bareJid)].append(RetainedSecret { id, newSecret, verified });
+    return id;
+}
+
 void MemoryRetainedSecretStore::forget(const QString &bareJid)
 {
     const auto it = m_secrets.find(keyOf(bareJid));

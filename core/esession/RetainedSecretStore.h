@@ -21,8 +21,15 @@ struct RetainedSecret
     bool verified = false;
 };
 
+/// A secret together with the contact it is retained with (XEP-0116's second search looks through all of them).
+struct FiledRetainedSecret
+{
+    QString bareJid;
+    RetainedSecret secret;
+};
+
 /// Where the retained secrets of one account live, keyed by the contact's bare JID. The engine only needs these
-/// four operations; the in-memory implementation below serves tests, an encrypted SQL one the application.
+/// operations; the in-memory implementation below serves tests, an encrypted SQL one the application.
 /// Expiry is the implementation's business: a secret it considers expired is simply not listed.
 class RetainedSecretStore
 {
@@ -46,6 +53,17 @@ public:
 
     /// Destroys every secret retained with @p bareJid (contact removed, trust reset).
     virtual void forget(const QString &bareJid) = 0;
+
+    /// Every secret of every contact (XEP-0116: when none of a contact's own secrets matches, the responder searches
+    /// the secrets of all JIDs, since the contact may have come back under another JID).
+    [[nodiscard]] virtual QList<FiledRetainedSecret> allSecrets() const = 0;
+
+    /// replace() for a secret found under another JID: destroys @p usedId retained with @p formerBareJid and stores
+    /// @p newSecret with @p bareJid (the JID the contact uses now), inheriting the used secret's verified flag.
+    /// Without the used secret (no longer stored) the new one is added unverified. Returns the new secret's id.
+    [[nodiscard]] virtual std::optional<qint64> adopt(
+        const QString &bareJid, const QString &formerBareJid, qint64 usedId, const QByteArray &newSecret)
+        = 0;
 };
 
 /// RetainedSecretStore in memory; secrets are overwritten with zeros when destroyed.
@@ -62,6 +80,9 @@ public:
         const QString &bareJid, std::optional<qint64> usedId, const QByteArray &newSecret) override;
     bool markVerified(const QString &bareJid, const QByteArray &secret) override;
     void forget(const QString &bareJid) override;
+    [[nodiscard]] QList<FiledRetainedSecret> allSecrets() const override;
+    [[nodiscard]] std::optional<qint64> adopt(
+        const QString &bareJid, const QString &formerBareJid, qint64 usedId, const QByteArray &newSecret) override;
 
 private:
     QHash<QString, QList<RetainedSecret>> m_secrets;

@@ -135,6 +135,62 @@ std::optional<qint64> SqlRetainedSecretStore::replace(const QString &bareJid, st
     return id;
 }
 
+QList<Esession::FiledRetainedSecret> SqlRetainedSecretStore::allSecrets() const
+{
+    QList<Esession::FiledRetainedSecret> result;
+    if (!isAvailable())
+        return result;
+    QSqlQuery q(m_database->connection());
+    q.prepare(QStringLiteral("SELECT id, peer, sealed, verified FROM retained_secrets ORDER BY peer, id"));
+    if (!q.exec())
+        return result;
+    while (q.next()) {
+        const qint64 id = q.value(0).toLongLong();
+        const QString peer = q.value(1).toString();
+        if (auto secret = open(id, peer, q.value(2).toByteArray()))
+            result << Esession::FiledRetainedSecret{peer, RetainedSecret{id, std::move(*secret), q.value(3).toBool()}};
+    }
+    return result;
+}
+
+std::optional<qint64> SqlRetainedSecretStore::adopt(const QString &bareJid, const QString &formerBareJid, qint64 usedId,
+                                                    const QByteArray &newSecret)
+{
+    if (!isAvailable())
+        return std::nullopt;
+    if (formerBareJid != bareJid) {
+        // The used row moves to the JID the contact uses now (sealed again: the JID is part of its associated
+        // data); replace() then destroys it there and passes its facts (verified, sessions) on to the new secret.
+        QSqlQuery row(m_database->connection());
+        row.prepare(QStringLiteral("SELECT sealed FROM retained_secrets WHERE id = ? AND peer = ?"));
+        row.addBindValue(usedId);
+        row.addBindValue(formerBareJid);
+        if (!row.exec())
+            return std::nullopt;
+        if (row.next()) {
+            std::optional<QByteArray> secret = open(usedId, formerBareJid, row.value(0).toByteArray());
+            row.finish();
+            const auto resealed = secret ? Crypto::sealRecord(m_vault->masterKey(), associatedData(usedId, bareJid), *secret)
+                                         : std::nullopt;
+            if (secret)
+                secret->fill('\0');
+            if (resealed) {
+                QSqlQuery move(m_database->connection());
+                move.prepare(QStringLiteral("UPDATE retained_secrets SET peer = ?, sealed = ? WHERE id = ? AND peer = ?"));
+                move.addBindValue(bareJid);
+                move.addBindValue(*resealed);
+                move.addBindValue(usedId);
+                move.addBindValue(formerBareJid);
+                if (!move.exec())
+                    qCWarning(lcStorage) << "could not move a retained secret:" << move.lastError().text();
+                else
+                    Q_EMIT changed(formerBareJid);
+            }
+        }
+    }
+    return replace(bareJid, usedId, newSecret);
+}
+
 bool SqlRetainedSecretStore::markVerified(const QString &bareJid, const QByteArray &secret)
 {
     for (const RetainedSecret &candidate : secrets(bareJid)) {

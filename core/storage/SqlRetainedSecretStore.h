@@ -30,6 +30,9 @@ public:
                                                 const QByteArray &newSecret) override;
     bool markVerified(const QString &bareJid, const QByteArray &secret) override;
     void forget(const QString &bareJid) override;
+    [[nodiscard]] QList<Esession::FiledRetainedSecret> allSecrets() const override;
+    [[nodiscard]] std::optional<qint64> adopt(const QString &bareJid, const QString &formerBareJid, qint64 usedId,
+                                              const QByteArray &newSecret) override;
 
     /// What the settings page shows for one secret (never the secret itself).
     struct Info

@@ -4,6 +4,7 @@
 // secret left in the engine) and for an unchanged retained-secret store.
 #include <QDomDocument>
 #include <QLoggingCategory>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QTextStream>
 
@@ -18,12 +19,16 @@
 #include "crypto/DiffieHellman.h"
 #include "crypto/RsaKey.h"
 #include "esession/Constants.h"
+#include "esession/DataForm.h"
 #include "esession/EsessionHandshake.h"
 #include "esession/EsessionKeys.h"
 #include "esession/FormConstants.h"
 #include "esession/FormNormalizer.h"
 #include "esession/RetainedSecretStore.h"
 #include "esession/StanzaCipher.h"
+#include "storage/Database.h"
+#include "storage/KeyVault.h"
+#include "storage/SqlRetainedSecretStore.h"
 
 using namespace Esession;
 using namespace Qt::StringLiterals;
@@ -515,6 +520,32 @@ private Q_SLOTS:
     void publicKeyIdentityIndependent();
     void rsaKeyAgainstOpenSsl();
     void publicKeyDowngrade();
+    // XEP-0116 3-message negotiation (SIGMA-I, EsessionPolicy::allowThreeMessage).
+    void threeMessage_data();
+    void threeMessage();
+    void threeMessageRolesSwap();
+    void threeMessageLeavesRetainedSecrets();
+    void threeMessageOtherSecret();
+    void threeMessageFloor_data();
+    void threeMessageFloor();
+    void threeMessageIdentityFailures_data();
+    void threeMessageIdentityFailures();
+    void threeMessageUntrustedKeys_data();
+    void threeMessageUntrustedKeys();
+    void threeMessageIndependent_data();
+    void threeMessageIndependent();
+    void threeMessageInvalidDhValues_data();
+    void threeMessageInvalidDhValues();
+    void threeMessageReplays();
+    void threeMessageReflections();
+    void threeMessageRefused_data();
+    void threeMessageRefused();
+    void threeMessageToDefaultResponder();
+    void threeMessageBadRequest_data();
+    void threeMessageBadRequest();
+    // XEP-0116's search of the secrets of all JIDs.
+    void retainedSecretUnderAnotherJid();
+    void sqlStoreSearchesAllJids();
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -2012,6 +2043,1060 @@ void TestEsessionHandshake::publicKeyDowngrade()
     QCOMPARE(failed->detail, u"identity"_s);
     QCOMPARE(failed->sent->condition, SsnCondition::FeatureNotImplemented);
     QCOMPARE(fieldValues(pair.sentByBob.at(0).documentElement(), Xep0116::InitPubkey), QStringList({ u"none"_s }));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// XEP-0116 3-message negotiation (SIGMA-I)
+
+namespace {
+
+/// A 3-message policy: the flag, our key, and trust in the other side's key only.
+EsessionPolicy sigmaPolicy(bool ofAlice, QList<Crypto::ModpGroup> groups = {},
+    const std::shared_ptr<TrustLog> &log = std::make_shared<TrustLog>())
+{
+    EsessionPolicy p;
+    if (!groups.isEmpty())
+        p.groups = groups;
+    p.mayRevealPresence = true;
+    p.allowThreeMessage = true;
+    p.identity = rsaKey(ofAlice);
+    p.trustPeerKey = trustOnly(rsaKey(!ofAlice)->publicKeyDer(), log);
+    return p;
+}
+
+/// The var attributes of a message's form, in document order.
+QStringList fieldVars(const QDomElement &message)
+{
+    QStringList vars;
+    const QDomElement x = formElement(message);
+    for (QDomElement field = x.firstChildElement(); !field.isNull(); field = field.nextSiblingElement())
+        vars << field.attribute(Xep0004::VarAttribute);
+    return vars;
+}
+
+/// Two engines with any JIDs, messages shuttled until nothing is left (no tampering).
+struct Run
+{
+    QList<EsessionEvent> initiatorEvents;
+    QList<EsessionEvent> responderEvents;
+    QList<QDomDocument> fromInitiator;
+    QList<QDomDocument> fromResponder;
+};
+
+Run shuttle(EsessionHandshake &initiator, EsessionHandshake &responder, const QString &initiatorFull,
+    const QString &responderFull)
+{
+    Run run;
+    QList<QDomDocument> toResponder, toInitiator;
+    const auto take = [&](const EsessionOutput &out, bool fromInitiator) {
+        for (const QDomElement &stanza : out.stanzas) {
+            const QDomDocument doc = wire(stanza, fromInitiator ? initiatorFull : responderFull);
+            (fromInitiator ? toResponder : toInitiator) << doc;
+            (fromInitiator ? run.fromInitiator : run.fromResponder) << doc;
+        }
+        (fromInitiator ? run.initiatorEvents : run.responderEvents) << out.events;
+    };
+    take(initiator.request(), true);
+    for (int i = 0; i < 8 && (!toResponder.isEmpty() || !toInitiator.isEmpty()); ++i) {
+        if (!toResponder.isEmpty())
+            take(responder.handleMessage(toResponder.takeFirst().documentElement()), false);
+        if (!toInitiator.isEmpty())
+            take(initiator.handleMessage(toInitiator.takeFirst().documentElement()), true);
+    }
+    return run;
+}
+
+/// Blocks used by an identity of @p bytes octets (CTR: one counter value per block or partial block).
+int blocksOf(qsizetype bytes)
+{
+    return int((bytes + 15) / 16);
+}
+
+} // namespace
+
+void TestEsessionHandshake::threeMessage_data()
+{
+    QTest::addColumn<QList<Crypto::ModpGroup>>("groups");
+    QTest::addColumn<Crypto::ModpGroup>("expected");
+    using G = Crypto::ModpGroup;
+    QTest::newRow("defaults (15, 14)") << QList<G> {} << G::Group15;
+    for (const G group : { G::Group14, G::Group15, G::Group16, G::Group17, G::Group18 })
+        QTest::newRow(qPrintable(u"group "_s + Crypto::modpFieldValue(group))) << QList<G> { group } << group;
+}
+
+void TestEsessionHandshake::threeMessage()
+{
+    QFETCH(QList<Crypto::ModpGroup>, groups);
+    QFETCH(Crypto::ModpGroup, expected);
+    QVERIFY(rsaKey(true) && rsaKey(false));
+    const QByteArray aliceDer = rsaKey(true)->publicKeyDer();
+    const QByteArray bobDer = rsaKey(false)->publicKeyDer();
+    const auto aliceLog = std::make_shared<TrustLog>();
+    const auto bobLog = std::make_shared<TrustLog>();
+
+    MemoryRetainedSecretStore aliceStore, bobStore;
+    Pair pair(sigmaPolicy(true, groups, aliceLog), sigmaPolicy(false, groups, bobLog), &aliceStore, &bobStore);
+    exchange(pair);
+    const EsessionEstablished *a = pair.established(true);
+    const EsessionEstablished *b = pair.established(false);
+    QVERIFY2(a, qPrintable(describe(pair.aliceEvents)));
+    QVERIFY2(b, qPrintable(describe(pair.bobEvents)));
+    QCOMPARE(pair.alice.state(), EsessionState::Established);
+    QCOMPARE(pair.bob.state(), EsessionState::Established);
+    QVERIFY(!pair.alice.holdsSecrets());
+    QVERIFY(!pair.bob.holdsSecrets());
+    QVERIFY(a->threeMessage && b->threeMessage);
+    QCOMPARE(a->peerJid, BobFull);
+    QCOMPARE(b->peerJid, AliceFull);
+
+    // Three messages, no message 4.
+    QCOMPARE(pair.sentByAlice.size(), 2);
+    QCOMPARE(pair.sentByBob.size(), 1);
+    const QDomElement m1 = pair.sentByAlice.at(0).documentElement();
+    const QDomElement m2 = pair.sentByBob.at(0).documentElement();
+    const QDomElement m3 = pair.sentByAlice.at(1).documentElement();
+    // Message 1: e for every offered group in the modp order instead of He, no sas_algs, 'key' only.
+    const QStringList offered = fieldOptions(m1, Xep0116::Modp);
+    const QStringList values = fieldValues(m1, Xep0116::Dhkeys);
+    QCOMPARE(values.size(), offered.size());
+    for (qsizetype i = 0; i < offered.size(); ++i) {
+        const auto group = Crypto::modpGroupFromFieldValue(offered.at(i));
+        QVERIFY(group);
+        QVERIFY(!Crypto::peerValueError(*group, bytesOf(values.at(i))));
+    }
+    QVERIFY(fieldElement(m1, Xep0116::Dhhashes).isNull());
+    QVERIFY(fieldElement(m1, Xep0116::SasAlgs).isNull());
+    QCOMPARE(fieldOptions(m1, Xep0116::InitPubkey), QStringList { u"key"_s });
+    QCOMPARE(fieldOptions(m1, Xep0116::RespPubkey), QStringList { u"key"_s });
+    QCOMPARE(fieldOptions(m1, Xep0116::SignAlgs), QStringList { RsaSha256Uri });
+    // Message 2: Bob's choices, d, N_B, N_A, C_A, and then his identity and mac.
+    QCOMPARE(fieldValues(m2, Xep0116::Modp), QStringList { Crypto::modpFieldValue(expected) });
+    QVERIFY(fieldElement(m2, Xep0116::SasAlgs).isNull());
+    QVERIFY(fieldElement(m2, Xep0116::Dhhashes).isNull());
+    QCOMPARE(fieldValues(m2, Xep0116::InitPubkey), QStringList { u"key"_s });
+    QCOMPARE(fieldValues(m2, Xep0116::RespPubkey), QStringList { u"key"_s });
+    QCOMPARE(fieldVars(m2).mid(fieldVars(m2).size() - 2), (QStringList { Xep0116::Identity, Xep0116::Mac }));
+    QCOMPARE(fieldValues(m2, Xep0116::Nonce), fieldValues(m1, Xep0116::MyNonce));
+    QVERIFY(fieldValues(m2, Xep0116::MyNonce) != fieldValues(m1, Xep0116::MyNonce));
+    // Message 3: the completion carries only N_B, identity and mac besides the XEP-0155 control fields.
+    QCOMPARE(fieldVars(m3),
+        (QStringList { Xep0004::FormTypeVar, Xep0155::Accept, Xep0116::Nonce, Xep0116::Identity, Xep0116::Mac }));
+    QCOMPARE(fieldValues(m3, Xep0116::Nonce), fieldValues(m2, Xep0116::MyNonce));
+
+    // Public keys are the identities: each side proved its key and was asked about the other's, once.
+    QCOMPARE(a->peerPublicKey, bobDer);
+    QCOMPARE(b->peerPublicKey, aliceDer);
+    QCOMPARE(aliceLog->bareJids, QStringList { BobBare });
+    QCOMPARE(bobLog->bareJids, QStringList { AliceBare });
+    // No SAS, no retained secret: nothing stored, nothing matched or missed.
+    QVERIFY(a->sas.isEmpty() && b->sas.isEmpty());
+    QVERIFY(!a->retainedSecretMatched && !b->retainedSecretMatched);
+    QVERIFY(!a->expectedSecretMissing && !b->expectedSecretMissing);
+    QVERIFY(a->newRetainedSecret.isEmpty() && b->newRetainedSecret.isEmpty());
+    QVERIFY(aliceStore.secrets(BobBare).isEmpty());
+    QVERIFY(bobStore.secrets(AliceBare).isEmpty());
+    QCOMPARE(a->ssnParameters.value(Xep0155::Security), Xep0155::SecurityE2e);
+
+    // The session keys are the keys of K that sealed the identities (no final key in this flow): the identities
+    // open with the handed-over keys from the initial counters, and the counters moved past them.
+    checkMirrored(*a, *b);
+    const std::optional<BlockCounter> counterA
+        = BlockCounter::fromBigEndian(bytesOf(fieldValues(m2, Xep0116::Counter).value(0)));
+    QVERIFY(counterA);
+    const SealedIdentity idA { bytesOf(fieldValues(m3, Xep0116::Identity).value(0)),
+        bytesOf(fieldValues(m3, Xep0116::Mac).value(0)) };
+    const SealedIdentity idB { bytesOf(fieldValues(m2, Xep0116::Identity).value(0)),
+        bytesOf(fieldValues(m2, Xep0116::Mac).value(0)) };
+    BlockCounter initiatorCounter = *counterA;
+    BlockCounter responderCounter = counterA->withTopBitFlipped();
+    const auto openedA = openIdentity(
+        a->parameters.cipher, a->parameters.send.cipherKey, a->parameters.send.macKey, initiatorCounter, idA);
+    const auto openedB = openIdentity(
+        a->parameters.cipher, a->parameters.receive.cipherKey, a->parameters.receive.macKey, responderCounter, idB);
+    QVERIFY(openedA && openedB);
+    QVERIFY(openedA->startsWith(expectedKeyValue(aliceDer)));
+    QVERIFY(openedB->startsWith(expectedKeyValue(bobDer)));
+    BlockCounter expectedA = *counterA;
+    expectedA.advance(blocksOf(idA.identity.size()));
+    BlockCounter expectedB = counterA->withTopBitFlipped();
+    expectedB.advance(blocksOf(idB.identity.size()));
+    QVERIFY(a->parameters.send.counter == expectedA);
+    QVERIFY(a->parameters.receive.counter == expectedB);
+    QVERIFY(initiatorCounter == expectedA && responderCounter == expectedB);
+    checkCiphers(*a, *b);
+}
+
+void TestEsessionHandshake::threeMessageRolesSwap()
+{
+    // Bob's engine initiates this time, with his key, to Alice's engine as the responder.
+    QVERIFY(rsaKey(true) && rsaKey(false));
+    MemoryRetainedSecretStore aliceStore, bobStore;
+    const QString thread = newThread();
+    EsessionHandshake bob(AliceBare, thread, EsessionRole::Initiator, sigmaPolicy(false), &bobStore);
+    EsessionHandshake alice(BobFull, thread, EsessionRole::Responder, sigmaPolicy(true), &aliceStore);
+    const Run run = shuttle(bob, alice, BobFull, AliceFull);
+    const QList<EsessionEstablished> bobDone = eventsOf<EsessionEstablished>(run.initiatorEvents);
+    const QList<EsessionEstablished> aliceDone = eventsOf<EsessionEstablished>(run.responderEvents);
+    QCOMPARE(bobDone.size(), 1);
+    QCOMPARE(aliceDone.size(), 1);
+    QCOMPARE(run.fromInitiator.size(), 2);
+    QCOMPARE(run.fromResponder.size(), 1);
+    QVERIFY(bobDone.first().threeMessage && aliceDone.first().threeMessage);
+    QCOMPARE(bobDone.first().peerPublicKey, rsaKey(true)->publicKeyDer());
+    QCOMPARE(aliceDone.first().peerPublicKey, rsaKey(false)->publicKeyDer());
+    QVERIFY(!fieldElement(run.fromInitiator.first().documentElement(), Xep0116::Dhkeys).isNull());
+    checkMirrored(bobDone.first(), aliceDone.first());
+    checkCiphers(bobDone.first(), aliceDone.first());
+    QVERIFY(!bob.holdsSecrets() && !alice.holdsSecrets());
+}
+
+void TestEsessionHandshake::threeMessageLeavesRetainedSecrets()
+{
+    // A 4-message history with a verified chain, then a 3-message session: it neither uses nor rotates the secrets,
+    // and the next 4-message session still continues the chain.
+    QVERIFY(rsaKey(true) && rsaKey(false));
+    MemoryRetainedSecretStore aliceStore, bobStore;
+    Pair history(policy(), policy(), &aliceStore, &bobStore);
+    exchange(history);
+    QVERIFY(history.established(true) && history.established(false));
+    QVERIFY(aliceStore.markVerified(BobBare, history.established(true)->newRetainedSecret));
+    QVERIFY(bobStore.markVerified(AliceBare, history.established(false)->newRetainedSecret));
+    const Snapshot aliceBefore = snapshot(aliceStore, BobBare);
+    const Snapshot bobBefore = snapshot(bobStore, AliceBare);
+
+    Pair sigma(sigmaPolicy(true), sigmaPolicy(false), &aliceStore, &bobStore);
+    exchange(sigma);
+    const EsessionEstablished *a = sigma.established(true);
+    const EsessionEstablished *b = sigma.established(false);
+    QVERIFY2(a && b, qPrintable(describe(sigma.aliceEvents) + u" / "_s + describe(sigma.bobEvents)));
+    QVERIFY(a->threeMessage && b->threeMessage);
+    QVERIFY(!a->retainedSecretMatched && !b->retainedSecretMatched);
+    QVERIFY(!a->retainedSecretWasVerified && !b->retainedSecretWasVerified);
+    QVERIFY(!a->expectedSecretMissing && !b->expectedSecretMissing);
+    QVERIFY(fieldElement(sigma.sentByAlice.at(1).documentElement(), Xep0116::Rshashes).isNull());
+    QCOMPARE(snapshot(aliceStore, BobBare), aliceBefore);
+    QCOMPARE(snapshot(bobStore, AliceBare), bobBefore);
+
+    Pair after(policy(), policy(), &aliceStore, &bobStore);
+    exchange(after);
+    QVERIFY(after.established(true) && after.established(false));
+    QVERIFY(after.established(true)->retainedSecretMatched && after.established(true)->retainedSecretWasVerified);
+    QVERIFY(after.established(false)->retainedSecretMatched);
+}
+
+void TestEsessionHandshake::threeMessageOtherSecret()
+{
+    // A shared password cannot be checked by the 3-message flow (it has no final key), so a side holding one does
+    // not use that flow: never a session that silently leaves out the password the user set.
+    QVERIFY(rsaKey(true) && rsaKey(false));
+    const QByteArray password = QStringLiteral("p\u00e4ssword").toUtf8();
+    MemoryRetainedSecretStore aliceStore, bobStore;
+
+    // The same password on both sides: the 4-message flow, with SAS and the password in the key.
+    EsessionPolicy alicePolicy = sigmaPolicy(true);
+    EsessionPolicy bobPolicy = sigmaPolicy(false);
+    alicePolicy.otherSecret = password;
+    bobPolicy.otherSecret = password;
+    Pair same(alicePolicy, bobPolicy, &aliceStore, &bobStore);
+    exchange(same);
+    QVERIFY2(same.established(true) && same.established(false), qPrintable(describe(same.aliceEvents)));
+    QVERIFY(!same.established(true)->threeMessage);
+    QVERIFY(!fieldElement(same.sentByAlice.first().documentElement(), Xep0116::Dhhashes).isNull());
+    QCOMPARE(same.established(true)->sas, same.established(false)->sas);
+    QCOMPARE(same.established(true)->sas.size(), SasLength);
+    QCOMPARE(same.established(false)->peerPublicKey, rsaKey(true)->publicKeyDer());
+    checkCiphers(*same.established(true), *same.established(false));
+
+    // Different passwords: refused as an attack would be; Alice's store unchanged.
+    const Snapshot aliceBefore = snapshot(aliceStore, BobBare);
+    bobPolicy.otherSecret = QByteArray("another");
+    Pair different(alicePolicy, bobPolicy, &aliceStore, &bobStore);
+    exchange(different);
+    QVERIFY(!different.established(true));
+    QVERIFY2(different.failed(true), qPrintable(describe(different.aliceEvents)));
+    QCOMPARE(different.failed(true)->failure, EsessionFailure::IdentityNotVerified);
+    QCOMPARE(different.failed(true)->detail, u"identity-mac"_s);
+    QCOMPARE(snapshot(aliceStore, BobBare), aliceBefore);
+
+    // Only Bob holds a password: Alice asks for 3 messages, Bob answers as a responder that only does 4.
+    const Snapshot bobBefore = snapshot(bobStore, AliceBare);
+    Pair oneSided(sigmaPolicy(true), bobPolicy, &aliceStore, &bobStore);
+    exchange(oneSided);
+    checkSecureFailure(oneSided);
+    const EsessionFailed *failed = oneSided.failed(false);
+    QVERIFY(failed && failed->sent);
+    QCOMPARE(failed->sent->condition, SsnCondition::FeatureNotImplemented);
+    QCOMPARE(failed->sent->fields, QStringList { Xep0116::Dhkeys });
+    QCOMPARE(snapshot(bobStore, AliceBare), bobBefore);
+    QCOMPARE(snapshot(aliceStore, BobBare), aliceBefore);
+}
+
+void TestEsessionHandshake::threeMessageFloor_data()
+{
+    QTest::addColumn<QList<Crypto::ModpGroup>>("offered");
+    using G = Crypto::ModpGroup;
+    QTest::newRow("group 5") << QList<G> { G::Group5 };
+    QTest::newRow("groups 2, 1") << QList<G> { G::Group2, G::Group1 };
+    QTest::newRow("groups 5, 2, 1") << QList<G> { G::Group5, G::Group2, G::Group1 };
+}
+
+void TestEsessionHandshake::threeMessageFloor()
+{
+    // An initiator whose floor was lowered offers groups below Bob's: refused with not-acceptable (modp).
+    QFETCH(QList<Crypto::ModpGroup>, offered);
+    QVERIFY(rsaKey(true) && rsaKey(false));
+    EsessionPolicy alicePolicy = sigmaPolicy(true, offered);
+    alicePolicy.minimumGroup = Crypto::ModpGroup::Group1;
+    MemoryRetainedSecretStore aliceStore, bobStore;
+    Pair pair(alicePolicy, sigmaPolicy(false), &aliceStore, &bobStore);
+    exchange(pair);
+    QCOMPARE(fieldValues(pair.sentByAlice.first().documentElement(), Xep0116::Dhkeys).size(), offered.size());
+    checkSecureFailure(pair);
+    const EsessionFailed *failed = pair.failed(false);
+    QVERIFY2(failed, qPrintable(describe(pair.bobEvents)));
+    QCOMPARE(failed->failure, EsessionFailure::RefusedByUs);
+    QCOMPARE(failed->sent->condition, SsnCondition::NotAcceptable);
+    QCOMPARE(failed->sent->fields, QStringList { Xep0116::Modp });
+    QCOMPARE(pair.sentByBob.size(), 1); // the error, no identity
+    QVERIFY(fieldElement(pair.sentByBob.first().documentElement(), Xep0116::Identity).isNull());
+}
+
+void TestEsessionHandshake::threeMessageIdentityFailures_data()
+{
+    QTest::addColumn<int>("message"); // 2 (Alice judges) or 3 (Bob judges)
+    QTest::addColumn<Tamper>("tamper");
+    QTest::addColumn<SsnCondition>("condition");
+    QTest::addColumn<QStringList>("fields");
+    QTest::addColumn<QString>("detail");
+    const auto flip = [](const QString &var) {
+        return Tamper([var](QDomElement m) { setValues(m, var, { flipBit(fieldValues(m, var).first()) }); });
+    };
+    using C = SsnCondition;
+    QTest::newRow("M_B bit flip") << 2 << flip(Xep0116::Mac) << C::FeatureNotImplemented << QStringList { Xep0116::Mac }
+                                  << u"identity-mac"_s;
+    QTest::newRow("ID_B bit flip") << 2 << flip(Xep0116::Identity) << C::FeatureNotImplemented
+                                   << QStringList { Xep0116::Mac } << u"identity-mac"_s;
+    // M_B covers only the encrypted identity: a changed form_B leaves it valid, sign_B over mac_B does not verify.
+    QTest::newRow("form_B changed under sign_B")
+        << 2 << Tamper([](QDomElement m) { setValues(m, Xep0116::RekeyFreq, { u"200"_s }); })
+        << C::FeatureNotImplemented << QStringList { Xep0116::Identity } << u"signature"_s;
+    QTest::newRow("message 2 without identity") << 2 << Tamper([](QDomElement m) { removeField(m, Xep0116::Identity); })
+                                                << C::NotAcceptable << QStringList { Xep0116::Identity } << QString();
+    QTest::newRow("message 2 with sas_algs")
+        << 2 << Tamper([](QDomElement m) { setValues(m, Xep0116::SasAlgs, { u"sas28x5"_s }); }) << C::NotAcceptable
+        << QStringList { Xep0116::SasAlgs } << QString();
+    QTest::newRow("message 2 picks none")
+        << 2 << Tamper([](QDomElement m) { setValues(m, Xep0116::RespPubkey, { u"none"_s }); }) << C::NotAcceptable
+        << QStringList { Xep0116::RespPubkey } << QString();
+    QTest::newRow("M_A bit flip") << 3 << flip(Xep0116::Mac) << C::FeatureNotImplemented << QStringList { Xep0116::Mac }
+                                  << u"identity-mac"_s;
+    QTest::newRow("ID_A bit flip") << 3 << flip(Xep0116::Identity) << C::FeatureNotImplemented
+                                   << QStringList { Xep0116::Mac } << u"identity-mac"_s;
+    QTest::newRow("form_A2 extended under sign_A")
+        << 3 << Tamper([](QDomElement m) { setValues(m, Xep0116::Expires, { u"2030-01-01T00:00:00Z"_s }); })
+        << C::FeatureNotImplemented << QStringList { Xep0116::Identity } << u"signature"_s;
+    QTest::newRow("nonce of another run")
+        << 3 << Tamper([](QDomElement m) { setValues(m, Xep0116::Nonce, { b64(Crypto::randomBytes(32)) }); })
+        << C::FeatureNotImplemented << QStringList { Xep0116::Nonce } << u"nonce"_s;
+    QTest::newRow("message 3 with dhkeys")
+        << 3 << Tamper([](QDomElement m) { setValues(m, Xep0116::Dhkeys, { b64(Crypto::randomBytes(256)) }); })
+        << C::NotAcceptable << QStringList { Xep0116::Dhkeys } << QString();
+    QTest::newRow("message 3 with rshashes")
+        << 3 << Tamper([](QDomElement m) { setValues(m, Xep0116::Rshashes, { b64(Crypto::randomBytes(32)) }); })
+        << C::NotAcceptable << QStringList { Xep0116::Rshashes } << QString();
+    QTest::newRow("message 3 without mac") << 3 << Tamper([](QDomElement m) { removeField(m, Xep0116::Mac); })
+                                           << C::NotAcceptable << QStringList { Xep0116::Mac } << QString();
+}
+
+void TestEsessionHandshake::threeMessageIdentityFailures()
+{
+    QFETCH(int, message);
+    QFETCH(Tamper, tamper);
+    QFETCH(SsnCondition, condition);
+    QFETCH(QStringList, fields);
+    QFETCH(QString, detail);
+    QVERIFY(rsaKey(true) && rsaKey(false));
+
+    // A 4-message history, so that the stores have something to lose.
+    MemoryRetainedSecretStore aliceStore, bobStore;
+    Pair history(policy(), policy(), &aliceStore, &bobStore);
+    exchange(history);
+    QVERIFY(history.established(true) && history.established(false));
+    const Snapshot aliceBefore = snapshot(aliceStore, BobBare);
+    const Snapshot bobBefore = snapshot(bobStore, AliceBare);
+
+    Pair pair(sigmaPolicy(true), sigmaPolicy(false), &aliceStore, &bobStore);
+    if (message == 2)
+        exchange(pair, {}, tamper);
+    else
+        exchange(pair, {}, {}, tamper);
+    const bool aliceJudges = message == 2;
+    const EsessionFailed *failed = pair.failed(aliceJudges);
+    QVERIFY2(failed, qPrintable(describe(aliceJudges ? pair.aliceEvents : pair.bobEvents)));
+    QVERIFY(failed->sent);
+    QCOMPARE(failed->sent->condition, condition);
+    QCOMPARE(failed->sent->fields, fields);
+    if (!detail.isEmpty()) {
+        QCOMPARE(failed->failure, EsessionFailure::IdentityNotVerified);
+        QCOMPARE(failed->detail, detail);
+    }
+    if (aliceJudges) {
+        checkSecureFailure(pair);
+    } else {
+        // Alice was done once message 3 was out; Bob's refusal voids her session.
+        QVERIFY(!pair.established(false));
+        QVERIFY(pair.established(true));
+        QCOMPARE(pair.alice.state(), EsessionState::Failed);
+        QCOMPARE(pair.bob.state(), EsessionState::Failed);
+        QVERIFY(!pair.alice.holdsSecrets() && !pair.bob.holdsSecrets());
+    }
+    QVERIFY(pair.failed(!aliceJudges));
+    QCOMPARE(pair.failed(!aliceJudges)->failure, EsessionFailure::RefusedByPeer);
+    QCOMPARE(snapshot(aliceStore, BobBare), aliceBefore);
+    QCOMPARE(snapshot(bobStore, AliceBare), bobBefore);
+    if (aliceJudges) {
+        // SIGMA-I: Alice refused Bob's identity before revealing hers; her only answer is the error.
+        QCOMPARE(pair.sentByAlice.size(), 2);
+        QCOMPARE(pair.sentByAlice.at(1).documentElement().attribute(u"type"_s), u"error"_s);
+        QVERIFY(child(child(pair.sentByAlice.at(1).documentElement(), Xep0020::FeatureElement, Xep0020::Namespace),
+                    Xep0004::XElement, Xep0004::Namespace)
+                    .isNull()
+            || fieldValues(pair.sentByAlice.at(1).documentElement(), Xep0116::Identity)
+                == fieldValues(pair.sentByBob.at(0).documentElement(), Xep0116::Identity));
+    }
+}
+
+void TestEsessionHandshake::threeMessageUntrustedKeys_data()
+{
+    QTest::addColumn<bool>("aliceJudges");
+    QTest::newRow("Alice does not trust Bob's key") << true;
+    QTest::newRow("Bob does not trust Alice's key") << false;
+}
+
+void TestEsessionHandshake::threeMessageUntrustedKeys()
+{
+    // A validly signed identity with a key the judge does not accept (XEP-0116 for the 3-message flow: an error,
+    // brief part 2 P-0116-13).
+    QFETCH(bool, aliceJudges);
+    QVERIFY(rsaKey(true) && rsaKey(false));
+    const auto log = std::make_shared<TrustLog>();
+    EsessionPolicy alicePolicy = sigmaPolicy(true);
+    EsessionPolicy bobPolicy = sigmaPolicy(false);
+    (aliceJudges ? alicePolicy : bobPolicy).trustPeerKey = trustOnly(Crypto::randomBytes(32), log);
+    MemoryRetainedSecretStore aliceStore, bobStore;
+    Pair pair(alicePolicy, bobPolicy, &aliceStore, &bobStore);
+    exchange(pair);
+    QVERIFY(!pair.established(false));
+    QCOMPARE(pair.established(true) != nullptr, !aliceJudges); // Alice's side ends with message 3 ...
+    QVERIFY(pair.failed(!aliceJudges));
+    QCOMPARE(pair.failed(!aliceJudges)->failure, EsessionFailure::RefusedByPeer); // ... and Bob's refusal voids it
+    QCOMPARE(pair.alice.state(), EsessionState::Failed);
+    QCOMPARE(pair.bob.state(), EsessionState::Failed);
+    QVERIFY(!pair.alice.holdsSecrets() && !pair.bob.holdsSecrets());
+    const EsessionFailed *failed = pair.failed(aliceJudges);
+    QVERIFY2(failed, qPrintable(describe(aliceJudges ? pair.aliceEvents : pair.bobEvents)));
+    QCOMPARE(failed->failure, EsessionFailure::IdentityNotVerified);
+    QCOMPARE(failed->detail, u"untrusted-key"_s);
+    QCOMPARE(failed->sent->condition, SsnCondition::FeatureNotImplemented);
+    QCOMPARE(log->keys, QList<QByteArray> { rsaKey(!aliceJudges)->publicKeyDer() });
+    QCOMPARE(log->bareJids, QStringList { aliceJudges ? BobBare : AliceBare });
+    QVERIFY(aliceStore.secrets(BobBare).isEmpty() && bobStore.secrets(AliceBare).isEmpty());
+}
+
+void TestEsessionHandshake::threeMessageIndependent_data()
+{
+    QTest::addColumn<QString>("signature"); // what the hand-built message 3 carries as sign_A
+    QTest::addColumn<QString>("detail"); // Bob's verdict; empty: accepted
+    QTest::newRow("valid (OpenSSL)") << u"valid"_s << QString();
+    QTest::newRow("signature bit flipped") << u"flipped"_s << u"signature"_s;
+    QTest::newRow("signed by another key") << u"other key"_s << u"signature"_s;
+    QTest::newRow("not a KeyValue") << u"garbled"_s << u"identity-key"_s;
+}
+
+void TestEsessionHandshake::threeMessageIndependent()
+{
+    // The test plays Alice from the XEP-0116 formulas with OpenSSL's RSA: its own e in message 1, Bob's ID_B opened
+    // with the keys of K = SHA256(d^x) (no final key) and sign_B checked over mac_B = HMAC(KS_B, N_A | N_B | d |
+    // pubKey_B | form_B) (no form_B2), then a message 3 of its own making.
+    QFETCH(QString, signature);
+    QFETCH(QString, detail);
+    QVERIFY(rsaKey(true) && rsaKey(false));
+    const QByteArray aliceDer = rsaKey(true)->publicKeyDer();
+    const QByteArray bobDer = rsaKey(false)->publicKeyDer();
+    auto generated = Crypto::DhKeyPair::generate(Crypto::ModpGroup::Group14);
+    QVERIFY(std::holds_alternative<Crypto::DhKeyPair>(generated));
+    const Crypto::DhKeyPair mallory = std::get<Crypto::DhKeyPair>(std::move(generated));
+
+    MemoryRetainedSecretStore aliceStore, bobStore;
+    const QString thread = newThread();
+    EsessionHandshake alice(
+        BobBare, thread, EsessionRole::Initiator, sigmaPolicy(true, { Crypto::ModpGroup::Group14 }), &aliceStore);
+    EsessionHandshake bob(AliceFull, thread, EsessionRole::Responder, sigmaPolicy(false), &bobStore);
+    const EsessionOutput request = alice.request();
+    QCOMPARE(request.stanzas.size(), 1);
+    QDomDocument m1 = wire(request.stanzas.first(), AliceFull);
+    setValues(m1.documentElement(), Xep0116::Dhkeys, { b64(mallory.publicValue()) });
+    const QByteArray formA = normalizedFormContent(formElement(m1.documentElement()));
+    const EsessionOutput answer = bob.handleMessage(m1.documentElement());
+    QCOMPARE(answer.stanzas.size(), 1);
+    const QDomDocument m2 = wire(answer.stanzas.first(), BobFull);
+    const QDomElement m2e = m2.documentElement();
+    const QByteArray nonceA = bytesOf(fieldValues(m2e, Xep0116::Nonce).first());
+    const QByteArray nonceB = bytesOf(fieldValues(m2e, Xep0116::MyNonce).first());
+    const QByteArray d = bytesOf(fieldValues(m2e, Xep0116::Dhkeys).first());
+    const std::optional<BlockCounter> counterA
+        = BlockCounter::fromBigEndian(bytesOf(fieldValues(m2e, Xep0116::Counter).first()));
+    QVERIFY(counterA);
+    QCOMPARE(fieldValues(m2e, Xep0116::CryptAlgs), QStringList { u"aes256-ctr"_s });
+    const Crypto::CtrCipher cipher = Crypto::CtrCipher::Aes256;
+    const auto shared = mallory.deriveSharedSecret(d);
+    QVERIFY(std::holds_alternative<QByteArray>(shared));
+    const QByteArray k = initialKey(std::get<QByteArray>(shared));
+
+    // Bob's identity, checked without the engine.
+    const KeySet responder = deriveKeySet(Party::Responder, cipher, k);
+    BlockCounter counterB = counterA->withTopBitFlipped();
+    const std::optional<QByteArray> plaintext = openIdentity(cipher, responder.cipherKey, responder.macKey, counterB,
+        SealedIdentity {
+            bytesOf(fieldValues(m2e, Xep0116::Identity).first()), bytesOf(fieldValues(m2e, Xep0116::Mac).first()) });
+    QVERIFY(plaintext);
+    const QByteArray keyValue = expectedKeyValue(bobDer);
+    QVERIFY(plaintext->startsWith(keyValue));
+    const QByteArray rest = plaintext->mid(keyValue.size());
+    QVERIFY(rest.startsWith("<SignatureValue>") && rest.endsWith("</SignatureValue>"));
+    const QByteArray signB = QByteArray::fromBase64(rest.mid(16, rest.size() - 16 - 17));
+    IdentityMacInput inputB;
+    inputB.initiatorNonce = nonceA;
+    inputB.responderNonce = nonceB;
+    inputB.publicValue = d;
+    inputB.publicKey = keyValue;
+    inputB.form = normalizedFormContent(formElement(m2e), { Xep0116::Identity, Xep0116::Mac });
+    QVERIFY(opensslVerify(bobDer, identityMac(Party::Responder, responder.sigmaKey, inputB), signB));
+
+    // Message 3 by hand: FORM_TYPE, accept, nonce (form_A2), then identity and mac.
+    DataForm completion(FormType::Result);
+    QVERIFY(completion.addField(makeField(Xep0004::FormTypeVar, { Xep0155::FormType })));
+    QVERIFY(completion.addField(makeField(Xep0155::Accept, { Xep0004::BooleanOne })));
+    QVERIFY(completion.addField(makeField(Xep0116::Nonce, { b64(nonceB) })));
+    QDomDocument m3;
+    QDomElement message = m3.createElementNS(Xep0200::ClientNamespace, Rfc6120::MessageElement);
+    m3.appendChild(message);
+    message.setAttribute(u"to"_s, BobFull);
+    QDomElement threadElement = m3.createElementNS(Xep0200::ClientNamespace, Xep0200::ThreadElement);
+    threadElement.appendChild(m3.createTextNode(thread));
+    message.appendChild(threadElement);
+    QDomElement feature = m3.createElementNS(Xep0020::Namespace, Xep0020::FeatureElement);
+    message.appendChild(feature);
+    feature.appendChild(completion.toElement(m3));
+    const KeySet initiator = deriveKeySet(Party::Initiator, cipher, k);
+    IdentityMacInput inputA;
+    inputA.initiatorNonce = nonceA;
+    inputA.responderNonce = nonceB;
+    inputA.publicValue = mallory.publicValue();
+    inputA.publicKey = expectedKeyValue(aliceDer);
+    inputA.form = formA;
+    inputA.form2 = normalizedFormContent(formElement(message));
+    const QByteArray macA = identityMac(Party::Initiator, initiator.sigmaKey, inputA);
+    QByteArray sign = opensslSign(
+        signature == u"other key"_s ? rsaKey(false)->privateKeyDer() : rsaKey(true)->privateKeyDer(), macA);
+    if (signature == u"flipped"_s)
+        sign[sign.size() / 2] = char(sign.at(sign.size() / 2) ^ 0x01);
+    QByteArray identityA = inputA.publicKey + "<SignatureValue>" + sign.toBase64() + "</SignatureValue>";
+    if (signature == u"garbled"_s)
+        identityA.replace("RSAKeyValue", "DSAKeyValue");
+    BlockCounter counter = *counterA;
+    const std::optional<SealedIdentity> sealed
+        = sealIdentity(cipher, initiator.cipherKey, initiator.macKey, counter, identityA);
+    QVERIFY(sealed);
+    setValues(message, Xep0116::Identity, { b64(sealed->identity) });
+    setValues(message, Xep0116::Mac, { b64(sealed->mac) });
+
+    const EsessionOutput out = bob.handleMessage(wire(message, AliceFull).documentElement());
+    QVERIFY(out.consumed);
+    if (!detail.isEmpty()) {
+        const QList<EsessionFailed> failed = eventsOf<EsessionFailed>(out.events);
+        QCOMPARE(failed.size(), 1);
+        QCOMPARE(failed.first().failure, EsessionFailure::IdentityNotVerified);
+        QCOMPARE(failed.first().detail, detail);
+        QCOMPARE(failed.first().sent->condition, SsnCondition::FeatureNotImplemented);
+        QVERIFY(eventsOf<EsessionEstablished>(out.events).isEmpty());
+        QVERIFY(!bob.holdsSecrets());
+        return;
+    }
+    // Accepted, with nothing sent back (no message 4), and the keys are those of K the test derived.
+    QVERIFY(out.stanzas.isEmpty());
+    const QList<EsessionEstablished> done = eventsOf<EsessionEstablished>(out.events);
+    QCOMPARE(done.size(), 1);
+    QCOMPARE(done.first().peerPublicKey, aliceDer);
+    QCOMPARE(done.first().parameters.receive.cipherKey, initiator.cipherKey);
+    QCOMPARE(done.first().parameters.receive.macKey, initiator.macKey);
+    QCOMPARE(done.first().parameters.send.cipherKey, responder.cipherKey);
+    QVERIFY(done.first().parameters.receive.counter == counter);
+    QVERIFY(done.first().parameters.send.counter == counterB);
+}
+
+void TestEsessionHandshake::threeMessageInvalidDhValues_data()
+{
+    QTest::addColumn<QString>("kind");
+    for (const char *kind : { "0", "1", "p-1", "p", "p+1", "value+p", "non-residue", "not Base64", "10 kB" })
+        QTest::newRow(kind) << QString::fromLatin1(kind);
+}
+
+void TestEsessionHandshake::threeMessageInvalidDhValues()
+{
+    QFETCH(QString, kind);
+    QVERIFY(rsaKey(true) && rsaKey(false));
+    const Crypto::ModpGroup group = Crypto::ModpGroup::Group14;
+    const QByteArray p = *Crypto::modpPrime(group);
+    const auto bad = [&](const QString &real) -> QString {
+        if (kind == u"0")
+            return b64(QByteArray(1, '\0'));
+        if (kind == u"1")
+            return b64(QByteArray(1, '\x01'));
+        if (kind == u"p-1")
+            return b64(minusSmall(p, 1));
+        if (kind == u"p")
+            return b64(p);
+        if (kind == u"p+1")
+            return b64(addBig(p, QByteArray(1, '\x01')));
+        if (kind == u"value+p")
+            return b64(addBig(bytesOf(real), p));
+        if (kind == u"non-residue")
+            return b64(minusSmall(p, 2));
+        if (kind == u"not Base64")
+            return u"not base64!"_s;
+        return b64(Crypto::randomBytes(10 * 1024));
+    };
+    // e in message 1: Bob SHOULD answer feature-not-implemented, before anything is derived or sent.
+    {
+        MemoryRetainedSecretStore aliceStore, bobStore;
+        std::ignore = bobStore.replace(AliceBare, std::nullopt, Crypto::randomBytes(32));
+        const Snapshot bobBefore = snapshot(bobStore, AliceBare);
+        Pair pair(sigmaPolicy(true, { group }), sigmaPolicy(false, { group }), &aliceStore, &bobStore);
+        exchange(pair,
+            [&](QDomElement m) { setValues(m, Xep0116::Dhkeys, { bad(fieldValues(m, Xep0116::Dhkeys).first()) }); });
+        const EsessionFailed *failed = pair.failed(false);
+        QVERIFY2(failed, qPrintable(describe(pair.bobEvents)));
+        QCOMPARE(failed->failure, EsessionFailure::RefusedByUs);
+        QCOMPARE(failed->sent->condition, SsnCondition::FeatureNotImplemented);
+        QCOMPARE(failed->sent->fields, QStringList { Xep0116::Dhkeys });
+        QVERIFY2(failed->detail.startsWith(u"dh-range"_s), qPrintable(failed->detail));
+        QCOMPARE(pair.sentByBob.size(), 1);
+        QVERIFY(fieldElement(pair.sentByBob.first().documentElement(), Xep0116::Identity).isNull());
+        checkSecureFailure(pair);
+        QCOMPARE(snapshot(bobStore, AliceBare), bobBefore);
+    }
+    // d in message 2: Alice answers not-acceptable, and never reveals her identity.
+    if (kind != u"not Base64") {
+        MemoryRetainedSecretStore aliceStore, bobStore;
+        Pair pair(sigmaPolicy(true, { group }), sigmaPolicy(false, { group }), &aliceStore, &bobStore);
+        exchange(pair, {},
+            [&](QDomElement m) { setValues(m, Xep0116::Dhkeys, { bad(fieldValues(m, Xep0116::Dhkeys).first()) }); });
+        const EsessionFailed *failed = pair.failed(true);
+        QVERIFY2(failed, qPrintable(describe(pair.aliceEvents)));
+        QCOMPARE(failed->sent->condition, SsnCondition::NotAcceptable);
+        QCOMPARE(failed->sent->fields, QStringList { Xep0116::Dhkeys });
+        checkSecureFailure(pair);
+        QCOMPARE(pair.sentByAlice.size(), 2);
+        QCOMPARE(pair.sentByAlice.at(1).documentElement().attribute(u"type"_s), u"error"_s);
+    }
+}
+
+void TestEsessionHandshake::threeMessageReplays()
+{
+    QVERIFY(rsaKey(true) && rsaKey(false));
+    MemoryRetainedSecretStore aliceStore, bobStore;
+    Pair old(sigmaPolicy(true), sigmaPolicy(false), &aliceStore, &bobStore);
+    exchange(old);
+    QVERIFY(old.established(true) && old.established(false));
+
+    // Within the finished run: message 2 again to Alice, message 3 again to Bob. Taken, dropped, no second session.
+    const EsessionOutput m2Again = old.inject(true, old.sentByBob.at(0));
+    const EsessionOutput m3Again = old.inject(false, old.sentByAlice.at(1));
+    for (const EsessionOutput *out : { &m2Again, &m3Again }) {
+        QVERIFY(out->consumed);
+        QVERIFY(out->stanzas.isEmpty());
+        QVERIFY(eventsOf<EsessionEstablished>(out->events).isEmpty());
+    }
+    QCOMPARE(eventsOf<EsessionEstablished>(old.aliceEvents).size(), 1);
+    QCOMPARE(eventsOf<EsessionEstablished>(old.bobEvents).size(), 1);
+
+    // The old message 2 in a new negotiation's thread: not this run's N_A.
+    {
+        Pair pair(sigmaPolicy(true), sigmaPolicy(false), &aliceStore, &bobStore);
+        pair.take(pair.alice.request(), true);
+        QDomDocument replay = wire(old.sentByBob.at(0).documentElement(), BobFull);
+        setThread(replay.documentElement(), pair.thread);
+        const EsessionOutput out = pair.alice.handleMessage(replay.documentElement());
+        QVERIFY(out.consumed);
+        const QList<EsessionFailed> failed = eventsOf<EsessionFailed>(out.events);
+        QCOMPARE(failed.size(), 1);
+        QCOMPARE(failed.first().sent->condition, SsnCondition::NotAcceptable);
+        QVERIFY(failed.first().sent->fields.contains(Xep0116::Nonce));
+        QVERIFY(eventsOf<EsessionEstablished>(out.events).isEmpty());
+        QVERIFY(!pair.alice.holdsSecrets());
+    }
+    // The old message 1 replayed to Bob gets a fresh answer (new N_B, new d); the old message 3 then fails.
+    {
+        const QString thread = newThread();
+        EsessionHandshake bob(AliceFull, thread, EsessionRole::Responder, sigmaPolicy(false), &bobStore);
+        QDomDocument m1 = wire(old.sentByAlice.at(0).documentElement(), AliceFull);
+        setThread(m1.documentElement(), thread);
+        const EsessionOutput answer = bob.handleMessage(m1.documentElement());
+        QCOMPARE(answer.stanzas.size(), 1);
+        const QDomDocument fresh = wire(answer.stanzas.first(), BobFull);
+        QVERIFY(fieldValues(fresh.documentElement(), Xep0116::MyNonce)
+            != fieldValues(old.sentByBob.at(0).documentElement(), Xep0116::MyNonce));
+        QVERIFY(fieldValues(fresh.documentElement(), Xep0116::Dhkeys)
+            != fieldValues(old.sentByBob.at(0).documentElement(), Xep0116::Dhkeys));
+        QDomDocument m3 = wire(old.sentByAlice.at(1).documentElement(), AliceFull);
+        setThread(m3.documentElement(), thread);
+        const EsessionOutput out = bob.handleMessage(m3.documentElement());
+        const QList<EsessionFailed> failed = eventsOf<EsessionFailed>(out.events);
+        QCOMPARE(failed.size(), 1);
+        QCOMPARE(failed.first().failure, EsessionFailure::IdentityNotVerified);
+        QCOMPARE(failed.first().detail, u"nonce"_s);
+        QCOMPARE(failed.first().sent->condition, SsnCondition::FeatureNotImplemented);
+        QVERIFY(eventsOf<EsessionEstablished>(out.events).isEmpty());
+        QVERIFY(!bob.holdsSecrets());
+    }
+    QVERIFY(aliceStore.secrets(BobBare).isEmpty());
+    QVERIFY(bobStore.secrets(AliceBare).isEmpty());
+}
+
+void TestEsessionHandshake::threeMessageReflections()
+{
+    QVERIFY(rsaKey(true) && rsaKey(false));
+    MemoryRetainedSecretStore aliceStore, bobStore;
+    Pair pair(sigmaPolicy(true), sigmaPolicy(false), &aliceStore, &bobStore);
+    pair.take(pair.alice.request(), true);
+    const QDomDocument m1 = pair.toBob.first();
+
+    // Alice's own message 1, sent back to her as if from Bob: she never answers it as a responder, never
+    // reveals her identity, and her negotiation goes on.
+    const EsessionOutput reflected = pair.inject(true, m1);
+    QVERIFY(reflected.consumed);
+    QVERIFY(eventsOf<EsessionEstablished>(reflected.events).isEmpty());
+    QVERIFY(eventsOf<EsessionFailed>(reflected.events).isEmpty());
+    QCOMPARE(pair.alice.state(), EsessionState::Requested);
+    for (const QDomElement &stanza : reflected.stanzas)
+        QVERIFY(fieldElement(stanza, Xep0116::Identity).isNull());
+    pair.toBob = { pair.toBob.first() };
+
+    bool consumed = false;
+    deliver(pair, false, pair.toBob.takeFirst(), {}, consumed);
+    QCOMPARE(pair.bob.state(), EsessionState::Responded);
+    const QDomDocument m2 = pair.toAlice.first();
+    // Bob's own message 2, back to him: the XEP-0155 layer cancels the negotiation; never a session, nothing kept,
+    // and what goes out is a cancel without any identity.
+    const EsessionOutput reflected2 = pair.inject(false, m2);
+    QVERIFY(reflected2.consumed);
+    QVERIFY(eventsOf<EsessionEstablished>(reflected2.events).isEmpty());
+    QCOMPARE(pair.bob.state(), EsessionState::Failed);
+    QVERIFY(!pair.bob.holdsSecrets());
+    for (const QDomElement &stanza : reflected2.stanzas) {
+        QVERIFY(fieldElement(stanza, Xep0116::Identity).isNull());
+        QVERIFY(fieldElement(stanza, Xep0116::Dhkeys).isNull());
+    }
+
+    // A new run for Alice's message 3.
+    Pair second(sigmaPolicy(true), sigmaPolicy(false), &aliceStore, &bobStore);
+    second.take(second.alice.request(), true);
+    deliver(second, false, second.toBob.takeFirst(), {}, consumed);
+    deliver(second, true, second.toAlice.takeFirst(), {}, consumed);
+    QCOMPARE(second.alice.state(), EsessionState::Established);
+    const QDomDocument m3 = second.toBob.first();
+    // Her message 3, back to her: dropped.
+    const EsessionOutput reflected3 = second.inject(true, m3);
+    QVERIFY(reflected3.consumed);
+    QVERIFY(reflected3.stanzas.isEmpty());
+    QCOMPARE(eventsOf<EsessionEstablished>(second.aliceEvents).size(), 1);
+    QCOMPARE(second.alice.state(), EsessionState::Established);
+    // The honest run completes.
+    deliver(second, false, second.toBob.takeFirst(), {}, consumed);
+    QVERIFY(second.established(true) && second.established(false));
+    checkCiphers(*second.established(true), *second.established(false));
+}
+
+void TestEsessionHandshake::threeMessageRefused_data()
+{
+    // A 3-message request to a responder that does not do it: XEP-0116's feature-not-implemented (dhkeys).
+    QTest::addColumn<bool>("bobFlag");
+    QTest::addColumn<bool>("bobIdentity");
+    QTest::addColumn<bool>("bobTrusts");
+    QTest::addColumn<QString>("detail");
+    QTest::newRow("flag off, keys") << false << true << true << u"3-message"_s;
+    QTest::newRow("flag off, no keys (default policy)") << false << false << false << u"3-message"_s;
+    QTest::newRow("flag on, no key of its own") << true << false << true << u"3-message: keys or other secret"_s;
+    QTest::newRow("flag on, no trust callback") << true << true << false << u"3-message: keys or other secret"_s;
+}
+
+void TestEsessionHandshake::threeMessageRefused()
+{
+    QFETCH(bool, bobFlag);
+    QFETCH(bool, bobIdentity);
+    QFETCH(bool, bobTrusts);
+    QFETCH(QString, detail);
+    QVERIFY(rsaKey(true) && rsaKey(false));
+    EsessionPolicy bobPolicy = policy();
+    bobPolicy.allowThreeMessage = bobFlag;
+    if (bobIdentity)
+        bobPolicy.identity = rsaKey(false);
+    if (bobTrusts)
+        bobPolicy.trustPeerKey = trustOnly(rsaKey(true)->publicKeyDer(), std::make_shared<TrustLog>());
+    MemoryRetainedSecretStore aliceStore, bobStore;
+    std::ignore = bobStore.replace(AliceBare, std::nullopt, Crypto::randomBytes(32));
+    std::ignore = aliceStore.replace(BobBare, std::nullopt, Crypto::randomBytes(32));
+    const Snapshot bobBefore = snapshot(bobStore, AliceBare);
+    const Snapshot aliceBefore = snapshot(aliceStore, BobBare);
+    Pair pair(sigmaPolicy(true), bobPolicy, &aliceStore, &bobStore);
+    exchange(pair);
+
+    QVERIFY(!fieldElement(pair.sentByAlice.first().documentElement(), Xep0116::Dhkeys).isNull());
+    const EsessionFailed *failed = pair.failed(false);
+    QVERIFY2(failed, qPrintable(describe(pair.bobEvents)));
+    QCOMPARE(failed->failure, EsessionFailure::RefusedByUs);
+    QCOMPARE(failed->detail, detail);
+    QCOMPARE(failed->sent->condition, SsnCondition::FeatureNotImplemented);
+    QCOMPARE(failed->sent->type, u"cancel"_s);
+    QCOMPARE(failed->sent->fields, QStringList { Xep0116::Dhkeys });
+    QCOMPARE(pair.sentByBob.size(), 1);
+    const QDomElement error = pair.sentByBob.first().documentElement();
+    QCOMPARE(error.attribute(u"type"_s), u"error"_s);
+    const QDomElement errorElement = child(error, Xep0200::ErrorElement);
+    QVERIFY(!child(errorElement, u"feature-not-implemented"_s, Rfc6120::StanzasNamespace).isNull());
+    QCOMPARE(child(child(errorElement, Xep0020::FeatureElement, Xep0020::Namespace), Xep0004::FieldElement)
+                 .attribute(Xep0004::VarAttribute),
+        Xep0116::Dhkeys);
+    checkSecureFailure(pair);
+    QCOMPARE(pair.failed(true)->failure, EsessionFailure::RefusedByPeer);
+    QCOMPARE(snapshot(bobStore, AliceBare), bobBefore);
+    QCOMPARE(snapshot(aliceStore, BobBare), aliceBefore);
+}
+
+void TestEsessionHandshake::threeMessageToDefaultResponder()
+{
+    // Alice with the flag talks to a responder with the default policy: refused (feature-not-implemented, dhkeys),
+    // nothing kept; a new negotiation without the flag then works (XEP-0116: Alice may retry with 4 messages).
+    QVERIFY(rsaKey(true) && rsaKey(false));
+    MemoryRetainedSecretStore aliceStore, bobStore;
+    Pair pair(sigmaPolicy(true), policy(), &aliceStore, &bobStore);
+    exchange(pair);
+    checkSecureFailure(pair);
+    const EsessionFailed *failed = pair.failed(true);
+    QVERIFY2(failed, qPrintable(describe(pair.aliceEvents)));
+    QCOMPARE(failed->failure, EsessionFailure::RefusedByPeer);
+    QVERIFY2(failed->detail.contains(u"feature-not-implemented"_s) && failed->detail.contains(Xep0116::Dhkeys),
+        qPrintable(failed->detail));
+    QVERIFY(aliceStore.secrets(BobBare).isEmpty() && bobStore.secrets(AliceBare).isEmpty());
+
+    EsessionPolicy retry = sigmaPolicy(true);
+    retry.allowThreeMessage = false;
+    Pair second(retry, policy(), &aliceStore, &bobStore);
+    exchange(second);
+    QVERIFY2(second.established(true) && second.established(false), qPrintable(describe(second.aliceEvents)));
+    QVERIFY(!second.established(true)->threeMessage);
+    QCOMPARE(second.established(true)->sas, second.established(false)->sas);
+
+    // The flag without a key of its own: Alice uses the 4-message flow even towards a responder that has the flag.
+    EsessionPolicy keyless = policy();
+    keyless.allowThreeMessage = true;
+    Pair fallback(keyless, sigmaPolicy(false), &aliceStore, &bobStore);
+    exchange(fallback);
+    QVERIFY(!fieldElement(fallback.sentByAlice.first().documentElement(), Xep0116::Dhhashes).isNull());
+    QVERIFY(fieldElement(fallback.sentByAlice.first().documentElement(), Xep0116::Dhkeys).isNull());
+    QVERIFY2(fallback.established(true) && fallback.established(false), qPrintable(describe(fallback.bobEvents)));
+    QVERIFY(!fallback.established(true)->threeMessage);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// XEP-0116: "If Bob cannot find a match, then he SHOULD search through all the retained secrets ... for all the
+// other JIDs"
+
+void TestEsessionHandshake::retainedSecretUnderAnotherJid()
+{
+    const QString oldFull = u"old@x.example/pda"_s;
+    const QString oldBare = u"old@x.example"_s;
+    const QString newFull = u"new@y.example/pda"_s;
+    const QString newBare = u"new@y.example"_s;
+    const QString carolBare = u"carol@z.example"_s;
+    MemoryRetainedSecretStore aliceStore, bobStore;
+    // Someone else's secret, which must neither match nor change.
+    std::ignore = bobStore.replace(carolBare, std::nullopt, Crypto::randomBytes(32));
+    const Snapshot carolBefore = snapshot(bobStore, carolBare);
+
+    // 1: Alice as old@x; both confirm the SAS.
+    {
+        const QString thread = newThread();
+        EsessionHandshake alice(BobBare, thread, EsessionRole::Initiator, policy(), &aliceStore);
+        EsessionHandshake bob(oldFull, thread, EsessionRole::Responder, policy(), &bobStore);
+        const Run run = shuttle(alice, bob, oldFull, BobFull);
+        const QList<EsessionEstablished> a = eventsOf<EsessionEstablished>(run.initiatorEvents);
+        const QList<EsessionEstablished> b = eventsOf<EsessionEstablished>(run.responderEvents);
+        QCOMPARE(a.size(), 1);
+        QCOMPARE(b.size(), 1);
+        QVERIFY(aliceStore.markVerified(BobBare, a.first().newRetainedSecret));
+        QVERIFY(bobStore.markVerified(oldBare, b.first().newRetainedSecret));
+    }
+    QCOMPARE(bobStore.secrets(oldBare).size(), 1);
+    const qint64 oldId = bobStore.secrets(oldBare).first().id;
+
+    // 2: the same client comes back as new@y: Bob has nothing for new@y, finds the secret under old@x.
+    {
+        const QString thread = newThread();
+        EsessionHandshake alice(BobBare, thread, EsessionRole::Initiator, policy(), &aliceStore);
+        EsessionHandshake bob(newFull, thread, EsessionRole::Responder, policy(), &bobStore);
+        const Run run = shuttle(alice, bob, newFull, BobFull);
+        const QList<EsessionEstablished> a = eventsOf<EsessionEstablished>(run.initiatorEvents);
+        const QList<EsessionEstablished> b = eventsOf<EsessionEstablished>(run.responderEvents);
+        QCOMPARE(a.size(), 1);
+        QCOMPARE(b.size(), 1);
+        QVERIFY(a.first().retainedSecretMatched && a.first().retainedSecretWasVerified);
+        QVERIFY(b.first().retainedSecretMatched && b.first().retainedSecretWasVerified);
+        QVERIFY(!b.first().expectedSecretMissing);
+        // The user is told which JID the contact's secret was retained with.
+        QCOMPARE(b.first().retainedSecretFormerJid, oldBare);
+        QVERIFY(a.first().retainedSecretFormerJid.isEmpty());
+        QCOMPARE(a.first().sas, b.first().sas);
+        checkCiphers(a.first(), b.first());
+        // The old secret is destroyed under old@x; the new one is filed under new@y, still verified.
+        QVERIFY(bobStore.secrets(oldBare).isEmpty());
+        const QList<RetainedSecret> filed = bobStore.secrets(newBare);
+        QCOMPARE(filed.size(), 1);
+        QVERIFY(filed.first().id != oldId);
+        QCOMPARE(filed.first().secret, b.first().newRetainedSecret);
+        QVERIFY(filed.first().verified);
+        QCOMPARE(aliceStore.secrets(BobBare).first().secret, a.first().newRetainedSecret);
+    }
+
+    // 3: new@y again: an ordinary match under its own JID now.
+    {
+        const QString thread = newThread();
+        EsessionHandshake alice(BobBare, thread, EsessionRole::Initiator, policy(), &aliceStore);
+        EsessionHandshake bob(newFull, thread, EsessionRole::Responder, policy(), &bobStore);
+        const Run run = shuttle(alice, bob, newFull, BobFull);
+        const QList<EsessionEstablished> b = eventsOf<EsessionEstablished>(run.responderEvents);
+        QCOMPARE(b.size(), 1);
+        QVERIFY(b.first().retainedSecretMatched);
+        QVERIFY(b.first().retainedSecretFormerJid.isEmpty());
+    }
+
+    // 4: a client with no history under yet another JID: no match anywhere, nothing moved.
+    {
+        MemoryRetainedSecretStore strangerStore;
+        const QString thread = newThread();
+        EsessionHandshake stranger(BobBare, thread, EsessionRole::Initiator, policy(), &strangerStore);
+        EsessionHandshake bob(u"eve@w.example/pc"_s, thread, EsessionRole::Responder, policy(), &bobStore);
+        const Run run = shuttle(stranger, bob, u"eve@w.example/pc"_s, BobFull);
+        const QList<EsessionEstablished> b = eventsOf<EsessionEstablished>(run.responderEvents);
+        QCOMPARE(b.size(), 1);
+        QVERIFY(!b.first().retainedSecretMatched);
+        QVERIFY(b.first().retainedSecretFormerJid.isEmpty());
+        QCOMPARE(bobStore.secrets(newBare).size(), 1);
+    }
+    QCOMPARE(snapshot(bobStore, carolBare), carolBefore);
+    // The listing behind the search: every contact's secrets, with their JIDs.
+    QStringList jids;
+    for (const FiledRetainedSecret &filed : bobStore.allSecrets())
+        jids << filed.bareJid;
+    jids.sort();
+    QCOMPARE(jids, (QStringList { carolBare, u"eve@w.example"_s, newBare }));
+}
+
+void TestEsessionHandshake::threeMessageBadRequest_data()
+{
+    QTest::addColumn<Tamper>("tamper");
+    QTest::addColumn<QStringList>("fields");
+    QTest::newRow("dhkeys count differs")
+        << Tamper([](QDomElement m) { setValues(m, Xep0116::Dhkeys, { fieldValues(m, Xep0116::Dhkeys).first() }); })
+        << QStringList { Xep0116::Dhkeys };
+    QTest::newRow("dhhashes beside dhkeys") << Tamper([](QDomElement m) {
+        setValues(m, Xep0116::Dhhashes, { b64(Crypto::randomBytes(32)), b64(Crypto::randomBytes(32)) });
+        fieldElement(m, Xep0116::Dhhashes).setAttribute(u"type"_s, u"hidden"_s); // several values: not text-single
+    }) << QStringList { Xep0116::Dhhashes };
+    QTest::newRow("sas_algs in a 3-message request")
+        << Tamper([](QDomElement m) { setValues(m, Xep0116::SasAlgs, { u"sas28x5"_s }); })
+        << QStringList { Xep0116::SasAlgs };
+    QTest::newRow("only none for the initiator")
+        << Tamper([](QDomElement m) { setOptions(m, Xep0116::InitPubkey, { u"none"_s }); })
+        << QStringList { Xep0116::InitPubkey };
+    QTest::newRow("only none for the responder")
+        << Tamper([](QDomElement m) { setOptions(m, Xep0116::RespPubkey, { u"none"_s }); })
+        << QStringList { Xep0116::RespPubkey };
+}
+
+void TestEsessionHandshake::threeMessageBadRequest()
+{
+    QFETCH(Tamper, tamper);
+    QFETCH(QStringList, fields);
+    QVERIFY(rsaKey(true) && rsaKey(false));
+    MemoryRetainedSecretStore aliceStore, bobStore;
+    Pair pair(sigmaPolicy(true), sigmaPolicy(false), &aliceStore, &bobStore);
+    exchange(pair, tamper);
+    const EsessionFailed *failed = pair.failed(false);
+    QVERIFY2(failed, qPrintable(describe(pair.bobEvents)));
+    QCOMPARE(failed->failure, EsessionFailure::RefusedByUs);
+    QCOMPARE(failed->sent->condition, SsnCondition::NotAcceptable);
+    QCOMPARE(failed->sent->fields, fields);
+    QCOMPARE(pair.sentByBob.size(), 1);
+    QVERIFY(fieldElement(pair.sentByBob.first().documentElement(), Xep0116::Identity).isNull());
+    checkSecureFailure(pair);
+}
+
+void TestEsessionHandshake::sqlStoreSearchesAllJids()
+{
+    // The same search against the application's encrypted SQL store on Bob's side: allSecrets() opens every row
+    // with its own JID, adopt() moves the used row to the new JID and replaces it there.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    Database db(dir.filePath(u"db.sqlite"_s));
+    QVERIFY(db.open());
+    KeyVault vault(dir.filePath(u"vault.json"_s), u"Sotto test"_s, u"bob@example.com"_s);
+    QVERIFY(vault.createWithPassphrase(u"pw"_s, nullptr, 20));
+    SqlRetainedSecretStore bobStore(&db, &vault);
+    MemoryRetainedSecretStore aliceStore;
+    const QString oldFull = u"old@x.example/pda"_s;
+    const QString oldBare = u"old@x.example"_s;
+    const QString newFull = u"new@y.example/pda"_s;
+    const QString newBare = u"new@y.example"_s;
+    std::ignore = bobStore.replace(u"carol@z.example"_s, std::nullopt, Crypto::randomBytes(32));
+
+    {
+        const QString thread = newThread();
+        EsessionHandshake alice(BobBare, thread, EsessionRole::Initiator, policy(), &aliceStore);
+        EsessionHandshake bob(oldFull, thread, EsessionRole::Responder, policy(), &bobStore);
+        const Run run = shuttle(alice, bob, oldFull, BobFull);
+        const QList<EsessionEstablished> b = eventsOf<EsessionEstablished>(run.responderEvents);
+        QCOMPARE(b.size(), 1);
+        QVERIFY(bobStore.markVerified(oldBare, b.first().newRetainedSecret));
+    }
+    QCOMPARE(bobStore.allSecrets().size(), 2);
+    {
+        const QString thread = newThread();
+        EsessionHandshake alice(BobBare, thread, EsessionRole::Initiator, policy(), &aliceStore);
+        EsessionHandshake bob(newFull, thread, EsessionRole::Responder, policy(), &bobStore);
+        const Run run = shuttle(alice, bob, newFull, BobFull);
+        const QList<EsessionEstablished> a = eventsOf<EsessionEstablished>(run.initiatorEvents);
+        const QList<EsessionEstablished> b = eventsOf<EsessionEstablished>(run.responderEvents);
+        QCOMPARE(a.size(), 1);
+        QCOMPARE(b.size(), 1);
+        QVERIFY(a.first().retainedSecretMatched && b.first().retainedSecretMatched);
+        QVERIFY(b.first().retainedSecretWasVerified);
+        QCOMPARE(b.first().retainedSecretFormerJid, oldBare);
+        QCOMPARE(a.first().sas, b.first().sas);
+        QVERIFY(bobStore.secrets(oldBare).isEmpty());
+        const QList<RetainedSecret> filed = bobStore.secrets(newBare);
+        QCOMPARE(filed.size(), 1);
+        QCOMPARE(filed.first().secret, b.first().newRetainedSecret);
+        QVERIFY(filed.first().verified);
+        // The facts travelled with the chain: one session authenticated by it.
+        QCOMPARE(bobStore.info(newBare).size(), 1);
+        QCOMPARE(bobStore.info(newBare).first().sessions, 1);
+    }
+    QStringList jids;
+    for (const FiledRetainedSecret &filed : bobStore.allSecrets())
+        jids << filed.bareJid;
+    QCOMPARE(jids, (QStringList { u"carol@z.example"_s, newBare }));
 }
 
 int main(int argc, char **argv)
