@@ -228,6 +228,8 @@ QVariant ConversationModel::data(const QModelIndex &index, int role) const
         return timeText(message.timestamp);
     case EncryptionBadgeRole:
         return encryptionBadge(message);
+    case UnreadableRole:
+        return message.unreadable;
     default:
         return {};
     }
@@ -244,6 +246,7 @@ QHash<int, QByteArray> ConversationModel::roleNames() const
         {TimestampRole, "timestamp"},
         {TimeTextRole, "timeText"},
         {EncryptionBadgeRole, "encryptionBadge"},
+        {UnreadableRole, "unreadable"},
     };
 }
 
@@ -271,6 +274,9 @@ void ConversationModel::reload()
                                         &ConversationModel::onStateChanged);
         m_sessionConnections << connect(store, &MessageStore::messageReplaced, this,
                                         &ConversationModel::onMessageReplaced);
+        // The vault opened (or locked): bodies sealed under its key can (or cannot) be read now.
+        m_sessionConnections << connect(store, &MessageStore::masterKeyChanged, this, &ConversationModel::reload,
+                                        Qt::QueuedConnection);
         const QList<StoredMessage> history = store->history(m_peer, HistoryPageSize);
         if (!history.isEmpty()) {
             beginResetModel();

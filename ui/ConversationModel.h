@@ -42,6 +42,7 @@ public:
         TimestampRole,
         TimeTextRole,      ///< local time, short format
         EncryptionBadgeRole, ///< plain / encrypted / failed (stable keys, not translated)
+        UnreadableRole,      ///< the stored body could not be opened here (locked vault, another run's key, damage)
     };
     Q_ENUM(Role)
 

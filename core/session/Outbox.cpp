@@ -14,6 +14,8 @@ Outbox::Outbox(MessageStore *store, SendFunction send, OnlineFunction isOnline, 
 {
     // Nothing survives a restart in flight: what was being sent is sent again.
     m_store->requeueInFlight();
+    // Rows sealed under the vault's key wait while it is locked; they can go as soon as it opens.
+    connect(m_store, &MessageStore::masterKeyChanged, this, &Outbox::flush);
 }
 
 void Outbox::handleBounce(const QString &stanzaId, const QString &reason)

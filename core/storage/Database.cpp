@@ -64,6 +64,27 @@ const char *const migrationSteps[][8] = {
         " sas TEXT)", // the SAS of the session that created the secret (not secret: it is read aloud)
         "CREATE INDEX retained_secrets_peer ON retained_secrets (peer)",
     },
+    // 6: everything at rest sealed. Message bodies sealed (AES-256-GCM, bound to their row) under the
+    //    master key (body_key 0) or, before the vault is unlocked, under a key that lives for one run
+    //    only (body_key = that run's id); body_sealed NULL marks a legacy plaintext row still to seal.
+    //    App-wide preferences (nothing secret), the account password sealed under the master key, and
+    //    the sealed DH private keys that XEP-0187 offline sessions use once.
+    {
+        "ALTER TABLE messages ADD COLUMN body_sealed BLOB",
+        "ALTER TABLE messages ADD COLUMN body_key INTEGER",
+        "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        "CREATE TABLE credentials (jid TEXT PRIMARY KEY, sealed BLOB NOT NULL, updated INTEGER NOT NULL)",
+        "CREATE TABLE offline_keys ("
+        " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        " peer TEXT NOT NULL,"
+        " modp INTEGER NOT NULL,"
+        " public_value BLOB NOT NULL,"
+        " sealed_private BLOB NOT NULL,"
+        " created INTEGER NOT NULL,"
+        " expires INTEGER NOT NULL)",
+        "CREATE INDEX offline_keys_peer ON offline_keys (peer, id)",
+        nullptr,
+    },
 };
 static_assert(std::size(migrationSteps) == Database::CurrentVersion);
 
@@ -110,6 +131,9 @@ bool Database::openAtVersion(int version, QString *error)
     {
         QSqlQuery pragma(db);
         pragma.exec(QStringLiteral("PRAGMA foreign_keys = ON"));
+        // Deleted rows (plaintext bodies replaced by sealed ones, forgotten secrets, used offline keys)
+        // are overwritten with zeros instead of lingering in free pages of the file.
+        pragma.exec(QStringLiteral("PRAGMA secure_delete = ON"));
         pragma.exec(QStringLiteral("PRAGMA journal_mode = WAL"));
         // In WAL mode, NORMAL keeps every committed row across a crash of the app; only an OS crash or
         // power loss can take back the last commits. FULL would cost an fsync per message state change.

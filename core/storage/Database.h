@@ -10,7 +10,7 @@
 class Database
 {
 public:
-    static constexpr int CurrentVersion = 5;
+    static constexpr int CurrentVersion = 6;
 
     explicit Database(QString path);
     ~Database();

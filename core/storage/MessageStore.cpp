@@ -3,15 +3,61 @@
 #include <QSqlError>
 #include <QSqlQuery>
 
+#include <cstring>
+#include <limits>
+
 #include "Database.h"
 #include "Logging.h"
+#include "crypto/Aead.h"
+#include "crypto/Crypto.h"
 
 namespace {
 
 const QString selectColumns = QStringLiteral(
-    "SELECT id, peer, resource, thread, direction, body, timestamp, state, stanza_id, is_read, encrypted FROM messages ");
+    "SELECT id, peer, resource, thread, direction, body, timestamp, state, stanza_id, is_read, encrypted,"
+    " body_sealed, body_key FROM messages ");
 
-StoredMessage fromQuery(const QSqlQuery &q)
+// body_key of a row sealed under the vault's master key; any other value names one run's key.
+constexpr qint64 MasterKeyId = 0;
+
+QByteArray bodyAssociatedData(qint64 id, const QString &peer)
+{
+    return "messages.body:" + QByteArray::number(id) + ':' + peer.toUtf8();
+}
+
+// One key per run of the program, shared by every store in it: logging out and opening the account again
+// keeps this run's history readable; the next run has another key and cannot read it. Made on first use
+// (QCA is initialised by then), wiped when the program ends.
+struct RunKey
+{
+    QByteArray key;
+    qint64 id = MasterKeyId; ///< names the key in body_key: random, 63 bits, never MasterKeyId
+
+    RunKey()
+        : key(Crypto::randomBytes(Crypto::Aes256GcmKeyLength))
+    {
+        if (key.size() != Crypto::Aes256GcmKeyLength)
+            qFatal("no random bytes for the run key");
+        while (id == MasterKeyId) {
+            const QByteArray bytes = Crypto::randomBytes(int(sizeof(id)));
+            if (bytes.size() != int(sizeof(id)))
+                qFatal("no random bytes for the run key");
+            std::memcpy(&id, bytes.constData(), sizeof(id));
+            id &= std::numeric_limits<qint64>::max();
+        }
+    }
+    ~RunKey() { key.fill('\0'); }
+};
+
+const RunKey &runKey()
+{
+    static const RunKey instance;
+    return instance;
+}
+
+} // namespace
+
+StoredMessage MessageStore::fromQuery(const QSqlQuery &q, BodyStatus *status) const
 {
     StoredMessage m;
     m.id = q.value(0).toLongLong();
@@ -19,22 +65,162 @@ StoredMessage fromQuery(const QSqlQuery &q)
     m.resource = q.value(2).toString();
     m.thread = q.value(3).toString();
     m.direction = MessageDirection(q.value(4).toInt());
-    m.body = q.value(5).toString();
     m.timestamp = QDateTime::fromMSecsSinceEpoch(q.value(6).toLongLong(), Qt::UTC);
     m.state = MessageState(q.value(7).toInt());
     m.stanzaId = q.value(8).toString();
     m.read = q.value(9).toBool();
     m.encrypted = q.value(10).toBool();
+
+    BodyStatus result = BodyStatus::Readable;
+    const QVariant sealed = q.value(11);
+    if (sealed.isNull()) {
+        // Written before schema 6 and not sealed yet (the vault has not been opened since).
+        m.body = q.value(5).toString();
+    } else {
+        const qint64 keyId = q.value(12).toLongLong();
+        const QByteArray &key = keyId == MasterKeyId ? m_masterKey : keyId == m_runId ? m_runKey : QByteArray();
+        if (keyId == MasterKeyId && key.isEmpty()) {
+            result = BodyStatus::Locked;
+        } else if (key.isEmpty()) {
+            // Another run's key: it was never stored anywhere, so this body is gone for good.
+            result = BodyStatus::Lost;
+        } else if (auto plain = Crypto::openRecord(key, bodyAssociatedData(m.id, m.peer), sealed.toByteArray())) {
+            m.body = QString::fromUtf8(*plain);
+        } else {
+            qCDebug(lcStorage) << "the body of message" << m.id << "did not open";
+            result = BodyStatus::Lost;
+        }
+    }
+    m.unreadable = result != BodyStatus::Readable;
+    if (status)
+        *status = result;
     return m;
 }
-
-} // namespace
 
 MessageStore::MessageStore(Database *database, QObject *parent)
     : QObject(parent)
     , m_database(database)
+    , m_runKey(runKey().key)
+    , m_runId(runKey().id)
 {
     qRegisterMetaType<StoredMessage>();
+}
+
+MessageStore::~MessageStore()
+{
+    m_masterKey.fill('\0');
+}
+
+bool MessageStore::writeSealedBody(qint64 id, const QString &peer, const QString &body)
+{
+    const bool master = !m_masterKey.isEmpty();
+    const auto sealed = Crypto::sealRecord(master ? m_masterKey : m_runKey, bodyAssociatedData(id, peer), body.toUtf8());
+    if (!sealed) {
+        qCWarning(lcStorage) << "could not seal the body of message" << id;
+        return false;
+    }
+    QSqlQuery q(m_database->connection());
+    q.prepare(QStringLiteral("UPDATE messages SET body = '', body_sealed = ?, body_key = ? WHERE id = ?"));
+    q.addBindValue(*sealed);
+    q.addBindValue(master ? MasterKeyId : m_runId);
+    q.addBindValue(id);
+    if (!q.exec() || q.numRowsAffected() != 1) {
+        qCWarning(lcStorage) << "could not store the sealed body of message" << id << ":" << q.lastError().text();
+        return false;
+    }
+    return true;
+}
+
+bool MessageStore::setMasterKey(const QByteArray &key)
+{
+    m_masterKey.fill('\0');
+    m_masterKey.clear();
+    if (key.isEmpty()) {
+        Q_EMIT masterKeyChanged();
+        return true;
+    }
+    if (key.size() != Crypto::Aes256GcmKeyLength) {
+        qCWarning(lcStorage) << "refused a master key of the wrong size";
+        Q_EMIT masterKeyChanged();
+        return false;
+    }
+    // A deep copy: wiping ours later must not touch (or be shared with) the vault's buffer.
+    m_masterKey = QByteArray(key.constData(), key.size());
+    const bool sealed = sealUnderMasterKey();
+    Q_EMIT masterKeyChanged();
+    return sealed;
+}
+
+bool MessageStore::sealUnderMasterKey()
+{
+    QSqlDatabase db = m_database->connection();
+    struct Row
+    {
+        qint64 id;
+        QString peer;
+        QByteArray plain;
+    };
+    QList<Row> rows;
+    int legacy = 0;
+    if (!db.transaction()) {
+        qCWarning(lcStorage) << "could not start sealing history:" << db.lastError().text();
+        return false;
+    }
+    {
+        // Read everything first: rewriting rows while a statement walks the same table could visit
+        // a row twice.
+        QSqlQuery q(db);
+        q.setForwardOnly(true);
+        q.prepare(QStringLiteral("SELECT id, peer, body, body_sealed FROM messages"
+                                 " WHERE body_sealed IS NULL OR body_key = ?"));
+        q.addBindValue(m_runId);
+        if (!q.exec()) {
+            qCWarning(lcStorage) << "could not read history to seal:" << q.lastError().text();
+            db.rollback();
+            return false;
+        }
+        while (q.next()) {
+            Row row{q.value(0).toLongLong(), q.value(1).toString(), {}};
+            if (q.value(3).isNull()) {
+                row.plain = q.value(2).toString().toUtf8();
+                ++legacy;
+            } else if (auto plain = Crypto::openRecord(m_runKey, bodyAssociatedData(row.id, row.peer),
+                                                       q.value(3).toByteArray())) {
+                row.plain = std::move(*plain);
+            } else {
+                // Damaged: it stays as it is, unreadable either way.
+                continue;
+            }
+            rows << std::move(row);
+        }
+    }
+    for (Row &row : rows) {
+        const bool written = writeSealedBody(row.id, row.peer, QString::fromUtf8(row.plain));
+        row.plain.fill('\0');
+        if (!written) {
+            // Nothing is half done: every row keeps its old, readable form.
+            db.rollback();
+            qCWarning(lcStorage) << "sealing history under the master key failed, rolled back";
+            return false;
+        }
+    }
+    if (!db.commit()) {
+        qCWarning(lcStorage) << "could not commit sealed history:" << db.lastError().text();
+        db.rollback();
+        return false;
+    }
+    if (legacy > 0) {
+        // secure_delete already zeroed the old cells; VACUUM rewrites the file without any free page
+        // and the checkpoint moves everything out of the WAL and truncates it, old page images included.
+        QSqlQuery q(db);
+        if (!q.exec(QStringLiteral("VACUUM")))
+            qCWarning(lcStorage) << "could not vacuum after sealing history:" << q.lastError().text();
+        if (!q.exec(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)")))
+            qCWarning(lcStorage) << "could not checkpoint after sealing history:" << q.lastError().text();
+        q.finish();
+        qCInfo(lcStorage) << "sealed" << legacy << "messages written before history was encrypted";
+    }
+    return true;
 }
 
 std::optional<StoredMessage> MessageStore::addOutgoing(const QString &peer, const QString &thread,
@@ -51,21 +237,33 @@ std::optional<StoredMessage> MessageStore::addOutgoing(const QString &peer, cons
     m.read = true;
     m.encrypted = encrypted;
 
-    QSqlQuery q(m_database->connection());
+    // The row id is part of what the body is bound to: insert an empty row, then seal into it, both in
+    // one transaction so that no row is ever left without its body.
+    QSqlDatabase db = m_database->connection();
+    if (!db.transaction()) {
+        qCWarning(lcStorage) << "could not store an outgoing message:" << db.lastError().text();
+        return std::nullopt;
+    }
+    QSqlQuery q(db);
     q.prepare(QStringLiteral("INSERT INTO messages (peer, resource, thread, direction, body, timestamp, state,"
-                             " stanza_id, is_read, encrypted) VALUES (?, '', ?, 1, ?, ?, ?, ?, 1, ?)"));
+                             " stanza_id, is_read, encrypted, body_sealed) VALUES (?, '', ?, 1, '', ?, ?, ?, 1, ?, x'')"));
     q.addBindValue(peer);
     q.addBindValue(thread);
-    q.addBindValue(body);
     q.addBindValue(m.timestamp.toMSecsSinceEpoch());
     q.addBindValue(int(m.state));
     q.addBindValue(stanzaId);
     q.addBindValue(encrypted);
     if (!q.exec()) {
         qCWarning(lcStorage) << "could not store an outgoing message:" << q.lastError().text();
+        db.rollback();
         return std::nullopt;
     }
     m.id = q.lastInsertId().toLongLong();
+    q.finish();
+    if (!writeSealedBody(m.id, peer, body) || !db.commit()) {
+        db.rollback();
+        return std::nullopt;
+    }
     Q_EMIT messageAdded(m);
     return m;
 }
@@ -87,23 +285,29 @@ std::optional<StoredMessage> MessageStore::addIncoming(const QString &peer, cons
     m.read = false;
     m.encrypted = encrypted;
 
-    QSqlQuery q(m_database->connection());
+    QSqlDatabase db = m_database->connection();
+    if (!db.transaction()) {
+        qCWarning(lcStorage) << "could not store an incoming message:" << db.lastError().text();
+        return std::nullopt;
+    }
+    QSqlQuery q(db);
     // A resend after a lost acknowledgement carries the same id: it is stored (and shown) once.
     q.prepare(QStringLiteral("INSERT OR IGNORE INTO messages (peer, resource, thread, direction, body, timestamp,"
-                             " state, stanza_id, is_read, encrypted) VALUES (?, ?, ?, 0, ?, ?, ?, ?, 0, ?)"));
+                             " state, stanza_id, is_read, encrypted, body_sealed) VALUES (?, ?, ?, 0, '', ?, ?, ?, 0, ?, x'')"));
     q.addBindValue(peer);
     q.addBindValue(resource);
     q.addBindValue(thread);
-    q.addBindValue(body);
     q.addBindValue(m.timestamp.toMSecsSinceEpoch());
     q.addBindValue(int(m.state));
     q.addBindValue(stanzaId.isEmpty() ? QVariant() : QVariant(stanzaId));
     q.addBindValue(encrypted);
     if (!q.exec()) {
         qCWarning(lcStorage) << "could not store an incoming message:" << q.lastError().text();
+        db.rollback();
         return std::nullopt;
     }
     if (q.numRowsAffected() == 0) {
+        q.finish();
         // A message first seen as undecryptable (its session fell out of step) and sent again in a
         // new session takes the place of its placeholder instead of being dropped as a duplicate.
         if (state == MessageState::Received && encrypted && !stanzaId.isEmpty()) {
@@ -119,14 +323,13 @@ std::optional<StoredMessage> MessageStore::addIncoming(const QString &peer, cons
                 m.timestamp = QDateTime::fromMSecsSinceEpoch(find.value(2).toLongLong(), Qt::UTC);
                 find.finish();
                 QSqlQuery up(m_database->connection());
-                up.prepare(QStringLiteral("UPDATE messages SET body = ?, resource = ?, state = ?, encrypted = ?,"
+                up.prepare(QStringLiteral("UPDATE messages SET resource = ?, state = ?, encrypted = ?,"
                                           " is_read = 0 WHERE id = ?"));
-                up.addBindValue(body);
                 up.addBindValue(resource);
                 up.addBindValue(int(MessageState::Received));
                 up.addBindValue(encrypted);
                 up.addBindValue(m.id);
-                if (up.exec()) {
+                if (up.exec() && writeSealedBody(m.id, peer, body) && db.commit()) {
                     Q_EMIT messageReplaced(m);
                     Q_EMIT unreadChanged(peer, unreadCount(peer));
                     return m;
@@ -134,10 +337,16 @@ std::optional<StoredMessage> MessageStore::addIncoming(const QString &peer, cons
                 qCWarning(lcStorage) << "could not replace an undecryptable message:" << up.lastError().text();
             }
         }
+        db.rollback();
         qCDebug(lcStorage) << "dropped a duplicate incoming message";
         return std::nullopt;
     }
     m.id = q.lastInsertId().toLongLong();
+    q.finish();
+    if (!writeSealedBody(m.id, peer, body) || !db.commit()) {
+        db.rollback();
+        return std::nullopt;
+    }
     Q_EMIT messageAdded(m);
     Q_EMIT unreadChanged(peer, unreadCount(peer));
     return m;
@@ -167,9 +376,23 @@ QList<StoredMessage> MessageStore::pendingOutgoing() const
     q.addBindValue(int(MessageState::Queued));
     q.addBindValue(int(MessageState::Sending));
     QList<StoredMessage> result;
+    QList<qint64> lost;
     if (q.exec()) {
-        while (q.next())
-            result << fromQuery(q);
+        while (q.next()) {
+            BodyStatus status = BodyStatus::Readable;
+            StoredMessage m = fromQuery(q, &status);
+            if (status == BodyStatus::Readable)
+                result << std::move(m);
+            else if (status == BodyStatus::Lost)
+                lost << m.id;
+        }
+    }
+    q.finish();
+    // Listing the outbox is where a message that can never be sent is noticed; the change of state
+    // reaches the views like any other.
+    for (qint64 id : lost) {
+        qCInfo(lcStorage) << "queued message" << id << "cannot be opened any more: marked failed";
+        const_cast<MessageStore *>(this)->setState(id, MessageState::Failed);
     }
     return result;
 }

@@ -7,6 +7,7 @@
 #include <optional>
 
 class Database;
+class QSqlQuery;
 
 enum class MessageDirection { Incoming = 0, Outgoing = 1 };
 
@@ -28,15 +29,35 @@ struct StoredMessage
     QString stanzaId;
     bool read = true;
     bool encrypted = false; ///< sent or received inside an encrypted session
+    /// The stored body did not open (sealed in an earlier run before the vault was unlocked, under
+    /// another master key, damaged or moved to another row, or the vault is locked): body is empty.
+    bool unreadable = false;
 };
 
 /// History per contact and the durable outbox, on top of Database.
+///
+/// Every body is sealed at rest (Crypto::sealRecord, bound to "messages.body:<id>:<peer>"); there is no
+/// plaintext mode. Until setMasterKey() is given the vault's key, bodies are sealed under a random key
+/// that lives in memory for this run of the program only (shared by its stores; body_key = this run's
+/// random id), so what is written before the vault opens is readable in this run and, unless the vault
+/// opens before the program ends, never again. The master key
+/// (body_key 0) takes over this run's rows and any plaintext rows left by schemas before 6.
 class MessageStore : public QObject
 {
     Q_OBJECT
 
 public:
     explicit MessageStore(Database *database, QObject *parent = nullptr);
+    ~MessageStore() override;
+
+    /// The vault's master key (32 bytes) was unlocked: new bodies are sealed under it, and in one
+    /// transaction this run's rows and legacy plaintext rows are sealed under it (then the file is
+    /// vacuumed and the WAL truncated so no plaintext stays behind). An empty key locks again: rows
+    /// under the master key read as unreadable and new bodies go under the run key.
+    /// False when the key has the wrong size or the re-sealing failed (everything then stays as it
+    /// was, readable; a later call tries again).
+    bool setMasterKey(const QByteArray &key);
+    bool hasMasterKey() const { return !m_masterKey.isEmpty(); }
 
     /// Stores an outgoing message as Queued (before anything is sent) and returns it; nullopt on failure.
     std::optional<StoredMessage> addOutgoing(const QString &peer, const QString &thread, const QString &body,
@@ -49,7 +70,9 @@ public:
 
     /// The latest @p limit messages with the contact older than @p beforeId (0: the newest), oldest first.
     QList<StoredMessage> history(const QString &peer, int limit = 100, qint64 beforeId = 0) const;
-    /// Outgoing messages not yet acknowledged by the server, in the order they were written.
+    /// Outgoing messages not yet acknowledged by the server, in the order they were written. A row whose
+    /// body can never open again is marked Failed instead of being listed (it must not go out empty);
+    /// one under the master key while the vault is locked waits, still Queued, and is not listed.
     QList<StoredMessage> pendingOutgoing() const;
     std::optional<StoredMessage> message(qint64 id) const;
 
@@ -74,9 +97,21 @@ Q_SIGNALS:
     /// A stored message was replaced by a readable copy (an undecryptable one that arrived again).
     void messageReplaced(const StoredMessage &message);
     void unreadChanged(const QString &peer, int count);
+    /// setMasterKey() ran: rows may have become readable (or unreadable): views reload.
+    void masterKeyChanged();
 
 private:
+    enum class BodyStatus { Readable, Locked, Lost };
+
+    StoredMessage fromQuery(const QSqlQuery &q, BodyStatus *status = nullptr) const;
+    /// Seals @p body for row @p id and writes it there (inside the caller's transaction).
+    bool writeSealedBody(qint64 id, const QString &peer, const QString &body);
+    bool sealUnderMasterKey();
+
     Database *m_database;
+    QByteArray m_runKey;   ///< this run's key (one per process): never stored
+    qint64 m_runId = 0;    ///< names m_runKey in body_key (random, 63 bits, never 0)
+    QByteArray m_masterKey;
 };
 
 Q_DECLARE_METATYPE(StoredMessage)

@@ -1,12 +1,87 @@
-// History round trip, deduplication, outbox rows and the upgrade from an older schema.
+// History round trip, deduplication, outbox rows and the upgrade from an older schema; bodies sealed at
+// rest: the run key, the master key, legacy plaintext rows sealed in one transaction, rows that do not open.
+#include <QProcess>
 #include <QSignalSpy>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <cstdio>
+
+#include "crypto/Crypto.h"
 #include "storage/ContactSettings.h"
 #include "storage/Database.h"
 #include "storage/MessageStore.h"
+
+namespace {
+
+// Stands for the vault's key: the same in every "run" of a test.
+const QByteArray TestMasterKey = QByteArray::fromHex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
+
+// The next run of the program is another process: this test binary again, told by the environment to open
+// the database, optionally give the master key, list the outbox, and print every message.
+struct NextRunRow
+{
+    qint64 id = 0;
+    bool unreadable = false;
+    QString body;
+    int pending = 0; ///< how many messages the outbox listed (the same on every row)
+};
+
+const char *const NextRunDatabase = "SOTTO_TST_NEXT_RUN_DB";
+const char *const NextRunWithKey = "SOTTO_TST_NEXT_RUN_WITH_KEY";
+
+QList<NextRunRow> nextRun(const QString &path, bool withMasterKey)
+{
+    QProcess child;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QString::fromLatin1(NextRunDatabase), path);
+    env.insert(QString::fromLatin1(NextRunWithKey), withMasterKey ? QStringLiteral("1") : QStringLiteral("0"));
+    child.setProcessEnvironment(env);
+    child.start(QCoreApplication::applicationFilePath(), {});
+    QList<NextRunRow> rows;
+    if (!child.waitForFinished(30000) || child.exitCode() != 0) {
+        qWarning() << "the next run failed:" << child.readAllStandardError();
+        return rows;
+    }
+    for (const QByteArray &line : child.readAllStandardOutput().split('\n')) {
+        const QList<QByteArray> fields = line.split('\t');
+        if (fields.size() == 4)
+            rows << NextRunRow{fields[0].toLongLong(), fields[1] == "1", QString::fromUtf8(QByteArray::fromHex(fields[2])),
+                               fields[3].toInt()};
+    }
+    return rows;
+}
+
+int runAsNextRun(const QString &path, bool withMasterKey)
+{
+    Database db(path);
+    if (!db.open())
+        return 2;
+    MessageStore store(&db);
+    if (withMasterKey && !store.setMasterKey(TestMasterKey))
+        return 3;
+    const int pending = int(store.pendingOutgoing().size());
+    QSqlQuery q(db.connection());
+    if (!q.exec(QStringLiteral("SELECT id FROM messages ORDER BY id")))
+        return 4;
+    while (q.next()) {
+        const auto m = store.message(q.value(0).toLongLong());
+        std::printf("%lld\t%d\t%s\t%d\n", static_cast<long long>(m->id), m->unreadable ? 1 : 0,
+                    m->body.toUtf8().toHex().constData(), pending);
+    }
+    return 0;
+}
+
+QVariant column(Database &db, const QString &expression, qint64 id)
+{
+    QSqlQuery q(db.connection());
+    q.prepare(QStringLiteral("SELECT %1 FROM messages WHERE id = ?").arg(expression));
+    q.addBindValue(id);
+    return q.exec() && q.next() ? q.value(0) : QVariant();
+}
+
+} // namespace
 
 class TestMessageStore : public QObject
 {
@@ -27,6 +102,7 @@ private Q_SLOTS:
             QVERIFY2(db.open(&error), qPrintable(error));
             QCOMPARE(db.schemaVersion(), Database::CurrentVersion);
             MessageStore store(&db);
+            QVERIFY(store.setMasterKey(TestMasterKey));
             QVERIFY(store.addOutgoing(QStringLiteral("bob@example.org"), QStringLiteral("t1"),
                                       QStringLiteral("hello Bob, ünïcödé ✓"), QStringLiteral("id-1")));
             const QDateTime stamp = QDateTime::fromMSecsSinceEpoch(1700000000123, Qt::UTC);
@@ -43,6 +119,7 @@ private Q_SLOTS:
         Database db(m_path);
         QVERIFY(db.open());
         MessageStore store(&db);
+        QVERIFY(store.setMasterKey(TestMasterKey));
         const QList<StoredMessage> history = store.history(QStringLiteral("bob@example.org"));
         QCOMPARE(history.size(), 2);
         QCOMPARE(history[0].body, QStringLiteral("hello Bob, ünïcödé ✓"));
@@ -54,6 +131,8 @@ private Q_SLOTS:
         QCOMPARE(history[1].resource, QStringLiteral("laptop"));
         QCOMPARE(history[1].timestamp.toMSecsSinceEpoch(), 1700000000123);
         QCOMPARE(history[1].direction, MessageDirection::Incoming);
+        QVERIFY(!history[0].unreadable);
+        QVERIFY(!history[1].unreadable);
         QCOMPARE(store.unreadCount(QStringLiteral("bob@example.org")), 1);
         store.markRead(QStringLiteral("bob@example.org"));
         QCOMPARE(store.unreadCount(QStringLiteral("bob@example.org")), 0);
@@ -259,11 +338,253 @@ private Q_SLOTS:
         QVERIFY(error.contains(QStringLiteral("newer")));
     }
 
+    // Before the vault opens, bodies live under a key of this run of the program: readable by every store
+    // in it (logging out and in again), never in the next run, which is a new process here.
+    void runKeyHistoryIsForThisRunOnly()
+    {
+        const QString bob = QStringLiteral("bob@example.org");
+        qint64 id = 0;
+        {
+            Database db(m_path);
+            QVERIFY(db.open());
+            MessageStore store(&db);
+            QVERIFY(!store.hasMasterKey());
+            id = store.addOutgoing(bob, QStringLiteral("t"), QStringLiteral("while locked"), QStringLiteral("s1"))->id;
+            QCOMPARE(store.message(id)->body, QStringLiteral("while locked"));
+            QVERIFY(!store.message(id)->unreadable);
+            QCOMPARE(store.pendingOutgoing().size(), 1);
+            // Nothing readable on disk: the body column is blank, the sealed copy names this run's key.
+            QCOMPARE(column(db, QStringLiteral("body"), id).toString(), QString());
+            QVERIFY(column(db, QStringLiteral("body_key"), id).toLongLong() != 0);
+        }
+        {
+            // The same run, the account opened again.
+            Database db(m_path);
+            QVERIFY(db.open());
+            MessageStore again(&db);
+            QCOMPARE(again.message(id)->body, QStringLiteral("while locked"));
+        }
+        // The next run, with the vault open: another run's key is gone, the master key does not replace it.
+        const auto rows = nextRun(m_path, true);
+        QCOMPARE(rows.size(), 1);
+        QCOMPARE(rows.first().id, id);
+        QVERIFY(rows.first().unreadable);
+        QVERIFY(rows.first().body.isEmpty());
+        // Its outbox listed nothing and marked the message that can never be sent as failed.
+        QCOMPARE(rows.first().pending, 0);
+        Database db(m_path);
+        QVERIFY(db.open());
+        QCOMPARE(column(db, QStringLiteral("state"), id).toInt(), int(MessageState::Failed));
+    }
+
+    void masterKeyTakesOverThisRunsRows()
+    {
+        const QString bob = QStringLiteral("bob@example.org");
+        QList<qint64> ids;
+        {
+            Database db(m_path);
+            QVERIFY(db.open());
+            MessageStore store(&db);
+            QSignalSpy keyChanged(&store, &MessageStore::masterKeyChanged);
+            ids << store.addOutgoing(bob, QStringLiteral("t"), QStringLiteral("before unlock"), QStringLiteral("a"))->id;
+            ids << store.addIncoming(bob, QStringLiteral("r"), QStringLiteral("t"), QStringLiteral("reply before"),
+                                     QStringLiteral("b"), QDateTime::currentDateTimeUtc())->id;
+            QVERIFY(store.setMasterKey(TestMasterKey));
+            QCOMPARE(keyChanged.count(), 1);
+            for (qint64 id : ids)
+                QCOMPARE(column(db, QStringLiteral("body_key"), id).toLongLong(), 0);
+            ids << store.addOutgoing(bob, QStringLiteral("t"), QStringLiteral("after unlock"), QStringLiteral("c"))->id;
+            // Locked again: new rows go under the run key, master-key rows wait.
+            QVERIFY(store.setMasterKey({}));
+            QVERIFY(store.message(ids[0])->unreadable);
+            ids << store.addOutgoing(bob, QStringLiteral("t"), QStringLiteral("locked again"), QStringLiteral("d"))->id;
+            QCOMPARE(store.message(ids[3])->body, QStringLiteral("locked again"));
+            // Queued under the master key while locked: neither sent nor failed.
+            const auto pending = store.pendingOutgoing();
+            QCOMPARE(pending.size(), 1);
+            QCOMPARE(pending.first().id, ids[3]);
+            QCOMPARE(store.message(ids[0])->state, MessageState::Queued);
+            QVERIFY(store.setMasterKey(TestMasterKey));
+            QCOMPARE(store.pendingOutgoing().size(), 3);
+        }
+        // The next run: locked, nothing reads (and nothing queued fails)...
+        const auto locked = nextRun(m_path, false);
+        QCOMPARE(locked.size(), 4);
+        for (const auto &row : locked) {
+            QVERIFY(row.unreadable);
+            QVERIFY(row.body.isEmpty());
+        }
+        QCOMPARE(locked.first().pending, 0);
+        {
+            Database db(m_path);
+            QVERIFY(db.open());
+            QCOMPARE(column(db, QStringLiteral("state"), ids[0]).toInt(), int(MessageState::Queued));
+        }
+        // ...then with the same master key, all of it.
+        const auto opened = nextRun(m_path, true);
+        QStringList bodies;
+        for (const auto &row : opened) {
+            QVERIFY(!row.unreadable);
+            bodies << row.body;
+        }
+        QCOMPARE(bodies, (QStringList{QStringLiteral("before unlock"), QStringLiteral("reply before"),
+                                      QStringLiteral("after unlock"), QStringLiteral("locked again")}));
+        QCOMPARE(opened.first().pending, 3);
+    }
+
+    void wrongKeyTamperedOrMovedBodiesAreUnreadable()
+    {
+        const QString bob = QStringLiteral("bob@example.org");
+        Database db(m_path);
+        QVERIFY(db.open());
+        QList<qint64> ids;
+        {
+            MessageStore store(&db);
+            QVERIFY(store.setMasterKey(TestMasterKey));
+            for (const char *body : {"first", "second", "third", "fourth"})
+                ids << store.addOutgoing(bob, QStringLiteral("t"), QString::fromLatin1(body), QString())->id;
+        }
+        QSqlQuery q(db.connection());
+        // A changed byte in the ciphertext of row 0.
+        QByteArray sealed = column(db, QStringLiteral("body_sealed"), ids[0]).toByteArray();
+        sealed[sealed.size() - 20] = char(sealed.at(sealed.size() - 20) ^ 0x01);
+        q.prepare(QStringLiteral("UPDATE messages SET body_sealed = ? WHERE id = ?"));
+        q.addBindValue(sealed);
+        q.addBindValue(ids[0]);
+        QVERIFY(q.exec());
+        // Row 2's ciphertext copied over row 1: valid, but bound to another row.
+        q.prepare(QStringLiteral("UPDATE messages SET body_sealed = (SELECT body_sealed FROM messages WHERE id = ?)"
+                                 " WHERE id = ?"));
+        q.addBindValue(ids[2]);
+        q.addBindValue(ids[1]);
+        QVERIFY(q.exec());
+        // Row 3 claims to be another contact's message (the peer is in the binding too).
+        q.prepare(QStringLiteral("UPDATE messages SET peer = 'mallory@example.org' WHERE id = ?"));
+        q.addBindValue(ids[3]);
+        QVERIFY(q.exec());
+        q.finish();
+
+        MessageStore store(&db);
+        QVERIFY(store.setMasterKey(TestMasterKey));
+        QVERIFY(store.message(ids[0])->unreadable);
+        QVERIFY(store.message(ids[0])->body.isEmpty());
+        QVERIFY(store.message(ids[1])->unreadable);
+        QVERIFY(store.message(ids[1])->body.isEmpty());
+        QCOMPARE(store.message(ids[2])->body, QStringLiteral("third"));
+        QVERIFY(!store.message(ids[2])->unreadable);
+        QVERIFY(store.message(ids[3])->unreadable);
+        // Truncated and garbage records: unreadable as well, no crash.
+        for (const QByteArray &junk : {QByteArray(29, '\x01'), QByteArray("\x01", 1), QByteArray(40, 'x')}) {
+            QSqlQuery j(db.connection());
+            j.prepare(QStringLiteral("UPDATE messages SET body_sealed = ? WHERE id = ?"));
+            j.addBindValue(junk);
+            j.addBindValue(ids[2]);
+            QVERIFY(j.exec());
+            QVERIFY(store.message(ids[2])->unreadable);
+            QVERIFY(store.message(ids[2])->body.isEmpty());
+        }
+
+        // Another master key opens none of them.
+        MessageStore other(&db);
+        QVERIFY(other.setMasterKey(Crypto::randomBytes(32)));
+        for (const StoredMessage &m : other.history(bob)) {
+            QVERIFY(m.unreadable);
+            QVERIFY(m.body.isEmpty());
+        }
+        QVERIFY(!other.setMasterKey(QByteArray(16, 'k'))); // not a 256-bit key
+        QVERIFY(!other.hasMasterKey());
+    }
+
+    // A version-3 file (plaintext bodies) upgraded: readable before the vault opens, sealed in one go after.
+    void legacyPlaintextSealedUnderMasterKey()
+    {
+        {
+            Database old(m_path);
+            QVERIFY(old.openAtVersion(3));
+            QSqlQuery q(old.connection());
+            QVERIFY(q.exec(QStringLiteral("INSERT INTO messages (peer, direction, body, timestamp, state) VALUES "
+                                          "('bob@example.org', 1, 'legacy one', 1000, 1),"
+                                          "('bob@example.org', 0, 'legacy two', 2000, 3),"
+                                          "('carol@example.org', 0, 'legacy three', 3000, 3)")));
+        }
+        Database db(m_path);
+        QVERIFY(db.open());
+        MessageStore store(&db);
+        QCOMPARE(store.history(QStringLiteral("bob@example.org")).first().body, QStringLiteral("legacy one"));
+        QVERIFY(store.setMasterKey(TestMasterKey));
+        QSqlQuery q(db.connection());
+        QVERIFY(q.exec(QStringLiteral("SELECT COUNT(*) FROM messages WHERE body != '' OR body_sealed IS NULL"
+                                      " OR body_key != 0")));
+        QVERIFY(q.next());
+        QCOMPARE(q.value(0).toInt(), 0);
+        q.finish();
+        const auto bob = store.history(QStringLiteral("bob@example.org"));
+        QCOMPARE(bob.size(), 2);
+        QCOMPARE(bob[0].body, QStringLiteral("legacy one"));
+        QCOMPARE(bob[1].body, QStringLiteral("legacy two"));
+        QCOMPARE(store.history(QStringLiteral("carol@example.org")).first().body, QStringLiteral("legacy three"));
+        // The queued legacy row is still in the outbox, with its text.
+        QCOMPARE(store.pendingOutgoing().size(), 1);
+        QCOMPARE(store.pendingOutgoing().first().body, QStringLiteral("legacy one"));
+    }
+
+    // Sealing fails half way (a trigger refuses the update of one row): nothing changed, all readable;
+    // the next attempt completes.
+    void interruptedSealingLeavesEverythingReadable()
+    {
+        {
+            Database old(m_path);
+            QVERIFY(old.openAtVersion(3));
+            QSqlQuery q(old.connection());
+            for (int i = 0; i < 10; ++i)
+                QVERIFY(q.exec(QStringLiteral("INSERT INTO messages (peer, direction, body, timestamp, state) VALUES "
+                                              "('bob@example.org', 0, 'old %1', %1, 3)").arg(i)));
+        }
+        Database db(m_path);
+        QVERIFY(db.open());
+        MessageStore store(&db);
+        // This run's rows too: they must stay readable under the run key.
+        const qint64 fresh = store.addOutgoing(QStringLiteral("bob@example.org"), QStringLiteral("t"),
+                                               QStringLiteral("this run"), QString())->id;
+        QSqlQuery q(db.connection());
+        QVERIFY(q.exec(QStringLiteral("CREATE TEMP TRIGGER fail_sealing BEFORE UPDATE OF body_sealed ON messages"
+                                      " WHEN NEW.id = 7 BEGIN SELECT RAISE(ABORT, 'injected failure'); END")));
+        QVERIFY(!store.setMasterKey(TestMasterKey));
+        auto check = [&](bool sealed) {
+            const auto history = store.history(QStringLiteral("bob@example.org"));
+            QCOMPARE(history.size(), 11);
+            for (int i = 0; i < 10; ++i) {
+                QVERIFY(!history[i].unreadable);
+                QCOMPARE(history[i].body, QStringLiteral("old %1").arg(i));
+            }
+            QCOMPARE(history.last().body, QStringLiteral("this run"));
+            QSqlQuery c(db.connection());
+            QVERIFY(c.exec(QStringLiteral("SELECT COUNT(*) FROM messages WHERE body_sealed IS NULL")));
+            QVERIFY(c.next());
+            QCOMPARE(c.value(0).toInt(), sealed ? 0 : 10);
+        };
+        check(false);
+        QVERIFY(column(db, QStringLiteral("body_key"), fresh).toLongLong() != 0);
+        QVERIFY(q.exec(QStringLiteral("DROP TRIGGER fail_sealing")));
+        q.finish();
+        QVERIFY(store.setMasterKey(TestMasterKey));
+        check(true);
+        QCOMPARE(column(db, QStringLiteral("body_key"), fresh).toLongLong(), 0);
+    }
+
 private:
     QTemporaryDir m_dir;
     QString m_path;
     int m_counter = 0;
 };
 
-QTEST_GUILESS_MAIN(TestMessageStore)
+int main(int argc, char **argv)
+{
+    Crypto::Library crypto; // bodies are sealed through QCA
+    QCoreApplication app(argc, argv);
+    if (qEnvironmentVariableIsSet(NextRunDatabase))
+        return runAsNextRun(qEnvironmentVariable(NextRunDatabase), qEnvironmentVariable(NextRunWithKey) == u'1');
+    TestMessageStore test;
+    return QTest::qExec(&test, argc, argv);
+}
 #include "tst_messagestore.moc"

@@ -1,16 +1,20 @@
 // The durable outbox: stored before sent, sent only online, in order, resent until acknowledged.
 #include <QSignalSpy>
+#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
 
 #include <QXmppMessage.h>
 #include <QXmppPromise.h>
 
+#include "crypto/Crypto.h"
 #include "session/Outbox.h"
 #include "storage/Database.h"
 #include "storage/MessageStore.h"
 
 namespace {
+
+const QByteArray TestMasterKey = QByteArray::fromHex("202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f");
 
 // A connection we drive by hand: records what is handed to it; the test decides each outcome.
 struct FakeConnection
@@ -57,6 +61,14 @@ private Q_SLOTS:
         m_db = std::make_unique<Database>(m_dir.filePath(QStringLiteral("o%1.sqlite").arg(++m_counter)));
         QVERIFY(m_db->open());
         m_store = std::make_unique<MessageStore>(m_db.get());
+        // The vault's key (fixed here) is what lets a queued message survive a restart.
+        QVERIFY(m_store->setMasterKey(TestMasterKey));
+    }
+    // The app quits and starts again: a new store on the same file, the vault unlocked again.
+    void restart()
+    {
+        m_store = std::make_unique<MessageStore>(m_db.get());
+        QVERIFY(m_store->setMasterKey(TestMasterKey));
     }
     void cleanup()
     {
@@ -135,6 +147,7 @@ private Q_SLOTS:
             conn.acknowledge(0);
             // The app quits with "y" in flight (its promise never finishes).
         }
+        restart();
         FakeConnection conn;
         conn.online = true;
         Outbox outbox(m_store.get(), conn.sender(), conn.onlineCheck());
@@ -151,6 +164,7 @@ private Q_SLOTS:
             outbox.enqueue(QStringLiteral("bob@example.org"), QStringLiteral("t"), QStringLiteral("plain"), false);
         }
         // After a restart the rows alone say which must be encrypted.
+        restart();
         FakeConnection conn;
         conn.online = true;
         Outbox outbox(m_store.get(), conn.sender(), conn.onlineCheck());
@@ -195,6 +209,42 @@ private Q_SLOTS:
         QCOMPARE(failed.count(), 1);
     }
 
+    // A queued row whose body can never open again (written while the vault was locked, in a run that
+    // ended) fails instead of going out empty; one under the master key waits while the vault is locked.
+    void unreadableQueuedMessageFailsInsteadOfBeingSent()
+    {
+        {
+            FakeConnection conn;
+            QVERIFY(m_store->setMasterKey({}));
+            Outbox outbox(m_store.get(), conn.sender(), conn.onlineCheck());
+            QVERIFY(outbox.enqueue(QStringLiteral("bob@example.org"), QStringLiteral("t"), QStringLiteral("run only")));
+            QVERIFY(m_store->setMasterKey(TestMasterKey));
+            QVERIFY(m_store->setMasterKey({}));
+            QVERIFY(outbox.enqueue(QStringLiteral("bob@example.org"), QStringLiteral("t"), QStringLiteral("lost")));
+        }
+        // Next run, vault still locked: "run only" (now under the master key) waits; "lost" was sealed
+        // under the key of a run that ended (here: its row names another run's key) and fails.
+        {
+            QSqlQuery q(m_db->connection());
+            QVERIFY(q.exec(QStringLiteral("UPDATE messages SET body_key = CASE WHEN body_key = 7 THEN 8 ELSE 7 END"
+                                          " WHERE body_key != 0")));
+            QCOMPARE(q.numRowsAffected(), 1);
+        }
+        m_store = std::make_unique<MessageStore>(m_db.get());
+        QSignalSpy changed(m_store.get(), &MessageStore::messageStateChanged);
+        FakeConnection conn;
+        conn.online = true;
+        Outbox outbox(m_store.get(), conn.sender(), conn.onlineCheck());
+        outbox.flush();
+        QVERIFY(conn.sent.isEmpty());
+        QCOMPARE(changed.count(), 1);
+        QCOMPARE(changed.first().at(1).value<MessageState>(), MessageState::Failed);
+        QCOMPARE(outbox.pendingCount(), 0);
+        QVERIFY(m_store->setMasterKey(TestMasterKey)); // the vault opens: the outbox goes on by itself
+        QCOMPARE(conn.bodies(), QStringList{QStringLiteral("run only")});
+        QCOMPARE(changed.count(), 2); // Sending, and nothing more failed
+    }
+
 private:
     QTemporaryDir m_dir;
     std::unique_ptr<Database> m_db;
@@ -202,5 +252,11 @@ private:
     int m_counter = 0;
 };
 
-QTEST_GUILESS_MAIN(TestOutbox)
+int main(int argc, char **argv)
+{
+    Crypto::Library crypto; // bodies are sealed through QCA
+    QCoreApplication app(argc, argv);
+    TestOutbox test;
+    return QTest::qExec(&test, argc, argv);
+}
 #include "tst_outbox.moc"

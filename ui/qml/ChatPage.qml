@@ -334,6 +334,7 @@ Page {
                 required property string stateText
                 required property string timeText
                 required property string encryptionBadge
+                required property bool unreadable
 
                 // Per message, the way it travelled; "encrypted" is qualified by the session's verification.
                 readonly property string badgeSymbol: message.encryptionBadge === "failed" ? "!"
@@ -366,9 +367,13 @@ Page {
                         x: 12
                         y: 8
                         width: Math.min(implicitWidth, message.maxTextWidth)
-                        text: message.deliveryState === "undecryptable"
+                        text: message.unreadable
+                              ? qsTr("🔒 This message is stored encrypted and cannot be opened now: the key that "
+                                     + "protects your history is locked, or it was kept for one run only.")
+                              : message.deliveryState === "undecryptable"
                               ? qsTr("⚠ This message could not be decrypted: %1").arg(message.body)
                               : message.body
+                        font.italic: message.unreadable
                         // Never interpret what a contact sent as markup.
                         textFormat: Text.PlainText
                         wrapMode: Text.Wrap
