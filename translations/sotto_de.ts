@@ -39,7 +39,7 @@
         <translation>Netzwerkfehler %1</translation>
     </message>
     <message>
-        <location line="+103"/>
+        <location line="+105"/>
         <source>the address must look like name@server</source>
         <translation>die Adresse muss die Form name@server haben</translation>
     </message>
@@ -87,7 +87,7 @@
 <context>
     <name>AppContext</name>
     <message>
-        <location filename="../ui/AppContext.cpp" line="+91"/>
+        <location filename="../ui/AppContext.cpp" line="+98"/>
         <source>Not logged in</source>
         <translation>Nicht angemeldet</translation>
     </message>
@@ -135,11 +135,12 @@
     <message>
         <location line="+35"/>
         <location line="+49"/>
+        <location line="+455"/>
         <source>Enter your address as name@server.</source>
         <translation>Geben Sie Ihre Adresse in der Form name@server ein.</translation>
     </message>
     <message>
-        <location line="-45"/>
+        <location line="-500"/>
         <source>Enter your password.</source>
         <translation>Geben Sie Ihr Passwort ein.</translation>
     </message>
@@ -174,7 +175,12 @@
         <translation>Ihre lokalen Daten konnten nicht geöffnet werden: %1</translation>
     </message>
     <message>
-        <location line="+96"/>
+        <location line="+32"/>
+        <source>The keyring did not open the remembered password (%1). Type your password instead.</source>
+        <translation>Der Schlüsselbund hat das gespeicherte Passwort nicht geöffnet (%1). Bitte geben Sie Ihr Passwort ein.</translation>
+    </message>
+    <message>
+        <location line="+87"/>
         <source>Could not log in: %1</source>
         <translation>Anmeldung nicht möglich: %1</translation>
     </message>
@@ -223,6 +229,31 @@
         <location line="+17"/>
         <source>Remembered contacts are locked: give the passphrase again to use them.</source>
         <translation>Gemerkte Kontakte sind gesperrt: Geben Sie die Passphrase erneut ein, um sie zu verwenden.</translation>
+    </message>
+    <message>
+        <location line="+92"/>
+        <source>No password is remembered for %1.</source>
+        <translation>Für %1 ist kein Passwort gespeichert.</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Enter the passphrase that protects the remembered password.</source>
+        <translation>Geben Sie die Passphrase ein, die das gespeicherte Passwort schützt.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>The remembered password could not be opened: %1</source>
+        <translation>Das gespeicherte Passwort konnte nicht geöffnet werden: %1</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>The remembered password is kept with the keyring, which is not used now. Type your password.</source>
+        <translation>Das gespeicherte Passwort liegt beim Schlüsselbund, der gerade nicht verwendet wird. Bitte geben Sie Ihr Passwort ein.</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>The remembered password could not be opened. Type your password.</source>
+        <translation>Das gespeicherte Passwort konnte nicht geöffnet werden. Bitte geben Sie Ihr Passwort ein.</translation>
     </message>
 </context>
 <context>
@@ -309,7 +340,7 @@
         <translation>Eine Passphrase verwenden…</translation>
     </message>
     <message>
-        <location line="+43"/>
+        <location line="+44"/>
         <source>You, %1, %2: %3</source>
         <translation>Sie, %1, %2: %3</translation>
     </message>
@@ -320,11 +351,16 @@
     </message>
     <message>
         <location line="+20"/>
+        <source>🔒 This message is stored encrypted and cannot be opened now: the key that protects your history is locked, or it was kept for one run only.</source>
+        <translation>🔒 Diese Nachricht ist verschlüsselt gespeichert und kann gerade nicht geöffnet werden: Der Schlüssel, der Ihren Verlauf schützt, ist gesperrt, oder sie wurde nur für einen Programmlauf aufbewahrt.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>⚠ This message could not be decrypted: %1</source>
         <translation>⚠ Diese Nachricht konnte nicht entschlüsselt werden: %1</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+17"/>
         <source>Renegotiate</source>
         <translation>Neu aushandeln</translation>
     </message>
@@ -552,7 +588,7 @@
 <context>
     <name>EncryptionSettingsModel</name>
     <message>
-        <location filename="../ui/EncryptionSettingsModel.cpp" line="+76"/>
+        <location filename="../ui/EncryptionSettingsModel.cpp" line="+103"/>
         <source>This secret cannot be opened with the current key; the next session will need a new code.</source>
         <translation>Dieses Geheimnis lässt sich mit dem aktuellen Schlüssel nicht öffnen; die nächste Sitzung braucht einen neuen Code.</translation>
     </message>
@@ -636,19 +672,17 @@
 <context>
     <name>EsessionExtension</name>
     <message>
-        <location filename="../core/xmpp/EsessionExtension.cpp" line="+311"/>
-        <location line="+15"/>
+        <location filename="../core/xmpp/EsessionExtension.cpp" line="+326"/>
         <source>you ended the encrypted session</source>
         <translation>Sie haben die verschlüsselte Sitzung beendet</translation>
     </message>
     <message>
-        <location line="-15"/>
-        <location line="+20"/>
+        <location line="+5"/>
         <source>the contact ended the encrypted session</source>
         <translation>der Kontakt hat die verschlüsselte Sitzung beendet</translation>
     </message>
     <message>
-        <location line="+103"/>
+        <location line="+104"/>
         <source>the encrypted session has ended (%1); nothing was sent</source>
         <translation>die verschlüsselte Sitzung ist beendet (%1); es wurde nichts gesendet</translation>
     </message>
@@ -711,29 +745,29 @@
 <context>
     <name>EsessionHandshake</name>
     <message>
-        <location filename="../core/esession/EsessionHandshake.cpp" line="+580"/>
+        <location filename="../core/esession/EsessionHandshake.cpp" line="+549"/>
         <source>The encryption settings leave nothing to offer.</source>
         <translation>Die Verschlüsselungseinstellungen lassen nichts übrig, was angeboten werden könnte.</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>No secure random numbers are available.</source>
         <translation>Es sind keine sicheren Zufallszahlen verfügbar.</translation>
     </message>
     <message>
-        <location line="+7"/>
-        <location line="+433"/>
+        <location line="+8"/>
+        <location line="+467"/>
         <source>This client could not create its Diffie-Hellman key.</source>
         <translation>Dieses Programm konnte seinen Diffie-Hellman-Schlüssel nicht erzeugen.</translation>
     </message>
     <message>
-        <location line="-418"/>
+        <location line="-452"/>
         <source>This client could not build its encryption offer.</source>
         <translation>Dieses Programm konnte sein Verschlüsselungsangebot nicht erstellen.</translation>
     </message>
     <message>
         <location line="+45"/>
-        <location line="+181"/>
+        <location line="+185"/>
         <source>The encrypted session was not set up in time.</source>
         <translation>Die verschlüsselte Sitzung wurde nicht rechtzeitig eingerichtet.</translation>
     </message>
@@ -760,33 +794,34 @@
     </message>
     <message>
         <location line="+5"/>
-        <location line="+486"/>
+        <location line="+621"/>
+        <location line="+32"/>
         <source>The contact&apos;s client sent an unacceptable negotiation.</source>
         <translation>Das Programm des Kontakts hat eine unzulässige Aushandlung geschickt.</translation>
     </message>
     <message>
-        <location line="-476"/>
+        <location line="-643"/>
         <source>The contact ended the negotiation.</source>
         <translation>Der Kontakt hat die Aushandlung beendet.</translation>
     </message>
     <message>
-        <location line="+76"/>
+        <location line="+81"/>
         <source>The contact&apos;s encryption offer does not meet this client&apos;s requirements.</source>
         <translation>Das Verschlüsselungsangebot des Kontakts erfüllt die Anforderungen dieses Programms nicht.</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+7"/>
         <source>The contact asked for a kind of negotiation this client does not do.</source>
         <translation>Der Kontakt hat eine Art der Aushandlung verlangt, die dieses Programm nicht unterstützt.</translation>
     </message>
     <message>
-        <location line="+4"/>
-        <location line="+146"/>
+        <location line="+5"/>
+        <location line="+182"/>
         <source>This client could not answer the encryption offer.</source>
         <translation>Dieses Programm konnte das Verschlüsselungsangebot nicht beantworten.</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+52"/>
         <source>The contact&apos;s answer to the encryption offer is not acceptable.</source>
         <translation>Die Antwort des Kontakts auf das Verschlüsselungsangebot ist nicht annehmbar.</translation>
     </message>
@@ -797,32 +832,38 @@
     </message>
     <message>
         <location line="+4"/>
-        <location line="+197"/>
+        <location line="+257"/>
         <source>This client could not continue the negotiation.</source>
         <translation>Dieses Programm konnte die Aushandlung nicht fortsetzen.</translation>
     </message>
     <message>
-        <location line="-84"/>
-        <location line="+133"/>
+        <location line="-355"/>
+        <location line="+224"/>
+        <location line="+202"/>
         <source>This client could not compute the shared key.</source>
         <translation>Dieses Programm konnte den gemeinsamen Schlüssel nicht berechnen.</translation>
     </message>
     <message>
-        <location line="-82"/>
-        <location line="+20"/>
-        <location line="+158"/>
+        <location line="-378"/>
+        <location line="+253"/>
+        <location line="+32"/>
+        <location line="+205"/>
         <source>This client could not prove its identity.</source>
         <translation>Dieses Programm konnte seine Identität nicht nachweisen.</translation>
     </message>
     <message>
-        <location line="-148"/>
-        <location line="+320"/>
+        <location line="-300"/>
+        <location line="+114"/>
+        <location line="+214"/>
+        <location line="+197"/>
         <source>The contact&apos;s identity could not be verified; someone may be interfering.</source>
         <translation>Die Identität des Kontakts konnte nicht geprüft werden; möglicherweise greift jemand ein.</translation>
     </message>
     <message>
-        <location line="-239"/>
-        <location line="+180"/>
+        <location line="-510"/>
+        <location line="+202"/>
+        <location line="+132"/>
+        <location line="+117"/>
         <source>The contact presented a public key this client does not trust.</source>
         <translation>Der Kontakt hat einen öffentlichen Schlüssel vorgelegt, dem dieses Programm nicht vertraut.</translation>
     </message>
@@ -917,12 +958,12 @@
     <name>LoginPage</name>
     <message>
         <location filename="../ui/qml/LoginPage.qml" line="+19"/>
-        <location line="+153"/>
+        <location line="+214"/>
         <source>Log in</source>
         <translation>Anmelden</translation>
     </message>
     <message>
-        <location line="-121"/>
+        <location line="-171"/>
         <source>Sotto</source>
         <translation>Sotto</translation>
     </message>
@@ -999,7 +1040,37 @@
         <translation>Mit einer Zertifikatsdatei wird für die Verbindung nur diesem Zertifikat vertraut, ohne sie den Zertifizierungsstellen des Systems.</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+11"/>
+        <source>Remember the password on this computer</source>
+        <translation>Passwort auf diesem Computer speichern</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>It is stored encrypted under the key in your keyring, or under your passphrase; never in plain text. Without a keyring or passphrase it is not stored.</source>
+        <translation>Es wird mit dem Schlüssel aus Ihrem Schlüsselbund oder mit Ihrer Passphrase verschlüsselt gespeichert, nie im Klartext. Ohne Schlüsselbund oder Passphrase wird es nicht gespeichert.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Logging in without this forgets a password remembered before.</source>
+        <translation>Wenn Sie sich ohne diese Option anmelden, wird ein zuvor gespeichertes Passwort vergessen.</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>Passphrase</source>
+        <translation>Passphrase</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Passphrase that protects the remembered password</source>
+        <translation>Passphrase, die das gespeicherte Passwort schützt</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Log in with the remembered password</source>
+        <translation>Mit dem gespeicherten Passwort anmelden</translation>
+    </message>
+    <message>
+        <location line="+23"/>
         <source>Open without connecting</source>
         <translation>Ohne Verbindung öffnen</translation>
     </message>
@@ -1116,7 +1187,7 @@
 <context>
     <name>SettingsPage</name>
     <message>
-        <location filename="../ui/qml/SettingsPage.qml" line="+35"/>
+        <location filename="../ui/qml/SettingsPage.qml" line="+36"/>
         <source>‹ Contacts</source>
         <translation>‹ Kontakte</translation>
     </message>
@@ -1164,6 +1235,31 @@
         <location line="+6"/>
         <source>Lock now</source>
         <translation>Jetzt sperren</translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <source>Key exchange strength</source>
+        <translation>Stärke des Schlüsselaustauschs</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>New encrypted sessions offer the ticked groups, strongest first, and accept only these from contacts. A bigger group is stronger but slower: the first handshake with group 18 takes about a second. Groups 1, 2 and 5 are too weak and are never used.</source>
+        <translation>Neue verschlüsselte Sitzungen bieten die angekreuzten Gruppen an, die stärkste zuerst, und nehmen von Kontakten nur diese an. Eine größere Gruppe ist stärker, aber langsamer: Der erste Schlüsselaustausch mit Gruppe 18 dauert etwa eine Sekunde. Die Gruppen 1, 2 und 5 sind zu schwach und werden nie verwendet.</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Group %1 (%2-bit)</source>
+        <translation>Gruppe %1 (%2 Bit)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Offer group %1 (%2-bit)</source>
+        <translation>Gruppe %1 (%2 Bit) anbieten</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Keep at least one group: without one, no encrypted session can start.</source>
+        <translation>Mindestens eine Gruppe muss bleiben: Ohne sie kann keine verschlüsselte Sitzung beginnen.</translation>
     </message>
     <message>
         <location line="+21"/>

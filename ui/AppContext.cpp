@@ -4,7 +4,9 @@
 #include "VerificationFlow.h"
 #include "esession/RetainedSecretStore.h"
 #include "session/SessionManager.h"
+#include "storage/AppSettings.h"
 #include "storage/ContactSettings.h"
+#include "storage/CredentialStore.h"
 #include "storage/KeyVault.h"
 #include "storage/SqlRetainedSecretStore.h"
 #include "xmpp/EsessionExtension.h"
@@ -40,6 +42,11 @@ struct AppContext::Session
     std::unique_ptr<SqlRetainedSecretStore> sqlSecrets;
     Esession::MemoryRetainedSecretStore memorySecrets;
     std::unique_ptr<ContactSettings> settings;
+    std::unique_ptr<AppSettings> appSettings;
+    // The account password, sealed under the vault's master key when the user asked to remember it.
+    std::unique_ptr<CredentialStore> credentials;
+    bool rememberPassword = false;  // store it once online with the vault open
+    bool rememberedLoginWaits = false; // loginRemembered() waits for the keyring
     bool hasPassword = false;
     bool loginPending = false; // logged in, but not yet online since then
 };
@@ -283,9 +290,31 @@ bool AppContext::openSession(const QString &bareJid)
     session->messenger = std::make_unique<Messenger>(&session->account, session->store.get());
     session->vault = std::make_unique<KeyVault>(Paths::accountDataDir(bareJid, m_dataDir) + QStringLiteral("/vault.json"),
                                                 QStringLiteral("Sotto"), bareJid);
+    // History follows the vault: sealed under its key while it is open (this run's rows and old plaintext
+    // rows move under it), under a key for this run only while it is locked.
+    connect(session->vault.get(), &KeyVault::lockedChanged, session->store.get(),
+            [store = session->store.get(), vault = session->vault.get()] { store->setMasterKey(vault->masterKey()); });
     session->sqlSecrets = std::make_unique<SqlRetainedSecretStore>(&session->database, session->vault.get());
     session->settings = std::make_unique<ContactSettings>(&session->database);
     session->messenger->setContactSettings(session->settings.get());
+    // The groups the user prefers go into every new negotiation, from now on (Settings > Encryption).
+    session->appSettings = std::make_unique<AppSettings>(&session->database);
+    session->account.setPreferredGroups(session->appSettings->preferredGroups());
+    connect(session->appSettings.get(), &AppSettings::changed, this,
+            [account = &session->account, settings = session->appSettings.get()](const QString &key) {
+                if (key == AppSettings::PreferredGroupsKey)
+                    account->setPreferredGroups(settings->preferredGroups());
+            });
+
+    session->credentials = std::make_unique<CredentialStore>(&session->database, session->vault.get());
+    connect(session->vault.get(), &KeyVault::unlocked, this, &AppContext::onVaultUnlocked);
+    connect(session->vault.get(), &KeyVault::failed, this, [this](const QString &reason) {
+        if (!m_session || !m_session->rememberedLoginWaits)
+            return;
+        m_session->rememberedLoginWaits = false;
+        setErrorText(tr("The keyring did not open the remembered password (%1). Type your password instead.").arg(reason));
+    });
+
 
     Account *account = &session->account;
     connect(account, &Account::stateChanged, this, &AppContext::onAccountStateChanged);
@@ -354,6 +383,7 @@ void AppContext::onAccountStateChanged()
     if (m_session && m_session->account.state() == Account::State::Online) {
         m_session->loginPending = false;
         setErrorText({});
+        storeRememberedLogin();
     }
     Q_EMIT connectionStateChanged();
     Q_EMIT statusTextChanged();
@@ -552,6 +582,11 @@ ContactSettings *AppContext::contactSettings() const
     return m_session ? m_session->settings.get() : nullptr;
 }
 
+AppSettings *AppContext::appSettings() const
+{
+    return m_session ? m_session->appSettings.get() : nullptr;
+}
+
 int AppContext::sessionStatus(const QString &peer) const
 {
     return m_encryption.value(peer).status;
@@ -589,4 +624,159 @@ void AppContext::setEncryption(const QString &peer, int status, std::optional<bo
     if (identityChanged)
         entry.identityChanged = *identityChanged;
     Q_EMIT encryptionChanged(peer);
+}
+
+// --- Remembered passwords ----------------------------------------------------------------------------
+// The password is sealed under the vault's master key (CredentialStore), never stored in the clear. It is
+// stored only after the server accepted it and only while the vault is open; the connection details that
+// go with it (server, port, certificate: not secret) are account preferences.
+
+namespace {
+
+const QString LoginHostKey = QStringLiteral("login.host");
+const QString LoginPortKey = QStringLiteral("login.port");
+const QString LoginCertKey = QStringLiteral("login.cert");
+
+} // namespace
+
+bool AppContext::loginAndRemember(const QString &jid, const QString &password, const QString &host, int port,
+                                  const QString &trustedCertPath, bool remember)
+{
+    if (!login(jid, password, host, port, trustedCertPath))
+        return false;
+    m_session->rememberPassword = remember;
+    if (!remember && m_session->credentials->forget(m_session->account.jid()))
+        bumpCredentialsRevision();
+    storeRememberedLogin();
+    return true;
+}
+
+bool AppContext::loginRemembered(const QString &jid, const QString &passphrase)
+{
+    setErrorText({});
+    const QString bare = normalizedJid(jid);
+    if (bare.isEmpty()) {
+        setErrorText(tr("Enter your address as name@server."));
+        return false;
+    }
+    if (!hasRememberedLogin(bare)) {
+        setErrorText(tr("No password is remembered for %1.").arg(bare));
+        return false;
+    }
+    if (!openSession(bare))
+        return false;
+    setLastJid(bare);
+    KeyVault *vault = m_session->vault.get();
+    if (!vault->isUnlocked()) {
+        if (vault->kind() == KeyVault::Kind::Passphrase) {
+            if (passphrase.isEmpty()) {
+                setErrorText(tr("Enter the passphrase that protects the remembered password."));
+                return false;
+            }
+            const QString why = usePassphrase(passphrase);
+            if (!why.isEmpty()) {
+                setErrorText(tr("The remembered password could not be opened: %1").arg(why));
+                return false;
+            }
+        } else if (!m_keyringEnabled) {
+            setErrorText(tr("The remembered password is kept with the keyring, which is not used now. Type your password."));
+            return false;
+        } else {
+            // The keyring answers asynchronously (it may ask the user): onVaultUnlocked goes on from here.
+            m_session->rememberedLoginWaits = true;
+            return true;
+        }
+    }
+    return continueRememberedLogin();
+}
+
+bool AppContext::continueRememberedLogin()
+{
+    Session *session = m_session.get();
+    session->rememberedLoginWaits = false;
+    const QString bare = session->account.jid();
+    const std::optional<QString> password = session->credentials->password(bare);
+    if (!password) {
+        setErrorText(tr("The remembered password could not be opened. Type your password."));
+        return false;
+    }
+    const AppSettings *settings = session->appSettings.get();
+    const int port = settings->value(LoginPortKey).value_or(QString()).toInt();
+    if (!login(bare, *password, settings->value(LoginHostKey).value_or(QString()), port,
+               settings->value(LoginCertKey).value_or(QString())))
+        return false;
+    return true;
+}
+
+bool AppContext::hasRememberedLogin(const QString &jid, int) const
+{
+    const QString bare = normalizedJid(jid);
+    if (bare.isEmpty())
+        return false;
+    if (m_session && m_session->account.jid() == bare)
+        return m_session->credentials->contains(bare);
+    return CredentialStore::isRememberedIn(Paths::databaseFile(Paths::accountDataDir(bare, m_dataDir)), bare);
+}
+
+QString AppContext::vaultKindOf(const QString &jid) const
+{
+    const QString bare = normalizedJid(jid);
+    if (bare.isEmpty())
+        return {};
+    if (m_session && m_session->account.jid() == bare)
+        return vaultKind();
+    const KeyVault vault(Paths::accountDataDir(bare, m_dataDir) + QStringLiteral("/vault.json"), QStringLiteral("Sotto"),
+                         bare);
+    switch (vault.kind()) {
+    case KeyVault::Kind::Keyring:
+        return QStringLiteral("keyring");
+    case KeyVault::Kind::Passphrase:
+        return QStringLiteral("passphrase");
+    case KeyVault::Kind::None:
+        break;
+    }
+    return {};
+}
+
+void AppContext::forgetRememberedLogin()
+{
+    if (!m_session)
+        return;
+    m_session->rememberPassword = false;
+    if (m_session->credentials->forget(m_session->account.jid()))
+        bumpCredentialsRevision();
+}
+
+void AppContext::onVaultUnlocked()
+{
+    if (!m_session)
+        return;
+    storeRememberedLogin();
+    if (m_session->rememberedLoginWaits)
+        continueRememberedLogin();
+}
+
+void AppContext::storeRememberedLogin()
+{
+    Session *session = m_session.get();
+    if (!session || !session->rememberPassword || !session->vault->isUnlocked()
+        || session->account.state() != Account::State::Online)
+        return;
+    const AccountConfig &config = session->account.config();
+    if (!session->credentials->setPassword(config.jid, config.password)) {
+        qCWarning(lcUi) << "the password could not be remembered";
+        return;
+    }
+    AppSettings *settings = session->appSettings.get();
+    settings->setValue(LoginHostKey, config.host);
+    settings->setValue(LoginPortKey, config.port ? QString::number(config.port) : QString());
+    settings->setValue(LoginCertKey, config.trustedCertPath);
+    session->rememberPassword = false;
+    bumpCredentialsRevision();
+}
+
+void AppContext::bumpCredentialsRevision()
+{
+    ++m_credentialsRevision;
+    Q_EMIT credentialsChanged();
 }

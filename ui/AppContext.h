@@ -17,6 +17,7 @@ class Messenger;
 class VerificationFlow;
 class SqlRetainedSecretStore;
 class ContactSettings;
+class AppSettings;
 
 /// Everything the window needs about the signed-in account: owns, for that account, the Account, its
 /// database, the message store and the messenger, and tells QML how the connection is doing.
@@ -41,6 +42,7 @@ class AppContext : public QObject
     Q_PROPERTY(QStringList pendingRequests READ pendingRequests NOTIFY pendingRequestsChanged)
     Q_PROPERTY(QString dataDir READ dataDir WRITE setDataDir NOTIFY dataDirChanged)
     Q_PROPERTY(QString encryptionNotice READ encryptionNotice NOTIFY encryptionNoticeChanged)
+    Q_PROPERTY(int credentialsRevision READ credentialsRevision NOTIFY credentialsChanged)
 
 public:
     enum ConnectionState { Offline, Connecting, Online };
@@ -71,6 +73,22 @@ public:
     /// and, when they need the user, errorText.
     Q_INVOKABLE bool login(const QString &jid, const QString &password, const QString &host, int port,
                            const QString &trustedCertPath);
+    /// login(), and then remembers the password (sealed under the vault's master key, once the account was
+    /// online and the vault is open) or, when @p remember is false, forgets one remembered before.
+    Q_INVOKABLE bool loginAndRemember(const QString &jid, const QString &password, const QString &host, int port,
+                                      const QString &trustedCertPath, bool remember);
+    /// Logs in with the password remembered for @p jid: opens the vault first (the keyring, or
+    /// @p passphrase for a passphrase vault). False, with errorText, when that cannot start; a keyring
+    /// that refuses later says so through errorText too.
+    Q_INVOKABLE bool loginRemembered(const QString &jid, const QString &passphrase = QString());
+    /// Whether a password is remembered for @p jid (only that a sealed row exists: nothing is opened).
+    /// @p revision is credentialsRevision, passed so that QML bindings re-evaluate when it changes.
+    Q_INVOKABLE bool hasRememberedLogin(const QString &jid, int revision = 0) const;
+    /// Where the master key of @p jid's vault lives: "keyring", "passphrase" or "".
+    Q_INVOKABLE QString vaultKindOf(const QString &jid) const;
+    /// Forgets the password remembered for the open account.
+    Q_INVOKABLE void forgetRememberedLogin();
+    int credentialsRevision() const { return m_credentialsRevision; }
     /// Opens the account's local state without connecting: history can be read and messages written;
     /// they stay queued until the account logs in.
     Q_INVOKABLE bool openOffline(const QString &jid);
@@ -119,6 +137,8 @@ public:
     /// The encrypted retained-secret store while it is the one in use (keyring or passphrase), else null.
     SqlRetainedSecretStore *secretStore() const;
     ContactSettings *contactSettings() const;
+    /// Account-wide preferences (the MODP groups offered, ...).
+    AppSettings *appSettings() const;
     MessageStore *store() const;
     Messenger *messenger() const;
 
@@ -135,6 +155,8 @@ Q_SIGNALS:
     void pendingRequestsChanged();
     void dataDirChanged();
     void encryptionNoticeChanged();
+    /// A password was remembered or forgotten.
+    void credentialsChanged();
     /// The encryption status, identity warning or verification flow of the conversation with @p peer changed.
     void encryptionChanged(const QString &peer);
 
@@ -152,6 +174,10 @@ private:
     void setEncryptionNotice(const QString &text);
     void setEncryption(const QString &peer, int status, std::optional<bool> identityChanged = std::nullopt);
     void wireEncryption();
+    void onVaultUnlocked();
+    void storeRememberedLogin();
+    bool continueRememberedLogin();
+    void bumpCredentialsRevision();
 
     std::unique_ptr<Session> m_session;
     ContactListModel *m_contacts;
@@ -160,6 +186,7 @@ private:
     QString m_errorText;
     QString m_encryptionNotice;
     bool m_keyringEnabled = true;
+    int m_credentialsRevision = 0;
     struct PeerEncryption
     {
         int status = 0;

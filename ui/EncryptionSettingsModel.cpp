@@ -2,8 +2,31 @@
 
 #include <QLocale>
 
+#include <algorithm>
+
 #include "AppContext.h"
+#include "esession/EsessionHandshake.h"
+#include "storage/AppSettings.h"
 #include "storage/ContactSettings.h"
+
+namespace {
+
+// The groups a user may choose from: every one that clears the engine's floor, strongest first.
+QList<Crypto::ModpGroup> choosableGroups()
+{
+    const int floorBits = Crypto::modpPrimeBits(Esession::EsessionPolicy().minimumGroup);
+    QList<Crypto::ModpGroup> groups;
+    for (const Crypto::ModpGroup group : Crypto::allModpGroups()) {
+        if (Crypto::modpPrimeBits(group) >= floorBits)
+            groups << group;
+    }
+    std::sort(groups.begin(), groups.end(), [](Crypto::ModpGroup a, Crypto::ModpGroup b) {
+        return Crypto::modpPrimeBits(a) > Crypto::modpPrimeBits(b);
+    });
+    return groups;
+}
+
+} // namespace
 
 EncryptionSettingsModel::EncryptionSettingsModel(QObject *parent)
     : QAbstractListModel(parent)
@@ -38,6 +61,10 @@ bool EncryptionSettingsModel::isAvailable() const
 
 void EncryptionSettingsModel::reload()
 {
+    disconnect(m_settingsConnection);
+    if (AppSettings *settings = m_context ? m_context->appSettings() : nullptr)
+        m_settingsConnection = connect(settings, &AppSettings::changed, this, &EncryptionSettingsModel::groupsChanged);
+    Q_EMIT groupsChanged();
     disconnect(m_storeConnection);
     beginResetModel();
     m_rows.clear();
@@ -126,4 +153,55 @@ bool EncryptionSettingsModel::setPolicy(const QString &peer, int policy)
     if (!settings || policy < int(SessionPolicy::Off) || policy > int(SessionPolicy::Always))
         return false;
     return settings->setSessionPolicy(peer, SessionPolicy(policy));
+}
+
+QVariantList EncryptionSettingsModel::groupChoices() const
+{
+    QVariantList numbers;
+    for (const Crypto::ModpGroup group : choosableGroups())
+        numbers << Crypto::modpGroupNumber(group);
+    return numbers;
+}
+
+QVariantList EncryptionSettingsModel::offeredGroups() const
+{
+    AppSettings *settings = m_context ? m_context->appSettings() : nullptr;
+    if (!settings)
+        return {};
+    const QList<Crypto::ModpGroup> preferred = settings->preferredGroups();
+    QVariantList numbers;
+    // Shown (and offered) strongest first, whatever order a CLI or an older version stored.
+    for (const Crypto::ModpGroup group : choosableGroups()) {
+        if (preferred.contains(group))
+            numbers << Crypto::modpGroupNumber(group);
+    }
+    return numbers;
+}
+
+int EncryptionSettingsModel::groupBits(int group) const
+{
+    const std::optional<Crypto::ModpGroup> known = Crypto::modpGroupFromNumber(group);
+    return known ? Crypto::modpPrimeBits(*known) : 0;
+}
+
+bool EncryptionSettingsModel::setGroupOffered(int group, bool offered)
+{
+    AppSettings *settings = m_context ? m_context->appSettings() : nullptr;
+    const std::optional<Crypto::ModpGroup> chosen = Crypto::modpGroupFromNumber(group);
+    const QList<Crypto::ModpGroup> choices = choosableGroups();
+    if (!settings || !chosen || !choices.contains(*chosen))
+        return false;
+    const QList<Crypto::ModpGroup> current = settings->preferredGroups();
+    QList<Crypto::ModpGroup> next;
+    for (const Crypto::ModpGroup candidate : choices) {
+        const bool keep = candidate == *chosen ? offered : current.contains(candidate);
+        if (keep)
+            next << candidate;
+    }
+    // At least one group: without any, no session could ever be negotiated.
+    if (next.isEmpty())
+        return false;
+    if (next == current)
+        return true;
+    return settings->setPreferredGroups(next);
 }

@@ -19,6 +19,10 @@ class EncryptionSettingsModel : public QAbstractListModel
     Q_PROPERTY(int count READ count NOTIFY countChanged)
     /// False while the retained secrets are not in the encrypted store (no keyring, no passphrase yet).
     Q_PROPERTY(bool available READ isAvailable NOTIFY countChanged)
+    /// The MODP group numbers the user may offer, strongest first (14–18; 1, 2 and 5 are below the floor).
+    Q_PROPERTY(QVariantList groupChoices READ groupChoices CONSTANT)
+    /// The group numbers new sessions offer, strongest first; empty while no account is open.
+    Q_PROPERTY(QVariantList offeredGroups READ offeredGroups NOTIFY groupsChanged)
 
 public:
     enum Role {
@@ -52,9 +56,18 @@ public:
     Q_INVOKABLE bool setPolicy(const QString &peer, int policy);
     Q_INVOKABLE void reload();
 
+    QVariantList groupChoices() const;
+    QVariantList offeredGroups() const;
+    /// Size of the group's prime in bits (2048 for 14 ... 8192 for 18).
+    Q_INVOKABLE int groupBits(int group) const;
+    /// Offers @p group in new sessions, or stops offering it. Refused (false, nothing changes) for a group
+    /// that is not a choice, or when it would leave no group at all.
+    Q_INVOKABLE bool setGroupOffered(int group, bool offered);
+
 Q_SIGNALS:
     void contextChanged();
     void countChanged();
+    void groupsChanged();
 
 private:
     SqlRetainedSecretStore *store() const;
@@ -62,4 +75,5 @@ private:
     QPointer<AppContext> m_context;
     QList<SqlRetainedSecretStore::Info> m_rows;
     QMetaObject::Connection m_storeConnection;
+    QMetaObject::Connection m_settingsConnection;
 };

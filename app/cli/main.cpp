@@ -15,6 +15,7 @@
 #include "session/Messenger.h"
 #include "session/Outbox.h"
 #include "session/SessionManager.h"
+#include "storage/AppSettings.h"
 #include "storage/Database.h"
 #include "storage/KeyVault.h"
 #include "storage/MessageStore.h"
@@ -165,6 +166,10 @@ public:
             }
         }
         m_account.esession()->setRetainedSecretStore(m_secrets);
+        // History written from now on (and earlier rows of this run or from before sealing) goes under
+        // the vault's key, so a later run with the same vault reads it. Should re-sealing fail, every
+        // row stays readable in this run (the store logs why) and the next unlock tries again.
+        m_store->setMasterKey(m_vault.masterKey());
         return true;
     }
 
@@ -245,7 +250,11 @@ int main(int argc, char **argv)
     const QCommandLineOption timeoutOption(QStringLiteral("timeout"),
                                            QStringLiteral("Give up after S seconds (listen: stop; others: fail)."),
                                            QStringLiteral("S"));
-    parser.addOptions({encryptOption, acceptOption, sasOption, passphraseOption});
+    const QCommandLineOption groupsOption(
+        QStringLiteral("groups"),
+        QStringLiteral("MODP groups new encrypted sessions offer, in this order, and accept (14 to 18, e.g. 15,14)."),
+        QStringLiteral("LIST"));
+    parser.addOptions({encryptOption, acceptOption, sasOption, passphraseOption, groupsOption});
     parser.addOptions({jidOption, passwordFileOption, hostOption, portOption, certOption, dataDirOption, echoOption,
                        countOption, timeoutOption});
     parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("send, listen, roster or add"));
@@ -302,6 +311,13 @@ int main(int argc, char **argv)
         timeoutSeconds = parser.value(timeoutOption).toInt(&ok);
         if (!ok || timeoutSeconds <= 0)
             return fail(QStringLiteral("--timeout must be a positive number of seconds"));
+    }
+
+    if (parser.isSet(groupsOption)) {
+        const auto groups = AppSettings::parseGroups(parser.value(groupsOption));
+        if (!groups)
+            return fail(QStringLiteral("--groups takes MODP group numbers from 14 to 18, e.g. 15,14"));
+        run.m_account.setPreferredGroups(*groups);
     }
 
     const bool encrypt = parser.isSet(encryptOption) || parser.isSet(acceptOption);

@@ -65,6 +65,8 @@ Account::Account(QObject *parent)
             if (m_encryptionAllowed && !m_encryptionAllowed(bareJid))
                 return std::nullopt;
             Esession::EsessionPolicy policy;
+            if (!m_preferredGroups.isEmpty())
+                policy.groups = m_preferredGroups;
             policy.mayRevealPresence = mayRevealPresence(bareJid);
             policy.ssn.mayRevealPresence = policy.mayRevealPresence;
             return policy;

@@ -9,6 +9,8 @@
 #include <QXmppClient.h>
 #include <QXmppTask.h>
 
+#include "crypto/DiffieHellman.h"
+
 class EsessionExtension;
 class QXmppMessage;
 class QXmppRosterManager;
@@ -79,6 +81,10 @@ public:
     {
         m_encryptionAllowed = std::move(allowed);
     }
+    /// The MODP groups new encrypted-session negotiations offer (in this order) and accept; empty: the
+    /// engine's defaults. Sessions already negotiated keep their group.
+    void setPreferredGroups(const QList<Crypto::ModpGroup> &groups) { m_preferredGroups = groups; }
+    QList<Crypto::ModpGroup> preferredGroups() const { return m_preferredGroups; }
     /// Whether a message to @p to in @p thread would travel encrypted.
     bool isEncryptedConversation(const QString &to, const QString &thread) const;
 
@@ -110,6 +116,7 @@ Q_SIGNALS:
 
 private:
     std::function<bool(const QString &)> m_encryptionAllowed;
+    QList<Crypto::ModpGroup> m_preferredGroups;
     void setState(State state);
     void setError(const QString &reason, bool permanent);
     void onClientStateChanged(QXmppClient::State state);

@@ -66,6 +66,11 @@ public:
     /// (policy "off"), its requests are refused like any unsupported one.
     using HandshakePolicyFunction = std::function<std::optional<Esession::EsessionPolicy>(const QString &bareJid)>;
     void setHandshakePolicyFunction(HandshakePolicyFunction function) { m_handshakePolicy = std::move(function); }
+    /// The rules the next negotiation with @p bareJid would follow (what negotiate() offers).
+    std::optional<Esession::EsessionPolicy> handshakePolicy(const QString &bareJid) const
+    {
+        return m_handshakePolicy ? m_handshakePolicy(bareJid) : Esession::EsessionPolicy();
+    }
 
     /// Starts an ESession negotiation with @p peerJid (bare or full) in @p thread. False when there is no
     /// store, the policy refuses, or the thread already had a negotiation.

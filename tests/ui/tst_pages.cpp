@@ -18,7 +18,13 @@
 #include <utility>
 
 #include "AppContext.h"
+#include "esession/EsessionHandshake.h"
+#include "esession/FormConstants.h"
+#include "esession/RetainedSecretStore.h"
+#include "storage/AppSettings.h"
 #include "storage/ContactSettings.h"
+#include "xmpp/Account.h"
+#include "xmpp/EsessionExtension.h"
 #include "storage/SqlRetainedSecretStore.h"
 #include "storage/Paths.h"
 #include "ContactListModel.h"
@@ -34,6 +40,32 @@ namespace {
 
 const QString alice = QStringLiteral("alice@example.org");
 const QString bob = QStringLiteral("bob@example.org");
+
+// The `modp` options of the offer a negotiation with Bob would send now: the account's policy, handed to the
+// engine as the extension does, and the values read back from the stanza the engine builds.
+QStringList offeredModpGroups(AppContext *context)
+{
+    const std::optional<Esession::EsessionPolicy> policy = context->account()->esession()->handshakePolicy(bob);
+    if (!policy)
+        return {};
+    Esession::MemoryRetainedSecretStore secrets;
+    Esession::EsessionHandshake engine(bob + QStringLiteral("/phone"), QStringLiteral("groups-thread"),
+                                       Esession::EsessionRole::Initiator, *policy, &secrets);
+    const Esession::EsessionOutput output = engine.request();
+    QStringList values;
+    for (const QDomElement &stanza : output.stanzas) {
+        const QDomNodeList fields = stanza.elementsByTagName(QStringLiteral("field"));
+        for (int i = 0; i < fields.size(); ++i) {
+            const QDomElement field = fields.at(i).toElement();
+            if (field.attribute(QStringLiteral("var")) != Esession::Xep0116::Modp)
+                continue;
+            for (QDomElement option = field.firstChildElement(QStringLiteral("option")); !option.isNull();
+                 option = option.nextSiblingElement(QStringLiteral("option")))
+                values << option.firstChildElement(QStringLiteral("value")).text();
+        }
+    }
+    return values;
+}
 
 } // namespace
 
@@ -53,6 +85,7 @@ private Q_SLOTS:
     void germanTranslationIsUsed();
     void passphraseProtectsRememberedContacts();
     void encryptionSettingsExplainAndForget();
+    void encryptionSettingsChooseGroups();
 
 private:
     // Loads Main.qml through the module, as the application does.
@@ -521,6 +554,98 @@ void UiTest::encryptionSettingsExplainAndForget()
     QVERIFY(m_context->usePassphrase(QStringLiteral("new one")).isEmpty());
     QCOMPARE(m_context->secretStore()->secrets(QStringLiteral("carol@example.org")).size(), 1);
     VERIFY_NO_WARNINGS("changing the passphrase and locking");
+}
+
+// Settings > Encryption, "Key exchange strength": which MODP groups new sessions offer, strongest first,
+// kept in the database and used by the next offer; the last group cannot be taken away.
+void UiTest::encryptionSettingsChooseGroups()
+{
+    QVERIFY(m_context->openOffline(alice));
+    AppSettings *settings = m_context->appSettings();
+    QVERIFY(settings);
+    // Nothing chosen yet: the engine's defaults, in the offer too.
+    QCOMPARE(offeredModpGroups(m_context.get()), (QStringList{QStringLiteral("15"), QStringLiteral("14")}));
+
+    QVERIFY(loadMain(m_context.get()));
+    QVERIFY(waitForPage(QStringLiteral("contactsPage")));
+    QVERIFY(clickItem(m_window, findItem(currentPage(), QStringLiteral("settingsButton"))));
+    QVERIFY(waitForPage(QStringLiteral("settingsPage")));
+    auto *section = findItem(currentPage(), QStringLiteral("groupsSection"));
+    QVERIFY(section && section->isVisible() && section->isEnabled());
+    QVERIFY(findItem(section, QStringLiteral("groupsHint"))->property("text").toString().contains(
+        QStringLiteral("group 18 takes about a second")));
+    // Groups 14 to 18 only, strongest first; 15 and 14 ticked.
+    QList<QQuickItem *> boxes;
+    for (const int group : {18, 17, 16, 15, 14}) {
+        auto *box = findItem(section, QStringLiteral("groupCheck%1").arg(group));
+        QVERIFY2(box && box->isVisible(), qPrintable(QString::number(group)));
+        QCOMPARE(box->property("checked").toBool(), group == 15 || group == 14);
+        boxes << box;
+    }
+    QCOMPARE(boxes[0]->property("text").toString(), QStringLiteral("Group 18 (8192-bit)"));
+    QCOMPARE(boxes[4]->property("text").toString(), QStringLiteral("Group 14 (2048-bit)"));
+    for (const int weak : {1, 2, 5})
+        QVERIFY(!findItem(section, QStringLiteral("groupCheck%1").arg(weak)));
+    std::sort(boxes.begin(), boxes.end(), [](QQuickItem *a, QQuickItem *b) {
+        const QPointF pa = a->mapToScene({}), pb = b->mapToScene({});
+        return pa.y() < pb.y() || (pa.y() == pb.y() && pa.x() < pb.x());
+    });
+    QCOMPARE(boxes.first()->objectName(), QStringLiteral("groupCheck18"));
+    QTest::qWait(100);
+    QVERIFY(m_window->grabWindow().save(QStringLiteral("settings-groups.png")));
+    VERIFY_NO_WARNINGS("showing the key exchange groups");
+
+    // Ticking 18: stored, and the next offer lists it first.
+    QVERIFY(clickItem(m_window, findItem(section, QStringLiteral("groupCheck18"))));
+    QTRY_COMPARE(settings->value(AppSettings::PreferredGroupsKey), std::optional<QString>(QStringLiteral("18,15,14")));
+    QCOMPARE(offeredModpGroups(m_context.get()),
+             (QStringList{QStringLiteral("18"), QStringLiteral("15"), QStringLiteral("14")}));
+
+    // Down to 18 alone; taking that one away too is refused, with the reason, and nothing changes.
+    QVERIFY(clickItem(m_window, findItem(section, QStringLiteral("groupCheck15"))));
+    QVERIFY(clickItem(m_window, findItem(section, QStringLiteral("groupCheck14"))));
+    QTRY_COMPARE(settings->value(AppSettings::PreferredGroupsKey), std::optional<QString>(QStringLiteral("18")));
+    auto *error = findItem(section, QStringLiteral("groupsError"));
+    QVERIFY(error && !error->isVisible());
+    auto *only = findItem(section, QStringLiteral("groupCheck18"));
+    QVERIFY(clickItem(m_window, only));
+    QTRY_VERIFY(error->isVisible());
+    QCOMPARE(error->property("text").toString(),
+             QStringLiteral("Keep at least one group: without one, no encrypted session can start."));
+    QTRY_VERIFY(only->property("checked").toBool());
+    QCOMPARE(settings->value(AppSettings::PreferredGroupsKey), std::optional<QString>(QStringLiteral("18")));
+    QCOMPARE(offeredModpGroups(m_context.get()), QStringList{QStringLiteral("18")});
+    VERIFY_NO_WARNINGS("choosing the key exchange groups");
+
+    // Kept in the database: the account opened again offers what was chosen, and the page shows it.
+    QVERIFY(clickItem(m_window, findItem(currentPage(), QStringLiteral("settingsBackButton"))));
+    QVERIFY(waitForPage(QStringLiteral("contactsPage")));
+    m_window = nullptr;
+    m_engine.reset();
+    m_context->logout();
+    QVERIFY(!m_context->appSettings());
+    QVERIFY(m_context->openOffline(alice));
+    QCOMPARE(m_context->appSettings()->preferredGroups(), QList<Crypto::ModpGroup>{Crypto::ModpGroup::Group18});
+    QCOMPARE(offeredModpGroups(m_context.get()), QStringList{QStringLiteral("18")});
+    QVERIFY(loadMain(m_context.get()));
+    QVERIFY(waitForPage(QStringLiteral("contactsPage")));
+    QVERIFY(clickItem(m_window, findItem(currentPage(), QStringLiteral("settingsButton"))));
+    QVERIFY(waitForPage(QStringLiteral("settingsPage")));
+    section = findItem(currentPage(), QStringLiteral("groupsSection"));
+    QVERIFY(section);
+    for (const int group : {18, 17, 16, 15, 14})
+        QCOMPARE(findItem(section, QStringLiteral("groupCheck%1").arg(group))->property("checked").toBool(), group == 18);
+    VERIFY_NO_WARNINGS("reopening the account");
+
+    // What the store accepts: groups 14 to 18, each once, never an empty list or one below the floor.
+    QCOMPARE(AppSettings::parseGroups(QStringLiteral("15,14,15")),
+             std::optional<QList<Crypto::ModpGroup>>({Crypto::ModpGroup::Group15, Crypto::ModpGroup::Group14}));
+    for (const QString &bad : {QString(), QStringLiteral("5"), QStringLiteral("14,2"), QStringLiteral("3"),
+                               QStringLiteral("014"), QStringLiteral("15;14")})
+        QVERIFY2(!AppSettings::parseGroups(bad), qPrintable(bad));
+    QVERIFY(!m_context->appSettings()->setPreferredGroups({}));
+    QVERIFY(!m_context->appSettings()->setPreferredGroups({Crypto::ModpGroup::Group5}));
+    QCOMPARE(m_context->appSettings()->preferredGroups(), QList<Crypto::ModpGroup>{Crypto::ModpGroup::Group18});
 }
 
 int main(int argc, char *argv[])

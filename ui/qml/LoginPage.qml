@@ -18,11 +18,22 @@ Page {
     objectName: "loginPage"
     title: qsTr("Log in")
 
+    // Whether the address typed has a remembered password, and where the key that opens it lives.
+    readonly property bool remembered: page.context.hasRememberedLogin(jidField.text, page.context.credentialsRevision)
+    readonly property bool rememberedNeedsPassphrase: page.remembered
+                                                      && page.context.vaultKindOf(jidField.text) === "passphrase"
+
     function submit() {
         if (!loginButton.enabled)
             return
         const port = portField.text.length > 0 ? parseInt(portField.text, 10) : 0
-        page.context.login(jidField.text, passwordField.text, hostField.text, port, certField.text)
+        page.context.loginAndRemember(jidField.text, passwordField.text, hostField.text, port, certField.text,
+                                      rememberCheck.checked)
+    }
+
+    function loginRemembered() {
+        page.context.loginRemembered(jidField.text, rememberedPassphraseField.text)
+        rememberedPassphraseField.clear()
     }
 
     function openWithoutConnecting() {
@@ -143,6 +154,56 @@ Page {
             font.pixelSize: 12
             opacity: 0.75
             Layout.fillWidth: true
+        }
+
+        CheckBox {
+            id: rememberCheck
+            objectName: "rememberCheck"
+            text: qsTr("Remember the password on this computer")
+            checked: page.remembered
+            Accessible.name: text
+            Accessible.description: rememberHint.text
+        }
+        Label {
+            id: rememberHint
+            text: rememberCheck.checked
+                  ? qsTr("It is stored encrypted under the key in your keyring, or under your passphrase; never in plain text. "
+                         + "Without a keyring or passphrase it is not stored.")
+                  : qsTr("Logging in without this forgets a password remembered before.")
+            wrapMode: Text.Wrap
+            font.pixelSize: 12
+            opacity: 0.75
+            Layout.fillWidth: true
+        }
+
+        // A remembered password: log in without typing it (a passphrase vault asks for its passphrase first).
+        RowLayout {
+            objectName: "rememberedLoginRow"
+            visible: page.remembered && !page.connecting
+            spacing: 8
+            Layout.fillWidth: true
+
+            TextField {
+                id: rememberedPassphraseField
+                objectName: "rememberedPassphraseField"
+                visible: page.rememberedNeedsPassphrase
+                echoMode: TextInput.Password
+                placeholderText: qsTr("Passphrase")
+                inputMethodHints: Qt.ImhSensitiveData | Qt.ImhNoPredictiveText
+                Accessible.name: qsTr("Passphrase that protects the remembered password")
+                Layout.fillWidth: true
+                onAccepted: page.loginRemembered()
+            }
+            Item {
+                visible: !page.rememberedNeedsPassphrase
+                Layout.fillWidth: true
+            }
+            Button {
+                objectName: "rememberedLoginButton"
+                text: qsTr("Log in with the remembered password")
+                enabled: !page.rememberedNeedsPassphrase || rememberedPassphraseField.text.length > 0
+                onClicked: page.loginRemembered()
+            }
         }
 
         Label {

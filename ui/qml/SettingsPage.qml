@@ -20,6 +20,7 @@ Page {
 
     property var vaultState: ({ kind: "", unlocked: false })
     property string vaultError: ""
+    property string groupsError: ""
     function refreshVault() {
         page.vaultState = { kind: page.context ? page.context.vaultKind() : "",
                             unlocked: page.context ? page.context.isVaultUnlocked() : false }
@@ -99,6 +100,56 @@ Page {
             wrapMode: Text.Wrap
             Layout.fillWidth: true
             text: page.vaultError
+        }
+
+        // Which Diffie-Hellman (MODP) groups new sessions offer and accept: bigger is stronger and slower.
+        ColumnLayout {
+            objectName: "groupsSection"
+            spacing: 4
+            enabled: page.context !== null && page.context.sessionOpen
+            Layout.fillWidth: true
+
+            Label {
+                text: qsTr("Key exchange strength")
+                font.bold: true
+            }
+            Label {
+                objectName: "groupsHint"
+                text: qsTr("New encrypted sessions offer the ticked groups, strongest first, and accept only these from contacts. A bigger group is stronger but slower: the first handshake with group 18 takes about a second. Groups 1, 2 and 5 are too weak and are never used.")
+                wrapMode: Text.Wrap
+                opacity: 0.8
+                Layout.fillWidth: true
+            }
+            Flow {
+                spacing: 12
+                Layout.fillWidth: true
+
+                Repeater {
+                    model: secrets.groupChoices
+                    CheckBox {
+                        id: groupBox
+                        required property int modelData
+                        objectName: "groupCheck" + groupBox.modelData
+                        text: qsTr("Group %1 (%2-bit)").arg(groupBox.modelData).arg(secrets.groupBits(groupBox.modelData))
+                        checked: secrets.offeredGroups.indexOf(groupBox.modelData) >= 0
+                        Accessible.name: qsTr("Offer group %1 (%2-bit)").arg(groupBox.modelData).arg(secrets.groupBits(groupBox.modelData))
+                        onToggled: {
+                            page.groupsError = secrets.setGroupOffered(groupBox.modelData, groupBox.checked)
+                                ? "" : qsTr("Keep at least one group: without one, no encrypted session can start.")
+                            // The stored choice is the truth: a refused change snaps back.
+                            groupBox.checked = Qt.binding(() => secrets.offeredGroups.indexOf(groupBox.modelData) >= 0)
+                        }
+                    }
+                }
+            }
+            Label {
+                objectName: "groupsError"
+                visible: text !== ""
+                text: page.groupsError
+                color: "#b00020"
+                wrapMode: Text.Wrap
+                Layout.fillWidth: true
+            }
         }
 
         Label {
