@@ -288,7 +288,7 @@ bool AppContext::openSession(const QString &bareJid)
     session->account.setConfig(config);
     session->store = std::make_unique<MessageStore>(&session->database);
     session->messenger = std::make_unique<Messenger>(&session->account, session->store.get());
-    session->vault = std::make_unique<KeyVault>(Paths::accountDataDir(bareJid, m_dataDir) + QStringLiteral("/vault.json"),
+    session->vault = std::make_unique<KeyVault>(Paths::vaultFile(Paths::accountDataDir(bareJid, m_dataDir)),
                                                 QStringLiteral("Sotto"), bareJid);
     // History follows the vault: sealed under its key while it is open (this run's rows and old plaintext
     // rows move under it), under a key for this run only while it is locked.
@@ -528,11 +528,12 @@ QString AppContext::usePassphrase(const QString &passphrase)
     return {};
 }
 
-QString AppContext::vaultKind() const
+namespace {
+
+// How QML names where a vault's master key lives.
+QString vaultKindName(KeyVault::Kind kind)
 {
-    if (!m_session)
-        return {};
-    switch (m_session->vault->kind()) {
+    switch (kind) {
     case KeyVault::Kind::Keyring:
         return QStringLiteral("keyring");
     case KeyVault::Kind::Passphrase:
@@ -541,6 +542,13 @@ QString AppContext::vaultKind() const
         break;
     }
     return {};
+}
+
+} // namespace
+
+QString AppContext::vaultKind() const
+{
+    return m_session ? vaultKindName(m_session->vault->kind()) : QString();
 }
 
 bool AppContext::isVaultUnlocked() const
@@ -725,17 +733,9 @@ QString AppContext::vaultKindOf(const QString &jid) const
         return {};
     if (m_session && m_session->account.jid() == bare)
         return vaultKind();
-    const KeyVault vault(Paths::accountDataDir(bare, m_dataDir) + QStringLiteral("/vault.json"), QStringLiteral("Sotto"),
+    const KeyVault vault(Paths::vaultFile(Paths::accountDataDir(bare, m_dataDir)), QStringLiteral("Sotto"),
                          bare);
-    switch (vault.kind()) {
-    case KeyVault::Kind::Keyring:
-        return QStringLiteral("keyring");
-    case KeyVault::Kind::Passphrase:
-        return QStringLiteral("passphrase");
-    case KeyVault::Kind::None:
-        break;
-    }
-    return {};
+    return vaultKindName(vault.kind());
 }
 
 void AppContext::forgetRememberedLogin()

@@ -79,7 +79,7 @@ class Run : public QObject
 public:
     Run(const AccountConfig &config, const QString &dataDir)
         : m_database(Paths::databaseFile(dataDir))
-        , m_vault(dataDir + QStringLiteral("/vault.json"), QStringLiteral("Sotto"), config.jid)
+        , m_vault(Paths::vaultFile(dataDir), QStringLiteral("Sotto"), config.jid)
     {
         m_account.setConfig(config);
         // The first connection must work: a wrong password or a dead server is reported, not retried.

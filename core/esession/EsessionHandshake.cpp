@@ -524,6 +524,13 @@ void EsessionHandshake::fail(EsessionFailure failure, const QString &reason, con
     out.events << EsessionFailed { failure, reason, detail, sent };
 }
 
+QString EsessionHandshake::identityFailureReason(const QString &problem)
+{
+    return problem == u"untrusted-key"_s
+        ? tr("The contact presented a public key this client does not trust.")
+        : tr("The contact's identity could not be verified; someone may be interfering.");
+}
+
 SsnStanzaError EsessionHandshake::refusal(SsnCondition condition, const QStringList &fields, EsessionFailure failure,
     const QString &reason, const QString &detail)
 {
@@ -1302,8 +1309,7 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::completeFields
         wipeBytes(*received);
         if (problem) {
             return refusal(SsnCondition::FeatureNotImplemented, { Identity }, EsessionFailure::IdentityNotVerified,
-                *problem == u"untrusted-key"_s ? tr("The contact presented a public key this client does not trust.")
-                                               : notVerified,
+                identityFailureReason(*problem),
                 *problem);
         }
         m_agreed->responderCounter = counter;
@@ -1504,8 +1510,7 @@ std::optional<SsnStanzaError> EsessionHandshake::checkCompletion(const DataForm 
         if (problem) {
             // XEP-0116: a bad signature or a key we cannot accept is refused like a wrong mac_A.
             return refusal(SsnCondition::FeatureNotImplemented, { Identity }, EsessionFailure::IdentityNotVerified,
-                *problem == u"untrusted-key"_s ? tr("The contact presented a public key this client does not trust.")
-                                               : notVerified,
+                identityFailureReason(*problem),
                 *problem);
         }
         m_agreed->initiatorCounter = counter;
@@ -1636,8 +1641,7 @@ std::optional<SsnStanzaError> EsessionHandshake::checkThreeMessageCompletion(
     wipeBytes(*received);
     if (problem) {
         return refusal(SsnCondition::FeatureNotImplemented, { Xep0116::Identity }, EsessionFailure::IdentityNotVerified,
-            *problem == u"untrusted-key"_s ? tr("The contact presented a public key this client does not trust.")
-                                           : notVerified,
+            identityFailureReason(*problem),
             *problem);
     }
     m_agreed->initiatorCounter = counter;

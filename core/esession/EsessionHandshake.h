@@ -217,6 +217,8 @@ private:
         const QString &reason = {});
     void fail(EsessionFailure failure, const QString &reason, const QString &detail,
         const std::optional<SsnStanzaError> &sent, EsessionOutput &out);
+    /// Why a failed identity check (checkIdentity's problem) ends the negotiation, in words for the user.
+    static QString identityFailureReason(const QString &problem);
     SsnStanzaError refusal(SsnCondition condition, const QStringList &fields, EsessionFailure failure,
         const QString &reason, const QString &detail);
     CipherParameters cipherParameters(

@@ -22,4 +22,9 @@ QString databaseFile(const QString &accountDir)
     return QDir(accountDir).filePath(QStringLiteral("sotto.sqlite"));
 }
 
+QString vaultFile(const QString &accountDir)
+{
+    return QDir(accountDir).filePath(QStringLiteral("vault.json"));
+}
+
 } // namespace Paths

@@ -11,4 +11,7 @@ QString accountDataDir(const QString &bareJid, const QString &overrideDir = {});
 /// The message database inside an account's data directory.
 QString databaseFile(const QString &accountDir);
 
+/// The description of the account's KeyVault (where its master key lives; never the key).
+QString vaultFile(const QString &accountDir);
+
 } // namespace Paths

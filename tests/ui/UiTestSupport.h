@@ -111,4 +111,23 @@ inline QPoint centreOf(QQuickItem *item)
     return true;
 }
 
+// The page the window's StackView ("stack") shows now.
+inline QQuickItem *currentPage(QQuickWindow *window)
+{
+    QQuickItem *stack = window ? findItem(window->contentItem(), QStringLiteral("stack")) : nullptr;
+    return stack ? stack->property("currentItem").value<QQuickItem *>() : nullptr;
+}
+
+// Waits until the page named @p objectName is shown and the StackView's transition has ended.
+[[nodiscard]] inline bool waitForPage(QQuickWindow *window, const QString &objectName, int timeoutMs = 5000)
+{
+    return QTest::qWaitFor(
+        [&] {
+            QQuickItem *page = currentPage(window);
+            QQuickItem *stack = findItem(window->contentItem(), QStringLiteral("stack"));
+            return page && page->objectName() == objectName && !stack->property("busy").toBool();
+        },
+        timeoutMs);
+}
+
 } // namespace UiTestSupport

@@ -90,19 +90,12 @@ void OnlineUiTest::cleanupTestCase()
 
 QQuickItem *OnlineUiTest::currentPage() const
 {
-    QQuickItem *stack = findItem(m_window->contentItem(), QStringLiteral("stack"));
-    return stack ? stack->property("currentItem").value<QQuickItem *>() : nullptr;
+    return UiTestSupport::currentPage(m_window);
 }
 
 bool OnlineUiTest::waitForPage(const QString &objectName, int timeoutMs)
 {
-    return QTest::qWaitFor(
-        [&] {
-            QQuickItem *page = currentPage();
-            QQuickItem *stack = findItem(m_window->contentItem(), QStringLiteral("stack"));
-            return page && page->objectName() == objectName && !stack->property("busy").toBool();
-        },
-        timeoutMs);
+    return UiTestSupport::waitForPage(m_window, objectName, timeoutMs);
 }
 
 void OnlineUiTest::fillLoginForm(const QString &password)

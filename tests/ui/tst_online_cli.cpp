@@ -177,19 +177,12 @@ void OnlineCliTest::cleanup()
 
 QQuickItem *OnlineCliTest::currentPage() const
 {
-    QQuickItem *stack = findItem(m_window->contentItem(), QStringLiteral("stack"));
-    return stack ? stack->property("currentItem").value<QQuickItem *>() : nullptr;
+    return UiTestSupport::currentPage(m_window);
 }
 
 bool OnlineCliTest::waitForPage(const QString &objectName, int timeoutMs)
 {
-    return QTest::qWaitFor(
-        [&] {
-            QQuickItem *page = currentPage();
-            QQuickItem *stack = findItem(m_window->contentItem(), QStringLiteral("stack"));
-            return page && page->objectName() == objectName && !stack->property("busy").toBool();
-        },
-        timeoutMs);
+    return UiTestSupport::waitForPage(m_window, objectName, timeoutMs);
 }
 
 QQuickItem *OnlineCliTest::dialogItem(const QString &objectName) const

@@ -149,16 +149,12 @@ QQuickItem *UiTest::stack() const
 
 QQuickItem *UiTest::currentPage() const
 {
-    QQuickItem *view = stack();
-    return view ? view->property("currentItem").value<QQuickItem *>() : nullptr;
+    return UiTestSupport::currentPage(m_window);
 }
 
 bool UiTest::waitForPage(const QString &objectName)
 {
-    return QTest::qWaitFor([&] {
-        QQuickItem *page = currentPage();
-        return page && page->objectName() == objectName && !stack()->property("busy").toBool();
-    });
+    return UiTestSupport::waitForPage(m_window, objectName);
 }
 
 // (a) The whole window: login page at start, then the contacts and a conversation, and back, with no warning.

@@ -90,8 +90,7 @@ void RememberUiTest::cleanupTestCase()
 
 QQuickItem *RememberUiTest::currentPage() const
 {
-    QQuickItem *stack = findItem(m_window->contentItem(), QStringLiteral("stack"));
-    return stack ? stack->property("currentItem").value<QQuickItem *>() : nullptr;
+    return UiTestSupport::currentPage(m_window);
 }
 
 QQuickItem *RememberUiTest::pageItem(const QString &objectName) const
@@ -101,13 +100,7 @@ QQuickItem *RememberUiTest::pageItem(const QString &objectName) const
 
 bool RememberUiTest::waitForPage(const QString &objectName, int timeoutMs)
 {
-    return QTest::qWaitFor(
-        [&] {
-            QQuickItem *page = currentPage();
-            QQuickItem *stack = findItem(m_window->contentItem(), QStringLiteral("stack"));
-            return page && page->objectName() == objectName && !stack->property("busy").toBool();
-        },
-        timeoutMs);
+    return UiTestSupport::waitForPage(m_window, objectName, timeoutMs);
 }
 
 void RememberUiTest::fillLoginForm(const QString &password)

@@ -1,0 +1,187 @@
+// Settings > Encryption, end to end with the negotiation engine: what "Mark as unverified" and "Forget" in the
+// settings model do to the next encrypted session. Alice's retained secrets live in the app's encrypted store
+// (AppContext with a passphrase vault, as a user without a keyring has it); Bob is a second engine with his own
+// store. Every negotiation runs both engines back to back with the messages serialised on the way.
+#include <QCoreApplication>
+#include <QDomDocument>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTextStream>
+
+#include "AppContext.h"
+#include "EncryptionSettingsModel.h"
+#include "crypto/Crypto.h"
+#include "esession/EsessionHandshake.h"
+#include "esession/RetainedSecretStore.h"
+#include "storage/SqlRetainedSecretStore.h"
+
+using namespace Esession;
+
+namespace {
+
+const QString AliceBare = QStringLiteral("alice@localhost");
+const QString AliceFull = QStringLiteral("alice@localhost/desktop");
+const QString BobBare = QStringLiteral("bob@localhost");
+const QString BobFull = QStringLiteral("bob@localhost/laptop");
+
+// What the other side receives: the stanza as text, parsed again, `from` set as a server would.
+QDomDocument onTheWire(const QDomElement &stanza, const QString &from)
+{
+    QString text;
+    QTextStream stream(&text);
+    stanza.save(stream, -1);
+    stream.flush();
+    QDomDocument doc;
+    if (!doc.setContent(text, true))
+        return {};
+    doc.documentElement().setAttribute(QStringLiteral("from"), from);
+    return doc;
+}
+
+struct Outcome
+{
+    std::optional<EsessionEstablished> alice;
+    std::optional<EsessionEstablished> bob;
+};
+
+} // namespace
+
+class SettingsNegotiationTest : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void markUnverifiedAndForgetChangeTheNextNegotiation();
+
+private:
+    Outcome negotiate(RetainedSecretStore *aliceStore, RetainedSecretStore *bobStore);
+    int rowOf(const EncryptionSettingsModel &model, const QString &peer) const;
+
+    QTemporaryDir m_dir;
+    int m_threads = 0;
+};
+
+void SettingsNegotiationTest::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true);
+    QVERIFY(m_dir.isValid());
+}
+
+Outcome SettingsNegotiationTest::negotiate(RetainedSecretStore *aliceStore, RetainedSecretStore *bobStore)
+{
+    EsessionPolicy policy;
+    policy.mayRevealPresence = true; // contacts: requests are answered without asking
+    const QString thread = QStringLiteral("settings-%1").arg(++m_threads);
+    EsessionHandshake alice(BobFull, thread, EsessionRole::Initiator, policy, aliceStore);
+    EsessionHandshake bob(AliceFull, thread, EsessionRole::Responder, policy, bobStore);
+
+    Outcome outcome;
+    QList<QDomDocument> toBob;
+    QList<QDomDocument> toAlice;
+    const auto collect = [&](const EsessionOutput &out, bool fromAlice) {
+        for (const QDomElement &stanza : out.stanzas)
+            (fromAlice ? toBob : toAlice) << onTheWire(stanza, fromAlice ? AliceFull : BobFull);
+        for (const EsessionEvent &event : out.events) {
+            if (const auto *established = std::get_if<EsessionEstablished>(&event))
+                (fromAlice ? outcome.alice : outcome.bob) = *established;
+        }
+    };
+    collect(alice.request(), true);
+    for (int i = 0; i < 8 && (!toBob.isEmpty() || !toAlice.isEmpty()); ++i) {
+        if (!toBob.isEmpty())
+            collect(bob.handleMessage(toBob.takeFirst().documentElement()), false);
+        if (!toAlice.isEmpty())
+            collect(alice.handleMessage(toAlice.takeFirst().documentElement()), true);
+    }
+    return outcome;
+}
+
+int SettingsNegotiationTest::rowOf(const EncryptionSettingsModel &model, const QString &peer) const
+{
+    for (int row = 0; row < model.rowCount(); ++row) {
+        if (model.data(model.index(row), EncryptionSettingsModel::PeerRole).toString() == peer)
+            return row;
+    }
+    return -1;
+}
+
+void SettingsNegotiationTest::markUnverifiedAndForgetChangeTheNextNegotiation()
+{
+    AppContext context;
+    context.setKeyringEnabled(false);
+    context.setDataDir(m_dir.filePath(QStringLiteral("alice")));
+    QVERIFY(context.openOffline(AliceBare));
+    QCOMPARE(context.usePassphrase(QStringLiteral("settings and sessions")), QString());
+    SqlRetainedSecretStore *aliceStore = context.secretStore();
+    QVERIFY(aliceStore);
+    MemoryRetainedSecretStore bobStore;
+
+    EncryptionSettingsModel model;
+    model.setContext(&context);
+    QCOMPARE(model.count(), 0);
+
+    // First session: nothing retained, so the code has to be compared. Both confirm it.
+    Outcome first = negotiate(aliceStore, &bobStore);
+    QVERIFY(first.alice && first.bob);
+    QCOMPARE(first.alice->sas, first.bob->sas);
+    QVERIFY(!first.alice->retainedSecretMatched);
+    QVERIFY(aliceStore->markVerified(BobBare, first.alice->newRetainedSecret));
+    QVERIFY(bobStore.markVerified(AliceBare, first.bob->newRetainedSecret));
+
+    // Second: authenticated by the verified retained secret; no code to compare.
+    Outcome second = negotiate(aliceStore, &bobStore);
+    QVERIFY(second.alice && second.bob);
+    QVERIFY(second.alice->retainedSecretMatched);
+    QVERIFY(second.alice->retainedSecretWasVerified);
+    QVERIFY(!second.alice->expectedSecretMissing);
+
+    // Settings: Bob's row, verified. "Mark as unverified": the next session still matches the secret but is
+    // no longer authenticated by it, so the code has to be compared again.
+    model.reload();
+    int row = rowOf(model, BobBare);
+    QVERIFY(row >= 0);
+    QVERIFY(model.data(model.index(row), EncryptionSettingsModel::VerifiedRole).toBool());
+    QVERIFY(model.markUnverified(row));
+    // The model follows the store (a queued reload).
+    QTRY_VERIFY(!model.data(model.index(rowOf(model, BobBare)), EncryptionSettingsModel::VerifiedRole).toBool());
+    Outcome third = negotiate(aliceStore, &bobStore);
+    QVERIFY(third.alice && third.bob);
+    QVERIFY(third.alice->retainedSecretMatched);
+    QVERIFY(!third.alice->retainedSecretWasVerified);
+    QCOMPARE(third.alice->sas, third.bob->sas);
+
+    // The code is compared again and confirmed; then "Forget": Alice starts over with nothing retained (a new
+    // code to compare), and Bob, who still has the chain, sees that Alice's client no longer does.
+    QVERIFY(aliceStore->markVerified(BobBare, third.alice->newRetainedSecret));
+    QVERIFY(bobStore.markVerified(AliceBare, third.bob->newRetainedSecret));
+    model.reload();
+    row = rowOf(model, BobBare);
+    QVERIFY(row >= 0);
+    QVERIFY(model.forget(row));
+    QTRY_COMPARE(rowOf(model, BobBare), -1);
+    QVERIFY(aliceStore->secrets(BobBare).isEmpty());
+    Outcome fourth = negotiate(aliceStore, &bobStore);
+    QVERIFY(fourth.alice && fourth.bob);
+    QVERIFY(!fourth.alice->retainedSecretMatched);
+    QVERIFY(!fourth.alice->retainedSecretWasVerified);
+    QVERIFY(!fourth.bob->retainedSecretMatched);
+    QVERIFY(fourth.bob->expectedSecretMissing); // Bob's client warns: the identity changed
+    QCOMPARE(fourth.alice->sas, fourth.bob->sas);
+    // The new chain starts unverified in the settings.
+    model.reload();
+    row = rowOf(model, BobBare);
+    QVERIFY(row >= 0);
+    QVERIFY(!model.data(model.index(row), EncryptionSettingsModel::VerifiedRole).toBool());
+}
+
+int main(int argc, char *argv[])
+{
+    Crypto::Library cryptoLibrary;
+    QCoreApplication app(argc, argv);
+    SettingsNegotiationTest test;
+    return QTest::qExec(&test, argc, argv);
+}
+
+#include "tst_settingsnegotiation.moc"
