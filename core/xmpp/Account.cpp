@@ -2,6 +2,7 @@
 
 #include <QRandomGenerator>
 #include <QSslCertificate>
+#include <QSslSocket>
 
 #include <QXmppAuthenticationError.h>
 #include <QXmppConfiguration.h>
@@ -14,6 +15,12 @@
 #include "EsessionExtension.h"
 #include "SsnHandler.h"
 #include "Logging.h"
+
+#if defined(Q_OS_LINUX)
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#endif
 
 namespace {
 
@@ -93,6 +100,7 @@ Account::Account(QObject *parent)
             [this](const QString &bareJid, const QString &) { Q_EMIT presenceChanged(bareJid); });
     connect(m_roster, &QXmppRosterManager::subscriptionRequestReceived, this,
             [this](const QString &bareJid, const QXmppPresence &) { onSubscriptionRequest(bareJid); });
+    tuneSocket();
 }
 
 Account::~Account()
@@ -149,13 +157,22 @@ void Account::connectToServer()
     m_nextDelayMs = m_initialDelayMs;
     m_reconnectTimer.stop();
     setError({}, false);
-    if (m_client->state() == QXmppClient::DisconnectedState)
-        m_client->connectToServer(makeConfiguration());
+    if (m_client->state() != QXmppClient::DisconnectedState)
+        return;
+    // Logging in again right after logging out: the previous connection may still be closing its stream, and
+    // connecting the same socket now fails with a spurious network error. Connect once it has closed.
+    auto *socket = m_client->findChild<QSslSocket *>();
+    if (socket && socket->state() != QAbstractSocket::UnconnectedState) {
+        m_connectWhenClosed = true;
+        return;
+    }
+    m_client->connectToServer(makeConfiguration());
 }
 
 void Account::disconnectFromServer()
 {
     m_wantOnline = false;
+    m_connectWhenClosed = false;
     m_reconnectTimer.stop();
     m_client->disconnectFromServer();
     setState(State::Offline);
@@ -205,10 +222,12 @@ void Account::onClientStateChanged(QXmppClient::State state)
 {
     switch (state) {
     case QXmppClient::ConnectingState:
+        tuneSocket();
         setState(State::Connecting);
         break;
     case QXmppClient::ConnectedState:
         qCInfo(lcXmpp) << "connected as" << m_config.jid;
+        tuneSocket();
         m_nextDelayMs = m_initialDelayMs;
         m_sslErrors.clear();
         setError({}, false);
@@ -217,10 +236,53 @@ void Account::onClientStateChanged(QXmppClient::State state)
         break;
     case QXmppClient::DisconnectedState:
         setState(State::Offline);
+        // The end of the connection we closed ourselves before logging in again: connectWhenClosed() follows.
+        if (m_connectWhenClosed)
+            break;
         if (m_wantOnline && !m_errorPermanent)
             scheduleReconnect();
         break;
     }
+}
+
+void Account::tuneSocket()
+{
+    // QXmpp keeps its QSslSocket private; it is a child of the client and lives across reconnects, but each
+    // connection gets a new TCP socket under it, so the option is set on every connection.
+    auto *socket = m_client->findChild<QSslSocket *>();
+    if (!socket)
+        return;
+    // Chat stanzas are small and each one matters now: never hold one back for coalescing.
+    const auto lowDelay = [socket] { socket->setSocketOption(QAbstractSocket::LowDelayOption, 1); };
+    if (socket->state() == QAbstractSocket::ConnectedState)
+        lowDelay();
+    if (socket->property("sottoTuned").toBool())
+        return;
+    socket->setProperty("sottoTuned", true);
+    connect(socket, &QAbstractSocket::connected, this, lowDelay);
+    // Queued: QXmpp finishes its own handling of the closed socket first.
+    connect(socket, &QAbstractSocket::disconnected, this, &Account::connectWhenClosed, Qt::QueuedConnection);
+#if defined(Q_OS_LINUX) && defined(TCP_QUICKACK)
+    // Servers that keep Nagle's algorithm on (Prosody's default) hold a stanza back while their previous
+    // small write to us is unacknowledged, and Linux delays that ACK by up to 40 ms. Stream management
+    // makes such a write (<a/>) just before a contact's next message common. Acknowledging what we read
+    // at once releases it. Linux clears the flag by itself, hence after every read.
+    connect(socket, &QIODevice::readyRead, this, [socket] {
+        const int one = 1;
+        const auto fd = socket->socketDescriptor();
+        if (fd >= 0)
+            ::setsockopt(int(fd), IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+    });
+#endif
+}
+
+void Account::connectWhenClosed()
+{
+    if (!m_connectWhenClosed)
+        return;
+    m_connectWhenClosed = false;
+    if (m_wantOnline && m_client->state() == QXmppClient::DisconnectedState)
+        m_client->connectToServer(makeConfiguration());
 }
 
 void Account::onErrorOccurred(const QXmppError &error)

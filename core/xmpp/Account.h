@@ -121,6 +121,8 @@ private:
     void setError(const QString &reason, bool permanent);
     void onClientStateChanged(QXmppClient::State state);
     void onErrorOccurred(const QXmppError &error);
+    void tuneSocket();
+    void connectWhenClosed();
     void onSubscriptionRequest(const QString &bareJid);
     void onMessage(const QXmppMessage &message);
     void scheduleReconnect();
@@ -128,6 +130,7 @@ private:
 
     AccountConfig m_config;
     QXmppClient *m_client;
+    bool m_connectWhenClosed = false;
     QXmppRosterManager *m_roster;
     EsessionExtension *m_esession;
     State m_state = State::Offline;

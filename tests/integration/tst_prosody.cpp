@@ -4,7 +4,9 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QSignalSpy>
+#include <QSslSocket>
 #include <QSslConfiguration>
 #include <QTcpServer>
 #include <QTemporaryDir>
@@ -118,6 +120,26 @@ private Q_SLOTS:
         QCOMPARE(session->threadId(), sent->thread);
         QCOMPARE(session->peerJid(), QStringLiteral("bob@localhost/sotto"));
         QCOMPARE(alice.messenger->sessions()->sessionCount(), 1);
+    }
+
+    void logInAgainAtOnceSocketSendsAtOnce()
+    {
+        // Account::tuneSocket: without TCP_NODELAY a small stanza waits for the ACK of the previous one. Checked on
+        // the socket itself, on the first connection and after logging out and in again. Logging in again at once
+        // must not trip over the connection that is still closing (a spurious "network error", then a retry).
+        QTest::failOnWarning(QRegularExpression(QStringLiteral("connectToHost")));
+        Client alice(m_server, QStringLiteral("alice"));
+        QSignalSpy errors(&alice.account, &Account::errorReasonChanged);
+        for (int round = 0; round < 2; ++round) {
+            alice.account.connectToServer();
+            QTRY_VERIFY_WITH_TIMEOUT(alice.account.state() == Account::State::Online, NetTimeout);
+            const auto sockets = alice.account.client()->findChildren<QSslSocket *>();
+            QCOMPARE(sockets.size(), 1);
+            QCOMPARE(sockets.first()->socketOption(QAbstractSocket::LowDelayOption).toInt(), 1);
+            alice.account.disconnectFromServer();
+            QCOMPARE(alice.account.state(), Account::State::Offline);
+        }
+        QCOMPARE(errors.count(), 0);
     }
 
     void serverCrashLosesNothing()
