@@ -4,7 +4,7 @@
 <context>
     <name>Account</name>
     <message>
-        <location filename="../core/xmpp/Account.cpp" line="+24"/>
+        <location filename="../core/xmpp/Account.cpp" line="+31"/>
         <source>the server refused the connection (is it running?)</source>
         <translation>der Server hat die Verbindung abgelehnt (läuft er?)</translation>
     </message>
@@ -39,7 +39,7 @@
         <translation>Netzwerkfehler %1</translation>
     </message>
     <message>
-        <location line="+105"/>
+        <location line="+106"/>
         <source>the address must look like name@server</source>
         <translation>die Adresse muss die Form name@server haben</translation>
     </message>
@@ -49,12 +49,12 @@
         <translation>aus %1 konnte kein Zertifikat gelesen werden</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+39"/>
         <source>no encrypted session for this conversation; the message waits for one</source>
         <translation>keine verschlüsselte Sitzung für dieses Gespräch; die Nachricht wartet darauf</translation>
     </message>
     <message>
-        <location line="+58"/>
+        <location line="+103"/>
         <source>the server rejected the address or password</source>
         <translation>der Server hat die Adresse oder das Passwort abgelehnt</translation>
     </message>
@@ -135,12 +135,12 @@
     <message>
         <location line="+35"/>
         <location line="+49"/>
-        <location line="+455"/>
+        <location line="+470"/>
         <source>Enter your address as name@server.</source>
         <translation>Geben Sie Ihre Adresse in der Form name@server ein.</translation>
     </message>
     <message>
-        <location line="-500"/>
+        <location line="-515"/>
         <source>Enter your password.</source>
         <translation>Geben Sie Ihr Passwort ein.</translation>
     </message>
@@ -200,7 +200,7 @@
         <translation>der Schlüsselbund wird nicht verwendet</translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+44"/>
         <location line="+14"/>
         <source>No account is open.</source>
         <translation>Kein Konto ist geöffnet.</translation>
@@ -221,7 +221,7 @@
         <translation>Die Geheimnisse dieses Kontos werden bereits im Schlüsselbund aufbewahrt.</translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location line="+43"/>
         <source>This account&apos;s secrets are not protected by a passphrase.</source>
         <translation>Die Geheimnisse dieses Kontos sind nicht durch eine Passphrase geschützt.</translation>
     </message>
@@ -231,7 +231,7 @@
         <translation>Gemerkte Kontakte sind gesperrt: Geben Sie die Passphrase erneut ein, um sie zu verwenden.</translation>
     </message>
     <message>
-        <location line="+92"/>
+        <location line="+97"/>
         <source>No password is remembered for %1.</source>
         <translation>Für %1 ist kein Passwort gespeichert.</translation>
     </message>
@@ -335,7 +335,12 @@
         <translation>Die Verschlüsselungsidentität von %1 hat sich geändert, seit Sie sie verifiziert haben. Eine Neuinstallation oder ein neues Gerät sieht genauso aus wie jemand, der das Gespräch abfängt: Vergleichen Sie den Code erneut, bevor Sie etwas Vertrauliches teilen.</translation>
     </message>
     <message>
-        <location line="+39"/>
+        <location line="+32"/>
+        <source>%1 proved to be the contact you talked to as %2: the secret you kept for %2 authenticated this session and now belongs to %1.</source>
+        <translation>%1 hat sich als der Kontakt erwiesen, mit dem Sie als %2 geschrieben haben: Das für %2 aufbewahrte Geheimnis hat diese Sitzung bestätigt und gehört jetzt zu %1.</translation>
+    </message>
+    <message>
+        <location line="+30"/>
         <source>Use a passphrase…</source>
         <translation>Eine Passphrase verwenden…</translation>
     </message>
@@ -540,7 +545,7 @@
 <context>
     <name>ConversationModel</name>
     <message>
-        <location filename="../ui/ConversationModel.cpp" line="+128"/>
+        <location filename="../ui/ConversationModel.cpp" line="+136"/>
         <source>online</source>
         <translation>online</translation>
     </message>
@@ -592,26 +597,21 @@
         <source>This secret cannot be opened with the current key; the next session will need a new code.</source>
         <translation>Dieses Geheimnis lässt sich mit dem aktuellen Schlüssel nicht öffnen; die nächste Sitzung braucht einen neuen Code.</translation>
     </message>
-    <message>
-        <location line="+1"/>
-        <source>Remembered since %1.</source>
-        <translation>Gemerkt seit %1.</translation>
-    </message>
     <message numerus="yes">
-        <location line="+2"/>
-        <source>Authenticated %n session(s), the last on %1.</source>
+        <location line="+4"/>
+        <source>Renewed in every session with this contact; it has authenticated %n session(s), the last on %1.</source>
         <translation>
-            <numerusform>Hat %n Sitzung authentifiziert, zuletzt am %1.</numerusform>
-            <numerusform>Hat %n Sitzungen authentifiziert, zuletzt am %1.</numerusform>
+            <numerusform>In jeder Sitzung mit diesem Kontakt erneuert; es hat %n Sitzung bestätigt, zuletzt am %1.</numerusform>
+            <numerusform>In jeder Sitzung mit diesem Kontakt erneuert; es hat %n Sitzungen bestätigt, zuletzt am %1.</numerusform>
         </translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>Not used for a session yet.</source>
-        <translation>Noch für keine Sitzung verwendet.</translation>
+        <location line="+3"/>
+        <source>Agreed on %1 in the first session with this contact; the next session will use it.</source>
+        <translation>Am %1 in der ersten Sitzung mit diesem Kontakt vereinbart; die nächste Sitzung verwendet es.</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>You compared the code with this contact on %1.</source>
         <translation>Sie haben den Code mit diesem Kontakt am %1 verglichen.</translation>
     </message>
@@ -745,7 +745,7 @@
 <context>
     <name>EsessionHandshake</name>
     <message>
-        <location filename="../core/esession/EsessionHandshake.cpp" line="+549"/>
+        <location filename="../core/esession/EsessionHandshake.cpp" line="+556"/>
         <source>The encryption settings leave nothing to offer.</source>
         <translation>Die Verschlüsselungseinstellungen lassen nichts übrig, was angeboten werden könnte.</translation>
     </message>
@@ -794,13 +794,13 @@
     </message>
     <message>
         <location line="+5"/>
-        <location line="+621"/>
+        <location line="+620"/>
         <location line="+32"/>
         <source>The contact&apos;s client sent an unacceptable negotiation.</source>
         <translation>Das Programm des Kontakts hat eine unzulässige Aushandlung geschickt.</translation>
     </message>
     <message>
-        <location line="-643"/>
+        <location line="-642"/>
         <source>The contact ended the negotiation.</source>
         <translation>Der Kontakt hat die Aushandlung beendet.</translation>
     </message>
@@ -832,38 +832,37 @@
     </message>
     <message>
         <location line="+4"/>
-        <location line="+257"/>
+        <location line="+256"/>
         <source>This client could not continue the negotiation.</source>
         <translation>Dieses Programm konnte die Aushandlung nicht fortsetzen.</translation>
     </message>
     <message>
-        <location line="-355"/>
+        <location line="-354"/>
         <location line="+224"/>
-        <location line="+202"/>
+        <location line="+201"/>
         <source>This client could not compute the shared key.</source>
         <translation>Dieses Programm konnte den gemeinsamen Schlüssel nicht berechnen.</translation>
     </message>
     <message>
-        <location line="-378"/>
-        <location line="+253"/>
+        <location line="-377"/>
+        <location line="+252"/>
         <location line="+32"/>
-        <location line="+205"/>
+        <location line="+204"/>
         <source>This client could not prove its identity.</source>
         <translation>Dieses Programm konnte seine Identität nicht nachweisen.</translation>
     </message>
     <message>
-        <location line="-300"/>
-        <location line="+114"/>
-        <location line="+214"/>
-        <location line="+197"/>
+        <location line="-1064"/>
+        <location line="+766"/>
+        <location line="+113"/>
+        <location line="+213"/>
+        <location line="+196"/>
         <source>The contact&apos;s identity could not be verified; someone may be interfering.</source>
         <translation>Die Identität des Kontakts konnte nicht geprüft werden; möglicherweise greift jemand ein.</translation>
     </message>
     <message>
-        <location line="-510"/>
-        <location line="+202"/>
-        <location line="+132"/>
-        <location line="+117"/>
+        <location line="-1289"/>
+        <location line="+1230"/>
         <source>The contact presented a public key this client does not trust.</source>
         <translation>Der Kontakt hat einen öffentlichen Schlüssel vorgelegt, dem dieses Programm nicht vertraut.</translation>
     </message>

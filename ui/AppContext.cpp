@@ -463,9 +463,11 @@ void AppContext::wireEncryption()
     connect(esession, &EsessionExtension::retainedSecretCreated, session->sqlSecrets.get(),
             &SqlRetainedSecretStore::recordSas);
     connect(esession, &EsessionExtension::esessionEstablished, this,
-            [this](const QString &peerJid, const QString &thread, const QString &sas, bool verified, bool changed) {
+            [this](const QString &peerJid, const QString &thread, const QString &sas, bool verified, bool changed,
+                   const QString &formerJid) {
                 const QString peer = QXmppUtils::jidToBareJid(peerJid);
                 m_encryption[peer].thread = thread;
+                m_encryption[peer].formerJid = formerJid;
                 VerificationFlow *flow = verificationFlow(peer);
                 flow->cancel();
                 const QString name = m_session ? m_session->account.contact(peer).name : QString();
@@ -603,6 +605,11 @@ int AppContext::sessionStatus(const QString &peer) const
 bool AppContext::identityChanged(const QString &peer) const
 {
     return m_encryption.value(peer).identityChanged;
+}
+
+QString AppContext::formerJid(const QString &peer) const
+{
+    return m_encryption.value(peer).formerJid;
 }
 
 VerificationFlow *AppContext::verificationFlow(const QString &peer)

@@ -129,6 +129,8 @@ public:
     /// The encryption status of the conversation with @p peer, as ConversationModel::SessionStatus values.
     int sessionStatus(const QString &peer) const;
     bool identityChanged(const QString &peer) const;
+    /// The other address whose retained secret authenticated this contact's current session, if any.
+    QString formerJid(const QString &peer) const;
     /// The SAS verification of the last session with @p peer (created on first use, owned here).
     VerificationFlow *verificationFlow(const QString &peer);
 
@@ -191,6 +193,7 @@ private:
     {
         int status = 0;
         bool identityChanged = false;
+        QString formerJid;
         QString thread; ///< the thread of the last negotiated session
         VerificationFlow *flow = nullptr;
     };

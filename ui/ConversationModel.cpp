@@ -90,6 +90,14 @@ void ConversationModel::setIdentityChanged(bool changed)
     Q_EMIT identityChangedChanged();
 }
 
+void ConversationModel::setFormerJid(const QString &jid)
+{
+    if (m_formerJid == jid)
+        return;
+    m_formerJid = jid;
+    Q_EMIT formerJidChanged();
+}
+
 void ConversationModel::setVerificationFlow(VerificationFlow *flow)
 {
     if (m_verificationFlow == flow)
@@ -298,6 +306,7 @@ void ConversationModel::syncEncryption()
         return;
     setSessionStatus(SessionStatus(m_context->sessionStatus(m_peer)));
     setIdentityChanged(m_context->identityChanged(m_peer));
+    setFormerJid(m_context->formerJid(m_peer));
     setVerificationFlow(m_context->verificationFlow(m_peer));
 }
 

@@ -29,6 +29,7 @@ class ConversationModel : public QAbstractListModel
     Q_PROPERTY(int count READ count NOTIFY countChanged)
     Q_PROPERTY(SessionStatus sessionStatus READ sessionStatus WRITE setSessionStatus NOTIFY sessionStatusChanged)
     Q_PROPERTY(bool identityChanged READ identityChanged WRITE setIdentityChanged NOTIFY identityChangedChanged)
+    Q_PROPERTY(QString formerJid READ formerJid WRITE setFormerJid NOTIFY formerJidChanged)
     Q_PROPERTY(VerificationFlow *verificationFlow READ verificationFlow WRITE setVerificationFlow NOTIFY
                    verificationFlowChanged)
 
@@ -76,6 +77,10 @@ public:
     /// attack. The app sets it (and drops sessionStatus to Unverified) until the code is verified again.
     bool identityChanged() const { return m_identityChanged; }
     void setIdentityChanged(bool changed);
+    /// The session was authenticated by the secret kept for another address of ours (the contact moved, or
+    /// hides behind a second address): shown so that the user knows who this is. Empty otherwise.
+    QString formerJid() const { return m_formerJid; }
+    void setFormerJid(const QString &jid);
     /// The comparison of the current session's code, when there is one. Not owned.
     VerificationFlow *verificationFlow() const { return m_verificationFlow; }
     void setVerificationFlow(VerificationFlow *flow);
@@ -104,6 +109,7 @@ Q_SIGNALS:
     void countChanged();
     void sessionStatusChanged();
     void identityChangedChanged();
+    void formerJidChanged();
     void verificationFlowChanged();
 
 private:
@@ -124,5 +130,6 @@ private:
     QList<QMetaObject::Connection> m_sessionConnections;
     SessionStatus m_sessionStatus = Plain;
     bool m_identityChanged = false;
+    QString m_formerJid;
     QPointer<VerificationFlow> m_verificationFlow;
 };

@@ -101,10 +101,14 @@ QVariant EncryptionSettingsModel::data(const QModelIndex &index, int role) const
     case SummaryRole: {
         if (!row.readable)
             return tr("This secret cannot be opened with the current key; the next session will need a new code.");
-        QString text = tr("Remembered since %1.").arg(when(row.created));
-        text += u' ' + (row.lastUsed.isValid()
-                            ? tr("Authenticated %n session(s), the last on %1.", nullptr, row.sessions).arg(when(row.lastUsed))
-                            : tr("Not used for a session yet."));
+        // Each session replaces the secret it used with a new one that carries the count on, so the row stands
+        // for the whole chain: "used" means an earlier secret of this contact authenticated a session.
+        QString text = row.lastUsed.isValid()
+            ? tr("Renewed in every session with this contact; it has authenticated %n session(s), the last on %1.",
+                 nullptr, row.sessions)
+                  .arg(when(row.lastUsed))
+            : tr("Agreed on %1 in the first session with this contact; the next session will use it.")
+                  .arg(when(row.created));
         text += u' ' + (row.verified ? tr("You compared the code with this contact on %1.").arg(when(row.verifiedAt))
                                      : tr("Not verified: compare the code in the next session."));
         return text;

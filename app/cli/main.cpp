@@ -324,14 +324,18 @@ int main(int argc, char **argv)
     if (encrypt && !run.unlockVault(parser.value(passphraseOption), &error))
         return fail(error);
     auto esessionEvent = [](const QString &peer, const QString &thread, const QString &sas, bool verified,
-                            bool identityChanged) {
-        emitEvent({{QStringLiteral("event"), QStringLiteral("esession")},
-                   {QStringLiteral("state"), QStringLiteral("active")},
-                   {QStringLiteral("peer"), peer},
-                   {QStringLiteral("thread"), thread},
-                   {QStringLiteral("sas"), sas},
-                   {QStringLiteral("verified"), verified},
-                   {QStringLiteral("identity_changed"), identityChanged}});
+                            bool identityChanged, const QString &formerJid) {
+        QJsonObject event{{QStringLiteral("event"), QStringLiteral("esession")},
+                          {QStringLiteral("state"), QStringLiteral("active")},
+                          {QStringLiteral("peer"), peer},
+                          {QStringLiteral("thread"), thread},
+                          {QStringLiteral("sas"), sas},
+                          {QStringLiteral("verified"), verified},
+                          {QStringLiteral("identity_changed"), identityChanged}};
+        // Authenticated by the secret kept for another address of ours (XEP-0116's search across JIDs).
+        if (!formerJid.isEmpty())
+            event.insert(QStringLiteral("former_jid"), formerJid);
+        emitEvent(event);
     };
     QObject::connect(run.m_account.esession(), &EsessionExtension::sessionEnded, &run,
                      [](const QString &peer, const QString &thread, const QString &reason) {
@@ -361,10 +365,11 @@ int main(int argc, char **argv)
         QObject::connect(
             run.m_account.esession(), &EsessionExtension::esessionEstablished, &run,
             [&run, peer, text, thread, esessionEvent](const QString &full, const QString &sessionThread,
-                                                      const QString &sas, bool verified, bool identityChanged) {
+                                                      const QString &sas, bool verified, bool identityChanged,
+                                                      const QString &formerJid) {
                 if (sessionThread != *thread)
                     return;
-                esessionEvent(full, sessionThread, sas, verified, identityChanged);
+                esessionEvent(full, sessionThread, sas, verified, identityChanged, formerJid);
                 const auto stored = run.m_messenger->send(peer, text);
                 if (!stored || !stored->encrypted) {
                     run.failWith(QStringLiteral("the message could not be stored for the encrypted session"));

@@ -237,7 +237,7 @@ void EsessionExtension::process(EsessionHandshake *handshake, const EsessionOutp
             startSession(established->peerJid, thread, established->parameters);
             Q_EMIT esessionEstablished(established->peerJid, thread, established->sas,
                                        established->retainedSecretMatched && established->retainedSecretWasVerified,
-                                       established->expectedSecretMissing);
+                                       established->expectedSecretMissing, established->retainedSecretFormerJid);
         } else if (const auto *failed = std::get_if<EsessionFailed>(&event)) {
             qCInfo(lcEsession) << "negotiation failed:" << failed->detail;
             Q_EMIT negotiationFailed(handshake->peerJid(), thread, failed->reason);

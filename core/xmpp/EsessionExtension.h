@@ -109,9 +109,11 @@ public:
 
 Q_SIGNALS:
     /// A negotiation completed and its session started. @p verified: the retained secret it used had been
-    /// confirmed by SAS; @p identityChanged: a secret was expected and none matched (warn the user).
+    /// confirmed by SAS; @p identityChanged: a secret was expected and none matched (warn the user);
+    /// @p formerJid: the secret that matched was kept for this other bare JID and now belongs to the peer's
+    /// (XEP-0116's search across all JIDs), empty otherwise.
     void esessionEstablished(const QString &peerFullJid, const QString &thread, const QString &sas, bool verified,
-                             bool identityChanged);
+                             bool identityChanged, const QString &formerJid);
     void negotiationFailed(const QString &peerJid, const QString &thread, const QString &reason);
     /// For the store's bookkeeping only (SqlRetainedSecretStore::recordSas): never log @p secret.
     void retainedSecretCreated(const QString &peerBareJid, const QByteArray &secret, const QString &sas);

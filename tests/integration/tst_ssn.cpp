@@ -11,6 +11,7 @@
 #include <QXmppDiscoveryIq.h>
 #include <QXmppDiscoveryManager.h>
 #include <QXmppMessage.h>
+#include <QXmppUtils.h>
 
 #include <memory>
 
@@ -289,6 +290,55 @@ private Q_SLOTS:
         QCOMPARE(failures.count(), 0);
         rememberSecrets(*m_aliceStore, QStringLiteral("bob@localhost"));
         rememberSecrets(*m_bobStore, QStringLiteral("alice@localhost"));
+    }
+
+    void esessionFromANewAddressNamesTheFormerOne()
+    {
+        // XEP-0116: a responder that finds none of the contact's own secrets searches those of all JIDs. Alice
+        // moves to a new account (carol) and takes her client's secrets with her: Bob's client recognises her,
+        // the session counts as verified, and the event names the address the secret was kept for.
+        prepareEsessions();
+        EsessionExtension *alice = m_alice->account.esession();
+        EsessionExtension *bob = m_bob->account.esession();
+        QSignalSpy aliceUp(alice, &EsessionExtension::esessionEstablished);
+        QSignalSpy bobUp(bob, &EsessionExtension::esessionEstablished);
+        QVERIFY(!negotiateInConversation(aliceUp, bobUp).isEmpty());
+        QVERIFY(bobUp.first().at(5).toString().isEmpty()); // first contact: no former address
+        const QString sas = aliceUp.first().at(2).toString();
+        QVERIFY(alice->verifySas(QStringLiteral("bob@localhost"), sas));
+        QVERIFY(bob->verifySas(QStringLiteral("alice@localhost"), sas));
+
+        QVERIFY(!m_server.addUser(QStringLiteral("carol")).isEmpty());
+        TestClient carol(m_server, QStringLiteral("carol"));
+        Esession::MemoryRetainedSecretStore carolStore;
+        const QList<Esession::RetainedSecret> taken = m_aliceStore->secrets(QStringLiteral("bob@localhost"));
+        QCOMPARE(taken.size(), 1);
+        QVERIFY(carolStore.replace(QStringLiteral("bob@localhost"), std::nullopt, taken.first().secret));
+        QVERIFY(carolStore.markVerified(QStringLiteral("bob@localhost"), taken.first().secret));
+        carol.account.esession()->setRetainedSecretStore(&carolStore);
+        carol.account.setAutoApproveSubscriptions(true);
+        carol.account.connectToServer();
+        QTRY_VERIFY_WITH_TIMEOUT(carol.account.state() == Account::State::Online, NetTimeout);
+        carol.account.addContact(QStringLiteral("bob@localhost"));
+        QTRY_COMPARE_WITH_TIMEOUT(carol.account.contact(QStringLiteral("bob@localhost")).subscription,
+                                  QStringLiteral("both"), NetTimeout);
+
+        QSignalSpy carolUp(carol.account.esession(), &EsessionExtension::esessionEstablished);
+        const QString thread = carol.messenger->sessions()->startSession(QStringLiteral("bob@localhost"))->threadId();
+        QVERIFY(carol.account.esession()->negotiate(QStringLiteral("bob@localhost"), thread));
+        QTRY_COMPARE_WITH_TIMEOUT(bobUp.count(), 2, NetTimeout);
+        QTRY_COMPARE_WITH_TIMEOUT(carolUp.count(), 1, NetTimeout);
+        QCOMPARE(QXmppUtils::jidToBareJid(bobUp.last().at(0).toString()), QStringLiteral("carol@localhost"));
+        QCOMPARE(bobUp.last().at(5).toString(), QStringLiteral("alice@localhost"));
+        QVERIFY(bobUp.last().at(3).toBool()); // authenticated by the verified secret: no code to compare
+        QVERIFY(!bobUp.last().at(4).toBool());
+        QVERIFY(carolUp.first().at(3).toBool());
+        QVERIFY(carolUp.first().at(5).toString().isEmpty()); // the initiator looked under Bob's JID and found it
+        // Bob's chain moved to the new address.
+        QVERIFY(m_bobStore->secrets(QStringLiteral("alice@localhost")).isEmpty());
+        QCOMPARE(m_bobStore->secrets(QStringLiteral("carol@localhost")).size(), 1);
+        rememberSecrets(carolStore, QStringLiteral("bob@localhost"));
+        rememberSecrets(*m_bobStore, QStringLiteral("carol@localhost"));
     }
 
     void esessionTerminatedBothWays()

@@ -68,6 +68,7 @@ private Q_SLOTS:
     void closingTheDialogCancels();
     void chatPageShowsTheSessionStatus();
     void chatPageWarnsAboutAChangedIdentity();
+    void chatPageNamesTheFormerAddress();
     void chatPageOffersVerificationAndEncryption();
     void codeArrivingForTheShownPageOpensTheDialog();
 
@@ -395,6 +396,36 @@ void SasDialogTest::chatPageWarnsAboutAChangedIdentity()
     QCOMPARE(changed.size(), 2);
     QTRY_VERIFY(!warning->isVisible());
     VERIFY_NO_WARNINGS("warning about a changed identity");
+}
+
+void SasDialogTest::chatPageNamesTheFormerAddress()
+{
+    QVERIFY(m_context->openOffline(alice));
+    QQuickItem *page = loadChatPage();
+    QVERIFY(page);
+    ConversationModel *model = pageModel();
+    QVERIFY(model);
+    auto *notice = findItem(page, QStringLiteral("formerJidNotice"));
+    QVERIFY(notice);
+    QVERIFY(!notice->isVisible());
+
+    QSignalSpy changed(model, &ConversationModel::formerJidChanged);
+    const QString former = QStringLiteral("old-address@example.org");
+    model->setFormerJid(former);
+    QCOMPARE(changed.size(), 1);
+    QTRY_VERIFY(notice->isVisible());
+    const QString said = text(findItem(notice, QStringLiteral("formerJidNoticeText")));
+    QVERIFY2(said.contains(former) && said.contains(bob), qPrintable(said));
+    QCOMPARE(accessibleName(notice), said);
+    // A changed identity is the louder message; the two are never shown together.
+    model->setIdentityChanged(true);
+    QTRY_VERIFY(!notice->isVisible());
+    model->setIdentityChanged(false);
+    QTRY_VERIFY(notice->isVisible());
+    model->setFormerJid({});
+    QCOMPARE(changed.size(), 2);
+    QTRY_VERIFY(!notice->isVisible());
+    VERIFY_NO_WARNINGS("naming the former address");
 }
 
 // "Start encrypted session" is a request to the app; "Verify…" appears with a code and opens the dialog.

@@ -58,6 +58,7 @@ private Q_SLOTS:
 private:
     Outcome negotiate(RetainedSecretStore *aliceStore, RetainedSecretStore *bobStore);
     int rowOf(const EncryptionSettingsModel &model, const QString &peer) const;
+    QString summaryOf(const EncryptionSettingsModel &model, const QString &peer) const;
 
     QTemporaryDir m_dir;
     int m_threads = 0;
@@ -107,6 +108,12 @@ int SettingsNegotiationTest::rowOf(const EncryptionSettingsModel &model, const Q
     return -1;
 }
 
+QString SettingsNegotiationTest::summaryOf(const EncryptionSettingsModel &model, const QString &peer) const
+{
+    const int row = rowOf(model, peer);
+    return row < 0 ? QString() : model.data(model.index(row), EncryptionSettingsModel::SummaryRole).toString();
+}
+
 void SettingsNegotiationTest::markUnverifiedAndForgetChangeTheNextNegotiation()
 {
     AppContext context;
@@ -129,6 +136,10 @@ void SettingsNegotiationTest::markUnverifiedAndForgetChangeTheNextNegotiation()
     QVERIFY(!first.alice->retainedSecretMatched);
     QVERIFY(aliceStore->markVerified(BobBare, first.alice->newRetainedSecret));
     QVERIFY(bobStore.markVerified(AliceBare, first.bob->newRetainedSecret));
+    // The row says what the secret is for: made in the first session, to be used by the next one.
+    model.reload();
+    QVERIFY2(summaryOf(model, BobBare).contains(QStringLiteral("in the first session")), qPrintable(summaryOf(model, BobBare)));
+    QVERIFY(summaryOf(model, BobBare).contains(QStringLiteral("You compared the code")));
 
     // Second: authenticated by the verified retained secret; no code to compare.
     Outcome second = negotiate(aliceStore, &bobStore);
@@ -143,6 +154,8 @@ void SettingsNegotiationTest::markUnverifiedAndForgetChangeTheNextNegotiation()
     int row = rowOf(model, BobBare);
     QVERIFY(row >= 0);
     QVERIFY(model.data(model.index(row), EncryptionSettingsModel::VerifiedRole).toBool());
+    QVERIFY2(summaryOf(model, BobBare).contains(QStringLiteral("it has authenticated 1 session")),
+             qPrintable(summaryOf(model, BobBare)));
     QVERIFY(model.markUnverified(row));
     // The model follows the store (a queued reload).
     QTRY_VERIFY(!model.data(model.index(rowOf(model, BobBare)), EncryptionSettingsModel::VerifiedRole).toBool());
@@ -151,6 +164,9 @@ void SettingsNegotiationTest::markUnverifiedAndForgetChangeTheNextNegotiation()
     QVERIFY(third.alice->retainedSecretMatched);
     QVERIFY(!third.alice->retainedSecretWasVerified);
     QCOMPARE(third.alice->sas, third.bob->sas);
+    model.reload();
+    QVERIFY(summaryOf(model, BobBare).contains(QStringLiteral("it has authenticated 2 session")));
+    QVERIFY(summaryOf(model, BobBare).contains(QStringLiteral("Not verified")));
 
     // The code is compared again and confirmed; then "Forget": Alice starts over with nothing retained (a new
     // code to compare), and Bob, who still has the chain, sees that Alice's client no longer does.
@@ -174,6 +190,7 @@ void SettingsNegotiationTest::markUnverifiedAndForgetChangeTheNextNegotiation()
     row = rowOf(model, BobBare);
     QVERIFY(row >= 0);
     QVERIFY(!model.data(model.index(row), EncryptionSettingsModel::VerifiedRole).toBool());
+    QVERIFY(summaryOf(model, BobBare).contains(QStringLiteral("in the first session")));
 }
 
 int main(int argc, char *argv[])

@@ -278,6 +278,29 @@ Page {
             }
         }
 
+        // The session was authenticated by the secret kept for another address: say who this is, since the
+        // contact list shows them under this address only. Information, not an alarm.
+        Pane {
+            objectName: "formerJidNotice"
+            visible: conversation.formerJid !== "" && !conversation.identityChanged
+            padding: 8
+            Accessible.role: Accessible.StaticText
+            Accessible.name: formerJidNoticeText.text
+            Layout.fillWidth: true
+            background: Rectangle {
+                color: "#e8f1fb"
+                border.color: "#a9c4e4"
+            }
+
+            Label {
+                id: formerJidNoticeText
+                objectName: "formerJidNoticeText"
+                anchors.fill: parent
+                text: qsTr("%1 proved to be the contact you talked to as %2: the secret you kept for %2 authenticated this session and now belongs to %1.").arg(conversation.peerName).arg(conversation.formerJid)
+                wrapMode: Text.Wrap
+            }
+        }
+
         // Without a keyring, what the app remembers about verified contacts lasts for this run only,
         // unless a passphrase protects it: said where it matters, with the way out.
         Pane {
