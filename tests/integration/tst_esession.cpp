@@ -16,6 +16,7 @@
 #include <QXmppPresence.h>
 
 #include "LocalServer.h"
+#include "LogCapture.h"
 #include "TestClient.h"
 #include "crypto/Crypto.h"
 #include "crypto/DiffieHellman.h"
@@ -31,12 +32,17 @@ namespace {
 
 constexpr int NetTimeout = 20000;
 
+QList<QByteArray> s_keys; // every session key made here, for logHoldsNoSecret()
+
 CipherParameters randomParameters()
 {
     CipherParameters p;
     const QByteArray counter = Crypto::randomBytes(16);
-    p.send = {Crypto::randomBytes(16), Crypto::randomBytes(32), *BlockCounter::fromBigEndian(counter)};
-    p.receive = {Crypto::randomBytes(16), Crypto::randomBytes(32), p.send.counter.withTopBitFlipped()};
+    const QByteArray keys[] = {Crypto::randomBytes(16), Crypto::randomBytes(32), Crypto::randomBytes(16),
+                               Crypto::randomBytes(32)};
+    s_keys << keys[0] << keys[1] << keys[2] << keys[3];
+    p.send = {keys[0], keys[1], *BlockCounter::fromBigEndian(counter)};
+    p.receive = {keys[2], keys[3], p.send.counter.withTopBitFlipped()};
     return p;
 }
 
@@ -93,6 +99,8 @@ class TestEsession : public QObject
 private Q_SLOTS:
     void initTestCase()
     {
+        // Every logging category at debug level, captured for logHoldsNoSecret().
+        LogCapture::install();
         qputenv("SOTTO_SERVER_DEBUG", "1");
         qputenv("SOTTO_SERVER_TEST_MODULES", "1"); // the fault injector, idle until told
         QString error;
@@ -353,6 +361,22 @@ private Q_SLOTS:
         QCOMPARE(receivedBodies(), expected);
         QTRY_COMPARE_WITH_TIMEOUT(m_alice->messenger->outbox()->pendingCount(), 0, NetTimeout);
         QVERIFY(!serverBytes(m_server).contains("of the plan"));
+    }
+
+    // Kept last: everything the program's clients logged, at debug level in every category, holds none of the
+    // session keys, plaintexts or passwords used above.
+    void logHoldsNoSecret()
+    {
+        QVERIFY(LogCapture::text().contains("sotto.")); // the capture works
+        QVERIFY(!s_keys.isEmpty());
+        QList<QByteArray> forbidden{"the eagle lands at 0600", "roger, the eagle", "stored while you were away",
+                                    "in the vault", "Sotto-secret-question", "please trust this plaintext",
+                                    "must not leak", ", rekeyed", "of the plan",
+                                    m_server.password(QStringLiteral("alice")).toUtf8(),
+                                    m_server.password(QStringLiteral("bob")).toUtf8()};
+        forbidden << s_keys;
+        const QString found = LogCapture::findAny(forbidden);
+        QVERIFY2(found.isEmpty(), qPrintable(found));
     }
 
 private:

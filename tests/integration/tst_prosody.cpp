@@ -17,6 +17,7 @@
 #include <memory>
 
 #include "LocalServer.h"
+#include "LogCapture.h"
 #include "TestClient.h"
 #include "crypto/Crypto.h"
 #include "session/Messenger.h"
@@ -57,6 +58,8 @@ class TestProsody : public QObject
 private Q_SLOTS:
     void initTestCase()
     {
+        // Every logging category at debug level, captured for logHoldsNoSecret().
+        LogCapture::install();
         QString error;
         QVERIFY2(m_server.start(&error), qPrintable(error));
         QVERIFY(!m_server.password(QStringLiteral("alice")).isEmpty());
@@ -481,6 +484,19 @@ private Q_SLOTS:
             QCOMPARE(events[0][u"event"].toString(), QStringLiteral("error"));
             QVERIFY2(events[0][u"reason"].toString().contains(c.expect), qPrintable(events[0][u"reason"].toString()));
         }
+    }
+
+    // Kept last: everything this process logged, at debug level in every category, holds none of the passwords
+    // (right or wrong) and none of the message texts used above, although these went through the server in the
+    // clear. (The CLI's own output is checked in cliSendAndListenSpeakJson.)
+    void logHoldsNoSecret()
+    {
+        QVERIFY(LogCapture::text().contains("connected as")); // the capture works
+        const QList<QByteArray> forbidden{"Hi Bob <&>", "Hi Alice", "before crash", "during outage", "echo me",
+                                          "not-the-password", m_server.password(QStringLiteral("alice")).toUtf8(),
+                                          m_server.password(QStringLiteral("bob")).toUtf8()};
+        const QString found = LogCapture::findAny(forbidden);
+        QVERIFY2(found.isEmpty(), qPrintable(found));
     }
 
 private:
