@@ -248,32 +248,40 @@ void Account::onClientStateChanged(QXmppClient::State state)
 void Account::tuneSocket()
 {
     // QXmpp keeps its QSslSocket private; it is a child of the client and lives across reconnects, but each
-    // connection gets a new TCP socket under it, so the option is set on every connection.
+    // connection gets a new TCP socket under it (a child QTcpSocket), so the tuning is redone on every connection.
     auto *socket = m_client->findChild<QSslSocket *>();
     if (!socket)
         return;
-    // Chat stanzas are small and each one matters now: never hold one back for coalescing.
-    const auto lowDelay = [socket] { socket->setSocketOption(QAbstractSocket::LowDelayOption, 1); };
+    const auto tune = [socket] {
+        // Chat stanzas are small and each one matters now: never hold one back for coalescing.
+        socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+#if defined(Q_OS_LINUX) && defined(TCP_QUICKACK)
+        // Servers that keep Nagle's algorithm on (Prosody's default) hold a write back while their previous small
+        // write to us is unacknowledged, and Linux delays that ACK by up to 40 ms. That happens in the TLS handshake
+        // (two session tickets) and after every stream-management <a/>, just before a contact's next message.
+        // Acknowledging every read at once releases it; Linux clears the flag by itself, hence after every read.
+        const auto plainSockets = socket->findChildren<QTcpSocket *>(Qt::FindDirectChildrenOnly);
+        for (QTcpSocket *plain : plainSockets) {
+            if (qobject_cast<QSslSocket *>(plain) || plain->property("sottoQuickAck").toBool())
+                continue;
+            plain->setProperty("sottoQuickAck", true);
+            QObject::connect(plain, &QIODevice::readyRead, plain, [plain] {
+                const int one = 1;
+                const auto fd = plain->socketDescriptor();
+                if (fd >= 0)
+                    ::setsockopt(int(fd), IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+            });
+        }
+#endif
+    };
     if (socket->state() == QAbstractSocket::ConnectedState)
-        lowDelay();
+        tune();
     if (socket->property("sottoTuned").toBool())
         return;
     socket->setProperty("sottoTuned", true);
-    connect(socket, &QAbstractSocket::connected, this, lowDelay);
+    connect(socket, &QAbstractSocket::connected, this, tune);
     // Queued: QXmpp finishes its own handling of the closed socket first.
     connect(socket, &QAbstractSocket::disconnected, this, &Account::connectWhenClosed, Qt::QueuedConnection);
-#if defined(Q_OS_LINUX) && defined(TCP_QUICKACK)
-    // Servers that keep Nagle's algorithm on (Prosody's default) hold a stanza back while their previous
-    // small write to us is unacknowledged, and Linux delays that ACK by up to 40 ms. Stream management
-    // makes such a write (<a/>) just before a contact's next message common. Acknowledging what we read
-    // at once releases it. Linux clears the flag by itself, hence after every read.
-    connect(socket, &QIODevice::readyRead, this, [socket] {
-        const int one = 1;
-        const auto fd = socket->socketDescriptor();
-        if (fd >= 0)
-            ::setsockopt(int(fd), IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
-    });
-#endif
 }
 
 void Account::connectWhenClosed()
