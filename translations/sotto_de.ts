@@ -54,7 +54,7 @@
         <translation>keine verschlüsselte Sitzung für dieses Gespräch; die Nachricht wartet darauf</translation>
     </message>
     <message>
-        <location line="+103"/>
+        <location line="+111"/>
         <source>the server rejected the address or password</source>
         <translation>der Server hat die Adresse oder das Passwort abgelehnt</translation>
     </message>
@@ -134,13 +134,13 @@
     </message>
     <message>
         <location line="+35"/>
-        <location line="+49"/>
-        <location line="+470"/>
+        <location line="+55"/>
+        <location line="+477"/>
         <source>Enter your address as name@server.</source>
         <translation>Geben Sie Ihre Adresse in der Form name@server ein.</translation>
     </message>
     <message>
-        <location line="-515"/>
+        <location line="-528"/>
         <source>Enter your password.</source>
         <translation>Geben Sie Ihr Passwort ein.</translation>
     </message>
@@ -155,7 +155,7 @@
         <translation>Die Zertifikatsdatei %1 existiert nicht.</translation>
     </message>
     <message>
-        <location line="+62"/>
+        <location line="+68"/>
         <source>Enter the address as name@server.</source>
         <translation>Geben Sie die Adresse in der Form name@server ein.</translation>
     </message>
@@ -190,12 +190,13 @@
         <translation>Verifizierte Kontakte werden nur für diesen Programmlauf gemerkt: %1</translation>
     </message>
     <message>
-        <location line="+10"/>
-        <source>this account&apos;s secrets are protected by a passphrase</source>
-        <translation>die Geheimnisse dieses Kontos sind durch eine Passphrase geschützt</translation>
+        <location line="+11"/>
+        <location line="+123"/>
+        <source>Your message history and verified contacts are locked: give your passphrase to open them.</source>
+        <translation>Ihr Nachrichtenverlauf und Ihre verifizierten Kontakte sind gesperrt: Geben Sie Ihre Passphrase ein, um sie zu öffnen.</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-121"/>
         <source>the keyring is not used</source>
         <translation>der Schlüsselbund wird nicht verwendet</translation>
     </message>
@@ -226,12 +227,7 @@
         <translation>Die Geheimnisse dieses Kontos sind nicht durch eine Passphrase geschützt.</translation>
     </message>
     <message>
-        <location line="+17"/>
-        <source>Remembered contacts are locked: give the passphrase again to use them.</source>
-        <translation>Gemerkte Kontakte sind gesperrt: Geben Sie die Passphrase erneut ein, um sie zu verwenden.</translation>
-    </message>
-    <message>
-        <location line="+97"/>
+        <location line="+119"/>
         <source>No password is remembered for %1.</source>
         <translation>Für %1 ist kein Passwort gespeichert.</translation>
     </message>
@@ -284,12 +280,22 @@
         <translation>Die Nachricht konnte nicht gespeichert werden. Ihr Text steht noch im Eingabefeld.</translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+35"/>
         <source>Protect remembered contacts</source>
         <translation>Gemerkte Kontakte schützen</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+0"/>
+        <source>Unlock your history</source>
+        <translation>Verlauf entsperren</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Your messages and the secrets of the contacts you verified are encrypted under your passphrase. Enter it to open them.</source>
+        <translation>Ihre Nachrichten und die Geheimnisse der Kontakte, die Sie verifiziert haben, sind mit Ihrer Passphrase verschlüsselt. Geben Sie sie ein, um sie zu öffnen.</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Sotto keeps a secret for each contact you verified, so that later sessions need no new code. Without a keyring it can keep them encrypted under a passphrase, which you enter each time you start Sotto.</source>
         <translation>Sotto bewahrt für jeden verifizierten Kontakt ein Geheimnis auf, damit spätere Sitzungen keinen neuen Code brauchen. Ohne Schlüsselbund kann es sie unter einer Passphrase verschlüsselt aufbewahren, die Sie bei jedem Start von Sotto eingeben.</translation>
     </message>
@@ -340,9 +346,14 @@
         <translation>%1 hat sich als der Kontakt erwiesen, mit dem Sie als %2 geschrieben haben: Das für %2 aufbewahrte Geheimnis hat diese Sitzung bestätigt und gehört jetzt zu %1.</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+31"/>
         <source>Use a passphrase…</source>
         <translation>Eine Passphrase verwenden…</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Unlock…</source>
+        <translation>Entsperren…</translation>
     </message>
     <message>
         <location line="+44"/>
@@ -957,12 +968,12 @@
     <name>LoginPage</name>
     <message>
         <location filename="../ui/qml/LoginPage.qml" line="+19"/>
-        <location line="+214"/>
+        <location line="+217"/>
         <source>Log in</source>
         <translation>Anmelden</translation>
     </message>
     <message>
-        <location line="-171"/>
+        <location line="-174"/>
         <source>Sotto</source>
         <translation>Sotto</translation>
     </message>
@@ -994,7 +1005,7 @@
         <translation>Server</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>optional: found from the address</source>
         <translation>optional: wird aus der Adresse ermittelt</translation>
     </message>
@@ -1009,7 +1020,7 @@
         <translation>Port</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>optional: 5222</source>
         <translation>optional: 5222</translation>
     </message>
@@ -1024,7 +1035,7 @@
         <translation>Zertifikat</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>optional: path of a PEM file to trust</source>
         <translation>optional: Pfad einer PEM-Datei, der vertraut wird</translation>
     </message>
@@ -1186,7 +1197,7 @@
 <context>
     <name>SettingsPage</name>
     <message>
-        <location filename="../ui/qml/SettingsPage.qml" line="+36"/>
+        <location filename="../ui/qml/SettingsPage.qml" line="+41"/>
         <source>‹ Contacts</source>
         <translation>‹ Kontakte</translation>
     </message>
@@ -1217,8 +1228,8 @@
     </message>
     <message>
         <location line="+1"/>
-        <source>The key that protects them is locked; give your passphrase in a chat to open it.</source>
-        <translation>Der Schlüssel, der sie schützt, ist gesperrt; geben Sie Ihre Passphrase in einem Gespräch ein, um ihn zu öffnen.</translation>
+        <source>The key that protects them, and your message history, is locked: unlock it with your passphrase.</source>
+        <translation>Der Schlüssel, der sie und Ihren Nachrichtenverlauf schützt, ist gesperrt: Entsperren Sie ihn mit Ihrer Passphrase.</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -1227,6 +1238,11 @@
     </message>
     <message>
         <location line="+8"/>
+        <source>Unlock…</source>
+        <translation>Entsperren…</translation>
+    </message>
+    <message>
+        <location line="+6"/>
         <source>Change passphrase…</source>
         <translation>Passphrase ändern…</translation>
     </message>
@@ -1312,6 +1328,16 @@
     </message>
     <message>
         <location line="+16"/>
+        <source>Unlock your history</source>
+        <translation>Verlauf entsperren</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Passphrase</source>
+        <translation>Passphrase</translation>
+    </message>
+    <message>
+        <location line="+15"/>
         <source>Change passphrase</source>
         <translation>Passphrase ändern</translation>
     </message>

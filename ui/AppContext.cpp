@@ -173,6 +173,12 @@ bool AppContext::login(const QString &jid, const QString &password, const QStrin
     if (!openSession(bare))
         return false;
     setLastJid(bare);
+    if (m_lastHost != host.trimmed() || m_lastPort != port || m_lastCertPath != certPath) {
+        m_lastHost = host.trimmed();
+        m_lastPort = port;
+        m_lastCertPath = certPath;
+        Q_EMIT lastServerChanged();
+    }
 
     Account &account = m_session->account;
     if (account.state() != Account::State::Offline)
@@ -455,9 +461,11 @@ void AppContext::wireEncryption()
         });
         connect(session->vault.get(), &KeyVault::failed, this, useMemory);
         session->vault->unlockWithKeyring();
+    } else if (session->vault->kind() == KeyVault::Kind::Passphrase) {
+        esession->setRetainedSecretStore(&session->memorySecrets);
+        setEncryptionNotice(tr("Your message history and verified contacts are locked: give your passphrase to open them."));
     } else {
-        useMemory(m_keyringEnabled ? tr("this account's secrets are protected by a passphrase")
-                                   : tr("the keyring is not used"));
+        useMemory(tr("the keyring is not used"));
     }
 
     connect(esession, &EsessionExtension::retainedSecretCreated, session->sqlSecrets.get(),
@@ -578,8 +586,13 @@ void AppContext::lockVault()
     m_session->vault->lock();
     // Without the key nothing remembered can be used: new sessions start from scratch, in memory.
     m_session->account.esession()->setRetainedSecretStore(&m_session->memorySecrets);
-    setEncryptionNotice(tr("Remembered contacts are locked: give the passphrase again to use them."));
+    setEncryptionNotice(tr("Your message history and verified contacts are locked: give your passphrase to open them."));
     Q_EMIT encryptionChanged(QString());
+}
+
+bool AppContext::isVaultLocked() const
+{
+    return m_session && m_session->vault->kind() == KeyVault::Kind::Passphrase && !m_session->vault->isUnlocked();
 }
 
 SqlRetainedSecretStore *AppContext::secretStore() const

@@ -35,6 +35,9 @@ class AppContext : public QObject
     Q_PROPERTY(QString jid READ jid NOTIFY sessionChanged)
     Q_PROPERTY(bool canReconnect READ canReconnect NOTIFY canReconnectChanged)
     Q_PROPERTY(QString lastJid READ lastJid NOTIFY lastJidChanged)
+    Q_PROPERTY(QString lastHost READ lastHost NOTIFY lastServerChanged)
+    Q_PROPERTY(int lastPort READ lastPort NOTIFY lastServerChanged)
+    Q_PROPERTY(QString lastCertPath READ lastCertPath NOTIFY lastServerChanged)
     Q_PROPERTY(ConnectionState connectionState READ connectionState NOTIFY connectionStateChanged)
     Q_PROPERTY(QString statusText READ statusText NOTIFY statusTextChanged)
     Q_PROPERTY(QString errorText READ errorText NOTIFY errorTextChanged)
@@ -42,6 +45,7 @@ class AppContext : public QObject
     Q_PROPERTY(QStringList pendingRequests READ pendingRequests NOTIFY pendingRequestsChanged)
     Q_PROPERTY(QString dataDir READ dataDir WRITE setDataDir NOTIFY dataDirChanged)
     Q_PROPERTY(QString encryptionNotice READ encryptionNotice NOTIFY encryptionNoticeChanged)
+    Q_PROPERTY(bool vaultLocked READ isVaultLocked NOTIFY encryptionNoticeChanged)
     Q_PROPERTY(int credentialsRevision READ credentialsRevision NOTIFY credentialsChanged)
 
 public:
@@ -57,6 +61,11 @@ public:
     bool canReconnect() const;
     /// The address last logged in or opened, to fill in the login form again.
     QString lastJid() const { return m_lastJid; }
+    /// The server, port (0: the default) and certificate of the last login in this run, for the same purpose:
+    /// after "Log out" the form is ready to log in again with only the password to type.
+    QString lastHost() const { return m_lastHost; }
+    int lastPort() const { return m_lastPort; }
+    QString lastCertPath() const { return m_lastCertPath; }
     ConnectionState connectionState() const;
     QString statusText() const;
     /// Why the last login did not work (for the login page); empty when there is nothing to say.
@@ -121,6 +130,9 @@ public:
     /// Where the master key lives: "keyring", "passphrase", or "" (nowhere yet: secrets last for this run).
     Q_INVOKABLE QString vaultKind() const;
     Q_INVOKABLE bool isVaultUnlocked() const;
+    /// A passphrase vault that is not open: the history reads as unreadable and remembered contacts are not used
+    /// until usePassphrase() opens it. Every page that shows either offers that.
+    bool isVaultLocked() const;
     /// Re-wraps the master key under a new passphrase (passphrase vaults). Empty string, or why not.
     Q_INVOKABLE QString changePassphrase(const QString &oldPassphrase, const QString &newPassphrase);
     /// Forgets the master key of a passphrase vault in memory: remembered secrets stay encrypted until the
@@ -151,6 +163,7 @@ Q_SIGNALS:
     void sessionAboutToClose();
     void canReconnectChanged();
     void lastJidChanged();
+    void lastServerChanged();
     void connectionStateChanged();
     void statusTextChanged();
     void errorTextChanged();
@@ -185,6 +198,9 @@ private:
     ContactListModel *m_contacts;
     QString m_dataDir;
     QString m_lastJid;
+    QString m_lastHost;
+    int m_lastPort = 0;
+    QString m_lastCertPath;
     QString m_errorText;
     QString m_encryptionNotice;
     bool m_keyringEnabled = true;

@@ -82,8 +82,10 @@ private Q_SLOTS:
     void pagesLoadOnTheirOwn();
     void sendingOfflineQueuesAndShowsTheMessage();
     void unreachableServerLetsTheUserContinueOffline();
+    void loginFormKeepsTheServerAfterLogout();
     void germanTranslationIsUsed();
     void passphraseProtectsRememberedContacts();
+    void lockedHistoryOffersUnlock();
     void encryptionSettingsExplainAndForget();
     void encryptionSettingsChooseGroups();
 
@@ -425,6 +427,29 @@ void UiTest::unreachableServerLetsTheUserContinueOffline()
     VERIFY_NO_WARNINGS("cancelling the login");
 }
 
+// The app logs in from its command line (as scripts/demo does), the user logs out: the form offers the same server,
+// port and certificate, so that only the password needs typing again, and never shows the password itself.
+void UiTest::loginFormKeepsTheServerAfterLogout()
+{
+    QVERIFY(loadMain(m_context.get()));
+    QVERIFY(waitForPage(QStringLiteral("loginPage")));
+    const QString cert = m_dataDir->filePath(QStringLiteral("server.pem"));
+    QFile file(cert);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write("not a certificate, and never read: nothing listens on port 1\n");
+    file.close();
+    QVERIFY(m_context->login(alice, QStringLiteral("secret"), QStringLiteral("127.0.0.1"), 1, cert));
+    m_context->logout();
+    QVERIFY(waitForPage(QStringLiteral("loginPage")));
+    QQuickItem *login = currentPage();
+    QCOMPARE(findItem(login, QStringLiteral("jidField"))->property("text").toString(), alice);
+    QCOMPARE(findItem(login, QStringLiteral("hostField"))->property("text").toString(), QStringLiteral("127.0.0.1"));
+    QCOMPARE(findItem(login, QStringLiteral("portField"))->property("text").toString(), QStringLiteral("1"));
+    QCOMPARE(findItem(login, QStringLiteral("certField"))->property("text").toString(), cert);
+    QCOMPARE(findItem(login, QStringLiteral("passwordField"))->property("text").toString(), QString());
+    VERIFY_NO_WARNINGS("logging out after a login from the command line");
+}
+
 // The German translation built from translations/sotto_de.ts is loaded and used by the pages.
 void UiTest::germanTranslationIsUsed()
 {
@@ -475,6 +500,87 @@ void UiTest::passphraseProtectsRememberedContacts()
     QVERIFY(!m_context->encryptionNotice().isEmpty());
     QVERIFY(m_context->usePassphrase(QStringLiteral("a long passphrase")).isEmpty());
     QVERIFY(m_context->encryptionNotice().isEmpty());
+}
+
+// The next start with a passphrase vault: the history is unreadable until the passphrase is given, so the chat says
+// so even in a plain conversation and unlocks right there; Settings > Encryption unlocks too (after "Lock now").
+void UiTest::lockedHistoryOffersUnlock()
+{
+    QVERIFY(m_context->openOffline(alice));
+    QVERIFY(m_context->usePassphrase(QStringLiteral("history passphrase")).isEmpty());
+    QVERIFY(m_context->store()->addIncoming(bob, QStringLiteral("phone"), QStringLiteral("t1"), QStringLiteral("sealed hello"),
+                                            QStringLiteral("id-1"), QDateTime::currentDateTimeUtc(), false,
+                                            MessageState::Received));
+    m_context->logout();
+    QVERIFY(m_context->openOffline(alice));
+    QVERIFY(m_context->isVaultLocked());
+
+    QVERIFY(loadMain(m_context.get(), bob));
+    QVERIFY(waitForPage(QStringLiteral("chatPage")));
+    QQuickItem *page = currentPage();
+    auto *messageList = findItem(page, QStringLiteral("messageList"));
+    QVERIFY(messageList);
+    // Delegates come and go as the model reloads: the text is looked up afresh each time.
+    const auto shownBody = [messageList] {
+        const QList<QQuickItem *> bubbles = findItems(messageList, QStringLiteral("messageBody"));
+        return bubbles.size() == 1 ? bubbles.first()->property("text").toString() : QString();
+    };
+    QTRY_VERIFY2(shownBody().contains(QStringLiteral("cannot be opened now")), qPrintable(shownBody()));
+    auto *notice = findItem(page, QStringLiteral("encryptionNotice"));
+    QVERIFY(notice);
+    QTRY_VERIFY(notice->isVisible());
+    QVERIFY(findItem(notice, QStringLiteral("encryptionNoticeText"))->property("text").toString().contains(
+        QStringLiteral("locked")));
+    auto *unlock = findItem(notice, QStringLiteral("usePassphraseButton"));
+    QVERIFY(unlock);
+    QCOMPARE(unlock->property("text").toString(), QStringLiteral("Unlock…"));
+    QVERIFY(clickItem(m_window, unlock));
+    auto *dialog = page->findChild<QObject *>(QStringLiteral("passphraseDialog"));
+    QVERIFY(dialog);
+    QTRY_VERIFY(dialog->property("opened").toBool());
+    QCOMPARE(dialog->property("title").toString(), QStringLiteral("Unlock your history"));
+    auto *field = findItem(dialog->property("contentItem").value<QQuickItem *>(), QStringLiteral("passphraseField"));
+    QVERIFY(field);
+    field->setProperty("text", QStringLiteral("history passphrase"));
+    QVERIFY(QMetaObject::invokeMethod(dialog, "accept"));
+    QTRY_VERIFY(!m_context->isVaultLocked());
+    QTRY_VERIFY(!notice->isVisible());
+    QTRY_COMPARE(shownBody(), QStringLiteral("sealed hello"));
+    VERIFY_NO_WARNINGS("unlocking from the chat");
+
+    // Settings: "Lock now", then "Unlock…" on the same page; a wrong passphrase is said, the right one opens.
+    QVERIFY(loadMain(m_context.get()));
+    QVERIFY(waitForPage(QStringLiteral("contactsPage")));
+    QVERIFY(clickItem(m_window, findItem(currentPage(), QStringLiteral("settingsButton"))));
+    QVERIFY(waitForPage(QStringLiteral("settingsPage")));
+    QQuickItem *settings = currentPage();
+    QVERIFY(clickItem(m_window, findItem(settings, QStringLiteral("lockNowButton"))));
+    QTRY_VERIFY(m_context->isVaultLocked());
+    auto *unlockButton = findItem(settings, QStringLiteral("unlockButton"));
+    QTRY_VERIFY(unlockButton->isVisible());
+    auto *unlockDialog = settings->findChild<QObject *>(QStringLiteral("unlockDialog"));
+    QVERIFY(unlockDialog);
+    auto *unlockField = findItem(unlockDialog->property("contentItem").value<QQuickItem *>(),
+                                 QStringLiteral("unlockPassphraseField"));
+    QVERIFY(unlockButton && unlockField);
+    for (const QString &attempt : {QStringLiteral("not it"), QStringLiteral("history passphrase")}) {
+        QVERIFY(clickItem(m_window, unlockButton));
+        QTRY_VERIFY(unlockDialog->property("opened").toBool());
+        unlockField->setProperty("text", attempt);
+        QVERIFY(QMetaObject::invokeMethod(unlockDialog, "accept"));
+        QTRY_VERIFY(!unlockDialog->property("opened").toBool());
+        if (attempt == u"not it") {
+            QTRY_COMPARE(findItem(settings, QStringLiteral("vaultError"))->property("text").toString(),
+                         QStringLiteral("wrong passphrase"));
+            QVERIFY(m_context->isVaultLocked());
+        }
+    }
+    QTRY_VERIFY(m_context->isVaultUnlocked());
+    QTRY_VERIFY(!unlockButton->isVisible());
+    QVERIFY(findItem(settings, QStringLiteral("vaultText"))->property("text").toString().contains(
+        QStringLiteral("protected by your passphrase")));
+    QCOMPARE(m_context->store()->history(bob).first().body, QStringLiteral("sealed hello"));
+    VERIFY_NO_WARNINGS("locking and unlocking in the settings");
 }
 
 void UiTest::encryptionSettingsExplainAndForget()

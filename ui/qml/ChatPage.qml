@@ -86,7 +86,9 @@ Page {
     Dialog {
         id: passphraseDialog
         objectName: "passphraseDialog"
-        title: qsTr("Protect remembered contacts")
+        // The same call creates a passphrase vault or opens the existing one; the words follow the case.
+        readonly property bool unlocking: page.context !== null && page.context.vaultLocked
+        title: unlocking ? qsTr("Unlock your history") : qsTr("Protect remembered contacts")
         modal: true
         anchors.centerIn: Overlay.overlay
         width: Math.min(page.width - 48, 460)
@@ -97,7 +99,9 @@ Page {
             spacing: 8
 
             Label {
-                text: qsTr("Sotto keeps a secret for each contact you verified, so that later sessions need no new code. Without a keyring it can keep them encrypted under a passphrase, which you enter each time you start Sotto.")
+                text: passphraseDialog.unlocking
+                      ? qsTr("Your messages and the secrets of the contacts you verified are encrypted under your passphrase. Enter it to open them.")
+                      : qsTr("Sotto keeps a secret for each contact you verified, so that later sessions need no new code. Without a keyring it can keep them encrypted under a passphrase, which you enter each time you start Sotto.")
                 wrapMode: Text.Wrap
                 Layout.fillWidth: true
             }
@@ -302,11 +306,12 @@ Page {
         }
 
         // Without a keyring, what the app remembers about verified contacts lasts for this run only,
-        // unless a passphrase protects it: said where it matters, with the way out.
+        // unless a passphrase protects it: said where it matters, with the way out. A locked passphrase vault
+        // matters in every conversation, since the history cannot be read until it is opened.
         Pane {
             objectName: "encryptionNotice"
             visible: page.context !== null && page.context.encryptionNotice !== ""
-                     && conversation.sessionStatus !== ConversationModel.Plain
+                     && (conversation.sessionStatus !== ConversationModel.Plain || page.context.vaultLocked)
             padding: 8
             Layout.fillWidth: true
             background: Rectangle {
@@ -326,7 +331,7 @@ Page {
                 }
                 Button {
                     objectName: "usePassphraseButton"
-                    text: qsTr("Use a passphrase…")
+                    text: page.context && page.context.vaultLocked ? qsTr("Unlock…") : qsTr("Use a passphrase…")
                     onClicked: passphraseDialog.open()
                 }
             }

@@ -110,6 +110,7 @@ Page {
             TextField {
                 id: hostField
                 objectName: "hostField"
+                text: page.context.lastHost
                 placeholderText: qsTr("optional: found from the address")
                 inputMethodHints: Qt.ImhUrlCharactersOnly | Qt.ImhNoAutoUppercase
                 Accessible.name: qsTr("Server host name (optional)")
@@ -123,6 +124,7 @@ Page {
             TextField {
                 id: portField
                 objectName: "portField"
+                text: page.context.lastPort > 0 ? String(page.context.lastPort) : ""
                 placeholderText: qsTr("optional: 5222")
                 validator: IntValidator {
                     bottom: 1
@@ -140,6 +142,7 @@ Page {
             TextField {
                 id: certField
                 objectName: "certField"
+                text: page.context.lastCertPath
                 placeholderText: qsTr("optional: path of a PEM file to trust")
                 Accessible.name: qsTr("Certificate file to trust (optional)")
                 Layout.fillWidth: true

@@ -26,6 +26,11 @@ Page {
                             unlocked: page.context ? page.context.isVaultUnlocked() : false }
     }
     Component.onCompleted: refreshVault()
+    // Opened or locked elsewhere (the chat page's "Unlock…"): the section follows.
+    Connections {
+        target: page.context
+        function onEncryptionNoticeChanged() { page.refreshVault() }
+    }
 
     header: ToolBar {
         RowLayout {
@@ -70,11 +75,17 @@ Page {
                         return qsTr("The key that protects them is in your desktop keyring.")
                     if (kind === "passphrase")
                         return page.vaultState.unlocked ? qsTr("The key that protects them is protected by your passphrase.")
-                                                        : qsTr("The key that protects them is locked; give your passphrase in a chat to open it.")
+                                                        : qsTr("The key that protects them, and your message history, is locked: unlock it with your passphrase.")
                     return qsTr("They are kept for this run only: there is no keyring and no passphrase yet.")
                 }
                 wrapMode: Text.Wrap
                 Layout.fillWidth: true
+            }
+            Button {
+                objectName: "unlockButton"
+                visible: page.vaultState.kind === "passphrase" && !page.vaultState.unlocked
+                text: qsTr("Unlock…")
+                onClicked: unlockDialog.open()
             }
             Button {
                 objectName: "changePassphraseButton"
@@ -239,6 +250,33 @@ Page {
                 }
             }
         }
+    }
+
+    Dialog {
+        id: unlockDialog
+        objectName: "unlockDialog"
+        title: qsTr("Unlock your history")
+        modal: true
+        anchors.centerIn: Overlay.overlay
+        width: Math.min(page.width - 48, 420)
+        standardButtons: Dialog.Ok | Dialog.Cancel
+
+        TextField {
+            id: unlockPassphrase
+            objectName: "unlockPassphraseField"
+            anchors.left: parent.left
+            anchors.right: parent.right
+            echoMode: TextInput.Password
+            placeholderText: qsTr("Passphrase")
+            Accessible.name: placeholderText
+            onAccepted: unlockDialog.accept()
+        }
+        onAccepted: {
+            page.vaultError = page.context.usePassphrase(unlockPassphrase.text)
+            unlockPassphrase.text = ""
+            page.refreshVault()
+        }
+        onRejected: unlockPassphrase.text = ""
     }
 
     Dialog {
