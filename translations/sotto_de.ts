@@ -87,7 +87,7 @@
 <context>
     <name>AppContext</name>
     <message>
-        <location filename="../ui/AppContext.cpp" line="+98"/>
+        <location filename="../ui/AppContext.cpp" line="+100"/>
         <source>Not logged in</source>
         <translation>Nicht angemeldet</translation>
     </message>
@@ -503,7 +503,7 @@
     </message>
     <message numerus="yes">
         <location line="+27"/>
-        <source>%1, %2, %n unread message(s)</source>
+        <source>%1, %2, unread messages: %n</source>
         <translation>
             <numerusform>%1, %2, %n ungelesene Nachricht</numerusform>
             <numerusform>%1, %2, %n ungelesene Nachrichten</numerusform>
@@ -511,7 +511,7 @@
     </message>
     <message numerus="yes">
         <location line="+36"/>
-        <source>%n unread message(s)</source>
+        <source>Unread messages: %n</source>
         <translation>
             <numerusform>%n ungelesene Nachricht</numerusform>
             <numerusform>%n ungelesene Nachrichten</numerusform>
@@ -610,10 +610,10 @@
     </message>
     <message numerus="yes">
         <location line="+4"/>
-        <source>Renewed in every session with this contact; it has authenticated %n session(s), the last on %1.</source>
+        <source>Renewed in every session with this contact. Sessions it authenticated: %n, the last on %1.</source>
         <translation>
-            <numerusform>In jeder Sitzung mit diesem Kontakt erneuert; es hat %n Sitzung bestätigt, zuletzt am %1.</numerusform>
-            <numerusform>In jeder Sitzung mit diesem Kontakt erneuert; es hat %n Sitzungen bestätigt, zuletzt am %1.</numerusform>
+            <numerusform>In jeder Sitzung mit diesem Kontakt erneuert. Es hat %n Sitzung bestätigt, zuletzt am %1.</numerusform>
+            <numerusform>In jeder Sitzung mit diesem Kontakt erneuert. Es hat %n Sitzungen bestätigt, zuletzt am %1.</numerusform>
         </translation>
     </message>
     <message>

@@ -1,5 +1,7 @@
 #include "AppContext.h"
 
+#include <QSet>
+
 #include "ConversationModel.h"
 #include "VerificationFlow.h"
 #include "esession/RetainedSecretStore.h"
@@ -771,9 +773,35 @@ void AppContext::onVaultUnlocked()
 {
     if (!m_session)
         return;
+    keepRunSecrets();
     storeRememberedLogin();
     if (m_session->rememberedLoginWaits)
         continueRememberedLogin();
+}
+
+// Secrets agreed while the vault was closed were kept in memory for this run. Once it opens they join the stored
+// ones, verified flag and all: a contact verified just before "Use a passphrase…" stays verified next time.
+void AppContext::keepRunSecrets()
+{
+    Session *session = m_session.get();
+    const QList<Esession::FiledRetainedSecret> secrets = session->memorySecrets.allSecrets();
+    QSet<QString> contacts, notKept;
+    for (const Esession::FiledRetainedSecret &filed : secrets) {
+        contacts.insert(filed.bareJid);
+        if (!session->sqlSecrets->replace(filed.bareJid, std::nullopt, filed.secret.secret)) {
+            notKept.insert(filed.bareJid); // stays in memory: better this run only than not at all
+            continue;
+        }
+        if (filed.secret.verified)
+            session->sqlSecrets->markVerified(filed.bareJid, filed.secret.secret);
+    }
+    for (const QString &contact : std::as_const(contacts)) {
+        if (!notKept.contains(contact))
+            session->memorySecrets.forget(contact);
+    }
+    if (!secrets.isEmpty())
+        qCInfo(lcUi) << "kept" << secrets.size() << "secret(s) of this run with the stored ones," << notKept.size()
+                     << "contact(s) not";
 }
 
 void AppContext::storeRememberedLogin()

@@ -190,6 +190,7 @@ private:
     void setEncryption(const QString &peer, int status, std::optional<bool> identityChanged = std::nullopt);
     void wireEncryption();
     void onVaultUnlocked();
+    void keepRunSecrets();
     void storeRememberedLogin();
     bool continueRememberedLogin();
     void bumpCredentialsRevision();

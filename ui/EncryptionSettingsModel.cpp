@@ -104,7 +104,7 @@ QVariant EncryptionSettingsModel::data(const QModelIndex &index, int role) const
         // Each session replaces the secret it used with a new one that carries the count on, so the row stands
         // for the whole chain: "used" means an earlier secret of this contact authenticated a session.
         QString text = row.lastUsed.isValid()
-            ? tr("Renewed in every session with this contact; it has authenticated %n session(s), the last on %1.",
+            ? tr("Renewed in every session with this contact. Sessions it authenticated: %n, the last on %1.",
                  nullptr, row.sessions)
                   .arg(when(row.lastUsed))
             : tr("Agreed on %1 in the first session with this contact; the next session will use it.")

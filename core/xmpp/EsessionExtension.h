@@ -62,6 +62,7 @@ public:
     /// Where retained secrets live (not owned). Without a store no ESession is negotiated or accepted:
     /// a missing secret would look like an identity change.
     void setRetainedSecretStore(Esession::RetainedSecretStore *store) { m_store = store; }
+    Esession::RetainedSecretStore *retainedSecretStore() const { return m_store; }
     /// The negotiation rules for a contact (bare JID); nullopt: this contact gets no encrypted sessions
     /// (policy "off"), its requests are refused like any unsupported one.
     using HandshakePolicyFunction = std::function<std::optional<Esession::EsessionPolicy>(const QString &bareJid)>;

@@ -482,9 +482,22 @@ void UiTest::passphraseProtectsRememberedContacts()
     // No keyring: the app says that verified contacts last for this run, and offers a passphrase.
     QVERIFY(m_context->openOffline(QStringLiteral("alice@example.org")));
     QVERIFY(!m_context->encryptionNotice().isEmpty());
+    // Bob is verified in this run, before there is a passphrase: his secret waits in memory meanwhile.
+    Esession::RetainedSecretStore *runStore = m_context->account()->esession()->retainedSecretStore();
+    QVERIFY(runStore);
+    QVERIFY(!m_context->secretStore());
+    const QByteArray runSecret = Crypto::randomBytes(32);
+    QVERIFY(runStore->replace(bob, std::nullopt, runSecret));
+    QVERIFY(runStore->markVerified(bob, runSecret));
     QCOMPARE(m_context->usePassphrase(QString()), QStringLiteral("the passphrase is empty"));
     QVERIFY(m_context->usePassphrase(QStringLiteral("a long passphrase")).isEmpty());
     QVERIFY(m_context->encryptionNotice().isEmpty());
+    // The passphrase keeps what this run learned: Bob is still verified, now in the encrypted store the engine uses.
+    QCOMPARE(m_context->account()->esession()->retainedSecretStore(), m_context->secretStore());
+    QCOMPARE(m_context->secretStore()->secrets(bob).size(), 1);
+    QCOMPARE(m_context->secretStore()->secrets(bob).first().secret, runSecret);
+    QVERIFY(m_context->secretStore()->secrets(bob).first().verified);
+    QVERIFY(runStore->secrets(bob).isEmpty());
     const QString vaultFile = Paths::accountDataDir(QStringLiteral("alice@example.org"), m_dataDir->path())
         + QStringLiteral("/vault.json");
     QFile file(vaultFile);
@@ -500,6 +513,7 @@ void UiTest::passphraseProtectsRememberedContacts()
     QVERIFY(!m_context->encryptionNotice().isEmpty());
     QVERIFY(m_context->usePassphrase(QStringLiteral("a long passphrase")).isEmpty());
     QVERIFY(m_context->encryptionNotice().isEmpty());
+    QVERIFY(m_context->secretStore()->secrets(bob).first().verified);
 }
 
 // The next start with a passphrase vault: the history is unreadable until the passphrase is given, so the chat says

@@ -154,7 +154,7 @@ void SettingsNegotiationTest::markUnverifiedAndForgetChangeTheNextNegotiation()
     int row = rowOf(model, BobBare);
     QVERIFY(row >= 0);
     QVERIFY(model.data(model.index(row), EncryptionSettingsModel::VerifiedRole).toBool());
-    QVERIFY2(summaryOf(model, BobBare).contains(QStringLiteral("it has authenticated 1 session")),
+    QVERIFY2(summaryOf(model, BobBare).contains(QStringLiteral("Sessions it authenticated: 1,")),
              qPrintable(summaryOf(model, BobBare)));
     QVERIFY(model.markUnverified(row));
     // The model follows the store (a queued reload).
@@ -165,7 +165,7 @@ void SettingsNegotiationTest::markUnverifiedAndForgetChangeTheNextNegotiation()
     QVERIFY(!third.alice->retainedSecretWasVerified);
     QCOMPARE(third.alice->sas, third.bob->sas);
     model.reload();
-    QVERIFY(summaryOf(model, BobBare).contains(QStringLiteral("it has authenticated 2 session")));
+    QVERIFY(summaryOf(model, BobBare).contains(QStringLiteral("Sessions it authenticated: 2,")));
     QVERIFY(summaryOf(model, BobBare).contains(QStringLiteral("Not verified")));
 
     // The code is compared again and confirmed; then "Forget": Alice starts over with nothing retained (a new

@@ -111,7 +111,7 @@ Page {
                 required property int unread
 
                 width: ListView.view.width
-                Accessible.name: qsTr("%1, %2, %n unread message(s)", "", contact.unread)
+                Accessible.name: qsTr("%1, %2, unread messages: %n", "", contact.unread)
                                  .arg(contact.name).arg(contact.presenceText)
                 onClicked: page.chatRequested(contact.jid)
 
@@ -147,7 +147,7 @@ Page {
                         implicitHeight: badgeText.implicitHeight + 6
                         implicitWidth: Math.max(implicitHeight, badgeText.implicitWidth + 14)
                         Accessible.role: Accessible.StaticText
-                        Accessible.name: qsTr("%n unread message(s)", "", contact.unread)
+                        Accessible.name: qsTr("Unread messages: %n", "", contact.unread)
 
                         Label {
                             id: badgeText
