@@ -367,8 +367,8 @@
     </message>
     <message>
         <location line="+20"/>
-        <source>🔒 This message is stored encrypted and cannot be opened now: the key that protects your history is locked, or it was kept for one run only.</source>
-        <translation>🔒 Diese Nachricht ist verschlüsselt gespeichert und kann gerade nicht geöffnet werden: Der Schlüssel, der Ihren Verlauf schützt, ist gesperrt, oder sie wurde nur für einen Programmlauf aufbewahrt.</translation>
+        <source>This message is stored encrypted and cannot be opened now: the key that protects your history is locked, or it was kept for one run only.</source>
+        <translation>Diese Nachricht ist verschlüsselt gespeichert und kann gerade nicht geöffnet werden: Der Schlüssel, der Ihren Verlauf schützt, ist gesperrt, oder sie wurde nur für einen Programmlauf aufbewahrt.</translation>
     </message>
     <message>
         <location line="+3"/>

@@ -396,7 +396,7 @@ Page {
                         y: 8
                         width: Math.min(implicitWidth, message.maxTextWidth)
                         text: message.unreadable
-                              ? qsTr("🔒 This message is stored encrypted and cannot be opened now: the key that "
+                              ? qsTr("This message is stored encrypted and cannot be opened now: the key that "
                                      + "protects your history is locked, or it was kept for one run only.")
                               : message.deliveryState === "undecryptable"
                               ? qsTr("⚠ This message could not be decrypted: %1").arg(message.body)
