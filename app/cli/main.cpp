@@ -5,6 +5,7 @@
 #include <QJsonDocument>
 #include <QEventLoop>
 #include <QJsonObject>
+#include <QSslSocket>
 #include <QTimer>
 
 #include <QXmppUtils.h>
@@ -122,8 +123,16 @@ public:
         m_finished = true;
         m_exitCode = code;
         m_account.disconnectFromServer();
-        // Let the closing stream go out before the loop ends.
-        QTimer::singleShot(100, qApp, [] { QCoreApplication::exit(); });
+        // Let the closing stream go out before the loop ends: quit once the connection has closed (at most a
+        // second), not after a fixed wait.
+        const auto quit = [] { QCoreApplication::exit(); };
+        auto *socket = m_account.client()->findChild<QSslSocket *>();
+        if (!socket || socket->state() == QAbstractSocket::UnconnectedState) {
+            QTimer::singleShot(0, qApp, quit);
+            return;
+        }
+        connect(socket, &QAbstractSocket::disconnected, qApp, quit, Qt::QueuedConnection);
+        QTimer::singleShot(1000, qApp, quit);
     }
 
     void failWith(const QString &reason)
