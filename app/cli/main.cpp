@@ -5,7 +5,6 @@
 #include <QJsonDocument>
 #include <QEventLoop>
 #include <QJsonObject>
-#include <QSslSocket>
 #include <QTimer>
 
 #include <QXmppUtils.h>
@@ -126,12 +125,11 @@ public:
         // Let the closing stream go out before the loop ends: quit once the connection has closed (at most a
         // second), not after a fixed wait.
         const auto quit = [] { QCoreApplication::exit(); };
-        auto *socket = m_account.client()->findChild<QSslSocket *>();
-        if (!socket || socket->state() == QAbstractSocket::UnconnectedState) {
+        if (m_account.isConnectionClosed()) {
             QTimer::singleShot(0, qApp, quit);
             return;
         }
-        connect(socket, &QAbstractSocket::disconnected, qApp, quit, Qt::QueuedConnection);
+        connect(&m_account, &Account::connectionClosed, qApp, quit, Qt::QueuedConnection);
         QTimer::singleShot(1000, qApp, quit);
     }
 

@@ -540,6 +540,26 @@ SsnStanzaError EsessionHandshake::refusal(SsnCondition condition, const QStringL
     return error;
 }
 
+std::optional<QString> EsessionHandshake::verifyIdentity(Party peer, const KeySet &keys, BlockCounter &counter,
+    const SealedIdentity &sealed, const IdentityMacInput &input, bool withKey)
+{
+    std::optional<QByteArray> received = openIdentity(m_agreed->cipher, keys.cipherKey, keys.macKey, counter, sealed);
+    if (!received)
+        return u"identity-mac"_s;
+    const std::optional<QString> problem = checkIdentity(peer, keys.sigmaKey, input, *received, withKey, m_policy,
+        bareJid(), m_agreed->peerPublicKey);
+    wipeBytes(*received);
+    return problem;
+}
+
+SsnStanzaError EsessionHandshake::identityRefusal(const QString &problem)
+{
+    // A wrong M_X names the mac field; a wrong mac_X, signature or untrusted key the identity field.
+    const QString field = problem == u"identity-mac"_s ? Xep0116::Mac : Xep0116::Identity;
+    return refusal(SsnCondition::FeatureNotImplemented, { field }, EsessionFailure::IdentityNotVerified,
+        identityFailureReason(problem), problem);
+}
+
 // -------------------------------------------------------------------------------------------------------------------
 // Local calls
 
@@ -1292,26 +1312,14 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::completeFields
         // N_A | N_B | d | pubKey_B | form_B, then sign_B and the trust decision. Keys of K itself, no form_B2.
         const KeySet responder = deriveKeySet(Party::Responder, m_agreed->cipher, m_agreed->initialKey);
         BlockCounter counter = m_agreed->responderCounter;
-        std::optional<QByteArray> received = openIdentity(m_agreed->cipher, responder.cipherKey, responder.macKey,
-            counter, SealedIdentity { *responderIdentity, *responderTag });
-        const QString notVerified = tr("The contact's identity could not be verified; someone may be interfering.");
-        if (!received) {
-            return refusal(SsnCondition::FeatureNotImplemented, { Mac }, EsessionFailure::IdentityNotVerified,
-                notVerified, u"identity-mac"_s);
-        }
         IdentityMacInput input;
         input.initiatorNonce = m_initiatorNonce;
         input.responderNonce = m_responderNonce;
         input.publicValue = m_agreed->peerValue;
         input.form = m_formB;
-        const std::optional<QString> problem = checkIdentity(Party::Responder, responder.sigmaKey, input, *received,
-            m_agreed->responderKey, m_policy, bareJid(), m_agreed->peerPublicKey);
-        wipeBytes(*received);
-        if (problem) {
-            return refusal(SsnCondition::FeatureNotImplemented, { Identity }, EsessionFailure::IdentityNotVerified,
-                identityFailureReason(*problem),
-                *problem);
-        }
+        if (const auto problem = verifyIdentity(Party::Responder, responder, counter,
+                SealedIdentity { *responderIdentity, *responderTag }, input, m_agreed->responderKey))
+            return identityRefusal(*problem);
         m_agreed->responderCounter = counter;
     } else {
         // rshashes: HMAC(N_A, RS) of every secret retained with the contact, plus 2–4 random values, shuffled, so
@@ -1492,27 +1500,16 @@ std::optional<SsnStanzaError> EsessionHandshake::checkCompletion(const DataForm 
     {
         const KeySet provisory = deriveKeySet(Party::Initiator, cipher, m_agreed->initialKey);
         BlockCounter counter = m_agreed->initiatorCounter;
-        std::optional<QByteArray> received
-            = openIdentity(cipher, provisory.cipherKey, provisory.macKey, counter, SealedIdentity { *identity, *tag });
-        if (!received) {
-            return refusal(SsnCondition::FeatureNotImplemented, { Mac }, EsessionFailure::IdentityNotVerified,
-                notVerified, u"identity-mac"_s);
-        }
         IdentityMacInput input;
         input.initiatorNonce = m_initiatorNonce;
         input.responderNonce = m_responderNonce;
         input.publicValue = *initiatorValue;
         input.form = m_formA;
         input.form2 = m_incomingForm2;
-        const std::optional<QString> problem = checkIdentity(Party::Initiator, provisory.sigmaKey, input, *received,
-            m_agreed->initiatorKey, m_policy, bareJid(), m_agreed->peerPublicKey);
-        wipeBytes(*received);
-        if (problem) {
-            // XEP-0116: a bad signature or a key we cannot accept is refused like a wrong mac_A.
-            return refusal(SsnCondition::FeatureNotImplemented, { Identity }, EsessionFailure::IdentityNotVerified,
-                identityFailureReason(*problem),
-                *problem);
-        }
+        // XEP-0116: a bad signature or a key we cannot accept is refused like a wrong mac_A.
+        if (const auto problem = verifyIdentity(Party::Initiator, provisory, counter, SealedIdentity { *identity, *tag },
+                input, m_agreed->initiatorKey))
+            return identityRefusal(*problem);
         m_agreed->initiatorCounter = counter;
     }
     m_formA2 = m_incomingForm2;
@@ -1620,30 +1617,17 @@ std::optional<SsnStanzaError> EsessionHandshake::checkThreeMessageCompletion(
 {
     // Alice's identity under the keys of K (derived when message 2 was built): M_A first, then mac_A over
     // N_B | N_A | e | pubKey_A | form_A | form_A2, sign_A and the trust decision. XEP-0116: then it is complete.
-    const QString notVerified = tr("The contact's identity could not be verified; someone may be interfering.");
-    const Crypto::CtrCipher cipher = m_agreed->cipher;
-    const KeySet initiator = deriveKeySet(Party::Initiator, cipher, m_agreed->initialKey);
+    const KeySet initiator = deriveKeySet(Party::Initiator, m_agreed->cipher, m_agreed->initialKey);
     BlockCounter counter = m_agreed->initiatorCounter;
-    std::optional<QByteArray> received
-        = openIdentity(cipher, initiator.cipherKey, initiator.macKey, counter, SealedIdentity { identity, tag });
-    if (!received) {
-        return refusal(SsnCondition::FeatureNotImplemented, { Xep0116::Mac }, EsessionFailure::IdentityNotVerified,
-            notVerified, u"identity-mac"_s);
-    }
     IdentityMacInput input;
     input.initiatorNonce = m_initiatorNonce;
     input.responderNonce = m_responderNonce;
     input.publicValue = m_agreed->peerValue;
     input.form = m_formA;
     input.form2 = m_incomingForm2;
-    const std::optional<QString> problem = checkIdentity(Party::Initiator, initiator.sigmaKey, input, *received,
-        m_agreed->initiatorKey, m_policy, bareJid(), m_agreed->peerPublicKey);
-    wipeBytes(*received);
-    if (problem) {
-        return refusal(SsnCondition::FeatureNotImplemented, { Xep0116::Identity }, EsessionFailure::IdentityNotVerified,
-            identityFailureReason(*problem),
-            *problem);
-    }
+    if (const auto problem = verifyIdentity(Party::Initiator, initiator, counter, SealedIdentity { identity, tag }, input,
+            m_agreed->initiatorKey))
+        return identityRefusal(*problem);
     m_agreed->initiatorCounter = counter;
     m_formA2 = m_incomingForm2;
 
@@ -1738,22 +1722,14 @@ void EsessionHandshake::onIdentity(const QDomElement &message, const QDomElement
     {
         const KeySet responder = deriveKeySet(Party::Responder, cipher, key);
         BlockCounter counter = m_agreed->responderCounter;
-        std::optional<QByteArray> received
-            = openIdentity(cipher, responder.cipherKey, responder.macKey, counter, SealedIdentity { *identity, *tag });
-        if (!received) {
-            wipeBytes(key);
-            failIdentity(message, echo, u"identity-mac"_s, out);
-            return;
-        }
         IdentityMacInput input;
         input.initiatorNonce = m_initiatorNonce;
         input.responderNonce = m_responderNonce;
         input.publicValue = m_agreed->peerValue;
         input.form = m_formB;
         input.form2 = formB2;
-        const std::optional<QString> problem = checkIdentity(Party::Responder, responder.sigmaKey, input, *received,
-            m_agreed->responderKey, m_policy, bareJid(), m_agreed->peerPublicKey);
-        wipeBytes(*received);
+        const std::optional<QString> problem = verifyIdentity(Party::Responder, responder, counter,
+            SealedIdentity { *identity, *tag }, input, m_agreed->responderKey);
         if (problem) {
             wipeBytes(key);
             failIdentity(message, echo, *problem, out,

@@ -24,6 +24,10 @@
 namespace Esession {
 
 class RetainedSecretStore;
+enum class Party;
+struct IdentityMacInput;
+struct KeySet;
+struct SealedIdentity;
 
 // The online ESession negotiation (XEP-0116 4-message path = XEP-0217: SIGMA-R with a hash commitment, SAS and
 // retained secrets; no public keys unless EsessionPolicy::identity / trustPeerKey ask for them) as a sans-I/O engine,
@@ -219,6 +223,13 @@ private:
         const std::optional<SsnStanzaError> &sent, EsessionOutput &out);
     /// Why a failed identity check (checkIdentity's problem) ends the negotiation, in words for the user.
     static QString identityFailureReason(const QString &problem);
+    /// Opens the peer's sealed identity (M_X checked before anything is decrypted) and checks it against mac_X over
+    /// @p input, with sign_X and the trust policy when @p withKey. Nullopt when it verified (@p counter then advanced
+    /// past it); else the failure's detail: "identity-mac" for a wrong M_X, or what the identity check found.
+    std::optional<QString> verifyIdentity(Party peer, const KeySet &keys, BlockCounter &counter,
+        const SealedIdentity &sealed, const IdentityMacInput &input, bool withKey);
+    /// The refusal for a failed verifyIdentity().
+    SsnStanzaError identityRefusal(const QString &problem);
     SsnStanzaError refusal(SsnCondition condition, const QStringList &fields, EsessionFailure failure,
         const QString &reason, const QString &detail);
     CipherParameters cipherParameters(

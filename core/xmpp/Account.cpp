@@ -161,8 +161,7 @@ void Account::connectToServer()
         return;
     // Logging in again right after logging out: the previous connection may still be closing its stream, and
     // connecting the same socket now fails with a spurious network error. Connect once it has closed.
-    auto *socket = m_client->findChild<QSslSocket *>();
-    if (socket && socket->state() != QAbstractSocket::UnconnectedState) {
+    if (!isConnectionClosed()) {
         m_connectWhenClosed = true;
         return;
     }
@@ -236,7 +235,7 @@ void Account::onClientStateChanged(QXmppClient::State state)
         break;
     case QXmppClient::DisconnectedState:
         setState(State::Offline);
-        // The end of the connection we closed ourselves before logging in again: connectWhenClosed() follows.
+        // The end of the connection we closed ourselves before logging in again: onConnectionClosed() follows.
         if (m_connectWhenClosed)
             break;
         if (m_wantOnline && !m_errorPermanent)
@@ -247,9 +246,9 @@ void Account::onClientStateChanged(QXmppClient::State state)
 
 void Account::tuneSocket()
 {
-    // QXmpp keeps its QSslSocket private; it is a child of the client and lives across reconnects, but each
-    // connection gets a new TCP socket under it (a child QTcpSocket), so the tuning is redone on every connection.
-    auto *socket = m_client->findChild<QSslSocket *>();
+    // Each connection gets a new TCP socket under the QSslSocket (a child QTcpSocket), so the tuning is redone on
+    // every connection.
+    QSslSocket *socket = this->socket();
     if (!socket)
         return;
     const auto tune = [socket] {
@@ -281,11 +280,24 @@ void Account::tuneSocket()
     socket->setProperty("sottoTuned", true);
     connect(socket, &QAbstractSocket::connected, this, tune);
     // Queued: QXmpp finishes its own handling of the closed socket first.
-    connect(socket, &QAbstractSocket::disconnected, this, &Account::connectWhenClosed, Qt::QueuedConnection);
+    connect(socket, &QAbstractSocket::disconnected, this, &Account::onConnectionClosed, Qt::QueuedConnection);
 }
 
-void Account::connectWhenClosed()
+QSslSocket *Account::socket() const
 {
+    // QXmpp keeps its QSslSocket private; it is a child of the client and lives across reconnects.
+    return m_client->findChild<QSslSocket *>();
+}
+
+bool Account::isConnectionClosed() const
+{
+    const QSslSocket *socket = this->socket();
+    return !socket || socket->state() == QAbstractSocket::UnconnectedState;
+}
+
+void Account::onConnectionClosed()
+{
+    Q_EMIT connectionClosed();
     if (!m_connectWhenClosed)
         return;
     m_connectWhenClosed = false;

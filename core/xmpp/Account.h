@@ -11,6 +11,7 @@
 
 #include "crypto/DiffieHellman.h"
 
+class QSslSocket;
 class EsessionExtension;
 class QXmppMessage;
 class QXmppRosterManager;
@@ -98,12 +99,16 @@ public:
     QStringList pendingSubscriptionRequests() const { return m_pendingRequests; }
 
     QXmppClient *client() const { return m_client; }
+    /// No TCP connection, not even one still closing after disconnectFromServer().
+    bool isConnectionClosed() const;
     EsessionExtension *esession() const { return m_esession; }
 
 Q_SIGNALS:
     void stateChanged(Account::State state);
     void errorReasonChanged(const QString &reason);
     void connected();
+    /// The TCP connection is closed, after the stream: what disconnectFromServer() started is over.
+    void connectionClosed();
     void messageReceived(const QXmppMessage &message);
     /// The server or the peer bounced a message we sent (by stanza id).
     void messageFailed(const QString &stanzaId, const QString &reason);
@@ -122,7 +127,8 @@ private:
     void onClientStateChanged(QXmppClient::State state);
     void onErrorOccurred(const QXmppError &error);
     void tuneSocket();
-    void connectWhenClosed();
+    void onConnectionClosed();
+    QSslSocket *socket() const;
     void onSubscriptionRequest(const QString &bareJid);
     void onMessage(const QXmppMessage &message);
     void scheduleReconnect();
