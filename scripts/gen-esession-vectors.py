@@ -3,7 +3,7 @@
 
 Computes, for fixed inputs, every value of an XEP-0217 negotiation (and the XEP-0116 variants it shares)
 that core/esession/EsessionKeys.cpp produces: e, d, He, K0, K, the six keys, mac_A/ID_A/M_A,
-mac_B/ID_B/M_B, rshash, srshash, RS_new and the SAS. tests/unit/tst_esessionkdf.cpp recomputes all of
+mac_B/ID_B/M_B, rshash, srshash, RS_new, the sas28x5 SAS and Sotto's committed SAS. tests/unit/tst_esessionkdf.cpp recomputes all of
 them with the C++ code and compares byte for byte.
 
 Written apart from the C++ code on purpose: Python's hashlib, hmac and pow(), the MODP prime typed in from
@@ -246,6 +246,18 @@ def sas_value(m_a, form_b):
     return int.from_bytes(sha256(m_a + form_b + b"Short Authentication String")[-3:], "big")
 
 
+COMMITTED_SAS_LABEL = b"Sotto committed SAS 1"
+
+
+def committed_sas_value(k0, n_a, n_b, form_a, form_b):
+    """Sotto's committed SAS (docs/PROTOCOL-NOTES.md): the last 24 bits of HMAC(K0, label | each of N_A, N_B,
+    form_A, form_B with its length in front as 4 big-endian octets). Nothing from message 3 or 4."""
+    data = COMMITTED_SAS_LABEL
+    for part in (n_a, n_b, form_a, form_b):
+        data += len(part).to_bytes(4, "big") + part
+    return int.from_bytes(hmac_sha256(k0, data)[-3:], "big")
+
+
 def sas_string(value):
     digits = []
     for _ in range(5):
@@ -285,6 +297,7 @@ def run_case(name, cipher, x, y, n_a, n_b, c_a, rs, oss=b"", pubkeys=None, searc
     mac_b = hmac_sha256(final["KS_B"], n_a + n_b + mpi(d) + form_b + form_b2)
     id_b, m_b, c_b_after = seal(final["KC_B"], final["KM_B"], c_b, mac_b)
     sas = sas_value(m_a, form_b)
+    committed = committed_sas_value(k0, n_a, n_b, form_a, form_b)
 
     inputs = {
         "x": mpi(x).hex(), "y": mpi(y).hex(),
@@ -312,6 +325,7 @@ def run_case(name, cipher, x, y, n_a, n_b, c_a, rs, oss=b"", pubkeys=None, searc
         "rshash": rshash.hex() if rs else None,
         "RS_new": hmac_sha256(k, b"New Retained Secret").hex(),
         "sas_value": sas, "sas": sas_string(sas),
+        "committed_sas_value": committed, "committed_sas": sas_string(committed),
     }
     outputs = {n: v for n, v in outputs.items() if v is not None}
     if pubkeys:

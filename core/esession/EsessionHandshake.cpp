@@ -32,7 +32,6 @@ const QString RsaKeyValueElement = u"RSAKeyValue"_s;
 const QString ModulusElement = u"Modulus"_s;
 const QString ExponentElement = u"Exponent"_s;
 const QString SignatureValueElement = u"SignatureValue"_s;
-const QString Sas28x5 = u"sas28x5"_s;
 /// XEP-0116 describes version 1.0 (its text and registry); the 1.3/1.2 of the examples are never offered.
 const QString ProtocolVersion = u"1.0"_s;
 /// rekey_freq of a session that never re-keys: the XEP-0217 value, the largest below 2^32.
@@ -244,6 +243,17 @@ bool threeMessagePossible(const EsessionPolicy &policy)
 }
 
 /// Whether the policy goes beyond 'none'/'none' (only then do the forms differ from XEP-0217's).
+/// The `sas_algs` names of the policy, preferred first (never empty: the committed SAS when the list is).
+QStringList sasNames(const EsessionPolicy &policy)
+{
+    QStringList names;
+    for (const SasAlgorithm algorithm : std::as_const(policy.sasAlgorithms))
+        addUnique(names, sasAlgorithmName(algorithm));
+    if (names.isEmpty())
+        names << sasAlgorithmName(SasAlgorithm::Committed);
+    return names;
+}
+
 bool usesPublicKeys(const EsessionPolicy &policy)
 {
     return policy.identity || policy.trustPeerKey || !policy.allowNoPublicKey;
@@ -418,7 +428,8 @@ struct EsessionHandshake::Agreed
     BlockCounter initiatorCounter; ///< C_A, moved on as identities are sealed
     BlockCounter responderCounter; ///< C_B
     QByteArray initialKey; ///< K0 = SHA256(g^xy mod p)
-    QByteArray initiatorTag; ///< M_A (the SAS input)
+    QByteArray initiatorTag; ///< M_A (the sas28x5 input)
+    SasAlgorithm sasAlgorithm = SasAlgorithm::Committed;
     QString sas;
     QList<RetainedSecret> offeredSecrets; ///< initiator: the secrets hashed into rshashes
     bool initiatorKey = false; ///< init_pubkey = 'key': the initiator's identity is pubKey_A | sign_A
@@ -913,7 +924,8 @@ QList<FormField> EsessionHandshake::requestFields()
     if (m_threeMessage)
         fields << makeField(Dhkeys, commitments, FieldType::Hidden);
     else
-        fields << makeField(SasAlgs, { Sas28x5 }, FieldType::Hidden)
+        fields << (sasNames(m_policy).size() == 1 ? makeField(SasAlgs, sasNames(m_policy), FieldType::Hidden)
+                                                 : makeOffer(SasAlgs, sasNames(m_policy), FieldType::ListSingle))
                << makeField(Dhhashes, commitments, FieldType::Hidden);
     return fields;
 }
@@ -1007,10 +1019,24 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::acceptFields(c
     const bool responderKey = respMode == PublicKey;
     if ((initiatorKey || responderKey) && !offeredValues(request.field(SignAlgs)).contains(RsaSha256))
         bad << SignAlgs;
-    if (threeMessage && request.field(SasAlgs))
+    // sas_algs: the first of ours that was offered (absent: XEP-0217's fixed sas28x5). Our order, not the
+    // initiator's: the committed SAS whenever both sides have it.
+    std::optional<QString> sasChosen;
+    bool onlyWeakSasOffered = false;
+    if (threeMessage && request.field(SasAlgs)) {
         bad << SasAlgs; // XEP-0116: MUST be absent from a 3-message request
-    else
-        checkFixed(SasAlgs, Sas28x5);
+    } else if (!threeMessage) {
+        const QStringList offered = request.field(SasAlgs) ? offeredValues(request.field(SasAlgs))
+                                                           : QStringList { sasAlgorithmName(SasAlgorithm::Sas28x5) };
+        for (const QString &name : sasNames(m_policy)) {
+            if (!sasChosen && offered.contains(name))
+                sasChosen = name;
+        }
+        if (!sasChosen) {
+            bad << SasAlgs;
+            onlyWeakSasOffered = offered.contains(sasAlgorithmName(SasAlgorithm::Sas28x5));
+        }
+    }
     // stanzas: what both want encrypted, in the initiator's order.
     QStringList stanzas;
     for (const QString &type : offeredValues(request.field(Stanzas))) {
@@ -1034,6 +1060,13 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::acceptFields(c
     const std::optional<QByteArray> initiatorNonce = singleBytes(request, MyNonce);
     if (!initiatorNonce || initiatorNonce->size() < MinimumNonceBytes || initiatorNonce->size() > MaximumNonceBytes)
         bad << MyNonce;
+    if (bad == QStringList { SasAlgs } && onlyWeakSasOffered) {
+        return refusal(SsnCondition::NotAcceptable, bad, EsessionFailure::RefusedByUs,
+            tr("The contact's client offers only the older verification code (sas28x5), which someone in the middle "
+               "can fake. It is accepted only with compatibility with other ESession clients switched on for this "
+               "contact."),
+            u"sas28x5-not-allowed"_s);
+    }
     if (!bad.isEmpty())
         return refusal(SsnCondition::NotAcceptable, bad, EsessionFailure::RefusedByUs, notAcceptable, {});
 
@@ -1069,6 +1102,8 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::acceptFields(c
     m_agreed->responderCounter = counter->withTopBitFlipped();
     m_agreed->initiatorKey = initiatorKey;
     m_agreed->responderKey = responderKey;
+    if (sasChosen)
+        m_agreed->sasAlgorithm = sasAlgorithmFromName(*sasChosen).value_or(SasAlgorithm::Committed);
     m_initiatorNonce = *initiatorNonce;
     m_responderNonce = responderNonce;
     if (threeMessage) {
@@ -1097,8 +1132,8 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::acceptFields(c
            << makeField(InitPubkey, { *initMode }) << makeField(RespPubkey, { *respMode })
            << makeField(Ver, { ProtocolVersion }) << makeField(RekeyFreq, { QString::number(rekeyFrequency) })
            << makeField(MyNonce, { b64(m_responderNonce) });
-    if (!threeMessage)
-        fields << makeField(SasAlgs, { Sas28x5 });
+    if (sasChosen)
+        fields << makeField(SasAlgs, { *sasChosen });
     fields << makeField(Dhkeys, { b64(m_agreed->ownKey->publicValue()) })
            // Appended, as XEP-0116 says: the initiator's nonce and the initial counter.
            << makeField(Nonce, { b64(m_initiatorNonce) }) << makeField(Counter, { b64(counter->mpi()) });
@@ -1224,10 +1259,21 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::completeFields
     const bool responderKey = respOk && *respMode == PublicKey;
     if ((initiatorKey || responderKey) && singleValue(accept, SignAlgs) != RsaSha256)
         bad << SignAlgs;
-    if (m_threeMessage && accept.field(SasAlgs))
+    // sas_algs: one of those we offered (absent: XEP-0217's fixed sas28x5, acceptable only if we offered it).
+    std::optional<SasAlgorithm> sasAlgorithm;
+    bool weakSasAnswered = false;
+    if (m_threeMessage && accept.field(SasAlgs)) {
         bad << SasAlgs; // not offered in the 3-message request
-    else
-        checkFixed(SasAlgs, Sas28x5);
+    } else if (!m_threeMessage) {
+        const std::optional<QString> name
+            = accept.field(SasAlgs) ? singleValue(accept, SasAlgs) : sasAlgorithmName(SasAlgorithm::Sas28x5);
+        if (name && sasNames(m_policy).contains(*name))
+            sasAlgorithm = sasAlgorithmFromName(*name);
+        if (!sasAlgorithm) {
+            bad << SasAlgs;
+            weakSasAnswered = name == sasAlgorithmName(SasAlgorithm::Sas28x5);
+        }
+    }
     if (singleValue(accept, Ver) != ProtocolVersion)
         bad << Ver;
     const QStringList stanzas = accept.values(Stanzas);
@@ -1271,6 +1317,13 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::completeFields
         bad << Identity;
     if (m_threeMessage && !responderTag)
         bad << Mac;
+    if (bad == QStringList { SasAlgs } && weakSasAnswered) {
+        return refusal(SsnCondition::NotAcceptable, bad, EsessionFailure::RefusedByUs,
+            tr("The contact's client can only show the older verification code (sas28x5), which someone in the "
+               "middle can fake. It is accepted only with compatibility with other ESession clients switched on for "
+               "this contact."),
+            u"sas28x5-not-allowed"_s);
+    }
     if (!bad.isEmpty())
         return refusal(SsnCondition::NotAcceptable, bad, EsessionFailure::RefusedByUs, notAcceptable, {});
 
@@ -1288,6 +1341,8 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::completeFields
     m_agreed->rekeyFrequency = rekeyFrequency;
     m_agreed->ownKey = offer->key;
     m_agreed->peerValue = *responderValue;
+    if (sasAlgorithm)
+        m_agreed->sasAlgorithm = *sasAlgorithm;
     m_agreed->initiatorCounter = *counter;
     m_agreed->responderCounter = counter->withTopBitFlipped();
     m_agreed->initiatorKey = initiatorKey;
@@ -1379,7 +1434,7 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::completeFields
         established.peerPublicKey = m_agreed->peerPublicKey;
         established.threeMessage = true;
     } else {
-        m_agreed->sas = sas28x5(sealed->mac, m_formB);
+        m_agreed->sas = sas();
     }
     m_expectCompletion = true;
     return fields;
@@ -1514,7 +1569,7 @@ std::optional<SsnStanzaError> EsessionHandshake::checkCompletion(const DataForm 
     }
     m_formA2 = m_incomingForm2;
     m_agreed->initiatorTag = *tag;
-    m_agreed->sas = sas28x5(*tag, m_formB);
+    m_agreed->sas = sas();
 
     // The shared retained secret: the first of ours whose HMAC under N_A is among the rshashes.
     const QList<RetainedSecret> retained = m_store->secrets(bareJid());
@@ -1601,6 +1656,7 @@ std::optional<SsnStanzaError> EsessionHandshake::checkCompletion(const DataForm 
     established.peerJid = m_ssn.peerJid();
     established.parameters = cipherParameters(key, m_agreed->peerValue, m_agreed->ownKey);
     established.sas = m_agreed->sas;
+    established.sasAlgorithm = m_agreed->sasAlgorithm;
     established.retainedSecretMatched = srs.has_value();
     established.retainedSecretWasVerified = srs && srs->verified;
     established.expectedSecretMissing = !retained.isEmpty() && !srs;
@@ -1610,6 +1666,18 @@ std::optional<SsnStanzaError> EsessionHandshake::checkCompletion(const DataForm 
     established.peerPublicKey = m_agreed->peerPublicKey;
     wipeBytes(key);
     return std::nullopt;
+}
+
+QString EsessionHandshake::sas() const
+{
+    SasTranscript transcript;
+    transcript.initialKey = m_agreed->initialKey;
+    transcript.initiatorNonce = m_initiatorNonce;
+    transcript.responderNonce = m_responderNonce;
+    transcript.requestForm = m_formA;
+    transcript.responseForm = m_formB;
+    transcript.initiatorTag = m_agreed->initiatorTag;
+    return sasFromValue(sasValue(m_agreed->sasAlgorithm, transcript));
 }
 
 std::optional<SsnStanzaError> EsessionHandshake::checkThreeMessageCompletion(
@@ -1744,6 +1812,7 @@ void EsessionHandshake::onIdentity(const QDomElement &message, const QDomElement
     established.peerJid = m_ssn.peerJid();
     established.parameters = cipherParameters(key, m_agreed->peerValue, m_agreed->ownKey);
     established.sas = m_agreed->sas;
+    established.sasAlgorithm = m_agreed->sasAlgorithm;
     established.retainedSecretMatched = srs.has_value();
     established.retainedSecretWasVerified = srs && srs->verified;
     established.expectedSecretMissing = !m_agreed->offeredSecrets.isEmpty() && !srs;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "BlockCounter.h"
+#include "EsessionKeys.h"
 #include "SsnNegotiation.h"
 #include "StanzaCipher.h"
 #include "crypto/Crypto.h"
@@ -47,8 +48,13 @@ struct EsessionPolicy
     QList<Crypto::ModpGroup> groups = { Crypto::ModpGroup::Group15, Crypto::ModpGroup::Group14 };
     /// The floor: a group with a shorter prime is never offered nor accepted, whatever `groups` says.
     Crypto::ModpGroup minimumGroup = Crypto::ModpGroup::Group14;
-    /// `crypt_algs`, preferred first. Only AES-CTR exists here; sha256, compress none and sas28x5 are fixed.
+    /// `crypt_algs`, preferred first. Only AES-CTR exists here; sha256 and compress none are fixed.
     QList<Crypto::CtrCipher> ciphers = { Crypto::CtrCipher::Aes256, Crypto::CtrCipher::Aes128 };
+    /// `sas_algs`: the verification codes offered (initiator, in this order) and accepted (responder: the first of
+    /// this list that the initiator offered). By default only our committed SAS, which a man in the middle cannot
+    /// grind; sas28x5 is added only where the user switched on compatibility with other ESession clients
+    /// (docs/PROTOCOL-NOTES.md, "committed SAS"). A negotiation with nothing in common is refused.
+    QList<SasAlgorithm> sasAlgorithms = { SasAlgorithm::Committed };
     /// `stanzas`: the stanza types the session encrypts (XEP-0116 names: message, iq, presence).
     QStringList stanzaTypes = { QStringLiteral("message"), QStringLiteral("iq"), QStringLiteral("presence") };
     /// `rekey_freq` (XEP-0116): the fewest stanzas a party sends between two of its re-keys. The initiator offers
@@ -107,8 +113,10 @@ struct EsessionEstablished
 {
     QString peerJid; ///< the full JID the session is bound to
     CipherParameters parameters; ///< send/receive by our role; counters already moved past the two identities
-    QString sas; ///< sas28x5: 5 characters, the same on both sides unless someone is in the middle; empty (no SAS) in
-                 ///< the 3-message flow
+    QString sas; ///< 5 characters, the same on both sides unless someone is in the middle; empty (no SAS) in the
+                 ///< 3-message flow
+    /// How `sas` was computed: the committed SAS, or the weaker sas28x5; nullopt in the 3-message flow.
+    std::optional<SasAlgorithm> sasAlgorithm;
     bool retainedSecretMatched = false; ///< an earlier session's secret went into the key
     bool retainedSecretWasVerified = false; ///< ... and its chain had been confirmed by SAS
     /// The store had secrets for this contact but none matched: the contact reinstalled, lost a message 4, or
@@ -235,6 +243,8 @@ private:
     CipherParameters cipherParameters(
         const QByteArray &finalKey, const QByteArray &peerValue, std::shared_ptr<const Crypto::DhKeyPair> ownKey) const;
     QString bareJid() const;
+    /// The SAS of the agreed algorithm over this negotiation (m_agreed with K0 and M_A set, forms and nonces).
+    QString sas() const;
     void wipe();
 
     EsessionRole m_role;

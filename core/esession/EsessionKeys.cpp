@@ -14,6 +14,11 @@ constexpr char ResponderSigmaLabel[] = "Responder SIGMA Key";
 constexpr char SharedRetainedSecretLabel[] = "Shared Retained Secret";
 constexpr char NewRetainedSecretLabel[] = "New Retained Secret";
 constexpr char SasLabel[] = "Short Authentication String";
+constexpr char CommittedSasLabel[] = "Sotto committed SAS 1";
+/// The `sas_algs` names. The committed one is ours: "urn:x-sotto:" is no registered namespace, so no other
+/// client can mean something else by it.
+constexpr char Sas28x5Name[] = "sas28x5";
+constexpr char CommittedSasName[] = "urn:x-sotto:esession:sas:committed28x5:1";
 
 constexpr int SasBase = 28;
 static_assert(sizeof(SasAlphabet) - 1 == SasBase);
@@ -173,13 +178,74 @@ QString sasFromValue(quint32 value)
     return out;
 }
 
+namespace {
+
+quint32 low24Bits(const QByteArray &digest)
+{
+    if (digest.size() < 3)
+        return 0;
+    const auto octet = [&digest](qsizetype fromEnd) { return quint32(quint8(digest.at(digest.size() - fromEnd))); };
+    return (octet(3) << 16) | (octet(2) << 8) | octet(1);
+}
+
+} // namespace
+
+quint32 sas28x5Value(const QByteArray &initiatorTag, const QByteArray &responseForm)
+{
+    return low24Bits(Crypto::sha256(initiatorTag + responseForm + QByteArray(SasLabel)));
+}
+
 QString sas28x5(const QByteArray &initiatorTag, const QByteArray &responseForm)
 {
-    const QByteArray digest = Crypto::sha256(initiatorTag + responseForm + QByteArray(SasLabel));
-    if (digest.size() < 3)
-        return {};
-    const auto octet = [&digest](qsizetype fromEnd) { return quint32(quint8(digest.at(digest.size() - fromEnd))); };
-    return sasFromValue((octet(3) << 16) | (octet(2) << 8) | octet(1));
+    return sasFromValue(sas28x5Value(initiatorTag, responseForm));
+}
+
+QString sasAlgorithmName(SasAlgorithm algorithm)
+{
+    switch (algorithm) {
+    case SasAlgorithm::Committed:
+        return QString::fromLatin1(CommittedSasName);
+    case SasAlgorithm::Sas28x5:
+        return QString::fromLatin1(Sas28x5Name);
+    }
+    return {};
+}
+
+std::optional<SasAlgorithm> sasAlgorithmFromName(const QString &name)
+{
+    for (const SasAlgorithm algorithm : { SasAlgorithm::Committed, SasAlgorithm::Sas28x5 }) {
+        if (name == sasAlgorithmName(algorithm))
+            return algorithm;
+    }
+    return std::nullopt;
+}
+
+quint32 committedSasValue(const QByteArray &initialKey, const QByteArray &initiatorNonce,
+    const QByteArray &responderNonce, const QByteArray &requestForm, const QByteArray &responseForm)
+{
+    // Each variable-length part with its length in front, so that no two transcripts give the same input.
+    QByteArray input(CommittedSasLabel);
+    for (const QByteArray *part : { &initiatorNonce, &responderNonce, &requestForm, &responseForm }) {
+        const quint32 length = quint32(part->size());
+        input.append(char(length >> 24)).append(char(length >> 16)).append(char(length >> 8)).append(char(length));
+        input.append(*part);
+    }
+    QByteArray tag = Crypto::hmacSha256(initialKey, input);
+    const quint32 value = low24Bits(tag);
+    wipeBytes(tag);
+    return value;
+}
+
+quint32 sasValue(SasAlgorithm algorithm, const SasTranscript &transcript)
+{
+    switch (algorithm) {
+    case SasAlgorithm::Committed:
+        return committedSasValue(transcript.initialKey, transcript.initiatorNonce, transcript.responderNonce,
+            transcript.requestForm, transcript.responseForm);
+    case SasAlgorithm::Sas28x5:
+        return sas28x5Value(transcript.initiatorTag, transcript.responseForm);
+    }
+    return 0;
 }
 
 } // namespace Esession

@@ -131,9 +131,47 @@ inline constexpr int SasLength = 5;
 /// left-padded with 'a' (digit 0). Digit order and padding are our reading; the XEPs only say "5-character".
 [[nodiscard]] QString sasFromValue(quint32 value);
 
-/// sas28x5 (XEP-0116/0217): the least significant 24 bits of SHA256(M_A | form_B | "Short Authentication
-/// String") as sasFromValue(). @p initiatorTag is M_A at its full length (an HMAC result keeps leading zero
-/// octets); @p responseForm is form_B, the normalised content of Bob's response (message 2).
+/// The 24-bit value behind sas28x5: the least significant 24 bits of SHA256(M_A | form_B | "Short
+/// Authentication String"). @p initiatorTag is M_A at its full length (an HMAC result keeps leading zero octets);
+/// @p responseForm is form_B, the normalised content of Bob's response (message 2).
+[[nodiscard]] quint32 sas28x5Value(const QByteArray &initiatorTag, const QByteArray &responseForm);
+
+/// sas28x5 (XEP-0116/0217): sasFromValue(sas28x5Value()). M_A covers message 3, which its sender chooses after
+/// every commitment is open, so a man in the middle can grind it (docs/PROTOCOL-NOTES.md, "committed SAS").
 [[nodiscard]] QString sas28x5(const QByteArray &initiatorTag, const QByteArray &responseForm);
+
+/// The SAS algorithms of `sas_algs` this engine knows.
+enum class SasAlgorithm {
+    /// Sotto's own: computed only from values both sides fixed before any commitment opened (committedSasValue()).
+    Committed,
+    /// XEP-0116/0217 sas28x5: over M_A, which the sender of message 3 can grind. For other ESession clients only.
+    Sas28x5,
+};
+
+/// The `sas_algs` name of @p algorithm. The committed one lives in a namespace of ours (XEP-0116 lets the
+/// algorithms be negotiated and registers only sas28x5).
+[[nodiscard]] QString sasAlgorithmName(SasAlgorithm algorithm);
+[[nodiscard]] std::optional<SasAlgorithm> sasAlgorithmFromName(const QString &name);
+
+/// Everything a SAS may be computed from once a 4-message negotiation is complete. Which of these an algorithm
+/// reads is decided in sasValue() alone, so that a test can vary one input and see which codes move.
+struct SasTranscript
+{
+    QByteArray initialKey; ///< K0 = SHA256(g^xy mod p): fixed once e (committed in message 1) and d (message 2) are
+    QByteArray initiatorNonce; ///< N_A (message 1)
+    QByteArray responderNonce; ///< N_B (message 2)
+    QByteArray requestForm; ///< form_A: message 1, including He
+    QByteArray responseForm; ///< form_B: message 2, including d
+    QByteArray initiatorTag; ///< M_A: covers form_A2, i.e. message 3, chosen after the commitment opened
+};
+
+/// The committed SAS value: the least significant 24 bits of
+///   HMAC-SHA256(K0, "Sotto committed SAS 1" | L(N_A) | N_A | L(N_B) | N_B | L(form_A) | form_A | L(form_B) | form_B)
+/// where L(x) is the length of x as 4 octets, big-endian. Nothing from message 3 or 4 goes in.
+[[nodiscard]] quint32 committedSasValue(const QByteArray &initialKey, const QByteArray &initiatorNonce,
+    const QByteArray &responderNonce, const QByteArray &requestForm, const QByteArray &responseForm);
+
+/// The 24-bit SAS value of @p algorithm over @p transcript; the displayed code is sasFromValue() of it.
+[[nodiscard]] quint32 sasValue(SasAlgorithm algorithm, const SasTranscript &transcript);
 
 } // namespace Esession

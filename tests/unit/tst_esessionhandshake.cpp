@@ -4,6 +4,8 @@
 // secret left in the engine) and for an unchanged retained-secret store.
 #include <QDomDocument>
 #include <QLoggingCategory>
+#include <QSet>
+#include <QtEndian>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTextStream>
@@ -546,6 +548,14 @@ private Q_SLOTS:
     // XEP-0116's search of the secrets of all JIDs.
     void retainedSecretUnderAnotherJid();
     void sqlStoreSearchesAllJids();
+    // The verification code against a man in the middle (C1 of the security review): a relay runs one engine half
+    // with each side and grinds the filler of the message 3 it sends Bob.
+    void relayGrindsSas28x5();
+    void relayCannotGrindCommittedSas();
+    void sasAlgorithmChoice_data();
+    void sasAlgorithmChoice();
+    void strippedSasOffer_data();
+    void strippedSasOffer();
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -3110,3 +3120,332 @@ int main(int argc, char **argv)
 }
 
 #include "tst_esessionhandshake.moc"
+
+// ---------------------------------------------------------------------------------------------------------------
+// The relay: Alice <-> [M as Bob | M as Alice] <-> Bob
+
+namespace {
+
+/// The 24-bit value a displayed code stands for (sasFromValue() read back).
+quint32 valueOfSas(const QString &sas)
+{
+    const QByteArray alphabet(SasAlphabet);
+    quint32 value = 0;
+    for (const QChar ch : sas)
+        value = value * 28 + quint32(alphabet.indexOf(char(ch.unicode())));
+    return value;
+}
+
+/// The man in the middle's half towards Bob: its own initiator engine, whose message 1 it re-commits to a DH key it
+/// knows, and whose message 3 it rebuilds around any rshashes filler it likes, with the production functions.
+struct RelayTowardsBob
+{
+    Pair pair; ///< alice = the relay's initiator engine, bob = the real Bob
+    Crypto::DhKeyPair key; ///< the relay's x', committed in the message 1 Bob receives
+    QDomDocument message1; ///< as Bob received it
+    QDomDocument message2; ///< Bob's answer
+    QDomDocument message3; ///< the relay engine's own message 3, rebuilt by forge()
+    SasAlgorithm algorithm = SasAlgorithm::Committed;
+
+    RelayTowardsBob(const EsessionPolicy &relayPolicy, const EsessionPolicy &bobPolicy, RetainedSecretStore *relayStore,
+        RetainedSecretStore *bobStore, Crypto::DhKeyPair dh)
+        : pair(relayPolicy, bobPolicy, relayStore, bobStore)
+        , key(std::move(dh))
+    {
+    }
+
+    /// Messages 1 and 2 (He' replaced on the way to Bob); message 3 is left on the wire for forge().
+    bool open()
+    {
+        pair.take(pair.alice.request(), true);
+        if (pair.toBob.size() != 1)
+            return false;
+        message1 = pair.toBob.takeFirst();
+        setValues(message1.documentElement(), Xep0116::Dhhashes, { b64(dhCommitment(key.publicValue())) });
+        bool consumed = false;
+        deliver(pair, false, message1, {}, consumed);
+        if (pair.toAlice.size() != 1)
+            return false;
+        message2 = pair.toAlice.takeFirst();
+        deliver(pair, true, message2, {}, consumed);
+        if (pair.toBob.size() != 1)
+            return false;
+        message3 = pair.toBob.takeFirst();
+        algorithm = sasAlgorithmFromName(fieldValues(message2.documentElement(), Xep0116::SasAlgs).value(0))
+                        .value_or(SasAlgorithm::Sas28x5);
+        return true;
+    }
+
+    /// Message 3 for Bob with @p filler as its first rshashes value: e' of the relay's key, and the identity proof
+    /// recomputed over the form Bob will see. Returns the code Bob will then compute.
+    quint32 forge(const QByteArray &filler)
+    {
+        const QDomElement m2 = message2.documentElement();
+        const QByteArray nonceA = bytesOf(fieldValues(message1.documentElement(), Xep0116::MyNonce).value(0));
+        const QByteArray nonceB = bytesOf(fieldValues(m2, Xep0116::MyNonce).value(0));
+        const Crypto::CtrCipher cipher = fieldValues(m2, Xep0116::CryptAlgs).value(0) == u"aes256-ctr"_s
+            ? Crypto::CtrCipher::Aes256
+            : Crypto::CtrCipher::Aes128;
+        BlockCounter counter
+            = BlockCounter::fromBigEndian(bytesOf(fieldValues(m2, Xep0116::Counter).value(0))).value_or(BlockCounter());
+        auto shared = key.deriveSharedSecret(bytesOf(fieldValues(m2, Xep0116::Dhkeys).value(0)));
+        const QByteArray k0 = initialKey(std::get<QByteArray>(shared));
+        const KeySet provisory = deriveKeySet(Party::Initiator, cipher, k0);
+
+        QDomElement m3 = message3.documentElement();
+        setValues(m3, Xep0116::Dhkeys, { b64(key.publicValue()) });
+        QStringList rshashes = fieldValues(m3, Xep0116::Rshashes);
+        rshashes[0] = b64(filler);
+        setValues(m3, Xep0116::Rshashes, rshashes);
+        SasTranscript transcript;
+        transcript.initialKey = k0;
+        transcript.initiatorNonce = nonceA;
+        transcript.responderNonce = nonceB;
+        transcript.requestForm = normalizedFormContent(formElement(message1.documentElement()));
+        transcript.responseForm = normalizedFormContent(formElement(m2));
+        IdentityMacInput input;
+        input.initiatorNonce = nonceA;
+        input.responderNonce = nonceB;
+        input.publicValue = key.publicValue();
+        input.form = transcript.requestForm;
+        input.form2 = normalizedFormContent(formElement(m3), { Xep0116::Identity, Xep0116::Mac });
+        const QByteArray macA = identityMac(Party::Initiator, provisory.sigmaKey, input);
+        const std::optional<SealedIdentity> sealed
+            = sealIdentity(cipher, provisory.cipherKey, provisory.macKey, counter, macA);
+        if (!sealed)
+            return 1u << 24;
+        setValues(m3, Xep0116::Identity, { b64(sealed->identity) });
+        setValues(m3, Xep0116::Mac, { b64(sealed->mac) });
+        transcript.initiatorTag = sealed->mac;
+        return sasValue(algorithm, transcript);
+    }
+
+    /// Hands the forged message 3 to Bob.
+    void finish()
+    {
+        bool consumed = false;
+        deliver(pair, false, message3, {}, consumed);
+    }
+};
+
+/// Runs Alice against the relay's responder half to the end and returns Alice's code (the relay's half shows it too).
+QString runAliceSide(Pair &towardsAlice)
+{
+    towardsAlice.take(towardsAlice.alice.request(), true);
+    for (int i = 0; i < 8 && (!towardsAlice.toBob.isEmpty() || !towardsAlice.toAlice.isEmpty()); ++i) {
+        bool consumed = false;
+        if (!towardsAlice.toBob.isEmpty())
+            deliver(towardsAlice, false, towardsAlice.toBob.takeFirst(), {}, consumed);
+        if (!towardsAlice.toAlice.isEmpty())
+            deliver(towardsAlice, true, towardsAlice.toAlice.takeFirst(), {}, consumed);
+    }
+    const EsessionEstablished *alice = towardsAlice.established(true);
+    const EsessionEstablished *relay = towardsAlice.established(false);
+    if (!alice || !relay || alice->sas != relay->sas)
+        return {};
+    return alice->sas;
+}
+
+EsessionPolicy relayTestPolicy(QList<SasAlgorithm> sas)
+{
+    EsessionPolicy p;
+    p.groups = { Crypto::ModpGroup::Group14 };
+    p.mayRevealPresence = true;
+    p.sasAlgorithms = std::move(sas);
+    return p;
+}
+
+/// The relay grinds this many low bits of the code: the real attack grinds all 24 (about 2^24 tries, 1 to 40 s
+/// on two cores between two sotto-cli processes, see docs/SECURITY.md); 10 bits keep the test under a second.
+constexpr int GrindBits = 10;
+constexpr quint32 GrindMask = (1u << GrindBits) - 1;
+constexpr int GrindBudget = 40 << GrindBits; // misses with probability e^-40 when the code can be ground
+
+} // namespace
+
+// Against a client that offers only sas28x5 (compatibility on at Bob): the relay reads Alice's code from its own
+// half, then varies a filler value of the message 3 it sends Bob until Bob's code agrees; Bob cannot tell filler
+// from real rshashes. Matching 10 bits takes about 2^10 tries here; matching all 24 is the same loop, longer.
+void TestEsessionHandshake::relayGrindsSas28x5()
+{
+    MemoryRetainedSecretStore aliceStore, relayStoreA, relayStoreB, bobStore;
+    const QList<SasAlgorithm> compatible { SasAlgorithm::Committed, SasAlgorithm::Sas28x5 };
+    Pair towardsAlice(relayTestPolicy(compatible), relayTestPolicy({ SasAlgorithm::Sas28x5 }), &aliceStore,
+        &relayStoreA);
+    const QString aliceSas = runAliceSide(towardsAlice);
+    QVERIFY2(!aliceSas.isEmpty(), qPrintable(describe(towardsAlice.aliceEvents)));
+    QCOMPARE(towardsAlice.established(true)->sasAlgorithm, std::optional<SasAlgorithm>(SasAlgorithm::Sas28x5));
+
+    auto dh = Crypto::DhKeyPair::generate(Crypto::ModpGroup::Group14, 128);
+    QVERIFY(std::holds_alternative<Crypto::DhKeyPair>(dh));
+    RelayTowardsBob relay(relayTestPolicy({ SasAlgorithm::Sas28x5 }), relayTestPolicy(compatible), &relayStoreB,
+        &bobStore, std::get<Crypto::DhKeyPair>(std::move(dh)));
+    QVERIFY2(relay.open(), qPrintable(describe(relay.pair.bobEvents)));
+    QCOMPARE(relay.algorithm, SasAlgorithm::Sas28x5);
+
+    const quint32 target = valueOfSas(aliceSas);
+    quint32 predicted = 1u << 24;
+    int tries = 0;
+    QSet<quint32> seen;
+    while (tries < GrindBudget) {
+        QByteArray filler(32, '\0');
+        qToBigEndian(quint32(tries++), filler.data());
+        predicted = relay.forge(filler);
+        seen.insert(predicted);
+        if ((predicted & GrindMask) == (target & GrindMask))
+            break;
+    }
+    QVERIFY2((predicted & GrindMask) == (target & GrindMask), "the grind never reached the target bits");
+    QVERIFY2(seen.size() > 1 || tries == 1, "message 3 did not move Bob's code");
+    relay.finish();
+    const EsessionEstablished *bob = relay.pair.established(false);
+    QVERIFY2(bob, qPrintable(describe(relay.pair.bobEvents)));
+    QCOMPARE(bob->sasAlgorithm, std::optional<SasAlgorithm>(SasAlgorithm::Sas28x5));
+    // Bob shows exactly the code the relay computed, and it agrees with Alice's in every ground bit.
+    QCOMPARE(valueOfSas(bob->sas), predicted);
+    QCOMPARE(valueOfSas(bob->sas) & GrindMask, target & GrindMask);
+}
+
+// Sotto's default: the same relay, the same grind. No message 3 moves Bob's code, Bob shows what the relay could
+// compute before message 3 existed, and Alice's and Bob's codes differ: comparing them exposes the relay.
+void TestEsessionHandshake::relayCannotGrindCommittedSas()
+{
+    MemoryRetainedSecretStore aliceStore, relayStoreA, relayStoreB, bobStore;
+    Pair towardsAlice(relayTestPolicy({ SasAlgorithm::Committed }), relayTestPolicy({ SasAlgorithm::Committed }),
+        &aliceStore, &relayStoreA);
+    const QString aliceSas = runAliceSide(towardsAlice);
+    QVERIFY2(!aliceSas.isEmpty(), qPrintable(describe(towardsAlice.aliceEvents)));
+    QCOMPARE(towardsAlice.established(true)->sasAlgorithm, std::optional<SasAlgorithm>(SasAlgorithm::Committed));
+
+    auto dh = Crypto::DhKeyPair::generate(Crypto::ModpGroup::Group14, 128);
+    QVERIFY(std::holds_alternative<Crypto::DhKeyPair>(dh));
+    RelayTowardsBob relay(relayTestPolicy({ SasAlgorithm::Committed }), relayTestPolicy({ SasAlgorithm::Committed }),
+        &relayStoreB, &bobStore, std::get<Crypto::DhKeyPair>(std::move(dh)));
+    QVERIFY2(relay.open(), qPrintable(describe(relay.pair.bobEvents)));
+    QCOMPARE(relay.algorithm, SasAlgorithm::Committed);
+
+    const quint32 target = valueOfSas(aliceSas);
+    QSet<quint32> codes;
+    for (int tries = 0; tries < (4 << GrindBits); ++tries) {
+        QByteArray filler(32, '\0');
+        qToBigEndian(quint32(tries), filler.data());
+        codes.insert(relay.forge(filler));
+    }
+    QCOMPARE(codes.size(), 1);
+    const quint32 bobsCode = *codes.begin();
+    relay.finish();
+    const EsessionEstablished *bob = relay.pair.established(false);
+    QVERIFY2(bob, qPrintable(describe(relay.pair.bobEvents)));
+    QCOMPARE(bob->sasAlgorithm, std::optional<SasAlgorithm>(SasAlgorithm::Committed));
+    QCOMPARE(valueOfSas(bob->sas), bobsCode);
+    // Equal by chance once in 2^24 runs.
+    QVERIFY2(valueOfSas(bob->sas) != target, "the relay's two codes agree");
+}
+
+void TestEsessionHandshake::sasAlgorithmChoice_data()
+{
+    QTest::addColumn<QList<SasAlgorithm>>("alice");
+    QTest::addColumn<QList<SasAlgorithm>>("bob");
+    QTest::addColumn<int>("expected"); // -1: refused by Bob
+    QTest::addColumn<QString>("detail"); // of Bob's refusal
+    using S = SasAlgorithm;
+    const QList<S> ours { S::Committed };
+    const QList<S> compatible { S::Committed, S::Sas28x5 };
+    const QList<S> weakOnly { S::Sas28x5 };
+    QTest::newRow("default both") << ours << ours << int(S::Committed) << QString();
+    QTest::newRow("compatible both: committed") << compatible << compatible << int(S::Committed) << QString();
+    QTest::newRow("compatible Alice, default Bob") << compatible << ours << int(S::Committed) << QString();
+    QTest::newRow("default Alice, compatible Bob") << ours << compatible << int(S::Committed) << QString();
+    QTest::newRow("other client to compatible Bob") << weakOnly << compatible << int(S::Sas28x5) << QString();
+    QTest::newRow("compatible Alice to other client") << compatible << weakOnly << int(S::Sas28x5) << QString();
+    QTest::newRow("Bob's order is his: committed") << QList<S> { S::Sas28x5, S::Committed } << compatible
+                                                    << int(S::Committed) << QString();
+    QTest::newRow("other client to default Bob") << weakOnly << ours << -1 << u"sas28x5-not-allowed"_s;
+    QTest::newRow("default Alice to other client") << ours << weakOnly << -1 << u"sas_algs"_s;
+}
+
+void TestEsessionHandshake::sasAlgorithmChoice()
+{
+    QFETCH(QList<SasAlgorithm>, alice);
+    QFETCH(QList<SasAlgorithm>, bob);
+    QFETCH(int, expected);
+    QFETCH(QString, detail);
+    MemoryRetainedSecretStore aliceStore, bobStore;
+    Pair pair(relayTestPolicy(alice), relayTestPolicy(bob), &aliceStore, &bobStore);
+    exchange(pair);
+    if (expected < 0) {
+        checkSecureFailure(pair);
+        const EsessionFailed *failed = pair.failed(false);
+        QVERIFY(failed);
+        QCOMPARE(failed->failure, EsessionFailure::RefusedByUs);
+        QCOMPARE(failed->detail, detail);
+        QVERIFY(failed->sent && failed->sent->fields.contains(Xep0116::SasAlgs));
+        QCOMPARE(pair.failed(true)->failure, EsessionFailure::RefusedByPeer);
+        return;
+    }
+    const EsessionEstablished *a = pair.established(true);
+    const EsessionEstablished *b = pair.established(false);
+    QVERIFY2(a && b, qPrintable(describe(pair.aliceEvents) + u" / "_s + describe(pair.bobEvents)));
+    QCOMPARE(a->sasAlgorithm, std::optional<SasAlgorithm>(SasAlgorithm(expected)));
+    QCOMPARE(b->sasAlgorithm, a->sasAlgorithm);
+    QCOMPARE(a->sas, b->sas);
+    QCOMPARE(a->sas.size(), SasLength);
+    // The offer lists exactly Alice's algorithms, in her order.
+    QStringList offered = fieldOptions(pair.sentByAlice.first().documentElement(), Xep0116::SasAlgs);
+    if (offered.isEmpty())
+        offered = fieldValues(pair.sentByAlice.first().documentElement(), Xep0116::SasAlgs);
+    QStringList names;
+    for (const SasAlgorithm algorithm : alice)
+        names << sasAlgorithmName(algorithm);
+    QCOMPARE(offered, names);
+}
+
+// A relay that only edits forms (no DH of its own) strips the committed SAS from the offer, or answers sas28x5 to
+// it. By default the side that sees only sas28x5 refuses at once, naming why; with compatibility on the stripped
+// offer is answered, and the edit is then caught by the identity MACs (form_A and form_B are in mac_A and mac_B).
+void TestEsessionHandshake::strippedSasOffer_data()
+{
+    QTest::addColumn<bool>("compatible");
+    QTest::addColumn<bool>("inMessage1");
+    QTest::newRow("offer stripped, default Bob") << false << true;
+    QTest::newRow("answer rewritten, default Alice") << false << false;
+    QTest::newRow("offer stripped, compatible Bob") << true << true;
+    QTest::newRow("answer rewritten, compatible Alice") << true << false;
+}
+
+void TestEsessionHandshake::strippedSasOffer()
+{
+    QFETCH(bool, compatible);
+    QFETCH(bool, inMessage1);
+    using S = SasAlgorithm;
+    MemoryRetainedSecretStore aliceStore, bobStore;
+    const QList<S> sas = compatible ? QList<S> { S::Committed, S::Sas28x5 } : QList<S> { S::Committed };
+    Pair pair(relayTestPolicy(sas), relayTestPolicy(sas), &aliceStore, &bobStore);
+    const Tamper weaken = [](QDomElement m) {
+        removeField(m, Xep0116::SasAlgs);
+        setValues(m, Xep0116::SasAlgs, { sasAlgorithmName(SasAlgorithm::Sas28x5) });
+    };
+    if (inMessage1)
+        exchange(pair, weaken);
+    else
+        exchange(pair, {}, weaken);
+    QVERIFY2(!pair.established(true), qPrintable(describe(pair.aliceEvents)));
+    const EsessionFailed *refuser = pair.failed(!inMessage1);
+    QVERIFY2(refuser, qPrintable(describe(inMessage1 ? pair.bobEvents : pair.aliceEvents)));
+    if (!compatible) {
+        checkSecureFailure(pair);
+        QCOMPARE(refuser->failure, EsessionFailure::RefusedByUs);
+        QCOMPARE(refuser->detail, u"sas28x5-not-allowed"_s);
+        QVERIFY(refuser->reason.contains(u"sas28x5"_s));
+        QVERIFY(refuser->sent.has_value());
+        QCOMPARE(refuser->sent->condition, SsnCondition::NotAcceptable);
+        QVERIFY(refuser->sent->fields.contains(Xep0116::SasAlgs));
+        // Refused before anything else was sent: Bob never answered a stripped offer.
+        if (inMessage1)
+            QCOMPARE(pair.sentByBob.size(), 1);
+    } else {
+        // Answered, then caught by the identity check of whoever received the edited form.
+        QVERIFY(pair.sentByBob.size() >= 2);
+        QCOMPARE(refuser->failure, EsessionFailure::IdentityNotVerified);
+    }
+}

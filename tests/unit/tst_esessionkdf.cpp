@@ -148,7 +148,8 @@ private Q_SLOTS:
         static const char *const inputs[] = { "x", "y", "N_A", "N_B", "C_A", "form_A", "form_B", "form_A2", "form_B2" };
         static const char *const outputs[]
             = { "e", "d", "He", "shared_secret", "K0", "K_dh_only", "K", "provisory_keys", "final_keys", "C_B", "mac_A",
-                  "ID_A", "M_A", "C_A_after", "mac_B", "ID_B", "M_B", "C_B_after", "RS_new", "sas_value", "sas" };
+                  "ID_A", "M_A", "C_A_after", "mac_B", "ID_B", "M_B", "C_B_after", "RS_new", "sas_value", "sas",
+                  "committed_sas_value", "committed_sas" };
         bool sawAes256 = false, sawPadding = false, sawWithoutSrs = false;
         for (const QJsonObject &vector : all) {
             const QString name = vector.value("name"_L1).toString();
@@ -330,6 +331,83 @@ private Q_SLOTS:
         const QString expected = out.value("sas"_L1).toString();
         QCOMPARE(sas28x5(bytesOf(out, "M_A"_L1), formOf(in, "form_B"_L1)), expected);
         QCOMPARE(sasFromValue(quint32(out.value("sas_value"_L1).toInt())), expected);
+    }
+
+    void committedSas_data() { addCaseRows(); }
+    void committedSas()
+    {
+        QFETCH(QJsonObject, vector);
+        const QJsonObject in = vector.value("inputs"_L1).toObject();
+        const QJsonObject out = vector.value("outputs"_L1).toObject();
+        SasTranscript transcript;
+        transcript.initialKey = bytesOf(out, "K0"_L1);
+        transcript.initiatorNonce = bytesOf(in, "N_A"_L1);
+        transcript.responderNonce = bytesOf(in, "N_B"_L1);
+        transcript.requestForm = formOf(in, "form_A"_L1);
+        transcript.responseForm = formOf(in, "form_B"_L1);
+        transcript.initiatorTag = bytesOf(out, "M_A"_L1);
+        const quint32 expected = quint32(out.value("committed_sas_value"_L1).toInt(-1));
+        QCOMPARE(sasValue(SasAlgorithm::Committed, transcript), expected);
+        QCOMPARE(sasFromValue(expected), out.value("committed_sas"_L1).toString());
+        QCOMPARE(sasValue(SasAlgorithm::Sas28x5, transcript), quint32(out.value("sas_value"_L1).toInt(-1)));
+    }
+
+    // The property that makes the committed SAS worth having (C1 of the security review): whoever sends
+    // message 3 chooses M_A after every commitment is open, so nothing of it may reach the code. Every other input
+    // must reach it. sas28x5 fails the first half: that is the attack.
+    void committedSasReadsOnlyCommittedValues()
+    {
+        QRandomGenerator rng(0xc0de);
+        const auto randomBytes = [&rng](int size) {
+            QByteArray bytes(size, Qt::Uninitialized);
+            for (char &c : bytes)
+                c = char(rng.bounded(256));
+            return bytes;
+        };
+        int sas28x5Moved = 0;
+        for (int i = 0; i < 200; ++i) {
+            SasTranscript base;
+            base.initialKey = randomBytes(32);
+            base.initiatorNonce = randomBytes(32);
+            base.responderNonce = randomBytes(32);
+            base.requestForm = randomBytes(100 + rng.bounded(200));
+            base.responseForm = randomBytes(100 + rng.bounded(200));
+            base.initiatorTag = randomBytes(32);
+            const quint32 committed = sasValue(SasAlgorithm::Committed, base);
+            QVERIFY(committed < (1u << 24));
+
+            SasTranscript otherMessage3 = base;
+            otherMessage3.initiatorTag = randomBytes(32);
+            QCOMPARE(sasValue(SasAlgorithm::Committed, otherMessage3), committed);
+            sas28x5Moved += sasValue(SasAlgorithm::Sas28x5, otherMessage3) != sasValue(SasAlgorithm::Sas28x5, base);
+
+            // Each committed input moves the code (a 24-bit code stays put by chance once in 2^24).
+            const QList<QByteArray SasTranscript::*> inputs { &SasTranscript::initialKey,
+                &SasTranscript::initiatorNonce, &SasTranscript::responderNonce, &SasTranscript::requestForm,
+                &SasTranscript::responseForm };
+            for (QByteArray SasTranscript::*input : inputs) {
+                SasTranscript changed = base;
+                (changed.*input)[0] = char((changed.*input).at(0) ^ 0x01);
+                QVERIFY(sasValue(SasAlgorithm::Committed, changed) != committed);
+            }
+            // Moving a byte from one field to the next is not the same transcript (length prefixes).
+            SasTranscript shifted = base;
+            shifted.requestForm += shifted.responseForm.left(1);
+            shifted.responseForm.remove(0, 1);
+            QVERIFY(sasValue(SasAlgorithm::Committed, shifted) != committed);
+        }
+        QVERIFY(sas28x5Moved > 190);
+    }
+
+    void sasAlgorithmNames()
+    {
+        QCOMPARE(sasAlgorithmName(SasAlgorithm::Sas28x5), u"sas28x5"_s);
+        QVERIFY(sasAlgorithmName(SasAlgorithm::Committed) != sasAlgorithmName(SasAlgorithm::Sas28x5));
+        QVERIFY(sasAlgorithmName(SasAlgorithm::Committed).startsWith(u"urn:x-sotto:"_s));
+        for (const SasAlgorithm algorithm : { SasAlgorithm::Committed, SasAlgorithm::Sas28x5 })
+            QCOMPARE(sasAlgorithmFromName(sasAlgorithmName(algorithm)), std::optional<SasAlgorithm>(algorithm));
+        QCOMPARE(sasAlgorithmFromName(u"SAS28X5"_s), std::nullopt);
+        QCOMPARE(sasAlgorithmFromName(QString()), std::nullopt);
     }
 
     // Part 2 §8 of the brief: values computed there from the spec text, a second source besides the generator.
