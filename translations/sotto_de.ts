@@ -39,7 +39,7 @@
         <translation>Netzwerkfehler %1</translation>
     </message>
     <message>
-        <location line="+106"/>
+        <location line="+109"/>
         <source>the address must look like name@server</source>
         <translation>die Adresse muss die Form name@server haben</translation>
     </message>
@@ -49,12 +49,12 @@
         <translation>aus %1 konnte kein Zertifikat gelesen werden</translation>
     </message>
     <message>
-        <location line="+39"/>
+        <location line="+38"/>
         <source>no encrypted session for this conversation; the message waits for one</source>
         <translation>keine verschlüsselte Sitzung für dieses Gespräch; die Nachricht wartet darauf</translation>
     </message>
     <message>
-        <location line="+111"/>
+        <location line="+124"/>
         <source>the server rejected the address or password</source>
         <translation>der Server hat die Adresse oder das Passwort abgelehnt</translation>
     </message>
@@ -87,7 +87,7 @@
 <context>
     <name>AppContext</name>
     <message>
-        <location filename="../ui/AppContext.cpp" line="+100"/>
+        <location filename="../ui/AppContext.cpp" line="+101"/>
         <source>Not logged in</source>
         <translation>Nicht angemeldet</translation>
     </message>
@@ -135,12 +135,12 @@
     <message>
         <location line="+35"/>
         <location line="+55"/>
-        <location line="+477"/>
+        <location line="+487"/>
         <source>Enter your address as name@server.</source>
         <translation>Geben Sie Ihre Adresse in der Form name@server ein.</translation>
     </message>
     <message>
-        <location line="-528"/>
+        <location line="-538"/>
         <source>Enter your password.</source>
         <translation>Geben Sie Ihr Passwort ein.</translation>
     </message>
@@ -175,7 +175,7 @@
         <translation>Ihre lokalen Daten konnten nicht geöffnet werden: %1</translation>
     </message>
     <message>
-        <location line="+32"/>
+        <location line="+38"/>
         <source>The keyring did not open the remembered password (%1). Type your password instead.</source>
         <translation>Der Schlüsselbund hat das gespeicherte Passwort nicht geöffnet (%1). Bitte geben Sie Ihr Passwort ein.</translation>
     </message>
@@ -191,17 +191,17 @@
     </message>
     <message>
         <location line="+11"/>
-        <location line="+123"/>
+        <location line="+127"/>
         <source>Your message history and verified contacts are locked: give your passphrase to open them.</source>
         <translation>Ihr Nachrichtenverlauf und Ihre verifizierten Kontakte sind gesperrt: Geben Sie Ihre Passphrase ein, um sie zu öffnen.</translation>
     </message>
     <message>
-        <location line="-121"/>
+        <location line="-125"/>
         <source>the keyring is not used</source>
         <translation>der Schlüsselbund wird nicht verwendet</translation>
     </message>
     <message>
-        <location line="+44"/>
+        <location line="+48"/>
         <location line="+14"/>
         <source>No account is open.</source>
         <translation>Kein Konto ist geöffnet.</translation>
@@ -756,7 +756,7 @@
 <context>
     <name>EsessionHandshake</name>
     <message>
-        <location filename="../core/esession/EsessionHandshake.cpp" line="+556"/>
+        <location filename="../core/esession/EsessionHandshake.cpp" line="+587"/>
         <source>The encryption settings leave nothing to offer.</source>
         <translation>Die Verschlüsselungseinstellungen lassen nichts übrig, was angeboten werden könnte.</translation>
     </message>
@@ -767,12 +767,12 @@
     </message>
     <message>
         <location line="+8"/>
-        <location line="+467"/>
+        <location line="+489"/>
         <source>This client could not create its Diffie-Hellman key.</source>
         <translation>Dieses Programm konnte seinen Diffie-Hellman-Schlüssel nicht erzeugen.</translation>
     </message>
     <message>
-        <location line="-452"/>
+        <location line="-474"/>
         <source>This client could not build its encryption offer.</source>
         <translation>Dieses Programm konnte sein Verschlüsselungsangebot nicht erstellen.</translation>
     </message>
@@ -805,18 +805,18 @@
     </message>
     <message>
         <location line="+5"/>
-        <location line="+620"/>
+        <location line="+652"/>
         <location line="+32"/>
         <source>The contact&apos;s client sent an unacceptable negotiation.</source>
         <translation>Das Programm des Kontakts hat eine unzulässige Aushandlung geschickt.</translation>
     </message>
     <message>
-        <location line="-642"/>
+        <location line="-674"/>
         <source>The contact ended the negotiation.</source>
         <translation>Der Kontakt hat die Aushandlung beendet.</translation>
     </message>
     <message>
-        <location line="+81"/>
+        <location line="+82"/>
         <source>The contact&apos;s encryption offer does not meet this client&apos;s requirements.</source>
         <translation>Das Verschlüsselungsangebot des Kontakts erfüllt die Anforderungen dieses Programms nicht.</translation>
     </message>
@@ -827,12 +827,17 @@
     </message>
     <message>
         <location line="+5"/>
-        <location line="+182"/>
+        <location line="+205"/>
         <source>This client could not answer the encryption offer.</source>
         <translation>Dieses Programm konnte das Verschlüsselungsangebot nicht beantworten.</translation>
     </message>
     <message>
-        <location line="+52"/>
+        <location line="-88"/>
+        <source>The contact&apos;s client offers only the older verification code (sas28x5), which someone in the middle can fake. It is accepted only with compatibility with other ESession clients switched on for this contact.</source>
+        <translation>Das Programm des Kontakts bietet nur den älteren Verifizierungscode (sas28x5) an, den jemand, der sich dazwischenschaltet, fälschen kann. Er wird nur angenommen, wenn für diesen Kontakt die Kompatibilität mit anderen ESession-Programmen eingeschaltet ist.</translation>
+    </message>
+    <message>
+        <location line="+140"/>
         <source>The contact&apos;s answer to the encryption offer is not acceptable.</source>
         <translation>Die Antwort des Kontakts auf das Verschlüsselungsangebot ist nicht annehmbar.</translation>
     </message>
@@ -843,42 +848,45 @@
     </message>
     <message>
         <location line="+4"/>
-        <location line="+256"/>
+        <location line="+264"/>
         <source>This client could not continue the negotiation.</source>
         <translation>Dieses Programm konnte die Aushandlung nicht fortsetzen.</translation>
     </message>
     <message>
-        <location line="-354"/>
-        <location line="+224"/>
-        <location line="+201"/>
+        <location line="-362"/>
+        <location line="+244"/>
+        <location line="+189"/>
         <source>This client could not compute the shared key.</source>
         <translation>Dieses Programm konnte den gemeinsamen Schlüssel nicht berechnen.</translation>
     </message>
     <message>
-        <location line="-377"/>
-        <location line="+252"/>
+        <location line="-385"/>
+        <location line="+260"/>
         <location line="+32"/>
-        <location line="+204"/>
+        <location line="+193"/>
         <source>This client could not prove its identity.</source>
         <translation>Dieses Programm konnte seine Identität nicht nachweisen.</translation>
     </message>
     <message>
-        <location line="-1064"/>
-        <location line="+766"/>
-        <location line="+113"/>
-        <location line="+213"/>
-        <location line="+196"/>
+        <location line="-1105"/>
+        <location line="+931"/>
+        <location line="+391"/>
         <source>The contact&apos;s identity could not be verified; someone may be interfering.</source>
         <translation>Die Identität des Kontakts konnte nicht geprüft werden; möglicherweise greift jemand ein.</translation>
     </message>
     <message>
-        <location line="-1289"/>
-        <location line="+1230"/>
+        <location line="-1323"/>
+        <location line="+1263"/>
         <source>The contact presented a public key this client does not trust.</source>
         <translation>Der Kontakt hat einen öffentlichen Schlüssel vorgelegt, dem dieses Programm nicht vertraut.</translation>
     </message>
     <message>
-        <location line="+60"/>
+        <location line="-482"/>
+        <source>The contact&apos;s client can only show the older verification code (sas28x5), which someone in the middle can fake. It is accepted only with compatibility with other ESession clients switched on for this contact.</source>
+        <translation>Das Programm des Kontakts kann nur den älteren Verifizierungscode (sas28x5) anzeigen, den jemand, der sich dazwischenschaltet, fälschen kann. Er wird nur angenommen, wenn für diesen Kontakt die Kompatibilität mit anderen ESession-Programmen eingeschaltet ist.</translation>
+    </message>
+    <message>
+        <location line="+543"/>
         <source>The contact&apos;s identity could not be verified: the shared password differs, or someone is interfering.</source>
         <translation>Die Identität des Kontakts konnte nicht geprüft werden: Das gemeinsame Passwort unterscheidet sich, oder jemand greift ein.</translation>
     </message>
@@ -1129,7 +1137,7 @@
 <context>
     <name>SasDialog</name>
     <message>
-        <location filename="../ui/qml/SasDialog.qml" line="+19"/>
+        <location filename="../ui/qml/SasDialog.qml" line="+21"/>
         <source>Verify %1</source>
         <translation>%1 verifizieren</translation>
     </message>
@@ -1144,7 +1152,12 @@
         <translation>Haben Sie diesen Code mit %1 mündlich oder persönlich verglichen, und stimmt jedes Zeichen überein? Nur dann als verifiziert markieren: Ein per Chatnachricht geschickter Code beweist nichts.</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+9"/>
+        <source>%1 is marked as verified. The codes matched, but this older kind of code can be made to match by someone in the middle, so it proves less than Sotto&apos;s own code. You will be warned if their encryption identity changes.</source>
+        <translation>%1 ist als verifiziert markiert. Die Codes stimmten überein, aber bei dieser älteren Art von Code kann jemand, der sich dazwischenschaltet, die Übereinstimmung herbeiführen: Sie beweist weniger als Sottos eigener Code. Sie werden gewarnt, wenn sich die Verschlüsselungsidentität ändert.</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>%1 is verified. The codes matched, so nobody sits between you in this session. You will be warned if their encryption identity changes.</source>
         <translation>%1 ist verifiziert. Die Codes stimmten überein, also sitzt in dieser Sitzung niemand zwischen Ihnen. Sie werden gewarnt, wenn sich die Verschlüsselungsidentität ändert.</translation>
     </message>
@@ -1164,7 +1177,17 @@
         <translation>Sie haben %1 bereits verifiziert, und diese Sitzung nutzt noch dasselbe Geheimnis: Ein erneuter Vergleich ist freiwillig.</translation>
     </message>
     <message>
-        <location line="+60"/>
+        <location line="+13"/>
+        <source>Warning: older ESession code (sas28x5): weaker — someone in the middle could make it match</source>
+        <translation>Warnung: älterer ESession-Code (sas28x5): schwächer – jemand, der sich dazwischenschaltet, könnte ihn übereinstimmen lassen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Sotto verification code</source>
+        <translation>Sotto-Verifizierungscode</translation>
+    </message>
+    <message>
+        <location line="+72"/>
         <source>Later</source>
         <translation>Später</translation>
     </message>
@@ -1197,7 +1220,7 @@
 <context>
     <name>SettingsPage</name>
     <message>
-        <location filename="../ui/qml/SettingsPage.qml" line="+41"/>
+        <location filename="../ui/qml/SettingsPage.qml" line="+42"/>
         <source>‹ Contacts</source>
         <translation>‹ Kontakte</translation>
     </message>
@@ -1327,7 +1350,22 @@
         <translation>Vergessen…</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+12"/>
+        <source>Compatibility with other ESession clients</source>
+        <translation>Kompatibilität mit anderen ESession-Programmen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Compatibility with other ESession clients for %1</source>
+        <translation>Kompatibilität mit anderen ESession-Programmen für %1</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Allows their older verification code (sas28x5). Someone in the middle could make that code match, so a code compared with such a client proves less than Sotto&apos;s own.</source>
+        <translation>Erlaubt deren älteren Verifizierungscode (sas28x5). Jemand, der sich dazwischenschaltet, könnte diesen Code übereinstimmen lassen; ein mit einem solchen Programm verglichener Code beweist daher weniger als Sottos eigener.</translation>
+    </message>
+    <message>
+        <location line="+13"/>
         <source>Unlock your history</source>
         <translation>Verlauf entsperren</translation>
     </message>

@@ -14,6 +14,7 @@
 #include "xmpp/EsessionExtension.h"
 
 #include <QFileInfo>
+#include <QPointer>
 #include <QUrl>
 
 #include <QXmppUtils.h>
@@ -305,6 +306,12 @@ bool AppContext::openSession(const QString &bareJid)
     session->sqlSecrets = std::make_unique<SqlRetainedSecretStore>(&session->database, session->vault.get());
     session->settings = std::make_unique<ContactSettings>(&session->database);
     session->messenger->setContactSettings(session->settings.get());
+    // Compatibility with other ESession clients (Settings > Encryption): read by every new negotiation.
+    // The settings go before the account when the session closes: guarded.
+    session->account.setWeakSasAllowedFunction(
+        [settings = QPointer<ContactSettings>(session->settings.get())](const QString &bareJid) {
+            return settings && settings->weakSasAllowed(bareJid);
+        });
     // The groups the user prefers go into every new negotiation, from now on (Settings > Encryption).
     session->appSettings = std::make_unique<AppSettings>(&session->database);
     session->account.setPreferredGroups(session->appSettings->preferredGroups());
@@ -474,14 +481,18 @@ void AppContext::wireEncryption()
             &SqlRetainedSecretStore::recordSas);
     connect(esession, &EsessionExtension::esessionEstablished, this,
             [this](const QString &peerJid, const QString &thread, const QString &sas, bool verified, bool changed,
-                   const QString &formerJid) {
+                   const QString &formerJid, std::optional<Esession::SasAlgorithm> sasAlgorithm) {
                 const QString peer = QXmppUtils::jidToBareJid(peerJid);
                 m_encryption[peer].thread = thread;
                 m_encryption[peer].formerJid = formerJid;
                 VerificationFlow *flow = verificationFlow(peer);
                 flow->cancel();
                 const QString name = m_session ? m_session->account.contact(peer).name : QString();
-                flow->begin(peer, name.isEmpty() ? peer : name, sas, verified);
+                // Anything but the committed code is shown with the warning of the weaker one.
+                const VerificationFlow::SasKind kind = sasAlgorithm == Esession::SasAlgorithm::Committed
+                    ? VerificationFlow::Committed
+                    : VerificationFlow::Sas28x5;
+                flow->begin(peer, name.isEmpty() ? peer : name, sas, verified, kind);
                 setEncryption(peer, verified ? ConversationModel::Verified : ConversationModel::Unverified, changed);
             });
     connect(esession, &EsessionExtension::sessionEnded, this,

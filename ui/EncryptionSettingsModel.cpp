@@ -159,6 +159,20 @@ bool EncryptionSettingsModel::setPolicy(const QString &peer, int policy)
     return settings->setSessionPolicy(peer, SessionPolicy(policy));
 }
 
+bool EncryptionSettingsModel::weakSasAllowed(const QString &peer) const
+{
+    ContactSettings *settings = m_context ? m_context->contactSettings() : nullptr;
+    return settings && settings->weakSasAllowed(peer);
+}
+
+bool EncryptionSettingsModel::setWeakSasAllowed(const QString &peer, bool allowed)
+{
+    ContactSettings *settings = m_context ? m_context->contactSettings() : nullptr;
+    if (!settings || peer.isEmpty())
+        return false;
+    return settings->setWeakSasAllowed(peer, allowed);
+}
+
 QVariantList EncryptionSettingsModel::groupChoices() const
 {
     QVariantList numbers;

@@ -10,7 +10,7 @@ class AppContext;
 
 /// The "Encryption" settings: one row per retained secret (what Sotto remembers about a contact so that
 /// later sessions are authenticated), with the facts in plain words, and the actions on them. Also the
-/// per-contact session policy. Never exposes a secret.
+/// per-contact session policy and compatibility with other ESession clients. Never exposes a secret.
 class EncryptionSettingsModel : public QAbstractListModel
 {
     Q_OBJECT
@@ -54,6 +54,10 @@ public:
     /// 0 off, 1 ask, 2 always (SessionPolicy).
     Q_INVOKABLE int policy(const QString &peer) const;
     Q_INVOKABLE bool setPolicy(const QString &peer, int policy);
+    /// Compatibility with other ESession clients: the contact's next negotiations may agree on the older sas28x5
+    /// code (which someone in the middle can make match). Off unless switched on.
+    Q_INVOKABLE bool weakSasAllowed(const QString &peer) const;
+    Q_INVOKABLE bool setWeakSasAllowed(const QString &peer, bool allowed);
     Q_INVOKABLE void reload();
 
     QVariantList groupChoices() const;

@@ -23,7 +23,7 @@ struct SpokenCharacter
     SpokenWord word;
 };
 
-// One word per character of the sas28x5 alphabet, in its order. The NATO/ICAO words are the ones most
+// One word per character of the SAS alphabet, in its order. The NATO/ICAO words are the ones most
 // people know from the phone; a translation may use its own spelling alphabet.
 constexpr SpokenCharacter SpokenAlphabet[] = {
     {'a', QT_TRANSLATE_NOOP3("VerificationFlow", "alfa", "spelling alphabet: a")},
@@ -91,7 +91,7 @@ QString VerificationFlow::accessibleSas() const
 }
 
 bool VerificationFlow::begin(const QString &peerJid, const QString &contactName, const QString &sas,
-                             bool alreadyVerified)
+                             bool alreadyVerified, SasKind kind)
 {
     if (m_state == Comparing || m_state == ConfirmingMatch) {
         qCDebug(lcUi) << "verification: a new code while one is being compared was refused";
@@ -111,6 +111,7 @@ bool VerificationFlow::begin(const QString &peerJid, const QString &contactName,
     m_contactName = contactName.isEmpty() ? peerJid : contactName;
     m_sas = sas;
     m_alreadyVerified = alreadyVerified;
+    m_sasKind = kind;
     setErrorText({});
     Q_EMIT sasChanged();
     m_state = Comparing;

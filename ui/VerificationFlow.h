@@ -8,8 +8,10 @@
 
 /// Verifying one contact's encrypted session by comparing its short authentication string (SAS) aloud.
 ///
-/// The engine reports a negotiated session with its 5-character sas28x5 code; the app calls begin() and
-/// SasDialog shows the code. Both people read it to each other over the phone or in person:
+/// The engine reports a negotiated session with its 5-character code and the kind of code it is (sasKind: Sotto's
+/// committed code, or the older sas28x5 of other ESession clients, which someone in the middle can make match);
+/// the app calls begin() and SasDialog shows both. Both people read the code to each other over the phone or in
+/// person:
 ///
 ///     Idle/Verified/Mismatch/Cancelled --begin()--> Comparing --theyMatch()--> ConfirmingMatch
 ///     ConfirmingMatch --confirmMatch()--> Verified          (verificationConfirmed: mark the secret verified)
@@ -36,6 +38,7 @@ class VerificationFlow : public QObject
     Q_PROPERTY(QString spokenSas READ spokenSas NOTIFY sasChanged)
     Q_PROPERTY(QString accessibleSas READ accessibleSas NOTIFY sasChanged)
     Q_PROPERTY(bool alreadyVerified READ alreadyVerified NOTIFY sasChanged)
+    Q_PROPERTY(SasKind sasKind READ sasKind NOTIFY sasChanged)
     Q_PROPERTY(QString errorText READ errorText NOTIFY errorTextChanged)
 
 public:
@@ -48,6 +51,13 @@ public:
         Cancelled,       ///< closed before an answer; the contact stays unverified
     };
     Q_ENUM(State)
+
+    /// Which code is compared. The dialog names it, and warns about the weaker one.
+    enum SasKind {
+        Committed, ///< Sotto's own code, computed only from values fixed before any commitment opened
+        Sas28x5,   ///< XEP-0116/0217's code (compatibility with other ESession clients): a relay can grind it
+    };
+    Q_ENUM(SasKind)
 
     explicit VerificationFlow(QObject *parent = nullptr);
 
@@ -64,15 +74,16 @@ public:
     QString accessibleSas() const;
     /// The retained secret of this session was verified before: comparing again is optional.
     bool alreadyVerified() const { return m_alreadyVerified; }
+    SasKind sasKind() const { return m_sasKind; }
     /// Why the last begin() was refused; empty after a successful one.
     QString errorText() const { return m_errorText; }
 
     /// Shows a new code for @p peerJid: Comparing. Refused (false, state unchanged) while a comparison is
     /// under way, and, with errorText saying why, when @p peerJid is empty or @p sas is not exactly 5
-    /// characters of the sas28x5 alphabet (lower case only: the code is shown as the engine computed it).
-    /// An empty @p contactName shows the address.
+    /// characters of the SAS alphabet (lower case only: the code is shown as the engine computed it).
+    /// An empty @p contactName shows the address. @p kind has no default: a caller says which code it is.
     Q_INVOKABLE bool begin(const QString &peerJid, const QString &contactName, const QString &sas,
-                           bool alreadyVerified);
+                           bool alreadyVerified, VerificationFlow::SasKind kind);
     /// Comparing -> ConfirmingMatch.
     Q_INVOKABLE bool theyMatch();
     /// ConfirmingMatch -> Verified; emits verificationConfirmed().
@@ -86,7 +97,7 @@ public:
     /// Cancelled -> Comparing with the same code, for a user who closed the dialog and comes back.
     Q_INVOKABLE bool restart();
 
-    /// Whether @p sas is a sas28x5 code: exactly 5 characters of "acdefghikmopqruvwxy123456789".
+    /// Whether @p sas is a SAS: exactly 5 characters of "acdefghikmopqruvwxy123456789" (both kinds use it).
     [[nodiscard]] static bool isValidSas(const QString &sas);
     /// See groupedSas(); anything that is not 5 characters long comes back unchanged.
     static QString groupSas(const QString &sas);
@@ -95,7 +106,7 @@ public:
 
 Q_SIGNALS:
     void stateChanged();
-    /// peerJid, contactName, sas (and what is derived from it) or alreadyVerified changed.
+    /// peerJid, contactName, sas (and what is derived from it), alreadyVerified or sasKind changed.
     void sasChanged();
     void errorTextChanged();
     /// A new comparison started (begin() or restart()): the page may show the dialog.
@@ -115,4 +126,5 @@ private:
     QString m_sas;
     QString m_errorText;
     bool m_alreadyVerified = false;
+    SasKind m_sasKind = Committed;
 };

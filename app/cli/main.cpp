@@ -16,6 +16,7 @@
 #include "session/Outbox.h"
 #include "session/SessionManager.h"
 #include "storage/AppSettings.h"
+#include "storage/ContactSettings.h"
 #include "storage/Database.h"
 #include "storage/KeyVault.h"
 #include "storage/MessageStore.h"
@@ -32,6 +33,31 @@ void emitEvent(const QJsonObject &event)
     std::fwrite(line.constData(), 1, size_t(line.size()), stdout);
     std::fputc('\n', stdout);
     std::fflush(stdout);
+}
+
+// The engine's detail for a negotiation refused because only sas28x5 was left (EsessionFailed::detail).
+const QString WeakSasRefused = QStringLiteral("sas28x5-not-allowed");
+
+// The `sas_kind` of an esession event: which verification code `sas` is. Empty when there is none (no SAS).
+QString sasKindName(std::optional<Esession::SasAlgorithm> algorithm)
+{
+    if (!algorithm)
+        return {};
+    switch (*algorithm) {
+    case Esession::SasAlgorithm::Committed:
+        return QStringLiteral("committed");
+    case Esession::SasAlgorithm::Sas28x5:
+        return QStringLiteral("sas28x5");
+    }
+    return {};
+}
+
+// The engine's reason for a failed negotiation, and what this front end can do about it.
+QString negotiationFailure(const QString &reason, const QString &detail)
+{
+    if (detail == WeakSasRefused)
+        return QStringLiteral("%1 (--allow-sas28x5 allows it with every contact for this run)").arg(reason);
+    return reason;
 }
 
 int fail(const QString &reason)
@@ -92,6 +118,7 @@ public:
         if (!m_database.open(error))
             return false;
         m_store = new MessageStore(&m_database, this);
+        m_contactSettings = new ContactSettings(&m_database, this);
         m_messenger = new Messenger(&m_account, m_store, this);
         m_secrets = new SqlRetainedSecretStore(&m_database, &m_vault, this);
         connect(m_account.esession(), &EsessionExtension::retainedSecretCreated, m_secrets,
@@ -186,6 +213,7 @@ public:
     MessageStore *m_store = nullptr;
     Messenger *m_messenger = nullptr;
     SqlRetainedSecretStore *m_secrets = nullptr;
+    ContactSettings *m_contactSettings = nullptr;
 
 private:
     bool m_everOnline = false;
@@ -225,7 +253,11 @@ int main(int argc, char **argv)
         "                      readable ones, --accept-esessions accepts encrypted sessions)\n"
         "  verify PEER --sas X mark the secret of the last encrypted session verified if X is its SAS\n"
         "  roster              print the contacts\n"
-        "  add PEER            add a contact and ask for their presence"));
+        "  add PEER            add a contact and ask for their presence\n\n"
+        "Encrypted sessions show Sotto's own verification code (\"sas_kind\":\"committed\"). Other ESession\n"
+        "clients only know the older sas28x5, which someone in the middle can make match: it is refused\n"
+        "unless the contact's setting (Settings > Encryption in Sotto) or --allow-sas28x5 allows it\n"
+        "(\"sas_kind\":\"sas28x5\")."));
     parser.addHelpOption();
     const QCommandLineOption jidOption(QStringLiteral("jid"), QStringLiteral("Account address."), QStringLiteral("JID"));
     const QCommandLineOption passwordFileOption(QStringLiteral("password-file"),
@@ -261,7 +293,12 @@ int main(int argc, char **argv)
         QStringLiteral("groups"),
         QStringLiteral("MODP groups new encrypted sessions offer, in this order, and accept (14 to 18, e.g. 15,14)."),
         QStringLiteral("LIST"));
-    parser.addOptions({encryptOption, acceptOption, sasOption, passphraseOption, groupsOption});
+    const QCommandLineOption weakSasOption(
+        QStringLiteral("allow-sas28x5"),
+        QStringLiteral("Compatibility with other ESession clients for every contact in this run: allow their older "
+                       "verification code (sas28x5), which someone in the middle can make match. Sotto's own code is "
+                       "still preferred. Without it, only contacts with the stored setting allow it."));
+    parser.addOptions({encryptOption, acceptOption, sasOption, passphraseOption, groupsOption, weakSasOption});
     parser.addOptions({jidOption, passwordFileOption, hostOption, portOption, certOption, dataDirOption, echoOption,
                        countOption, timeoutOption});
     parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("send, listen, roster or add"));
@@ -327,11 +364,18 @@ int main(int argc, char **argv)
         run.m_account.setPreferredGroups(*groups);
     }
 
+    // sas28x5 with a contact: the stored per-contact setting (Settings > Encryption), or everyone in this run.
+    const bool weakSasForEveryone = parser.isSet(weakSasOption);
+    run.m_account.setWeakSasAllowedFunction([&run, weakSasForEveryone](const QString &bareJid) {
+        return weakSasForEveryone || run.m_contactSettings->weakSasAllowed(bareJid);
+    });
+
     const bool encrypt = parser.isSet(encryptOption) || parser.isSet(acceptOption);
     if (encrypt && !run.unlockVault(parser.value(passphraseOption), &error))
         return fail(error);
     auto esessionEvent = [](const QString &peer, const QString &thread, const QString &sas, bool verified,
-                            bool identityChanged, const QString &formerJid) {
+                            bool identityChanged, const QString &formerJid,
+                            std::optional<Esession::SasAlgorithm> sasAlgorithm) {
         QJsonObject event{{QStringLiteral("event"), QStringLiteral("esession")},
                           {QStringLiteral("state"), QStringLiteral("active")},
                           {QStringLiteral("peer"), peer},
@@ -339,6 +383,9 @@ int main(int argc, char **argv)
                           {QStringLiteral("sas"), sas},
                           {QStringLiteral("verified"), verified},
                           {QStringLiteral("identity_changed"), identityChanged}};
+        // Which code `sas` is: a sas28x5 code that matches proves less (a relay can make it match).
+        if (const QString kind = sasKindName(sasAlgorithm); !kind.isEmpty())
+            event.insert(QStringLiteral("sas_kind"), kind);
         // Authenticated by the secret kept for another address of ours (XEP-0116's search across JIDs).
         if (!formerJid.isEmpty())
             event.insert(QStringLiteral("former_jid"), formerJid);
@@ -365,18 +412,19 @@ int main(int argc, char **argv)
                 run.failWith(QStringLiteral("could not start an encrypted session with %1").arg(peer));
         });
         QObject::connect(run.m_account.esession(), &EsessionExtension::negotiationFailed, &run,
-                         [&run](const QString &, const QString &, const QString &reason) {
+                         [&run](const QString &, const QString &, const QString &reason, const QString &detail) {
                              // Nothing is sent: the text never goes out unencrypted.
-                             run.failWith(QStringLiteral("no encrypted session: %1").arg(reason));
+                             run.failWith(QStringLiteral("no encrypted session: %1").arg(negotiationFailure(reason, detail)));
                          });
         QObject::connect(
             run.m_account.esession(), &EsessionExtension::esessionEstablished, &run,
             [&run, peer, text, thread, esessionEvent](const QString &full, const QString &sessionThread,
                                                       const QString &sas, bool verified, bool identityChanged,
-                                                      const QString &formerJid) {
+                                                      const QString &formerJid,
+                                                      std::optional<Esession::SasAlgorithm> sasAlgorithm) {
                 if (sessionThread != *thread)
                     return;
-                esessionEvent(full, sessionThread, sas, verified, identityChanged, formerJid);
+                esessionEvent(full, sessionThread, sas, verified, identityChanged, formerJid, sasAlgorithm);
                 const auto stored = run.m_messenger->send(peer, text);
                 if (!stored || !stored->encrypted) {
                     run.failWith(QStringLiteral("the message could not be stored for the encrypted session"));
@@ -443,12 +491,17 @@ int main(int argc, char **argv)
                              });
             QObject::connect(run.m_account.esession(), &EsessionExtension::esessionEstablished, &run, esessionEvent);
             QObject::connect(run.m_account.esession(), &EsessionExtension::negotiationFailed, &run,
-                             [](const QString &peer, const QString &thread, const QString &reason) {
-                                 emitEvent({{QStringLiteral("event"), QStringLiteral("esession")},
-                                            {QStringLiteral("state"), QStringLiteral("failed")},
-                                            {QStringLiteral("peer"), peer},
-                                            {QStringLiteral("thread"), thread},
-                                            {QStringLiteral("reason"), reason}});
+                             [](const QString &peer, const QString &thread, const QString &reason,
+                                const QString &detail) {
+                                 QJsonObject event{{QStringLiteral("event"), QStringLiteral("esession")},
+                                                   {QStringLiteral("state"), QStringLiteral("failed")},
+                                                   {QStringLiteral("peer"), peer},
+                                                   {QStringLiteral("thread"), thread},
+                                                   {QStringLiteral("reason"), negotiationFailure(reason, detail)}};
+                                 // The one refusal a flag of this program changes, as a code scripts can test.
+                                 if (detail == WeakSasRefused)
+                                     event.insert(QStringLiteral("code"), detail);
+                                 emitEvent(event);
                              });
         }
         auto received = std::make_shared<int>(0);

@@ -34,6 +34,7 @@ SessionPolicy ContactSettings::sessionPolicy(const QString &peerBareJid) const
 bool ContactSettings::setSessionPolicy(const QString &peerBareJid, SessionPolicy policy)
 {
     QSqlQuery q(m_database->connection());
+    // A new row gets the default compatibility (off) from the column's default.
     q.prepare(QStringLiteral("INSERT INTO contact_settings (peer, esession_policy) VALUES (?, ?)"
                              " ON CONFLICT (peer) DO UPDATE SET esession_policy = excluded.esession_policy"));
     q.addBindValue(peerBareJid);
@@ -43,5 +44,34 @@ bool ContactSettings::setSessionPolicy(const QString &peerBareJid, SessionPolicy
         return false;
     }
     Q_EMIT sessionPolicyChanged(peerBareJid, policy);
+    return true;
+}
+
+bool ContactSettings::weakSasAllowed(const QString &peerBareJid) const
+{
+    QSqlQuery q(m_database->connection());
+    q.prepare(QStringLiteral("SELECT allow_sas28x5 FROM contact_settings WHERE peer = ?"));
+    q.addBindValue(peerBareJid);
+    // No row, or a query that fails: the committed code only.
+    if (!q.exec() || !q.next())
+        return false;
+    // Only 1 allows it: a value this version does not know (a newer one wrote it) reads the cautious way.
+    return q.value(0).toInt() == 1;
+}
+
+bool ContactSettings::setWeakSasAllowed(const QString &peerBareJid, bool allowed)
+{
+    QSqlQuery q(m_database->connection());
+    // A new row keeps the default policy for the contact: the switch says nothing about whether to encrypt.
+    q.prepare(QStringLiteral("INSERT INTO contact_settings (peer, esession_policy, allow_sas28x5) VALUES (?, ?, ?)"
+                             " ON CONFLICT (peer) DO UPDATE SET allow_sas28x5 = excluded.allow_sas28x5"));
+    q.addBindValue(peerBareJid);
+    q.addBindValue(int(DefaultPolicy));
+    q.addBindValue(allowed ? 1 : 0);
+    if (!q.exec()) {
+        qCWarning(lcStorage) << "could not store a contact setting:" << q.lastError().text();
+        return false;
+    }
+    Q_EMIT weakSasAllowedChanged(peerBareJid, allowed);
     return true;
 }

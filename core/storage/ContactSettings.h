@@ -12,7 +12,8 @@ enum class SessionPolicy {
     Always = 2, ///< every conversation negotiates first; when that fails nothing is sent (never plaintext)
 };
 
-/// Per-contact settings kept in the database (schema 4).
+/// Per-contact settings kept in the database (`contact_settings`: the policy since schema 4, the sas28x5
+/// compatibility since schema 7).
 class ContactSettings : public QObject
 {
     Q_OBJECT
@@ -26,8 +27,15 @@ public:
 
     static constexpr SessionPolicy DefaultPolicy = SessionPolicy::Ask;
 
+    /// Compatibility with other ESession clients: whether negotiations with the contact may agree on the older
+    /// sas28x5 verification code (XEP-0116/0217), which someone in the middle can make match. False for a
+    /// contact nobody switched it on for: then only Sotto's committed code is offered and accepted.
+    bool weakSasAllowed(const QString &peerBareJid) const;
+    bool setWeakSasAllowed(const QString &peerBareJid, bool allowed);
+
 Q_SIGNALS:
     void sessionPolicyChanged(const QString &peerBareJid, SessionPolicy policy);
+    void weakSasAllowedChanged(const QString &peerBareJid, bool allowed);
 
 private:
     Database *m_database;

@@ -85,6 +85,11 @@ const char *const migrationSteps[][8] = {
         "CREATE INDEX offline_keys_peer ON offline_keys (peer, id)",
         nullptr,
     },
+    // 7: per-contact compatibility with other ESession clients: whether the older sas28x5 verification code
+    //    (which a man in the middle can grind) may be agreed. Off for every contact until the user says so.
+    {
+        "ALTER TABLE contact_settings ADD COLUMN allow_sas28x5 INTEGER NOT NULL DEFAULT 0",
+    },
 };
 static_assert(std::size(migrationSteps) == Database::CurrentVersion);
 

@@ -10,7 +10,7 @@
 class Database
 {
 public:
-    static constexpr int CurrentVersion = 6;
+    static constexpr int CurrentVersion = 7;
 
     explicit Database(QString path);
     ~Database();

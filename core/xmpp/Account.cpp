@@ -76,6 +76,9 @@ Account::Account(QObject *parent)
                 policy.groups = m_preferredGroups;
             policy.mayRevealPresence = mayRevealPresence(bareJid);
             policy.ssn.mayRevealPresence = policy.mayRevealPresence;
+            // The committed code stays first: sas28x5 is agreed only with a client that knows nothing better.
+            if (m_weakSasAllowed && m_weakSasAllowed(bareJid))
+                policy.sasAlgorithms = { Esession::SasAlgorithm::Committed, Esession::SasAlgorithm::Sas28x5 };
             return policy;
         });
     m_reconnectTimer.setSingleShot(true);

@@ -82,6 +82,12 @@ public:
     {
         m_encryptionAllowed = std::move(allowed);
     }
+    /// Whether negotiations with a contact may agree on the older sas28x5 verification code (compatibility with
+    /// other ESession clients); unset or false: only the committed code is offered and accepted.
+    void setWeakSasAllowedFunction(std::function<bool(const QString &bareJid)> allowed)
+    {
+        m_weakSasAllowed = std::move(allowed);
+    }
     /// The MODP groups new encrypted-session negotiations offer (in this order) and accept; empty: the
     /// engine's defaults. Sessions already negotiated keep their group.
     void setPreferredGroups(const QList<Crypto::ModpGroup> &groups) { m_preferredGroups = groups; }
@@ -121,6 +127,7 @@ Q_SIGNALS:
 
 private:
     std::function<bool(const QString &)> m_encryptionAllowed;
+    std::function<bool(const QString &)> m_weakSasAllowed;
     QList<Crypto::ModpGroup> m_preferredGroups;
     void setState(State state);
     void setError(const QString &reason, bool permanent);

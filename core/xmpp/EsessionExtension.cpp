@@ -237,10 +237,11 @@ void EsessionExtension::process(EsessionHandshake *handshake, const EsessionOutp
             startSession(established->peerJid, thread, established->parameters);
             Q_EMIT esessionEstablished(established->peerJid, thread, established->sas,
                                        established->retainedSecretMatched && established->retainedSecretWasVerified,
-                                       established->expectedSecretMissing, established->retainedSecretFormerJid);
+                                       established->expectedSecretMissing, established->retainedSecretFormerJid,
+                                       established->sasAlgorithm);
         } else if (const auto *failed = std::get_if<EsessionFailed>(&event)) {
             qCInfo(lcEsession) << "negotiation failed:" << failed->detail;
-            Q_EMIT negotiationFailed(handshake->peerJid(), thread, failed->reason);
+            Q_EMIT negotiationFailed(handshake->peerJid(), thread, failed->reason, failed->detail);
         } else if (std::holds_alternative<SsnRequested>(event)) {
             Q_EMIT negotiationRequested(handshake->peerJid(), thread);
         } else if (const auto *error = std::get_if<SsnError>(&event)) {

@@ -112,10 +112,15 @@ Q_SIGNALS:
     /// A negotiation completed and its session started. @p verified: the retained secret it used had been
     /// confirmed by SAS; @p identityChanged: a secret was expected and none matched (warn the user);
     /// @p formerJid: the secret that matched was kept for this other bare JID and now belongs to the peer's
-    /// (XEP-0116's search across all JIDs), empty otherwise.
+    /// (XEP-0116's search across all JIDs), empty otherwise; @p sasAlgorithm: how @p sas was computed (the
+    /// committed code, or the weaker sas28x5 of other ESession clients), nullopt when there is no SAS.
     void esessionEstablished(const QString &peerFullJid, const QString &thread, const QString &sas, bool verified,
-                             bool identityChanged, const QString &formerJid);
-    void negotiationFailed(const QString &peerJid, const QString &thread, const QString &reason);
+                             bool identityChanged, const QString &formerJid,
+                             std::optional<Esession::SasAlgorithm> sasAlgorithm);
+    /// @p reason is for people; @p detail is the engine's stable code for what failed (e.g. "sas28x5-not-allowed"),
+    /// never a value, possibly empty.
+    void negotiationFailed(const QString &peerJid, const QString &thread, const QString &reason,
+                           const QString &detail);
     /// For the store's bookkeeping only (SqlRetainedSecretStore::recordSas): never log @p secret.
     void retainedSecretCreated(const QString &peerBareJid, const QByteArray &secret, const QString &sas);
     /// A contact asks for an encrypted session and the policy wants the user to decide.

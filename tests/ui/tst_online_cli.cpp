@@ -134,7 +134,7 @@ private:
     // "Start encrypted session" on the chat page, and the SAS dialog open with Bob's code. Fills
     // m_cliSession (Bob's "active" event) and m_dialog.
     void startSessionAndCompareCodes();
-    void encryptedSessionWithTheCli();
+    void encryptedSessionWithTheCli(const QStringList &extraArguments = {});
     QQuickItem *currentPage() const;
     bool waitForPage(const QString &objectName, int timeoutMs = 5000);
     QQuickItem *dialogItem(const QString &objectName) const;
@@ -190,9 +190,9 @@ QQuickItem *OnlineCliTest::dialogItem(const QString &objectName) const
     return m_dialog ? findItem(m_dialog->property("contentItem").value<QQuickItem *>(), objectName) : nullptr;
 }
 
-void OnlineCliTest::encryptedSessionWithTheCli()
+void OnlineCliTest::encryptedSessionWithTheCli(const QStringList &extraArguments)
 {
-    openChatWithTheCli();
+    openChatWithTheCli(extraArguments);
     if (!QTest::currentTestFailed())
         startSessionAndCompareCodes();
 }
@@ -311,6 +311,12 @@ void OnlineCliTest::startSessionAndCompareCodes()
     QVERIFY2(shown.contains(u' '), "the code is shown in groups");
     shown.remove(u' ');
     QCOMPARE(shown, cliSas);
+    // Sotto's own code on both sides (whatever compatibility Bob allows): named so, with no warning.
+    QCOMPARE(m_cliSession.value(QStringLiteral("sas_kind")).toString(), QStringLiteral("committed"));
+    auto *kind = dialogItem(QStringLiteral("sasKind"));
+    QVERIFY(kind && kind->isVisible());
+    QCOMPARE(kind->property("text").toString(), QStringLiteral("Sotto verification code"));
+    QVERIFY(!dialogItem(QStringLiteral("sasWeakWarning"))->isVisible());
     VERIFY_NO_WARNINGS("opening the SAS dialog");
 }
 
@@ -377,10 +383,11 @@ void OnlineCliTest::matchingCodesThenAnEncryptedEcho()
         QVERIFY(!isEvent(event, QStringLiteral("esession"), QStringLiteral("ended")));
 }
 
-// "They don't match": Alice's session ends as failed, and Bob's process reports its session ended too.
+// "They don't match": Alice's session ends as failed, and Bob's process reports its session ended too. Bob allows the
+// older sas28x5 code here (--allow-sas28x5): the committed code is still the one agreed with another Sotto.
 void OnlineCliTest::differingCodesEndBothSessions()
 {
-    encryptedSessionWithTheCli();
+    encryptedSessionWithTheCli({QStringLiteral("--allow-sas28x5")});
     if (QTest::currentTestFailed())
         return;
     auto *theyDontMatch = dialogItem(QStringLiteral("theyDontMatchButton"));

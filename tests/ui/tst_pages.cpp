@@ -41,9 +41,10 @@ namespace {
 const QString alice = QStringLiteral("alice@example.org");
 const QString bob = QStringLiteral("bob@example.org");
 
-// The `modp` options of the offer a negotiation with Bob would send now: the account's policy, handed to the
-// engine as the extension does, and the values read back from the stanza the engine builds.
-QStringList offeredModpGroups(AppContext *context)
+// The values of field @p var in the offer a negotiation with Bob would send now: the account's policy, handed to the
+// engine as the extension does, and the options (or, for a field with one fixed value, that value) read back from
+// the stanza the engine builds.
+QStringList offeredValues(AppContext *context, const QString &var)
 {
     const std::optional<Esession::EsessionPolicy> policy = context->account()->esession()->handshakePolicy(bob);
     if (!policy)
@@ -57,14 +58,28 @@ QStringList offeredModpGroups(AppContext *context)
         const QDomNodeList fields = stanza.elementsByTagName(QStringLiteral("field"));
         for (int i = 0; i < fields.size(); ++i) {
             const QDomElement field = fields.at(i).toElement();
-            if (field.attribute(QStringLiteral("var")) != Esession::Xep0116::Modp)
+            if (field.attribute(QStringLiteral("var")) != var)
                 continue;
             for (QDomElement option = field.firstChildElement(QStringLiteral("option")); !option.isNull();
                  option = option.nextSiblingElement(QStringLiteral("option")))
                 values << option.firstChildElement(QStringLiteral("value")).text();
+            if (field.firstChildElement(QStringLiteral("option")).isNull())
+                values << field.firstChildElement(QStringLiteral("value")).text();
         }
     }
     return values;
+}
+
+// The `modp` options of that offer.
+QStringList offeredModpGroups(AppContext *context)
+{
+    return offeredValues(context, Esession::Xep0116::Modp);
+}
+
+// Its `sas_algs`: the verification codes offered, preferred first.
+QStringList offeredSasAlgorithms(AppContext *context)
+{
+    return offeredValues(context, Esession::Xep0116::SasAlgs);
 }
 
 } // namespace
@@ -88,6 +103,7 @@ private Q_SLOTS:
     void lockedHistoryOffersUnlock();
     void encryptionSettingsExplainAndForget();
     void encryptionSettingsChooseGroups();
+    void encryptionSettingsWeakSasCompatibility();
 
 private:
     // Loads Main.qml through the module, as the application does.
@@ -762,6 +778,87 @@ void UiTest::encryptionSettingsChooseGroups()
     QVERIFY(!m_context->appSettings()->setPreferredGroups({}));
     QVERIFY(!m_context->appSettings()->setPreferredGroups({Crypto::ModpGroup::Group5}));
     QCOMPARE(m_context->appSettings()->preferredGroups(), QList<Crypto::ModpGroup>{Crypto::ModpGroup::Group18});
+}
+
+// Settings > Encryption, "Compatibility with other ESession clients" in a contact's row: off by default with its
+// explanation beside it; ticking it is stored for that contact only, and the next offer to the contact adds sas28x5
+// after Sotto's own code; unticking takes it away again. Kept in the database.
+void UiTest::encryptionSettingsWeakSasCompatibility()
+{
+    const QString committed = Esession::sasAlgorithmName(Esession::SasAlgorithm::Committed);
+    const QString weak = Esession::sasAlgorithmName(Esession::SasAlgorithm::Sas28x5);
+    const QString carol = QStringLiteral("carol@example.org");
+    QVERIFY(m_context->openOffline(alice));
+    QVERIFY(m_context->usePassphrase(QStringLiteral("compatibility test")).isEmpty());
+    SqlRetainedSecretStore *store = m_context->secretStore();
+    QVERIFY(store);
+    QVERIFY(store->replace(bob, std::nullopt, Crypto::randomBytes(32)));
+    QVERIFY(store->replace(carol, std::nullopt, Crypto::randomBytes(32)));
+    QCOMPARE(offeredSasAlgorithms(m_context.get()), QStringList{committed});
+
+    const auto openSettings = [this]() -> QList<QQuickItem *> {
+        QList<QQuickItem *> rows;
+        if (!loadMain(m_context.get()) || !waitForPage(QStringLiteral("contactsPage"))
+            || !clickItem(m_window, findItem(currentPage(), QStringLiteral("settingsButton")))
+            || !waitForPage(QStringLiteral("settingsPage")))
+            return rows;
+        auto *list = findItem(currentPage(), QStringLiteral("secretList"));
+        if (!list || !QTest::qWaitFor([&] { return (rows = findItems(list, QStringLiteral("secretRow"))).size() == 2; }))
+            return {};
+        // Bob first, by address.
+        std::sort(rows.begin(), rows.end(), [](QQuickItem *a, QQuickItem *b) { return a->y() < b->y(); });
+        return rows;
+    };
+    QList<QQuickItem *> rows = openSettings();
+    QCOMPARE(rows.size(), 2);
+    auto *bobBox = findItem(rows[0], QStringLiteral("weakSasBox"));
+    auto *carolBox = findItem(rows[1], QStringLiteral("weakSasBox"));
+    QVERIFY(bobBox && carolBox);
+    QVERIFY(bobBox->isVisible());
+    QCOMPARE(bobBox->property("text").toString(), QStringLiteral("Compatibility with other ESession clients"));
+    QVERIFY(!bobBox->property("checked").toBool());
+    QVERIFY(!carolBox->property("checked").toBool());
+    auto *hint = findItem(rows[0], QStringLiteral("weakSasHint"));
+    QVERIFY(hint && hint->isVisible());
+    const QString hintText = hint->property("text").toString();
+    QVERIFY2(hintText.contains(QStringLiteral("sas28x5")) && hintText.contains(QStringLiteral("proves less")),
+             qPrintable(hintText));
+    QTest::qWait(100);
+    QVERIFY(m_window->grabWindow().save(QStringLiteral("settings-compatibility.png")));
+    VERIFY_NO_WARNINGS("showing the compatibility switch");
+
+    // On for Bob: stored, and his next offer has sas28x5 after the committed code. Carol's stays off.
+    QVERIFY(clickItem(m_window, bobBox));
+    QTRY_VERIFY(m_context->contactSettings()->weakSasAllowed(bob));
+    QVERIFY(bobBox->property("checked").toBool());
+    QVERIFY(!m_context->contactSettings()->weakSasAllowed(carol));
+    QVERIFY(!carolBox->property("checked").toBool());
+    QCOMPARE(offeredSasAlgorithms(m_context.get()), (QStringList{committed, weak}));
+    QCOMPARE(m_context->account()->esession()->handshakePolicy(carol)->sasAlgorithms,
+             QList<Esession::SasAlgorithm>{Esession::SasAlgorithm::Committed});
+    // Setting the switch leaves the contact's policy alone.
+    QCOMPARE(m_context->contactSettings()->sessionPolicy(bob), ContactSettings::DefaultPolicy);
+    VERIFY_NO_WARNINGS("switching compatibility on");
+
+    // Kept in the database: the account opened again shows it and offers it.
+    m_window = nullptr;
+    m_engine.reset();
+    m_context->logout();
+    QVERIFY(m_context->openOffline(alice));
+    QVERIFY(m_context->usePassphrase(QStringLiteral("compatibility test")).isEmpty());
+    QCOMPARE(offeredSasAlgorithms(m_context.get()), (QStringList{committed, weak}));
+    rows = openSettings();
+    QCOMPARE(rows.size(), 2);
+    bobBox = findItem(rows[0], QStringLiteral("weakSasBox"));
+    QVERIFY(bobBox && bobBox->property("checked").toBool());
+    QVERIFY(!findItem(rows[1], QStringLiteral("weakSasBox"))->property("checked").toBool());
+
+    // Off again: only the committed code.
+    QVERIFY(clickItem(m_window, bobBox));
+    QTRY_VERIFY(!m_context->contactSettings()->weakSasAllowed(bob));
+    QVERIFY(!bobBox->property("checked").toBool());
+    QCOMPARE(offeredSasAlgorithms(m_context.get()), QStringList{committed});
+    VERIFY_NO_WARNINGS("switching compatibility off");
 }
 
 int main(int argc, char *argv[])

@@ -66,6 +66,8 @@ private Q_SLOTS:
     void matchingCodesVerifyAfterConfirmation();
     void differingCodesEndTheSession();
     void closingTheDialogCancels();
+    void kindOfCodeIsNamedAndTheWeakOneWarned_data();
+    void kindOfCodeIsNamedAndTheWeakOneWarned();
     void chatPageShowsTheSessionStatus();
     void chatPageWarnsAboutAChangedIdentity();
     void chatPageNamesTheFormerAddress();
@@ -176,7 +178,7 @@ ConversationModel *SasDialogTest::pageModel() const
 // nothing, the worded confirmation does, and the app hears of it once.
 void SasDialogTest::matchingCodesVerifyAfterConfirmation()
 {
-    QVERIFY(m_flow->begin(bob, QStringLiteral("Bob"), code, false));
+    QVERIFY(m_flow->begin(bob, QStringLiteral("Bob"), code, false, VerificationFlow::Committed));
     QSignalSpy confirmed(m_flow.get(), &VerificationFlow::verificationConfirmed);
     QSignalSpy mismatch(m_flow.get(), &VerificationFlow::mismatchReported);
     QVERIFY(openDialog());
@@ -237,7 +239,7 @@ void SasDialogTest::matchingCodesVerifyAfterConfirmation()
 // "Back" returns to the comparison; "They don't match" ends it at once and says why.
 void SasDialogTest::differingCodesEndTheSession()
 {
-    QVERIFY(m_flow->begin(bob, QStringLiteral("Bob"), code, true));
+    QVERIFY(m_flow->begin(bob, QStringLiteral("Bob"), code, true, VerificationFlow::Committed));
     QSignalSpy confirmed(m_flow.get(), &VerificationFlow::verificationConfirmed);
     QSignalSpy mismatch(m_flow.get(), &VerificationFlow::mismatchReported);
     QVERIFY(openDialog());
@@ -271,7 +273,7 @@ void SasDialogTest::differingCodesEndTheSession()
 // Escape before an answer cancels (the contact stays unverified); a flow cancelled by the app closes it.
 void SasDialogTest::closingTheDialogCancels()
 {
-    QVERIFY(m_flow->begin(bob, QStringLiteral("Bob"), code, false));
+    QVERIFY(m_flow->begin(bob, QStringLiteral("Bob"), code, false, VerificationFlow::Committed));
     QSignalSpy confirmed(m_flow.get(), &VerificationFlow::verificationConfirmed);
     QSignalSpy mismatch(m_flow.get(), &VerificationFlow::mismatchReported);
     QVERIFY(openDialog());
@@ -288,6 +290,62 @@ void SasDialogTest::closingTheDialogCancels()
     QCOMPARE(confirmed.size(), 0);
     QCOMPARE(mismatch.size(), 0);
     VERIFY_NO_WARNINGS("cancelling");
+}
+
+void SasDialogTest::kindOfCodeIsNamedAndTheWeakOneWarned_data()
+{
+    QTest::addColumn<VerificationFlow::SasKind>("kind");
+    QTest::newRow("committed") << VerificationFlow::Committed;
+    QTest::newRow("sas28x5") << VerificationFlow::Sas28x5;
+}
+
+// The dialog names the kind of code it shows. The older sas28x5 code of other ESession clients carries a warning in
+// words (framed, and read out by screen readers), while it is compared and after it matched; Sotto's own code none.
+void SasDialogTest::kindOfCodeIsNamedAndTheWeakOneWarned()
+{
+    QFETCH(VerificationFlow::SasKind, kind);
+    const bool weak = kind == VerificationFlow::Sas28x5;
+    QVERIFY(m_flow->begin(bob, QStringLiteral("Bob"), code, false, kind));
+    QVERIFY(openDialog());
+    QCOMPARE(m_dialog->property("weakSas").toBool(), weak);
+
+    auto *kindLabel = dialogItem(QStringLiteral("sasKind"));
+    auto *warningFrame = dialogItem(QStringLiteral("sasWeakWarning"));
+    QVERIFY(kindLabel && warningFrame);
+    QVERIFY(kindLabel->isVisible());
+    QCOMPARE(warningFrame->isVisible(), weak);
+    const QString shown = text(kindLabel);
+    if (weak) {
+        QVERIFY2(shown.contains(QStringLiteral("Warning")), qPrintable(shown));
+        QVERIFY2(shown.contains(QStringLiteral("sas28x5")), qPrintable(shown));
+        QVERIFY2(shown.contains(QStringLiteral("someone in the middle could make it match")), qPrintable(shown));
+    } else {
+        QCOMPARE(shown, QStringLiteral("Sotto verification code"));
+    }
+    QCOMPARE(accessibleName(kindLabel), shown);
+    if (weak) {
+        QVERIFY(QQuickTest::qWaitForPolish(m_window.get()));
+        QVERIFY(m_window->grabWindow().save(QStringLiteral("sas-dialog-sas28x5.png")));
+    }
+    VERIFY_NO_WARNINGS("showing the kind of code");
+
+    // After a match, the weaker code does not claim that nobody is in the middle.
+    QVERIFY(m_flow->theyMatch());
+    QVERIFY(m_flow->confirmMatch());
+    QTRY_COMPARE(m_dialog->property("state").toString(), QStringLiteral("verified"));
+    const QString outcome = text(dialogItem(QStringLiteral("sasMessage")));
+    QVERIFY2(outcome.contains(QStringLiteral("nobody sits between you")) != weak, qPrintable(outcome));
+    QVERIFY2(outcome.contains(QStringLiteral("proves less")) == weak, qPrintable(outcome));
+    QVERIFY(kindLabel->isVisible());
+    QCOMPARE(warningFrame->isVisible(), weak);
+
+    // The next code of the other kind: the dialog follows.
+    const VerificationFlow::SasKind other = weak ? VerificationFlow::Committed : VerificationFlow::Sas28x5;
+    QVERIFY(m_flow->begin(bob, QStringLiteral("Bob"), code, false, other));
+    QTRY_COMPARE(m_dialog->property("state").toString(), QStringLiteral("comparing"));
+    QCOMPARE(warningFrame->isVisible(), !weak);
+    QCOMPARE(text(kindLabel).contains(QStringLiteral("sas28x5")), !weak);
+    VERIFY_NO_WARNINGS("a code of the other kind");
 }
 
 // The shield in the header follows sessionStatus, in words; each message carries its own badge.
@@ -455,7 +513,7 @@ void SasDialogTest::chatPageOffersVerificationAndEncryption()
     QCOMPARE(page->property("verificationFlow").value<VerificationFlow *>(), m_flow.get());
     QTRY_VERIFY(!start->isVisible());
     QVERIFY(!verify->isVisible()); // no code yet
-    QVERIFY(m_flow->begin(bob, QStringLiteral("Bob"), code, false));
+    QVERIFY(m_flow->begin(bob, QStringLiteral("Bob"), code, false, VerificationFlow::Committed));
     QTRY_VERIFY(verify->isVisible());
 
     auto *dialog = page->findChild<QObject *>(QStringLiteral("sasDialog"));
@@ -536,12 +594,12 @@ void SasDialogTest::codeArrivingForTheShownPageOpensTheDialog()
     QVERIFY(dialog);
 
     model->setVerificationFlow(m_flow.get());
-    QVERIFY(m_flow->begin(bob, QStringLiteral("Bob"), code, true));
+    QVERIFY(m_flow->begin(bob, QStringLiteral("Bob"), code, true, VerificationFlow::Committed));
     QTest::qWait(50);
     QVERIFY(!dialog->property("visible").toBool());
     QVERIFY(m_flow->cancel());
 
-    QVERIFY(m_flow->begin(bob, QStringLiteral("Bob"), code, false));
+    QVERIFY(m_flow->begin(bob, QStringLiteral("Bob"), code, false, VerificationFlow::Committed));
     QTRY_VERIFY(dialog->property("opened").toBool());
     QCOMPARE(dialog->property("state").toString(), QStringLiteral("comparing"));
     VERIFY_NO_WARNINGS("opening the dialog for a new code");

@@ -1,5 +1,5 @@
-// Settings > Encryption, end to end with the negotiation engine: what "Mark as unverified" and "Forget" in the
-// settings model do to the next encrypted session. Alice's retained secrets live in the app's encrypted store
+// Settings > Encryption, end to end with the negotiation engine: what "Mark as unverified", "Forget" and
+// "Compatibility with other ESession clients" in the settings model do to the next encrypted session. Alice's retained secrets live in the app's encrypted store
 // (AppContext with a passphrase vault, as a user without a keyring has it); Bob is a second engine with his own
 // store. Every negotiation runs both engines back to back with the messages serialised on the way.
 #include <QCoreApplication>
@@ -11,10 +11,14 @@
 
 #include "AppContext.h"
 #include "EncryptionSettingsModel.h"
+#include "VerificationFlow.h"
 #include "crypto/Crypto.h"
 #include "esession/EsessionHandshake.h"
 #include "esession/RetainedSecretStore.h"
+#include "storage/ContactSettings.h"
 #include "storage/SqlRetainedSecretStore.h"
+#include "xmpp/Account.h"
+#include "xmpp/EsessionExtension.h"
 
 using namespace Esession;
 
@@ -43,6 +47,8 @@ struct Outcome
 {
     std::optional<EsessionEstablished> alice;
     std::optional<EsessionEstablished> bob;
+    std::optional<EsessionFailed> aliceFailed;
+    std::optional<EsessionFailed> bobFailed;
 };
 
 } // namespace
@@ -54,9 +60,14 @@ class SettingsNegotiationTest : public QObject
 private Q_SLOTS:
     void initTestCase();
     void markUnverifiedAndForgetChangeTheNextNegotiation();
+    void weakSasCompatibilityChangesTheNextNegotiation_data();
+    void weakSasCompatibilityChangesTheNextNegotiation();
 
 private:
     Outcome negotiate(RetainedSecretStore *aliceStore, RetainedSecretStore *bobStore);
+    /// Alice and Bob with their own policies; @p aliceInitiates says who sends the request.
+    Outcome negotiate(RetainedSecretStore *aliceStore, RetainedSecretStore *bobStore, const EsessionPolicy &alicePolicy,
+                      const EsessionPolicy &bobPolicy, bool aliceInitiates);
     int rowOf(const EncryptionSettingsModel &model, const QString &peer) const;
     QString summaryOf(const EncryptionSettingsModel &model, const QString &peer) const;
 
@@ -74,9 +85,18 @@ Outcome SettingsNegotiationTest::negotiate(RetainedSecretStore *aliceStore, Reta
 {
     EsessionPolicy policy;
     policy.mayRevealPresence = true; // contacts: requests are answered without asking
+    return negotiate(aliceStore, bobStore, policy, policy, true);
+}
+
+Outcome SettingsNegotiationTest::negotiate(RetainedSecretStore *aliceStore, RetainedSecretStore *bobStore,
+                                           const EsessionPolicy &alicePolicy, const EsessionPolicy &bobPolicy,
+                                           bool aliceInitiates)
+{
     const QString thread = QStringLiteral("settings-%1").arg(++m_threads);
-    EsessionHandshake alice(BobFull, thread, EsessionRole::Initiator, policy, aliceStore);
-    EsessionHandshake bob(AliceFull, thread, EsessionRole::Responder, policy, bobStore);
+    EsessionHandshake alice(BobFull, thread, aliceInitiates ? EsessionRole::Initiator : EsessionRole::Responder,
+                            alicePolicy, aliceStore);
+    EsessionHandshake bob(AliceFull, thread, aliceInitiates ? EsessionRole::Responder : EsessionRole::Initiator,
+                          bobPolicy, bobStore);
 
     Outcome outcome;
     QList<QDomDocument> toBob;
@@ -87,9 +107,14 @@ Outcome SettingsNegotiationTest::negotiate(RetainedSecretStore *aliceStore, Reta
         for (const EsessionEvent &event : out.events) {
             if (const auto *established = std::get_if<EsessionEstablished>(&event))
                 (fromAlice ? outcome.alice : outcome.bob) = *established;
+            else if (const auto *failed = std::get_if<EsessionFailed>(&event))
+                (fromAlice ? outcome.aliceFailed : outcome.bobFailed) = *failed;
         }
     };
-    collect(alice.request(), true);
+    if (aliceInitiates)
+        collect(alice.request(), true);
+    else
+        collect(bob.request(), false);
     for (int i = 0; i < 8 && (!toBob.isEmpty() || !toAlice.isEmpty()); ++i) {
         if (!toBob.isEmpty())
             collect(bob.handleMessage(toBob.takeFirst().documentElement()), false);
@@ -191,6 +216,108 @@ void SettingsNegotiationTest::markUnverifiedAndForgetChangeTheNextNegotiation()
     QVERIFY(row >= 0);
     QVERIFY(!model.data(model.index(row), EncryptionSettingsModel::VerifiedRole).toBool());
     QVERIFY(summaryOf(model, BobBare).contains(QStringLiteral("in the first session")));
+}
+
+void SettingsNegotiationTest::weakSasCompatibilityChangesTheNextNegotiation_data()
+{
+    QTest::addColumn<bool>("aliceInitiates");
+    QTest::newRow("Alice asks") << true;
+    QTest::newRow("Bob asks") << false;
+}
+
+// "Compatibility with other ESession clients" for Bob: Alice's next negotiation with him takes the policy the app's
+// Account builds from the stored switch. Bob's client knows only the older sas28x5 code. Off (the default): no
+// session, and when Bob's client asks, Alice's side says that sas28x5 is why. On: a session with the sas28x5 code,
+// which the verification flow then shows as the weaker kind. With a client that knows Sotto's own code, that one
+// is still agreed, switch or not.
+void SettingsNegotiationTest::weakSasCompatibilityChangesTheNextNegotiation()
+{
+    QFETCH(bool, aliceInitiates);
+    AppContext context;
+    context.setKeyringEnabled(false);
+    context.setDataDir(m_dir.filePath(QStringLiteral("alice-compat-%1").arg(aliceInitiates)));
+    QVERIFY(context.openOffline(AliceBare));
+    EsessionExtension *esession = context.account()->esession();
+    MemoryRetainedSecretStore aliceStore;
+    MemoryRetainedSecretStore bobStore;
+    EncryptionSettingsModel model;
+    model.setContext(&context);
+
+    // What the app's Account gives the engine for Bob right now; offline there is no roster, so requests are
+    // answered without asking as for a contact who sees our presence.
+    const auto alicePolicy = [&]() {
+        std::optional<EsessionPolicy> policy = esession->handshakePolicy(BobBare);
+        if (policy)
+            policy->mayRevealPresence = policy->ssn.mayRevealPresence = true;
+        return policy;
+    };
+    EsessionPolicy otherClient; // another ESession client: sas28x5 only
+    otherClient.mayRevealPresence = true;
+    otherClient.sasAlgorithms = { SasAlgorithm::Sas28x5 };
+    EsessionPolicy sottoClient; // another Sotto, compatibility on for Alice
+    sottoClient.mayRevealPresence = true;
+    sottoClient.sasAlgorithms = { SasAlgorithm::Committed, SasAlgorithm::Sas28x5 };
+
+    // Off by default.
+    QVERIFY(!model.weakSasAllowed(BobBare));
+    std::optional<EsessionPolicy> policy = alicePolicy();
+    QVERIFY(policy);
+    QCOMPARE(policy->sasAlgorithms, QList<SasAlgorithm>{ SasAlgorithm::Committed });
+    Outcome refused = negotiate(&aliceStore, &bobStore, *policy, otherClient, aliceInitiates);
+    QVERIFY(!refused.alice && !refused.bob);
+    QVERIFY(refused.aliceFailed || refused.bobFailed);
+    if (!aliceInitiates) {
+        // Bob's request offers only sas28x5: Alice refuses it, and says so.
+        QVERIFY(refused.aliceFailed);
+        QCOMPARE(refused.aliceFailed->failure, EsessionFailure::RefusedByUs);
+        QCOMPARE(refused.aliceFailed->detail, QStringLiteral("sas28x5-not-allowed"));
+        QVERIFY2(refused.aliceFailed->reason.contains(QStringLiteral("sas28x5")), qPrintable(refused.aliceFailed->reason));
+    }
+    Outcome committed = negotiate(&aliceStore, &bobStore, *policy, sottoClient, aliceInitiates);
+    QVERIFY(committed.alice && committed.bob);
+    QCOMPARE(committed.alice->sasAlgorithm, std::optional<SasAlgorithm>(SasAlgorithm::Committed));
+
+    // On: stored, and the next negotiation offers and accepts sas28x5 after the committed code.
+    QVERIFY(model.setWeakSasAllowed(BobBare, true));
+    QVERIFY(model.weakSasAllowed(BobBare));
+    QVERIFY(context.contactSettings()->weakSasAllowed(BobBare));
+    QVERIFY(!model.weakSasAllowed(QStringLiteral("carol@localhost"))); // per contact
+    policy = alicePolicy();
+    QVERIFY(policy);
+    QCOMPARE(policy->sasAlgorithms, (QList<SasAlgorithm>{ SasAlgorithm::Committed, SasAlgorithm::Sas28x5 }));
+    QCOMPARE(esession->handshakePolicy(QStringLiteral("carol@localhost"))->sasAlgorithms,
+             QList<SasAlgorithm>{ SasAlgorithm::Committed });
+    Outcome weak = negotiate(&aliceStore, &bobStore, *policy, otherClient, aliceInitiates);
+    QVERIFY(weak.alice && weak.bob);
+    QVERIFY(!weak.aliceFailed && !weak.bobFailed);
+    QCOMPARE(weak.alice->sasAlgorithm, std::optional<SasAlgorithm>(SasAlgorithm::Sas28x5));
+    QCOMPARE(weak.alice->sas, weak.bob->sas);
+    // The committed code is still preferred where both sides know it.
+    committed = negotiate(&aliceStore, &bobStore, *policy, sottoClient, aliceInitiates);
+    QVERIFY(committed.alice && committed.bob);
+    QCOMPARE(committed.alice->sasAlgorithm, std::optional<SasAlgorithm>(SasAlgorithm::Committed));
+
+    // The app hands the kind to the verification flow with the code.
+    const auto report = [&](const EsessionEstablished &established) {
+        Q_EMIT esession->esessionEstablished(BobFull, QStringLiteral("t"), established.sas, false, false, QString(),
+                                             established.sasAlgorithm);
+    };
+    report(*weak.alice);
+    VerificationFlow *flow = context.verificationFlow(BobBare);
+    QVERIFY(flow);
+    QCOMPARE(flow->sas(), weak.alice->sas);
+    QCOMPARE(flow->sasKind(), VerificationFlow::Sas28x5);
+    report(*committed.alice);
+    QCOMPARE(flow->sas(), committed.alice->sas);
+    QCOMPARE(flow->sasKind(), VerificationFlow::Committed);
+
+    // Off again: back to the committed code only.
+    QVERIFY(model.setWeakSasAllowed(BobBare, false));
+    policy = alicePolicy();
+    QVERIFY(policy);
+    QCOMPARE(policy->sasAlgorithms, QList<SasAlgorithm>{ SasAlgorithm::Committed });
+    refused = negotiate(&aliceStore, &bobStore, *policy, otherClient, aliceInitiates);
+    QVERIFY(!refused.alice && !refused.bob);
 }
 
 int main(int argc, char *argv[])

@@ -25,23 +25,23 @@ void reach(VerificationFlow &flow, State state)
     case VerificationFlow::Idle:
         return;
     case VerificationFlow::Comparing:
-        QVERIFY(flow.begin(bob, bobName, code, false));
+        QVERIFY(flow.begin(bob, bobName, code, false, VerificationFlow::Committed));
         return;
     case VerificationFlow::ConfirmingMatch:
-        QVERIFY(flow.begin(bob, bobName, code, false));
+        QVERIFY(flow.begin(bob, bobName, code, false, VerificationFlow::Committed));
         QVERIFY(flow.theyMatch());
         return;
     case VerificationFlow::Verified:
-        QVERIFY(flow.begin(bob, bobName, code, false));
+        QVERIFY(flow.begin(bob, bobName, code, false, VerificationFlow::Committed));
         QVERIFY(flow.theyMatch());
         QVERIFY(flow.confirmMatch());
         return;
     case VerificationFlow::Mismatch:
-        QVERIFY(flow.begin(bob, bobName, code, false));
+        QVERIFY(flow.begin(bob, bobName, code, false, VerificationFlow::Committed));
         QVERIFY(flow.theyDontMatch());
         return;
     case VerificationFlow::Cancelled:
-        QVERIFY(flow.begin(bob, bobName, code, false));
+        QVERIFY(flow.begin(bob, bobName, code, false, VerificationFlow::Committed));
         QVERIFY(flow.cancel());
         return;
     }
@@ -53,7 +53,7 @@ bool perform(VerificationFlow &flow, Action action)
 {
     switch (action) {
     case Action::Begin:
-        return flow.begin(bob, bobName, otherCode, true);
+        return flow.begin(bob, bobName, otherCode, true, VerificationFlow::Committed);
     case Action::TheyMatch:
         return flow.theyMatch();
     case Action::ConfirmMatch:
@@ -120,6 +120,7 @@ private Q_SLOTS:
     void codeIsSpelled();
     void screenReadersGetTheCodeAndItsSpelling();
     void contactNameFallsBackToTheAddress();
+    void kindOfCodeFollowsEachBegin();
 };
 
 void VerificationFlowTest::startsIdle()
@@ -215,7 +216,7 @@ void VerificationFlowTest::matchIsConfirmedOnceAfterTwoAnswers()
     VerificationFlow flow;
     QSignalSpy confirmed(&flow, &VerificationFlow::verificationConfirmed);
     QSignalSpy mismatch(&flow, &VerificationFlow::mismatchReported);
-    QVERIFY(flow.begin(bob, bobName, code, false));
+    QVERIFY(flow.begin(bob, bobName, code, false, VerificationFlow::Committed));
     QVERIFY(flow.theyMatch());
     QCOMPARE(confirmed.size(), 0);
     QVERIFY(flow.backToComparing());
@@ -237,7 +238,7 @@ void VerificationFlowTest::mismatchIsReportedOnce()
     VerificationFlow flow;
     QSignalSpy confirmed(&flow, &VerificationFlow::verificationConfirmed);
     QSignalSpy mismatch(&flow, &VerificationFlow::mismatchReported);
-    QVERIFY(flow.begin(bob, bobName, code, false));
+    QVERIFY(flow.begin(bob, bobName, code, false, VerificationFlow::Committed));
     QVERIFY(flow.theyMatch());
     // Second thoughts at the confirmation are a mismatch too.
     QVERIFY(flow.theyDontMatch());
@@ -255,7 +256,7 @@ void VerificationFlowTest::cancelledComparisonCanBeResumed()
 {
     VerificationFlow flow;
     QSignalSpy confirmed(&flow, &VerificationFlow::verificationConfirmed);
-    QVERIFY(flow.begin(bob, bobName, code, false));
+    QVERIFY(flow.begin(bob, bobName, code, false, VerificationFlow::Committed));
     QVERIFY(flow.cancel());
     QVERIFY(!flow.cancel());
     QVERIFY(flow.restart());
@@ -292,7 +293,7 @@ void VerificationFlowTest::malformedCodesAreRefused()
     QSignalSpy errorChanged(&flow, &VerificationFlow::errorTextChanged);
     QVERIFY(!VerificationFlow::isValidSas(sas));
     QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("malformed code")));
-    QVERIFY(!flow.begin(bob, bobName, sas, false));
+    QVERIFY(!flow.begin(bob, bobName, sas, false, VerificationFlow::Committed));
     QCOMPARE(flow.state(), VerificationFlow::Idle);
     QVERIFY(flow.sas().isEmpty());
     QVERIFY(flow.peerJid().isEmpty());
@@ -302,7 +303,7 @@ void VerificationFlowTest::malformedCodesAreRefused()
     QCOMPARE(sasChanged.size(), 0);
 
     // A good code afterwards clears the error.
-    QVERIFY(flow.begin(bob, bobName, code, false));
+    QVERIFY(flow.begin(bob, bobName, code, false, VerificationFlow::Committed));
     QVERIFY(flow.errorText().isEmpty());
     QCOMPARE(flow.state(), VerificationFlow::Comparing);
 }
@@ -312,7 +313,7 @@ void VerificationFlowTest::malformedCodeLeavesAFinishedFlowAlone()
     VerificationFlow flow;
     reach(flow, VerificationFlow::Verified);
     QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("malformed code")));
-    QVERIFY(!flow.begin(bob, bobName, QStringLiteral("K3DQ9"), false));
+    QVERIFY(!flow.begin(bob, bobName, QStringLiteral("K3DQ9"), false, VerificationFlow::Committed));
     QCOMPARE(flow.state(), VerificationFlow::Verified);
     QCOMPARE(flow.sas(), code);
     QVERIFY(!flow.errorText().isEmpty());
@@ -321,7 +322,7 @@ void VerificationFlowTest::malformedCodeLeavesAFinishedFlowAlone()
 void VerificationFlowTest::emptyPeerIsRefused()
 {
     VerificationFlow flow;
-    QVERIFY(!flow.begin(QString(), bobName, code, false));
+    QVERIFY(!flow.begin(QString(), bobName, code, false, VerificationFlow::Committed));
     QCOMPARE(flow.state(), VerificationFlow::Idle);
     QVERIFY(!flow.errorText().isEmpty());
 }
@@ -334,7 +335,7 @@ void VerificationFlowTest::everyCharacterOfTheAlphabetIsAccepted()
         const QString sas = QStringLiteral("aaaa") + c;
         QVERIFY2(VerificationFlow::isValidSas(sas), qPrintable(sas));
         VerificationFlow flow;
-        QVERIFY2(flow.begin(bob, bobName, sas, false), qPrintable(sas));
+        QVERIFY2(flow.begin(bob, bobName, sas, false, VerificationFlow::Committed), qPrintable(sas));
     }
     // And nothing else of the printable ASCII range.
     for (char c = 0x20; c < 0x7f; ++c) {
@@ -347,7 +348,7 @@ void VerificationFlowTest::everyCharacterOfTheAlphabetIsAccepted()
 void VerificationFlowTest::codeIsGroupedThreeThenTwo()
 {
     VerificationFlow flow;
-    QVERIFY(flow.begin(bob, bobName, code, false));
+    QVERIFY(flow.begin(bob, bobName, code, false, VerificationFlow::Committed));
     QCOMPARE(flow.groupedSas(), QStringLiteral("k3d q9"));
     QCOMPARE(VerificationFlow::groupSas(QStringLiteral("a1y8w")), QStringLiteral("a1y 8w"));
     // Only a whole code is grouped.
@@ -358,7 +359,7 @@ void VerificationFlowTest::codeIsGroupedThreeThenTwo()
 void VerificationFlowTest::codeIsSpelled()
 {
     VerificationFlow flow;
-    QVERIFY(flow.begin(bob, bobName, code, false));
+    QVERIFY(flow.begin(bob, bobName, code, false, VerificationFlow::Committed));
     QCOMPARE(flow.spokenSas(), QStringLiteral("kilo · three · delta · quebec · nine"));
 
     // One word per character, no two alike, and none for characters outside the alphabet.
@@ -380,7 +381,7 @@ void VerificationFlowTest::codeIsSpelled()
 void VerificationFlowTest::screenReadersGetTheCodeAndItsSpelling()
 {
     VerificationFlow flow;
-    QVERIFY(flow.begin(bob, bobName, code, false));
+    QVERIFY(flow.begin(bob, bobName, code, false, VerificationFlow::Committed));
     const QString text = flow.accessibleSas();
     QVERIFY2(text.contains(code), qPrintable(text));
     QVERIFY2(text.contains(QStringLiteral("kilo, three, delta, quebec, nine")), qPrintable(text));
@@ -389,14 +390,39 @@ void VerificationFlowTest::screenReadersGetTheCodeAndItsSpelling()
 void VerificationFlowTest::contactNameFallsBackToTheAddress()
 {
     VerificationFlow flow;
-    QVERIFY(flow.begin(bob, QString(), code, true));
+    QVERIFY(flow.begin(bob, QString(), code, true, VerificationFlow::Committed));
     QCOMPARE(flow.contactName(), bob);
     QCOMPARE(flow.peerJid(), bob);
     QVERIFY(flow.alreadyVerified());
     QVERIFY(flow.cancel());
-    QVERIFY(flow.begin(bob, bobName, otherCode, false));
+    QVERIFY(flow.begin(bob, bobName, otherCode, false, VerificationFlow::Committed));
     QCOMPARE(flow.contactName(), bobName);
     QVERIFY(!flow.alreadyVerified());
+}
+
+// The kind of code (Sotto's committed one, or the weaker sas28x5) comes with each code and stays with it: restart()
+// keeps it, a refused begin() leaves it, and QML hears of a change even when only the kind changed.
+void VerificationFlowTest::kindOfCodeFollowsEachBegin()
+{
+    VerificationFlow flow;
+    QSignalSpy changed(&flow, &VerificationFlow::sasChanged);
+    QVERIFY(flow.begin(bob, bobName, code, false, VerificationFlow::Sas28x5));
+    QCOMPARE(flow.sasKind(), VerificationFlow::Sas28x5);
+    QCOMPARE(flow.property("sasKind").value<VerificationFlow::SasKind>(), VerificationFlow::Sas28x5);
+    QVERIFY(flow.cancel());
+    QVERIFY(flow.restart());
+    QCOMPARE(flow.sasKind(), VerificationFlow::Sas28x5);
+    QVERIFY(flow.cancel());
+
+    // The same code and contact, the other kind.
+    changed.clear();
+    QVERIFY(flow.begin(bob, bobName, code, false, VerificationFlow::Committed));
+    QCOMPARE(flow.sasKind(), VerificationFlow::Committed);
+    QCOMPARE(changed.size(), 1);
+    QVERIFY(flow.cancel());
+
+    QVERIFY(!flow.begin(bob, bobName, QStringLiteral("bbbbb"), false, VerificationFlow::Sas28x5));
+    QCOMPARE(flow.sasKind(), VerificationFlow::Committed);
 }
 
 QTEST_GUILESS_MAIN(VerificationFlowTest)

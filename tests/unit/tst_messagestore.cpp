@@ -1,4 +1,4 @@
-// History round trip, deduplication, outbox rows and the upgrade from an older schema; bodies sealed at
+// History round trip, deduplication, outbox rows, per-contact settings and the upgrade from an older schema; bodies sealed at
 // rest: the run key, the master key, legacy plaintext rows sealed in one transaction, rows that do not open.
 #include <QProcess>
 #include <QSignalSpy>
@@ -232,7 +232,7 @@ private Q_SLOTS:
             QCOMPARE(changed.count(), 3);
             // A value from a newer version is read the cautious way.
             QSqlQuery q(db.connection());
-            QVERIFY(q.exec(QStringLiteral("INSERT INTO contact_settings VALUES ('dave@example.org', 7)")));
+            QVERIFY(q.exec(QStringLiteral("INSERT INTO contact_settings (peer, esession_policy) VALUES ('dave@example.org', 7)")));
         }
         Database db(m_path);
         QVERIFY(db.open());
@@ -241,6 +241,89 @@ private Q_SLOTS:
         QCOMPARE(settings.sessionPolicy(QStringLiteral("carol@example.org")), SessionPolicy::Ask);
         QCOMPARE(settings.sessionPolicy(QStringLiteral("dave@example.org")), SessionPolicy::Always);
         QCOMPARE(settings.sessionPolicy(QStringLiteral("erin@example.org")), SessionPolicy::Ask);
+    }
+
+    // Compatibility with other ESession clients (sas28x5): off unless set, per contact, independent of the
+    // policy in both directions, kept across reopening.
+    void weakSasCompatibilityPerContact_data()
+    {
+        QTest::addColumn<bool>("policyFirst"); // a row for the contact exists before the switch is set
+        QTest::addColumn<bool>("allowed");
+        QTest::newRow("new row, on") << false << true;
+        QTest::newRow("new row, off") << false << false;
+        QTest::newRow("existing row, on") << true << true;
+        QTest::newRow("existing row, off") << true << false;
+    }
+
+    void weakSasCompatibilityPerContact()
+    {
+        QFETCH(bool, policyFirst);
+        QFETCH(bool, allowed);
+        const QString bob = QStringLiteral("bob@example.org");
+        const QString carol = QStringLiteral("carol@example.org");
+        {
+            Database db(m_path);
+            QVERIFY(db.open());
+            ContactSettings settings(&db);
+            QVERIFY(!settings.weakSasAllowed(bob));
+            if (policyFirst) {
+                QVERIFY(settings.setSessionPolicy(bob, SessionPolicy::Always));
+                QVERIFY(!settings.weakSasAllowed(bob)); // a policy alone does not switch it on
+            }
+            QSignalSpy changed(&settings, &ContactSettings::weakSasAllowedChanged);
+            QVERIFY(settings.setWeakSasAllowed(bob, !allowed));
+            QCOMPARE(settings.weakSasAllowed(bob), !allowed);
+            QVERIFY(settings.setWeakSasAllowed(bob, allowed));
+            QCOMPARE(settings.weakSasAllowed(bob), allowed);
+            QCOMPARE(changed.count(), 2);
+            QCOMPARE(changed.last().at(0).toString(), bob);
+            QCOMPARE(changed.last().at(1).toBool(), allowed);
+            // Per contact: nobody else's switch moved.
+            QVERIFY(!settings.weakSasAllowed(carol));
+            // The switch leaves the policy as it was (the default for a row it created).
+            QCOMPARE(settings.sessionPolicy(bob), policyFirst ? SessionPolicy::Always : ContactSettings::DefaultPolicy);
+            // ... and a policy set later leaves the switch.
+            QVERIFY(settings.setSessionPolicy(bob, SessionPolicy::Off));
+            QCOMPARE(settings.weakSasAllowed(bob), allowed);
+            // A value from a newer version is read the cautious way.
+            QSqlQuery q(db.connection());
+            QVERIFY(q.exec(QStringLiteral(
+                "INSERT INTO contact_settings (peer, esession_policy, allow_sas28x5) VALUES ('dave@example.org', 1, 7)")));
+        }
+        Database db(m_path);
+        QVERIFY(db.open());
+        ContactSettings settings(&db);
+        QCOMPARE(settings.weakSasAllowed(bob), allowed);
+        QCOMPARE(settings.sessionPolicy(bob), SessionPolicy::Off);
+        QVERIFY(!settings.weakSasAllowed(carol));
+        QVERIFY(!settings.weakSasAllowed(QStringLiteral("dave@example.org")));
+    }
+
+    // Schema 7 adds the switch to contact_settings: the policies of an older file stay, every contact starts
+    // with compatibility off, and the switch works on the upgraded file.
+    void migrationToVersion7KeepsContactSettings()
+    {
+        {
+            Database old(m_path);
+            QVERIFY(old.openAtVersion(6));
+            QCOMPARE(old.schemaVersion(), 6);
+            QSqlQuery q(old.connection());
+            QVERIFY(q.exec(QStringLiteral("INSERT INTO contact_settings (peer, esession_policy) VALUES "
+                                          "('bob@example.org', 2), ('carol@example.org', 0)")));
+            QVERIFY(!q.exec(QStringLiteral("SELECT allow_sas28x5 FROM contact_settings")));
+        }
+        Database db(m_path);
+        QString error;
+        QVERIFY2(db.open(&error), qPrintable(error));
+        QCOMPARE(db.schemaVersion(), Database::CurrentVersion);
+        ContactSettings settings(&db);
+        QCOMPARE(settings.sessionPolicy(QStringLiteral("bob@example.org")), SessionPolicy::Always);
+        QCOMPARE(settings.sessionPolicy(QStringLiteral("carol@example.org")), SessionPolicy::Off);
+        QVERIFY(!settings.weakSasAllowed(QStringLiteral("bob@example.org")));
+        QVERIFY(!settings.weakSasAllowed(QStringLiteral("carol@example.org")));
+        QVERIFY(settings.setWeakSasAllowed(QStringLiteral("carol@example.org"), true));
+        QVERIFY(settings.weakSasAllowed(QStringLiteral("carol@example.org")));
+        QCOMPARE(settings.sessionPolicy(QStringLiteral("carol@example.org")), SessionPolicy::Off);
     }
 
     void outboxRowsInWriteOrder()

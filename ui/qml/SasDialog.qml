@@ -12,6 +12,8 @@ Dialog {
     property VerificationFlow flow: null
     readonly property int flowState: flow ? flow.state : VerificationFlow.Idle
     readonly property string contactName: flow ? flow.contactName : ""
+    // The older code of other ESession clients: named as such, with its warning, wherever the code is shown.
+    readonly property bool weakSas: flow !== null && flow.sasKind === VerificationFlow.Sas28x5
     // The name of the QML state shown: idle, comparing, confirming, verified, mismatch or cancelled.
     readonly property string state: content.state
 
@@ -82,7 +84,10 @@ Dialog {
                 name: "verified"
                 PropertyChanges {
                     target: message
-                    text: qsTr("%1 is verified. The codes matched, so nobody sits between you in this session. You will be warned if their encryption identity changes.").arg(dialog.contactName)
+                    // A matching sas28x5 code does not rule out someone in the middle who made it match.
+                    text: dialog.weakSas
+                          ? qsTr("%1 is marked as verified. The codes matched, but this older kind of code can be made to match by someone in the middle, so it proves less than Sotto's own code. You will be warned if their encryption identity changes.").arg(dialog.contactName)
+                          : qsTr("%1 is verified. The codes matched, so nobody sits between you in this session. You will be warned if their encryption identity changes.").arg(dialog.contactName)
                     color: "#1b5e20"
                 }
             },
@@ -121,6 +126,32 @@ Dialog {
             text: qsTr("You verified %1 before and this session still uses that secret: comparing again is optional.").arg(dialog.contactName)
             wrapMode: Text.Wrap
             opacity: 0.75
+            Layout.fillWidth: true
+        }
+
+        // Which code this is. The weaker one is said in words, framed, with "Warning" in its text and accessible name:
+        // not by colour alone.
+        Label {
+            id: kindLabel
+            objectName: "sasKind"
+            visible: codeBox.visible
+            text: dialog.weakSas
+                  ? qsTr("Warning: older ESession code (sas28x5): weaker — someone in the middle could make it match")
+                  : qsTr("Sotto verification code")
+            font.bold: true
+            wrapMode: Text.Wrap
+            padding: dialog.weakSas ? 8 : 0
+            color: dialog.weakSas ? "#6b4000" : palette.windowText
+            background: Rectangle {
+                objectName: "sasWeakWarning"
+                visible: dialog.weakSas
+                color: "#fff4e0"
+                border.color: "#8a5a00"
+                border.width: 2
+                radius: 4
+            }
+            Accessible.role: dialog.weakSas ? Accessible.AlertMessage : Accessible.StaticText
+            Accessible.name: text
             Layout.fillWidth: true
         }
 

@@ -4,7 +4,8 @@ import QtQuick.Layouts
 import Sotto
 
 // Settings, "Encryption" section: what Sotto remembers about each contact (retained secrets) in plain
-// words, with the actions on it, and each contact's encrypted-session policy.
+// words, with the actions on it, and each contact's encrypted-session policy and compatibility with other
+// ESession clients.
 Page {
     id: page
     objectName: "settingsPage"
@@ -246,6 +247,28 @@ Page {
                                 forgetDialog.open()
                             }
                         }
+                    }
+                    // Off by default: only Sotto's own code, which nobody in the middle can make match.
+                    CheckBox {
+                        id: weakSasBox
+                        objectName: "weakSasBox"
+                        text: qsTr("Compatibility with other ESession clients")
+                        checked: secrets.weakSasAllowed(row.peer)
+                        Accessible.name: qsTr("Compatibility with other ESession clients for %1").arg(row.peer)
+                        Accessible.description: weakSasHint.text
+                        onToggled: {
+                            secrets.setWeakSasAllowed(row.peer, weakSasBox.checked)
+                            // The stored choice is the truth: a change that was not stored snaps back.
+                            weakSasBox.checked = Qt.binding(() => secrets.weakSasAllowed(row.peer))
+                        }
+                    }
+                    Label {
+                        id: weakSasHint
+                        objectName: "weakSasHint"
+                        text: qsTr("Allows their older verification code (sas28x5). Someone in the middle could make that code match, so a code compared with such a client proves less than Sotto's own.")
+                        wrapMode: Text.Wrap
+                        opacity: 0.8
+                        Layout.fillWidth: true
                     }
                 }
             }
