@@ -683,7 +683,23 @@
 <context>
     <name>EsessionExtension</name>
     <message>
-        <location filename="../core/xmpp/EsessionExtension.cpp" line="+326"/>
+        <location filename="../core/xmpp/EsessionExtension.cpp" line="+240"/>
+        <source>the contact did not complete the negotiation in time</source>
+        <translation>der Kontakt hat die Aushandlung nicht rechtzeitig abgeschlossen</translation>
+    </message>
+    <message>
+        <location line="+79"/>
+        <location line="+28"/>
+        <source>you went offline</source>
+        <translation>Sie sind offline gegangen</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>the contact&apos;s client went offline</source>
+        <translation>das Programm des Kontakts ist offline gegangen</translation>
+    </message>
+    <message>
+        <location line="+24"/>
         <source>you ended the encrypted session</source>
         <translation>Sie haben die verschlüsselte Sitzung beendet</translation>
     </message>
@@ -693,7 +709,7 @@
         <translation>der Kontakt hat die verschlüsselte Sitzung beendet</translation>
     </message>
     <message>
-        <location line="+104"/>
+        <location line="+106"/>
         <source>the encrypted session has ended (%1); nothing was sent</source>
         <translation>die verschlüsselte Sitzung ist beendet (%1); es wurde nichts gesendet</translation>
     </message>
@@ -743,7 +759,7 @@
         <translation>eine verschlüsselte Nachricht hatte ungültigen Inhalt</translation>
     </message>
     <message>
-        <location line="+59"/>
+        <location line="+62"/>
         <source>the contact could not decrypt a message; the session fell out of step</source>
         <translation>der Kontakt konnte eine Nachricht nicht entschlüsseln; die Sitzung ist aus dem Takt geraten</translation>
     </message>
@@ -1124,14 +1140,9 @@
 <context>
     <name>Messenger</name>
     <message>
-        <location filename="../core/session/Messenger.cpp" line="+58"/>
-        <source>Not sent: this contact&apos;s messages must be encrypted, and no encrypted session could be set up (%1).</source>
-        <translation>Nicht gesendet: Nachrichten an diesen Kontakt müssen verschlüsselt sein, und es konnte keine verschlüsselte Sitzung eingerichtet werden (%1).</translation>
-    </message>
-    <message>
-        <location line="+9"/>
-        <source>Not sent: this contact&apos;s messages must be encrypted, and an encrypted session cannot be started now.</source>
-        <translation>Nicht gesendet: Nachrichten an diesen Kontakt müssen verschlüsselt sein, und eine verschlüsselte Sitzung kann gerade nicht gestartet werden.</translation>
+        <location filename="../core/session/Messenger.cpp" line="+75"/>
+        <source>The message could not be stored.</source>
+        <translation>Die Nachricht konnte nicht gespeichert werden.</translation>
     </message>
 </context>
 <context>

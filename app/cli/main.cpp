@@ -12,6 +12,7 @@
 #include <cstdio>
 
 #include "crypto/Crypto.h"
+#include "session/ConversationSecurity.h"
 #include "session/Messenger.h"
 #include "session/Outbox.h"
 #include "session/SessionManager.h"
@@ -120,6 +121,8 @@ public:
         m_store = new MessageStore(&m_database, this);
         m_contactSettings = new ContactSettings(&m_database, this);
         m_messenger = new Messenger(&m_account, m_store, this);
+        // The per-contact policy (off / ask / always) the GUI's settings stored, here too.
+        m_messenger->setContactSettings(m_contactSettings);
         m_secrets = new SqlRetainedSecretStore(&m_database, &m_vault, this);
         connect(m_account.esession(), &EsessionExtension::retainedSecretCreated, m_secrets,
                 &SqlRetainedSecretStore::recordSas);
@@ -148,6 +151,9 @@ public:
             return;
         m_finished = true;
         m_exitCode = code;
+        // XEP-0116/0217 §terminate: every open encrypted session is ended before going offline; the keys are
+        // destroyed at once, whether the contact's acknowledgement comes or not.
+        m_account.esession()->closeAll();
         m_account.disconnectFromServer();
         // Let the closing stream go out before the loop ends: quit once the connection has closed (at most a
         // second), not after a fixed wait.
@@ -235,6 +241,30 @@ void finishWhenOutboxEmpty(Run &run)
     check();
 }
 
+// Prints the "sent" event once the server took @p stored (or, without stream management, once it was written):
+// at once when that already happened while it was being handed over, else when the outbox says so.
+void reportWhenSent(Run &run, const StoredMessage &stored, std::function<void()> then = {})
+{
+    auto report = [&run, stored, then] {
+        emitEvent({{QStringLiteral("event"), QStringLiteral("sent")},
+                   {QStringLiteral("to"), stored.peer},
+                   {QStringLiteral("thread"), run.m_store->message(stored.id).value_or(stored).thread},
+                   {QStringLiteral("id"), stored.stanzaId},
+                   {QStringLiteral("encrypted"), stored.encrypted}});
+        if (then)
+            then();
+    };
+    const std::optional<StoredMessage> now = run.m_store->message(stored.id);
+    if (now && (now->state == MessageState::Sent || now->state == MessageState::Delivered)) {
+        report();
+        return;
+    }
+    QObject::connect(run.m_messenger->outbox(), &Outbox::acknowledged, &run, [id = stored.id, report](qint64 acked) {
+        if (acked == id)
+            report();
+    });
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -252,6 +282,8 @@ int main(int argc, char **argv)
         "  listen              print incoming messages (--echo answers each, --count N stops after N\n"
         "                      readable ones, --accept-esessions accepts encrypted sessions)\n"
         "  verify PEER --sas X mark the secret of the last encrypted session verified if X is its SAS\n"
+        "  end-encryption PEER the conversation with PEER goes back to plaintext (after --encrypt, plain\n"
+        "                      sends to PEER are refused until this is said; refused under the policy Always)\n"
         "  roster              print the contacts\n"
         "  add PEER            add a contact and ask for their presence\n\n"
         "Encrypted sessions show Sotto's own verification code (\"sas_kind\":\"committed\"). Other ESession\n"
@@ -278,6 +310,10 @@ int main(int argc, char **argv)
                                            QStringLiteral("send: negotiate an encrypted session first (XEP-0217)."));
     const QCommandLineOption acceptOption(QStringLiteral("accept-esessions"),
                                           QStringLiteral("listen: accept encrypted sessions from contacts."));
+    const QCommandLineOption strangersOption(
+        QStringLiteral("accept-strangers"),
+        QStringLiteral("listen: also accept encrypted sessions from people who are not contacts (answering them tells "
+                       "them you are online)."));
     const QCommandLineOption sasOption(QStringLiteral("sas"), QStringLiteral("verify: the code compared with the contact."),
                                        QStringLiteral("SAS"));
     const QCommandLineOption passphraseOption(
@@ -298,7 +334,8 @@ int main(int argc, char **argv)
         QStringLiteral("Compatibility with other ESession clients for every contact in this run: allow their older "
                        "verification code (sas28x5), which someone in the middle can make match. Sotto's own code is "
                        "still preferred. Without it, only contacts with the stored setting allow it."));
-    parser.addOptions({encryptOption, acceptOption, sasOption, passphraseOption, groupsOption, weakSasOption});
+    parser.addOptions({encryptOption, acceptOption, strangersOption, sasOption, passphraseOption, groupsOption,
+                       weakSasOption});
     parser.addOptions({jidOption, passwordFileOption, hostOption, portOption, certOption, dataDirOption, echoOption,
                        countOption, timeoutOption});
     parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("send, listen, roster or add"));
@@ -328,6 +365,21 @@ int main(int argc, char **argv)
         if (!run.m_secrets->verifyLastSas(peer, parser.value(sasOption)))
             return fail(QStringLiteral("the code does not match the last encrypted session with %1").arg(peer));
         emitEvent({{QStringLiteral("event"), QStringLiteral("verified")}, {QStringLiteral("peer"), peer}});
+        return 0;
+    }
+    if (command == u"end-encryption") {
+        // Offline: the conversation's stored state goes back to plain (the user's explicit choice).
+        if (args.size() != 2)
+            return fail(QStringLiteral("usage: end-encryption PEER"));
+        Run run(config, Paths::accountDataDir(config.jid, parser.value(dataDirOption)));
+        if (!run.open(&error))
+            return fail(error);
+        const QString peer = QXmppUtils::jidToBareJid(args.at(1));
+        if (!run.m_messenger->security()->endEncryption(peer))
+            return fail(QStringLiteral("the policy for %1 is Always: messages to them are always encrypted").arg(peer));
+        emitEvent({{QStringLiteral("event"), QStringLiteral("esession")},
+                   {QStringLiteral("state"), QStringLiteral("plain")},
+                   {QStringLiteral("peer"), peer}});
         return 0;
     }
     config.password = readSecretFile(parser.value(passwordFileOption), QStringLiteral("password file"), &error);
@@ -392,12 +444,13 @@ int main(int argc, char **argv)
         emitEvent(event);
     };
     QObject::connect(run.m_account.esession(), &EsessionExtension::sessionEnded, &run,
-                     [](const QString &peer, const QString &thread, const QString &reason) {
+                     [](const QString &peer, const QString &thread, const QString &reason, const QString &code) {
                          emitEvent({{QStringLiteral("event"), QStringLiteral("esession")},
                                     {QStringLiteral("state"), QStringLiteral("ended")},
                                     {QStringLiteral("peer"), peer},
                                     {QStringLiteral("thread"), thread},
-                                    {QStringLiteral("reason"), reason}});
+                                    {QStringLiteral("reason"), reason},
+                                    {QStringLiteral("code"), code}});
                      });
 
     if (command == u"send" && parser.isSet(encryptOption)) {
@@ -405,49 +458,45 @@ int main(int argc, char **argv)
             return fail(QStringLiteral("usage: send PEER TEXT... --encrypt"));
         const QString peer = QXmppUtils::jidToBareJid(args.at(1));
         const QString text = args.mid(2).join(u' ');
-        auto thread = std::make_shared<QString>();
-        QObject::connect(&run.m_account, &Account::connected, &run, [&run, peer, thread] {
-            *thread = run.m_messenger->sessions()->startSession(peer)->threadId();
-            if (!run.m_account.esession()->negotiate(peer, *thread))
+        ConversationSecurity *security = run.m_messenger->security();
+        QObject::connect(&run.m_account, &Account::connected, &run, [&run, security, peer, text] {
+            // The conversation is encrypted from now on (stored): the text waits for the session, never plain.
+            if (!security->startEncryption(peer)) {
                 run.failWith(QStringLiteral("could not start an encrypted session with %1").arg(peer));
-        });
-        QObject::connect(run.m_account.esession(), &EsessionExtension::negotiationFailed, &run,
-                         [&run](const QString &, const QString &, const QString &reason, const QString &detail) {
-                             // Nothing is sent: the text never goes out unencrypted.
-                             run.failWith(QStringLiteral("no encrypted session: %1").arg(negotiationFailure(reason, detail)));
-                         });
-        QObject::connect(
-            run.m_account.esession(), &EsessionExtension::esessionEstablished, &run,
-            [&run, peer, text, thread, esessionEvent](const QString &full, const QString &sessionThread,
-                                                      const QString &sas, bool verified, bool identityChanged,
-                                                      const QString &formerJid,
-                                                      std::optional<Esession::SasAlgorithm> sasAlgorithm) {
-                if (sessionThread != *thread)
-                    return;
-                esessionEvent(full, sessionThread, sas, verified, identityChanged, formerJid, sasAlgorithm);
-                const auto stored = run.m_messenger->send(peer, text);
-                if (!stored || !stored->encrypted) {
-                    run.failWith(QStringLiteral("the message could not be stored for the encrypted session"));
+                return;
+            }
+            const auto stored = run.m_messenger->send(peer, text);
+            if (!stored || !stored->encrypted) {
+                run.failWith(QStringLiteral("the message could not be stored for the encrypted session"));
+                return;
+            }
+            reportWhenSent(run, *stored, [&run, peer, security] {
+                // ESessions are ended before going offline (XEP-0217): terminate, wait for the ack.
+                if (!run.m_account.esession()->terminateSession(peer, security->thread(peer))) {
+                    run.finish(0);
                     return;
                 }
-                QObject::connect(run.m_messenger->outbox(), &Outbox::acknowledged, &run, [&run, stored, peer, thread](qint64 id) {
-                    if (id != stored->id)
-                        return;
-                    emitEvent({{QStringLiteral("event"), QStringLiteral("sent")},
-                               {QStringLiteral("to"), stored->peer},
-                               {QStringLiteral("thread"), stored->thread},
-                               {QStringLiteral("id"), stored->stanzaId},
-                               {QStringLiteral("encrypted"), stored->encrypted}});
-                    // ESessions are ended before going offline (XEP-0217): terminate, wait for the ack.
-                    if (!run.m_account.esession()->terminateSession(peer, *thread)) {
-                        run.finish(0);
-                        return;
-                    }
-                    QObject::connect(run.m_account.esession(), &EsessionExtension::sessionEnded, &run,
-                                     [&run](const QString &, const QString &, const QString &) { run.finish(0); });
-                    QTimer::singleShot(5000, &run, [&run] { run.finish(0); });
-                });
+                QObject::connect(run.m_account.esession(), &EsessionExtension::sessionEnded, &run,
+                                 [&run] { run.finish(0); });
+                QTimer::singleShot(5000, &run, [&run] { run.finish(0); });
             });
+        });
+        QObject::connect(run.m_account.esession(), &EsessionExtension::negotiationFailed, &run,
+                         [&run, security, peer](const QString &, const QString &thread, const QString &reason,
+                                                const QString &detail) {
+                             // Nothing is sent: the text waits in the outbox, never unencrypted.
+                             if (thread == security->thread(peer))
+                                 run.failWith(QStringLiteral("no encrypted session: %1").arg(negotiationFailure(reason, detail)));
+                         });
+        QObject::connect(run.m_account.esession(), &EsessionExtension::esessionEstablished, &run,
+                         [security, peer, esessionEvent](const QString &full, const QString &sessionThread,
+                                                         const QString &sas, bool verified, bool identityChanged,
+                                                         const QString &formerJid,
+                                                         std::optional<Esession::SasAlgorithm> sasAlgorithm) {
+                             if (sessionThread == security->thread(peer))
+                                 esessionEvent(full, sessionThread, sas, verified, identityChanged, formerJid,
+                                               sasAlgorithm);
+                         });
         if (timeoutSeconds < 0)
             timeoutSeconds = 30;
         QTimer::singleShot(timeoutSeconds * 1000, &run,
@@ -457,20 +506,18 @@ int main(int argc, char **argv)
             return fail(QStringLiteral("usage: send PEER TEXT..."));
         const QString peer = QXmppUtils::jidToBareJid(args.at(1));
         const QString text = args.mid(2).join(u' ');
+        if (run.m_messenger->security()->encryptionWanted(peer)) {
+            // Never a silent plaintext message in an encrypted conversation: the user says which.
+            return fail(QStringLiteral("the conversation with %1 is encrypted: send with --encrypt, or say "
+                                       "end-encryption %1 first to send in plaintext").arg(peer));
+        }
         QObject::connect(&run.m_account, &Account::connected, &run, [&run, peer, text] {
             const auto stored = run.m_messenger->send(peer, text);
             if (!stored) {
                 run.failWith(QStringLiteral("the message could not be stored"));
                 return;
             }
-            QObject::connect(run.m_messenger->outbox(), &Outbox::acknowledged, &run, [&run, stored](qint64 id) {
-                if (id == stored->id)
-                    emitEvent({{QStringLiteral("event"), QStringLiteral("sent")},
-                               {QStringLiteral("to"), stored->peer},
-                               {QStringLiteral("thread"), stored->thread},
-                               {QStringLiteral("id"), stored->stanzaId},
-                               {QStringLiteral("encrypted"), stored->encrypted}});
-            });
+            reportWhenSent(run, *stored);
             finishWhenOutboxEmpty(run);
         });
         if (timeoutSeconds < 0)
@@ -484,10 +531,20 @@ int main(int argc, char **argv)
             return fail(QStringLiteral("--count must be a positive number"));
         run.m_account.setAutoApproveSubscriptions(true);
         if (parser.isSet(acceptOption)) {
-            // The flag is the user's consent: a request that would wait for a decision is accepted.
+            // Contacts are answered by the engine itself. A request waits for a decision only when it comes from
+            // someone who may not see our presence (XEP-0155 §Presence Leaks): answering tells them we are online,
+            // so it is accepted only with --accept-strangers, and otherwise left unanswered until it times out.
+            const bool strangers = parser.isSet(strangersOption);
             QObject::connect(run.m_account.esession(), &EsessionExtension::negotiationRequested, &run,
-                             [&run](const QString &peer, const QString &thread) {
-                                 run.m_account.esession()->acceptNegotiation(QXmppUtils::jidToBareJid(peer), thread);
+                             [&run, strangers](const QString &peer, const QString &thread) {
+                                 if (strangers) {
+                                     run.m_account.esession()->acceptNegotiation(QXmppUtils::jidToBareJid(peer), thread);
+                                     return;
+                                 }
+                                 emitEvent({{QStringLiteral("event"), QStringLiteral("esession")},
+                                            {QStringLiteral("state"), QStringLiteral("request-ignored")},
+                                            {QStringLiteral("peer"), peer},
+                                            {QStringLiteral("reason"), QStringLiteral("not a contact (--accept-strangers)")}});
                              });
             QObject::connect(run.m_account.esession(), &EsessionExtension::esessionEstablished, &run, esessionEvent);
             QObject::connect(run.m_account.esession(), &EsessionExtension::negotiationFailed, &run,

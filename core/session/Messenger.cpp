@@ -4,9 +4,11 @@
 #include <QXmppMessage.h>
 #include <QXmppUtils.h>
 
+#include "ConversationSecurity.h"
 #include "Outbox.h"
 #include "SessionManager.h"
 #include "storage/ContactSettings.h"
+#include "storage/ConversationStateStore.h"
 #include "xmpp/Account.h"
 #include "xmpp/EsessionExtension.h"
 
@@ -18,32 +20,48 @@ Messenger::Messenger(Account *account, MessageStore *store, QObject *parent)
     , m_outbox(new Outbox(
           store, [account](QXmppMessage &&message, bool mustEncrypt) { return account->send(std::move(message), mustEncrypt); },
           [account] { return account->state() == Account::State::Online; }, this))
+    , m_states(std::make_unique<ConversationStateStore>(store->database()))
+    , m_security(new ConversationSecurity(account, m_sessions, m_states.get(), this))
 {
     connect(m_account, &Account::messageReceived, this, &Messenger::onMessage);
-    connect(m_account, &Account::connected, m_outbox, &Outbox::flush);
+    connect(m_account, &Account::connected, this, [this] {
+        m_outbox->flush();
+        // What waited for encryption while offline (or since the last run) gets its negotiation now.
+        m_security->resumeWaiting(m_store->peersWithWaitingEncrypted());
+    });
     connect(m_account, &Account::messageFailed, m_outbox, &Outbox::handleBounce);
     connect(m_account, &Account::undecryptableReceived, this, &Messenger::onUndecryptable);
-    // An encrypted session that ends may have lost messages in flight; the next one in that thread
-    // carries them again (same ids, so the contact keeps each once).
+    // An encrypted session that ends may have lost messages in flight; they wait for the next session and go
+    // again there (same ids, so the contact keeps each once). Not after our own terminate was acknowledged:
+    // its MAC proved that the contact received everything we sent.
     connect(m_account->esession(), &EsessionExtension::sessionEnded, this,
-            [this](const QString &peer, const QString &thread, const QString &) {
-                m_store->requeueUndelivered(QXmppUtils::jidToBareJid(peer), thread);
+            [this](const QString &peer, const QString &thread, const QString &, const QString &code) {
+                if (code != EsessionExtension::EndedByUs)
+                    m_store->requeueUndelivered(QXmppUtils::jidToBareJid(peer), thread);
             });
-    connect(m_account->esession(), &EsessionExtension::sessionStarted, m_outbox, &Outbox::flush);
-    connect(m_account->esession(), &EsessionExtension::negotiationFailed, this,
-            [this](const QString &peer, const QString &, const QString &reason) {
-                m_blocked.insert(QXmppUtils::jidToBareJid(peer), reason);
-            });
-    // A negotiated session is the conversation from now on, on both sides: what the user writes next
-    // goes into its thread, encrypted.
-    connect(m_account->esession(), &EsessionExtension::esessionEstablished, this,
+    // A contact comes back online (its client was gone, and our session with it ended): what waits for it
+    // negotiates now rather than at the user's next message.
+    connect(m_account, &Account::presenceChanged, this, [this](const QString &bareJid) {
+        if (m_account->contact(bareJid).online && m_store->waitingEncryptedCount(bareJid) > 0)
+            m_security->resumeWaiting({bareJid});
+    });
+    // A session is up: everything that waited for encryption moves into it, in order, and goes.
+    connect(m_security, &ConversationSecurity::sessionReady, this, [this](const QString &peer, const QString &thread) {
+        m_store->moveWaitingEncrypted(peer, thread);
+        m_outbox->flush();
+    });
+    // The user chose plaintext for what waited (after a worded confirmation in the front end).
+    connect(m_security, &ConversationSecurity::releasedToPlaintext, this,
             [this](const QString &peer, const QString &thread) {
-                m_blocked.remove(QXmppUtils::jidToBareJid(peer));
-                m_sessions->routeIncoming(peer, thread);
+                m_store->releaseWaitingEncrypted(peer, thread);
+                m_outbox->flush();
             });
 }
 
-Messenger::~Messenger() = default;
+Messenger::~Messenger()
+{
+    delete m_security; // before the state store it reads
+}
 
 std::optional<StoredMessage> Messenger::send(const QString &peerBareJid, const QString &body)
 {
@@ -51,32 +69,17 @@ std::optional<StoredMessage> Messenger::send(const QString &peerBareJid, const Q
     if (body.isEmpty())
         return std::nullopt;
     const QString bare = QXmppUtils::jidToBareJid(peerBareJid);
-    ThreadSession *session = m_sessions->sessionForOutgoing(bare);
-    bool encrypted = m_account->isEncryptedConversation(session->peerJid(), session->threadId());
-    if (!encrypted && m_settings && m_settings->sessionPolicy(bare) == SessionPolicy::Always) {
-        if (const auto blocked = m_blocked.constFind(bare); blocked != m_blocked.constEnd()) {
-            m_lastError = tr("Not sent: this contact's messages must be encrypted, and no encrypted session "
-                             "could be set up (%1).").arg(*blocked);
-            return std::nullopt;
-        }
-        EsessionExtension *esession = m_account->esession();
-        if (!esession->isNegotiating(bare, session->threadId())) {
-            // A new conversation for the new session; the message waits in it for the keys.
-            session = m_sessions->startSession(bare);
-            if (!esession->negotiate(bare, session->threadId())) {
-                m_lastError = tr("Not sent: this contact's messages must be encrypted, and an encrypted session "
-                                 "cannot be started now.");
-                return std::nullopt;
-            }
-        }
-        encrypted = true; // waits in the outbox until the session is up, never leaves in plaintext
-    }
-    return m_outbox->enqueue(session->peerJid(), session->threadId(), body, encrypted);
+    const ConversationSecurity::Outgoing where = m_security->prepareOutgoing(bare);
+    auto stored = m_outbox->enqueue(where.to, where.thread, body, where.encrypted);
+    if (!stored)
+        m_lastError = tr("The message could not be stored.");
+    return stored;
 }
 
 void Messenger::setContactSettings(ContactSettings *settings)
 {
     m_settings = settings;
+    m_security->setContactSettings(settings);
     // "off": no encrypted session is started or accepted with that contact.
     m_account->setEncryptionAllowedFunction([this](const QString &bareJid) {
         return !m_settings || m_settings->sessionPolicy(bareJid) != SessionPolicy::Off;
@@ -105,9 +108,13 @@ void Messenger::onMessage(const QXmppMessage &message)
     }
     ThreadSession *session = m_sessions->routeIncoming(from, message.thread());
     const QString stanzaId = !message.originId().isEmpty() ? message.originId() : message.id();
+    const bool encrypted = message.e2eeMetadata().has_value();
+    // Plaintext in an encrypted conversation is kept and shown with a mark; it changes nothing about what the
+    // user's next message is.
+    const bool unexpectedlyPlain = !encrypted && m_security->encryptionWanted(QXmppUtils::jidToBareJid(from));
     auto stored = m_store->addIncoming(QXmppUtils::jidToBareJid(from), QXmppUtils::jidToResource(from),
-                                       session->threadId(), message.body(), stanzaId, message.stamp(),
-                                       message.e2eeMetadata().has_value());
+                                       session->threadId(), message.body(), stanzaId, message.stamp(), encrypted,
+                                       MessageState::Received, unexpectedlyPlain);
     if (stored)
         Q_EMIT messageReceived(*stored);
 }

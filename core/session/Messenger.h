@@ -3,30 +3,34 @@
 #include <QHash>
 #include <QObject>
 
+#include <memory>
 #include <optional>
 
 #include "storage/MessageStore.h"
 
 class Account;
 class ContactSettings;
+class ConversationSecurity;
+class ConversationStateStore;
 class Outbox;
 class SessionManager;
 class QXmppMessage;
 
 /// The chat service both front ends use: incoming messages are routed to their XEP-0201 session and
-/// stored once; outgoing ones go through the durable outbox in the contact's current session.
+/// stored once; outgoing ones go through the durable outbox where ConversationSecurity says: plain, into the
+/// contact's encrypted session, or waiting for one (never in plaintext once encryption was asked for).
 class Messenger : public QObject
 {
     Q_OBJECT
 
 public:
+    /// The conversations' security states live in @p store's database, beside the history.
     Messenger(Account *account, MessageStore *store, QObject *parent = nullptr);
     ~Messenger() override;
 
-    /// Stores @p body and sends it in the contact's current conversation. With the contact's policy
-    /// "always" and no encrypted session yet, the message waits (never in plaintext) while one is
-    /// negotiated; once a negotiation has failed, nothing more is accepted: nullopt, and lastError()
-    /// says why (the caller keeps the draft).
+    /// Stores @p body and sends it as ConversationSecurity decides: plain, encrypted in the contact's session,
+    /// or waiting in the outbox (marked encrypted) until a session is up, a negotiation starting when one is
+    /// needed. Nullopt only when the message could not be stored (lastError() says why).
     std::optional<StoredMessage> send(const QString &peerBareJid, const QString &body);
     /// Why the last send() returned nullopt.
     QString lastError() const { return m_lastError; }
@@ -38,6 +42,7 @@ public:
     MessageStore *store() const { return m_store; }
     SessionManager *sessions() const { return m_sessions; }
     Outbox *outbox() const { return m_outbox; }
+    ConversationSecurity *security() const { return m_security; }
 
 Q_SIGNALS:
     /// A new (not duplicate) incoming chat message, already stored. Encrypted content that could not
@@ -51,8 +56,9 @@ private:
     Account *m_account;
     ContactSettings *m_settings = nullptr;
     QString m_lastError;
-    QHash<QString, QString> m_blocked; ///< contact -> why its "always" negotiation failed
     MessageStore *m_store;
     SessionManager *m_sessions;
     Outbox *m_outbox;
+    std::unique_ptr<ConversationStateStore> m_states;
+    ConversationSecurity *m_security;
 };

@@ -90,6 +90,18 @@ const char *const migrationSteps[][8] = {
     {
         "ALTER TABLE contact_settings ADD COLUMN allow_sas28x5 INTEGER NOT NULL DEFAULT 0",
     },
+    // 8: one security state per contact conversation (ConversationSecurity): whether what the user writes to
+    //    the contact must leave encrypted, the thread of the contact's last encrypted session, and why the last
+    //    attempt failed (a stable code; empty when nothing failed). Incoming messages that arrived unencrypted
+    //    while the conversation was encrypted keep a mark.
+    {
+        "CREATE TABLE conversation_security ("
+        " peer TEXT PRIMARY KEY,"
+        " encrypt INTEGER NOT NULL DEFAULT 0,"
+        " thread TEXT NOT NULL DEFAULT '',"
+        " failure TEXT NOT NULL DEFAULT '')",
+        "ALTER TABLE messages ADD COLUMN arrived_unencrypted INTEGER NOT NULL DEFAULT 0",
+    },
 };
 static_assert(std::size(migrationSteps) == Database::CurrentVersion);
 

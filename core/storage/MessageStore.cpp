@@ -15,7 +15,7 @@ namespace {
 
 const QString selectColumns = QStringLiteral(
     "SELECT id, peer, resource, thread, direction, body, timestamp, state, stanza_id, is_read, encrypted,"
-    " body_sealed, body_key FROM messages ");
+    " body_sealed, body_key, arrived_unencrypted FROM messages ");
 
 // body_key of a row sealed under the vault's master key; any other value names one run's key.
 constexpr qint64 MasterKeyId = 0;
@@ -70,6 +70,7 @@ StoredMessage MessageStore::fromQuery(const QSqlQuery &q, BodyStatus *status) co
     m.stanzaId = q.value(8).toString();
     m.read = q.value(9).toBool();
     m.encrypted = q.value(10).toBool();
+    m.arrivedUnencrypted = q.value(13).toBool();
 
     BodyStatus result = BodyStatus::Readable;
     const QVariant sealed = q.value(11);
@@ -271,7 +272,8 @@ std::optional<StoredMessage> MessageStore::addOutgoing(const QString &peer, cons
 std::optional<StoredMessage> MessageStore::addIncoming(const QString &peer, const QString &resource,
                                                        const QString &thread, const QString &body,
                                                        const QString &stanzaId, const QDateTime &timestamp,
-                                                       bool encrypted, MessageState state)
+                                                       bool encrypted, MessageState state,
+                                                       bool arrivedUnencrypted)
 {
     StoredMessage m;
     m.peer = peer;
@@ -284,6 +286,7 @@ std::optional<StoredMessage> MessageStore::addIncoming(const QString &peer, cons
     m.stanzaId = stanzaId;
     m.read = false;
     m.encrypted = encrypted;
+    m.arrivedUnencrypted = arrivedUnencrypted && !encrypted;
 
     QSqlDatabase db = m_database->connection();
     if (!db.transaction()) {
@@ -293,7 +296,8 @@ std::optional<StoredMessage> MessageStore::addIncoming(const QString &peer, cons
     QSqlQuery q(db);
     // A resend after a lost acknowledgement carries the same id: it is stored (and shown) once.
     q.prepare(QStringLiteral("INSERT OR IGNORE INTO messages (peer, resource, thread, direction, body, timestamp,"
-                             " state, stanza_id, is_read, encrypted, body_sealed) VALUES (?, ?, ?, 0, '', ?, ?, ?, 0, ?, x'')"));
+                             " state, stanza_id, is_read, encrypted, body_sealed, arrived_unencrypted)"
+                             " VALUES (?, ?, ?, 0, '', ?, ?, ?, 0, ?, x'', ?)"));
     q.addBindValue(peer);
     q.addBindValue(resource);
     q.addBindValue(thread);
@@ -301,6 +305,7 @@ std::optional<StoredMessage> MessageStore::addIncoming(const QString &peer, cons
     q.addBindValue(int(m.state));
     q.addBindValue(stanzaId.isEmpty() ? QVariant() : QVariant(stanzaId));
     q.addBindValue(encrypted);
+    q.addBindValue(m.arrivedUnencrypted ? 1 : 0);
     if (!q.exec()) {
         qCWarning(lcStorage) << "could not store an incoming message:" << q.lastError().text();
         db.rollback();
@@ -459,6 +464,76 @@ int MessageStore::requeueUndelivered(const QString &peer, const QString &thread)
     for (qint64 id : ids)
         setState(id, MessageState::Queued);
     return int(ids.size());
+}
+
+namespace {
+
+const QString WaitingEncrypted
+    = QStringLiteral(" WHERE peer = ? AND direction = 1 AND encrypted = 1 AND state IN (%1, %2)")
+          .arg(int(MessageState::Queued))
+          .arg(int(MessageState::Sending));
+
+} // namespace
+
+int MessageStore::waitingEncryptedCount(const QString &peer) const
+{
+    QSqlQuery q(m_database->connection());
+    q.prepare(QStringLiteral("SELECT COUNT(*) FROM messages") + WaitingEncrypted);
+    q.addBindValue(peer);
+    return q.exec() && q.next() ? q.value(0).toInt() : 0;
+}
+
+int MessageStore::moveWaitingEncrypted(const QString &peer, const QString &thread)
+{
+    QSqlQuery q(m_database->connection());
+    q.prepare(QStringLiteral("UPDATE messages SET thread = ?") + WaitingEncrypted);
+    q.addBindValue(thread);
+    q.addBindValue(peer);
+    if (!q.exec()) {
+        qCWarning(lcStorage) << "could not move waiting messages:" << q.lastError().text();
+        return 0;
+    }
+    return q.numRowsAffected();
+}
+
+int MessageStore::releaseWaitingEncrypted(const QString &peer, const QString &thread)
+{
+    QSqlQuery find(m_database->connection());
+    find.prepare(QStringLiteral("SELECT id FROM messages") + WaitingEncrypted);
+    find.addBindValue(peer);
+    QList<qint64> ids;
+    if (find.exec()) {
+        while (find.next())
+            ids << find.value(0).toLongLong();
+    }
+    find.finish();
+    QSqlQuery q(m_database->connection());
+    q.prepare(QStringLiteral("UPDATE messages SET thread = ?, encrypted = 0, state = ?") + WaitingEncrypted);
+    q.addBindValue(thread);
+    q.addBindValue(int(MessageState::Queued));
+    q.addBindValue(peer);
+    if (!q.exec()) {
+        qCWarning(lcStorage) << "could not release waiting messages:" << q.lastError().text();
+        return 0;
+    }
+    for (qint64 id : std::as_const(ids))
+        Q_EMIT messageStateChanged(id, MessageState::Queued);
+    return int(ids.size());
+}
+
+QStringList MessageStore::peersWithWaitingEncrypted() const
+{
+    QSqlQuery q(m_database->connection());
+    q.prepare(QStringLiteral("SELECT DISTINCT peer FROM messages WHERE direction = 1 AND encrypted = 1"
+                             " AND state IN (?, ?)"));
+    q.addBindValue(int(MessageState::Queued));
+    q.addBindValue(int(MessageState::Sending));
+    QStringList peers;
+    if (q.exec()) {
+        while (q.next())
+            peers << q.value(0).toString();
+    }
+    return peers;
 }
 
 int MessageStore::unreadCount(const QString &peer) const

@@ -32,6 +32,8 @@ struct StoredMessage
     /// The stored body did not open (sealed in an earlier run before the vault was unlocked, under
     /// another master key, damaged or moved to another row, or the vault is locked): body is empty.
     bool unreadable = false;
+    /// Incoming: it arrived unencrypted while the conversation was encrypted (shown with a mark; it changed nothing).
+    bool arrivedUnencrypted = false;
 };
 
 /// History per contact and the durable outbox, on top of Database.
@@ -58,6 +60,7 @@ public:
     /// was, readable; a later call tries again).
     bool setMasterKey(const QByteArray &key);
     bool hasMasterKey() const { return !m_masterKey.isEmpty(); }
+    Database *database() const { return m_database; }
 
     /// Stores an outgoing message as Queued (before anything is sent) and returns it; nullopt on failure.
     std::optional<StoredMessage> addOutgoing(const QString &peer, const QString &thread, const QString &body,
@@ -66,7 +69,8 @@ public:
     std::optional<StoredMessage> addIncoming(const QString &peer, const QString &resource, const QString &thread,
                                              const QString &body, const QString &stanzaId,
                                              const QDateTime &timestamp, bool encrypted = false,
-                                             MessageState state = MessageState::Received);
+                                             MessageState state = MessageState::Received,
+                                             bool arrivedUnencrypted = false);
 
     /// The latest @p limit messages with the contact older than @p beforeId (0: the newest), oldest first.
     QList<StoredMessage> history(const QString &peer, int limit = 100, qint64 beforeId = 0) const;
@@ -85,6 +89,16 @@ public:
     /// confirmed by the contact may be lost, so it goes back into the outbox for the next session.
     /// Returns how many.
     int requeueUndelivered(const QString &peer, const QString &thread);
+    /// Outgoing messages to @p peer that must leave encrypted and have not gone yet (Queued, or Sending into a
+    /// session that is gone): how many.
+    int waitingEncryptedCount(const QString &peer) const;
+    /// A new encrypted session with @p peer is up in @p thread: every message waiting for encryption moves
+    /// there, keeping its order and its stanza id. Returns how many.
+    int moveWaitingEncrypted(const QString &peer, const QString &thread);
+    /// The user chose to send unencrypted: the messages waiting for encryption go as plain ones in @p thread.
+    int releaseWaitingEncrypted(const QString &peer, const QString &thread);
+    /// Contacts with messages waiting for encryption.
+    QStringList peersWithWaitingEncrypted() const;
 
     int unreadCount(const QString &peer) const;
     void markRead(const QString &peer);

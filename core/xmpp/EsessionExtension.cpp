@@ -31,6 +31,7 @@ struct EsessionExtension::Session
     bool terminating = false; ///< our terminate form went out: nothing more is sent, the ack is awaited
     bool orderlyEnd = false; ///< ended by a terminate form (ours or the contact's), not by a failure
     QString endReason;
+    QString endCode; ///< EsessionExtension's stable code for why it ended
 };
 
 namespace {
@@ -99,20 +100,6 @@ QString fieldValue(const QDomElement &form, const QString &var)
     return {};
 }
 
-// A request that opens an ESession negotiation (XEP-0116/0217): it carries DH commitments or values.
-bool isEsessionRequest(const QDomElement &message)
-{
-    const QDomElement form = negotiationForm(message);
-    if (form.isNull() || form.attribute(QStringLiteral("type")) != u"form")
-        return false;
-    for (QDomElement field = form.firstChildElement(); !field.isNull(); field = field.nextSiblingElement()) {
-        const QString var = field.attribute(QStringLiteral("var"));
-        if (var == u"dhhashes" || var == u"dhkeys")
-            return true;
-    }
-    return false;
-}
-
 QXmppE2eeMetadata esessionMetadata()
 {
     QXmppE2eeMetadata metadata;
@@ -127,6 +114,30 @@ QXmppE2eeMetadata esessionMetadata()
 EsessionExtension::EsessionExtension()
     : m_ssn(new SsnHandler([this](const QDomElement &stanza) { sendRaw(stanza); }, this))
 {
+    m_clock.start();
+    m_timer.setSingleShot(true);
+    connect(&m_timer, &QTimer::timeout, this, [this] { process(m_engine.handleTimeout(now())); });
+}
+
+EngineTime EsessionExtension::now() const
+{
+    return EngineTime(std::chrono::milliseconds(m_clock.elapsed()));
+}
+
+void EsessionExtension::armTimer()
+{
+    const std::optional<EngineTime> deadline = m_engine.deadline();
+    if (!deadline) {
+        m_timer.stop();
+        return;
+    }
+    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - now());
+    m_timer.start(std::max<qint64>(0, wait.count()) + 1);
+}
+
+void EsessionExtension::setNegotiationTimeout(std::chrono::milliseconds timeout)
+{
+    m_engine.setNegotiationTimeout(timeout);
 }
 
 void EsessionExtension::sendRaw(const QDomElement &stanza)
@@ -148,41 +159,32 @@ void EsessionExtension::sendRaw(const QDomElement &stanza)
 
 bool EsessionExtension::negotiate(const QString &peerJid, const QString &thread)
 {
-    const QString bare = QXmppUtils::jidToBareJid(peerJid);
-    if (!m_store || thread.isEmpty() || m_handshakes.contains(key(bare, thread)))
+    const std::optional<EngineOutput> output = m_engine.negotiate(peerJid, thread, now());
+    if (!output)
         return false;
-    const std::optional<EsessionPolicy> policy = m_handshakePolicy ? m_handshakePolicy(bare) : EsessionPolicy();
-    if (!policy)
-        return false;
-    auto handshake = std::make_shared<EsessionHandshake>(peerJid, thread, EsessionRole::Initiator, *policy, m_store);
-    m_handshakes.insert(key(bare, thread), handshake);
-    process(handshake.get(), handshake->request());
-    return handshake->state() == EsessionState::Requested;
+    process(*output);
+    return m_engine.isNegotiating(QXmppUtils::jidToBareJid(peerJid), thread);
 }
 
 bool EsessionExtension::acceptNegotiation(const QString &peerBareJid, const QString &thread)
 {
-    EsessionHandshake *handshake = m_handshakes.value(key(peerBareJid, thread)).get();
-    if (!handshake || handshake->state() != EsessionState::AwaitingDecision)
-        return false;
-    process(handshake, handshake->accept());
-    return true;
+    const std::optional<EngineOutput> output = m_engine.accept(peerBareJid, thread, now());
+    if (output)
+        process(*output);
+    return output.has_value();
 }
 
 bool EsessionExtension::declineNegotiation(const QString &peerBareJid, const QString &thread)
 {
-    EsessionHandshake *handshake = m_handshakes.value(key(peerBareJid, thread)).get();
-    if (!handshake || handshake->state() != EsessionState::AwaitingDecision)
-        return false;
-    process(handshake, handshake->decline());
-    return true;
+    const std::optional<EngineOutput> output = m_engine.decline(peerBareJid, thread, now());
+    if (output)
+        process(*output);
+    return output.has_value();
 }
 
 bool EsessionExtension::isNegotiating(const QString &peerBareJid, const QString &thread) const
 {
-    const EsessionHandshake *handshake = m_handshakes.value(key(peerBareJid, thread)).get();
-    return handshake && handshake->state() != EsessionState::Established
-        && handshake->state() != EsessionState::Failed;
+    return m_engine.isNegotiating(peerBareJid, thread);
 }
 
 QString EsessionExtension::lastSas(const QString &peerBareJid) const
@@ -193,42 +195,29 @@ QString EsessionExtension::lastSas(const QString &peerBareJid) const
 bool EsessionExtension::verifySas(const QString &peerBareJid, const QString &sas)
 {
     const auto last = m_lastSessions.constFind(peerBareJid);
-    if (!m_store || last == m_lastSessions.constEnd() || last->sas.isEmpty() || sas != last->sas)
+    RetainedSecretStore *store = m_engine.retainedSecretStore();
+    if (!store || last == m_lastSessions.constEnd() || last->sas.isEmpty() || sas != last->sas)
         return false;
-    return m_store->markVerified(peerBareJid, last->newRetainedSecret);
+    return store->markVerified(peerBareJid, last->newRetainedSecret);
 }
 
 bool EsessionExtension::handleHandshakeMessage(const QDomElement &element)
 {
-    const QString from = element.attribute(QStringLiteral("from"));
-    const std::optional<QString> thread = SsnNegotiation::threadOf(element);
-    if (!thread)
-        return false;
-    const QString bare = QXmppUtils::jidToBareJid(from);
-    EsessionHandshake *handshake = m_handshakes.value(key(bare, *thread)).get();
-    if (!handshake) {
-        // Only a request that opens an ESession starts a responder here; plain XEP-0155 requests (and
-        // those of a contact with encryption off) go to the SsnHandler, which refuses e2e.
-        if (!m_store || !isEsessionRequest(element))
-            return false;
-        const std::optional<EsessionPolicy> policy = m_handshakePolicy ? m_handshakePolicy(bare) : EsessionPolicy();
-        if (!policy)
-            return false;
-        auto created = std::make_shared<EsessionHandshake>(from, *thread, EsessionRole::Responder, *policy, m_store);
-        m_handshakes.insert(key(bare, *thread), created);
-        handshake = created.get();
-    }
-    const EsessionOutput output = handshake->handleMessage(element);
-    process(handshake, output);
+    // Plain XEP-0155 requests (and those of a contact with encryption off) are left to the SsnHandler, which
+    // refuses e2e.
+    const EngineOutput output = m_engine.handleMessage(element, now());
+    process(output);
     return output.consumed;
 }
 
-void EsessionExtension::process(EsessionHandshake *handshake, const EsessionOutput &output)
+void EsessionExtension::process(const EngineOutput &output, const QString &failureCode)
 {
     for (const QDomElement &stanza : output.stanzas)
         sendRaw(stanza);
-    const QString thread = handshake->thread();
-    for (const EsessionEvent &event : output.events) {
+    armTimer();
+    for (const EngineEvent &engineEvent : output.events) {
+        const QString &thread = engineEvent.thread;
+        const EsessionEvent &event = engineEvent.event;
         if (const auto *established = std::get_if<EsessionEstablished>(&event)) {
             m_lastSessions.insert(QXmppUtils::jidToBareJid(established->peerJid),
                                   {established->sas, established->newRetainedSecret});
@@ -241,9 +230,20 @@ void EsessionExtension::process(EsessionHandshake *handshake, const EsessionOutp
                                        established->sasAlgorithm);
         } else if (const auto *failed = std::get_if<EsessionFailed>(&event)) {
             qCInfo(lcEsession) << "negotiation failed:" << failed->detail;
-            Q_EMIT negotiationFailed(handshake->peerJid(), thread, failed->reason, failed->detail);
+            // A refusal after the keys were handed over (the contact refused our message 4, or our message 3 in
+            // the 3-message flow): the contact has no session, so ours must not go on sending into it.
+            const QString peer = sessionPeer(engineEvent.peer, thread);
+            if (Session *session = peer.isEmpty() ? nullptr : find(peer, thread); session && !session->ended)
+                fail(session, failed->reason, RefusedAfterEstablishment);
+            const bool timedOut = failureCode.isEmpty() && failed->failure == EsessionFailure::Abandoned;
+            Q_EMIT negotiationFailed(engineEvent.peer, thread,
+                                     timedOut ? tr("the contact did not complete the negotiation in time")
+                                              : failed->reason,
+                                     !failureCode.isEmpty() ? failureCode
+                                     : timedOut             ? NegotiationTimeout
+                                                            : failed->detail);
         } else if (std::holds_alternative<SsnRequested>(event)) {
-            Q_EMIT negotiationRequested(handshake->peerJid(), thread);
+            Q_EMIT negotiationRequested(engineEvent.peer, thread);
         } else if (const auto *error = std::get_if<SsnError>(&event)) {
             qCInfo(lcEsession) << "negotiation input refused:" << problemName(error->problem) << error->detail;
         }
@@ -305,6 +305,60 @@ void EsessionExtension::sendTerminateForm(Session *session, bool acknowledgement
     client()->send(std::move(out));
 }
 
+int EsessionExtension::closeAll()
+{
+    int told = 0;
+    const auto sessions = m_sessions.values();
+    for (const std::shared_ptr<Session> &session : sessions) {
+        if (session->ended)
+            continue;
+        if (!session->terminating && client() && client()->isConnected()) {
+            sendTerminateForm(session.get(), false);
+            ++told;
+        }
+        fail(session.get(), tr("you went offline"), EndedOffline, true);
+    }
+    process(m_engine.abandonAll(), NegotiationAbandoned);
+    return told;
+}
+
+bool EsessionExtension::holdsKeys() const
+{
+    for (const std::shared_ptr<Session> &session : m_sessions) {
+        if (!session->ended)
+            return true;
+    }
+    return m_engine.holdsSecrets();
+}
+
+void EsessionExtension::onRegistered(QXmppClient *client)
+{
+    QXmppClientExtension::onRegistered(client);
+    // A session is bound to one resource of the contact: once that resource is gone, nothing sent into the
+    // session can be read, so it ends here and what the user writes next waits for a new one. Unauthenticated,
+    // like any presence: at worst a denial of service, never plaintext.
+    // Our own stream is gone: the contact's server tells the contact we went offline, and its client ends the
+    // session bound to our resource (as we do below for theirs). Ours ends too, with nothing sent, and what the
+    // user writes next negotiates a new one once we are back.
+    connect(client, &QXmppClient::disconnected, this, [this] {
+        const auto sessions = m_sessions.values();
+        for (const std::shared_ptr<Session> &session : sessions) {
+            if (!session->ended)
+                fail(session.get(), tr("you went offline"), EndedOffline, true);
+        }
+        process(m_engine.abandonAll(), NegotiationAbandoned);
+    });
+    connect(client, &QXmppClient::presenceReceived, this, [this](const QXmppPresence &presence) {
+        if (presence.type() != QXmppPresence::Unavailable)
+            return;
+        const auto sessions = m_sessions.values();
+        for (const std::shared_ptr<Session> &session : sessions) {
+            if (!session->ended && session->peer.compare(presence.from(), Qt::CaseInsensitive) == 0)
+                fail(session.get(), tr("the contact's client went offline"), ContactOffline);
+        }
+    });
+}
+
 bool EsessionExtension::endedOrderly(const QString &peerJid, const QString &thread) const
 {
     const QString peer = sessionPeer(peerJid, thread);
@@ -324,12 +378,12 @@ bool EsessionExtension::handleTermination(Session *session, const QDomElement &o
     if (type == u"result") {
         // The acknowledgement of our terminate: its MAC proved the contact received everything we sent.
         if (session->terminating)
-            fail(session, tr("you ended the encrypted session"), true);
+            fail(session, tr("you ended the encrypted session"), EndedByUs, true);
         return true;
     }
     // The contact ends the session: acknowledge at once, encrypted, then destroy the keys.
     sendTerminateForm(session, true);
-    fail(session, tr("the contact ended the encrypted session"), true);
+    fail(session, tr("the contact ended the encrypted session"), EndedByContact, true);
     return true;
 }
 
@@ -387,7 +441,7 @@ void EsessionExtension::sendNotAcceptable(const QString &to, const QString &thre
 void EsessionExtension::endSession(const QString &peerFullJid, const QString &thread, const QString &reason)
 {
     if (Session *session = find(peerFullJid, thread); session && !session->ended)
-        fail(session, reason);
+        fail(session, reason, EndedLocally);
 }
 
 EsessionExtension::Session *EsessionExtension::find(const QString &peerJid, const QString &thread) const
@@ -420,14 +474,16 @@ EsessionExtension::SessionState EsessionExtension::resourceSessionState(const QS
     return !session ? SessionState::None : (session->ended ? SessionState::Ended : SessionState::Active);
 }
 
-void EsessionExtension::fail(Session *session, const QString &reason, bool orderly)
+void EsessionExtension::fail(Session *session, const QString &reason, const QString &code, bool orderly)
 {
     session->cipher->terminate();
     session->ended = true;
+    session->terminating = false;
     session->orderlyEnd = orderly;
     session->endReason = reason;
-    qCInfo(lcEsession) << "encrypted session with" << session->peer << "ended:" << reason;
-    Q_EMIT sessionEnded(session->peer, session->thread, reason);
+    session->endCode = code;
+    qCInfo(lcEsession) << "encrypted session with" << session->peer << "ended:" << code;
+    Q_EMIT sessionEnded(session->peer, session->thread, reason, code);
 }
 
 std::optional<QDomElement> EsessionExtension::seal(Session *session, const QByteArray &stanzaXml, QString *error)
@@ -453,7 +509,7 @@ std::optional<QDomElement> EsessionExtension::seal(Session *session, const QByte
     if (const auto failure = encryptStanza(*session->cipher, stanza)) {
         *error = describe(*failure);
         if (session->cipher->isTerminated())
-            fail(session, *error);
+            fail(session, *error, SendFailed);
         return std::nullopt;
     }
     return stanza;
@@ -556,7 +612,7 @@ std::optional<QDomElement> EsessionExtension::open(Session *session, const QDomE
     if (auto *failure = std::get_if<OpenFailure>(&result)) {
         *reason = failure->error == OpenError::Cipher ? describe(failure->cipherError)
                                                       : tr("an encrypted message held invalid content");
-        fail(session, *reason);
+        fail(session, *reason, OpenFailed);
         return std::nullopt;
     }
     return std::get<QDomElement>(result);
@@ -613,8 +669,11 @@ bool EsessionExtension::handleStanza(const QDomElement &element)
         const QDomElement error = element.firstChildElement(QStringLiteral("error"));
         Session *session = find(element.attribute(QStringLiteral("from")),
                                 element.firstChildElement(Xep0200::ThreadElement).text());
-        if (session && !session->ended && !error.firstChildElement(QStringLiteral("not-acceptable")).isNull()) {
-            fail(session, tr("the contact could not decrypt a message; the session fell out of step"));
+        if (session && !error.firstChildElement(QStringLiteral("not-acceptable")).isNull()) {
+            // Every later stanza of the session gets the same answer: the first one ends it, and none of them
+            // marks a message failed, since ending the session put what was not confirmed back in the outbox.
+            if (!session->ended)
+                fail(session, tr("the contact could not decrypt a message; the session fell out of step"), OutOfStep);
             return true;
         }
         return false;
@@ -631,11 +690,13 @@ bool EsessionExtension::handleStanza(const QDomElement &element)
         return true;
     }
     Session *session = kind == u"message" ? find(from, thread) : findForResource(from);
-    const bool wasActive = session && !session->ended;
     QString reason;
     const auto result = open(session, element, &reason);
     if (!result) {
-        if (wasActive && kind == u"message")
+        // The sender is told (XEP-0200 not-acceptable) when we had a session with it there, active or already
+        // ended (our keys went when we went offline): its side ends too, and what it sent goes again in a new
+        // session. A stranger's <c/> for a session we never had gets no answer (no presence leak).
+        if (session && kind == u"message")
             sendNotAcceptable(from, thread, id);
         Q_EMIT undecryptable(from, thread, id, reason);
         return true;
@@ -663,5 +724,5 @@ QStringList EsessionExtension::discoveryFeatures() const
 {
     // Stanza session negotiation is answered (XEP-0155); ESessions (XEP-0116/0217) once retained
     // secrets have a place to live.
-    return m_store ? EsessionHandshake::discoFeatures() : SsnNegotiation::discoFeatures();
+    return m_engine.retainedSecretStore() ? EsessionHandshake::discoFeatures() : SsnNegotiation::discoFeatures();
 }

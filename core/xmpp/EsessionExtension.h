@@ -1,7 +1,9 @@
 #pragma once
 
+#include <QElapsedTimer>
 #include <QHash>
 #include <QObject>
+#include <QTimer>
 
 #include <QXmppClientExtension.h>
 #include <QXmppE2eeExtension.h>
@@ -10,6 +12,7 @@
 #include <memory>
 #include <optional>
 
+#include "esession/EsessionEngine.h"
 #include "esession/EsessionHandshake.h"
 #include "esession/StanzaCipher.h"
 
@@ -34,6 +37,22 @@ class EsessionExtension : public QXmppClientExtension, public QXmppE2eeExtension
 public:
     enum class SessionState { None, Active, Ended };
     Q_ENUM(SessionState)
+
+    // Why a session ended (sessionEnded's code): stable, for the layers above to decide and word.
+    static inline const QString EndedByUs = QStringLiteral("ended-by-us"); ///< our terminate, acknowledged
+    static inline const QString EndedOffline = QStringLiteral("ended-offline"); ///< closeAll(): we went offline
+    static inline const QString EndedByContact = QStringLiteral("ended-by-contact"); ///< the contact's terminate
+    static inline const QString EndedLocally = QStringLiteral("ended-locally"); ///< endSession() (e.g. codes differ)
+    static inline const QString OutOfStep = QStringLiteral("out-of-step"); ///< the contact could not open a stanza
+    static inline const QString OpenFailed = QStringLiteral("open-failed"); ///< we could not open a stanza
+    static inline const QString SendFailed = QStringLiteral("send-failed"); ///< the cipher refused to go on sending
+    /// The contact refused the end of the negotiation after our side had its keys (XEP-0116 message 4 refused).
+    static inline const QString RefusedAfterEstablishment = QStringLiteral("refused-after-establishment");
+    /// The contact's client (the resource the session is bound to) went offline.
+    static inline const QString ContactOffline = QStringLiteral("contact-offline");
+    // negotiationFailed's codes besides the engine's details.
+    static inline const QString NegotiationTimeout = QStringLiteral("timeout"); ///< not finished in time
+    static inline const QString NegotiationAbandoned = QStringLiteral("offline"); ///< we went offline meanwhile
 
     EsessionExtension();
     ~EsessionExtension() override;
@@ -61,17 +80,21 @@ public:
 
     /// Where retained secrets live (not owned). Without a store no ESession is negotiated or accepted:
     /// a missing secret would look like an identity change.
-    void setRetainedSecretStore(Esession::RetainedSecretStore *store) { m_store = store; }
-    Esession::RetainedSecretStore *retainedSecretStore() const { return m_store; }
+    void setRetainedSecretStore(Esession::RetainedSecretStore *store) { m_engine.setRetainedSecretStore(store); }
+    Esession::RetainedSecretStore *retainedSecretStore() const { return m_engine.retainedSecretStore(); }
     /// The negotiation rules for a contact (bare JID); nullopt: this contact gets no encrypted sessions
     /// (policy "off"), its requests are refused like any unsupported one.
     using HandshakePolicyFunction = std::function<std::optional<Esession::EsessionPolicy>(const QString &bareJid)>;
-    void setHandshakePolicyFunction(HandshakePolicyFunction function) { m_handshakePolicy = std::move(function); }
+    void setHandshakePolicyFunction(HandshakePolicyFunction function) { m_engine.setPolicyFunction(std::move(function)); }
     /// The rules the next negotiation with @p bareJid would follow (what negotiate() offers).
     std::optional<Esession::EsessionPolicy> handshakePolicy(const QString &bareJid) const
     {
-        return m_handshakePolicy ? m_handshakePolicy(bareJid) : Esession::EsessionPolicy();
+        return m_engine.policy(bareJid);
     }
+    /// How long a negotiation may take before it is abandoned (default: a minute).
+    void setNegotiationTimeout(std::chrono::milliseconds timeout);
+    /// The negotiations, for tests that look at what they hold.
+    const Esession::EsessionEngine &engine() const { return m_engine; }
 
     /// Starts an ESession negotiation with @p peerJid (bare or full) in @p thread. False when there is no
     /// store, the policy refuses, or the thread already had a negotiation.
@@ -91,6 +114,13 @@ public:
     bool terminateSession(const QString &peerJid, const QString &thread);
     /// Whether the session in @p thread ended by a terminate form (ours or the contact's), not a failure.
     bool endedOrderly(const QString &peerJid, const QString &thread) const;
+    /// Going offline (log out, quit, a CLI command that is done): every active session is terminated the
+    /// ESession way (XEP-0116/0217 §terminate), then every key is destroyed at once, without waiting for the
+    /// acknowledgements that would arrive after we left; negotiations under way are abandoned. Returns how many
+    /// sessions were told.
+    int closeAll();
+    /// Whether any live session or negotiation still holds a key.
+    bool holdsKeys() const;
 
     /// Sends presence to @p presence.to(), encrypted when a session with that resource is active.
     QXmppTask<QXmpp::SendResult> sendPresence(QXmppPresence &&presence);
@@ -106,6 +136,7 @@ public:
 
     // QXmppClientExtension
     bool handleStanza(const QDomElement &element) override;
+    void onRegistered(QXmppClient *client) override;
     QStringList discoveryFeatures() const override;
 
 Q_SIGNALS:
@@ -126,7 +157,8 @@ Q_SIGNALS:
     /// A contact asks for an encrypted session and the policy wants the user to decide.
     void negotiationRequested(const QString &peerJid, const QString &thread);
     void sessionStarted(const QString &peerFullJid, const QString &thread);
-    void sessionEnded(const QString &peerFullJid, const QString &thread, const QString &reason);
+    /// @p reason is for people; @p code is one of the stable codes below.
+    void sessionEnded(const QString &peerFullJid, const QString &thread, const QString &reason, const QString &code);
     /// A stanza with encrypted content that could not be opened; shown to the user, never dropped.
     void undecryptable(const QString &from, const QString &thread, const QString &stanzaId, const QString &reason);
     /// A presence that arrived encrypted, opened.
@@ -136,7 +168,7 @@ private:
     struct Session;
     Session *find(const QString &peerJid, const QString &thread) const;
     Session *findForResource(const QString &peerFullJid) const;
-    void fail(Session *session, const QString &reason, bool orderly = false);
+    void fail(Session *session, const QString &reason, const QString &code, bool orderly = false);
     /// Tells the peer that a stanza of the session could not be opened (XEP-0200: not-acceptable).
     void sendNotAcceptable(const QString &to, const QString &thread, const QString &id);
     std::optional<QDomElement> seal(Session *session, const QByteArray &stanzaXml, QString *error);
@@ -144,7 +176,12 @@ private:
     std::optional<QDomElement> open(Session *session, const QDomElement &stanza, QString *reason);
 
     bool handleHandshakeMessage(const QDomElement &element);
-    void process(Esession::EsessionHandshake *handshake, const Esession::EsessionOutput &output);
+    /// @p failureCode replaces the code of the negotiation failures in @p output (abandonAll()).
+    void process(const Esession::EngineOutput &output, const QString &failureCode = {});
+    /// The engine's notion of now (a monotonic clock started with the extension).
+    Esession::EngineTime now() const;
+    /// Arms the timer at the engine's next deadline (or stops it).
+    void armTimer();
     void sendRaw(const QDomElement &stanza);
     /// An opened message carrying the ESession terminate form (or its acknowledgement): handled here.
     bool handleTermination(Session *session, const QDomElement &opened);
@@ -157,10 +194,10 @@ private:
     };
 
     QHash<QString, std::shared_ptr<Session>> m_sessions;
-    QHash<QString, std::shared_ptr<Esession::EsessionHandshake>> m_handshakes;
+    Esession::EsessionEngine m_engine;
+    QElapsedTimer m_clock;
+    QTimer m_timer; ///< fires at m_engine.deadline()
     QHash<QString, LastSession> m_lastSessions;
-    Esession::RetainedSecretStore *m_store = nullptr;
-    HandshakePolicyFunction m_handshakePolicy;
     SsnHandler *m_ssn;
     int m_rekeyInterval = 0;
 };

@@ -178,13 +178,30 @@ private Q_SLOTS:
         QTest::qWait(300);
         QVERIFY(!serverBytes(m_server).contains(secret.toUtf8()));
 
-        // Bob comes back: the stored copy opens with the session's counters.
+        // Bob comes back. His keys went when his stream did (a session is bound to one connection of one
+        // resource), so the stored copy cannot be opened: it shows as such, never as text, and Bob's client
+        // tells Alice's, whose session ends and whose message waits for the next session.
+        QSignalSpy aliceEnded(m_alice->account.esession(), &EsessionExtension::sessionEnded);
         m_bob->account.connectToServer();
         QTRY_COMPARE_WITH_TIMEOUT(m_bob->received.size(), 1, NetTimeout);
-        QCOMPARE(m_bob->received[0].body, secret);
+        QCOMPARE(m_bob->received[0].state, MessageState::Undecryptable);
         QCOMPARE(m_bob->received[0].thread, thread);
-        QVERIFY(m_bob->received[0].encrypted);
+        QTRY_COMPARE_WITH_TIMEOUT(aliceEnded.count(), 1, NetTimeout);
+        QCOMPARE(aliceEnded.first().at(3).toString(), EsessionExtension::OutOfStep);
+        QTRY_COMPARE_WITH_TIMEOUT(m_alice->store->message(sent->id)->state, MessageState::Queued, NetTimeout);
+
+        // A new session (negotiated in the app; injected here) carries it, and the readable copy takes the
+        // placeholder's place.
+        const QString next = m_alice->messenger->sessions()->startSession(QStringLiteral("bob@localhost/sotto"))->threadId();
+        const CipherParameters p = randomParameters();
+        m_bob->account.esession()->startSession(QStringLiteral("alice@localhost/sotto"), next, mirrored(p));
+        m_alice->account.esession()->startSession(QStringLiteral("bob@localhost/sotto"), next, p);
+        QTRY_COMPARE_WITH_TIMEOUT(m_bob->store->history(QStringLiteral("alice@localhost")).value(0).body, secret,
+                                  NetTimeout);
+        QCOMPARE(m_bob->store->history(QStringLiteral("alice@localhost")).size(), 1);
+        QVERIFY(m_bob->store->history(QStringLiteral("alice@localhost")).value(0).encrypted);
         QTRY_COMPARE_WITH_TIMEOUT(m_alice->store->message(sent->id)->state, MessageState::Delivered, NetTimeout);
+        QVERIFY(!serverBytes(m_server).contains(secret.toUtf8()));
     }
 
     void presenceAndIqEncrypted()

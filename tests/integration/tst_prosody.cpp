@@ -17,6 +17,8 @@
 #include <memory>
 
 #include "LocalServer.h"
+#include <QXmppClient.h>
+
 #include "LogCapture.h"
 #include "TestClient.h"
 #include "crypto/Crypto.h"
@@ -325,15 +327,7 @@ private Q_SLOTS:
             pass.write(QByteArray("passphrase of ") + user + '\n');
         }
         auto cli = [&](const QString &user, const QString &dataName, const QStringList &command) {
-            auto process = std::make_unique<QProcess>();
-            QStringList args{QStringLiteral("--jid"), user + QStringLiteral("@localhost"), QStringLiteral("--password-file"),
-                             m_server.passwordFile(user), QStringLiteral("--host"), m_server.host(),
-                             QStringLiteral("--port"), QString::number(m_server.port()), QStringLiteral("--trust-cert"),
-                             m_server.certPath(), QStringLiteral("--data-dir"), data.filePath(dataName),
-                             QStringLiteral("--passphrase-file"), data.filePath(dataName + QStringLiteral(".pass"))};
-            process->setProcessChannelMode(QProcess::ForwardedErrorChannel);
-            process->start(QStringLiteral(SOTTO_CLI_PATH), args + command);
-            return process;
+            return startCli(m_server, data, user, dataName, command);
         };
         auto eventsOf = [](const QList<QJsonObject> &events, const QString &name) {
             QList<QJsonObject> found;
@@ -404,6 +398,64 @@ private Q_SLOTS:
         round(QStringLiteral("bob2"), QStringLiteral("third words"), &a3, &b3);
         QCOMPARE(eventsOf(a3, QStringLiteral("esession")).first()[u"verified"].toBool(true), false);
         QCOMPARE(eventsOf(a3, QStringLiteral("esession")).first()[u"identity_changed"].toBool(), true);
+    }
+
+    // `send --encrypt` counts an encrypted message as sent exactly when `send` counts a plain one: on a server
+    // without stream management (XEP-0198) that is when it was written, which happens while it is handed over.
+    void cliEncryptedSendWithoutStreamManagement()
+    {
+        LocalServer server;
+        qputenv("SOTTO_SERVER_NO_SMACKS", "1");
+        QString error;
+        const bool started = server.start(&error);
+        qunsetenv("SOTTO_SERVER_NO_SMACKS");
+        QVERIFY2(started, qPrintable(error));
+        {
+            // Contacts of each other first: an ESession request from a stranger waits for the user.
+            Client alice(server, QStringLiteral("alice"));
+            Client bob(server, QStringLiteral("bob"));
+            for (Client *c : {&alice, &bob}) {
+                c->account.setAutoApproveSubscriptions(true);
+                c->account.connectToServer();
+            }
+            QTRY_VERIFY_WITH_TIMEOUT(alice.account.state() == Account::State::Online, NetTimeout);
+            QTRY_VERIFY_WITH_TIMEOUT(bob.account.state() == Account::State::Online, NetTimeout);
+            QCOMPARE(alice.account.client()->streamManagementState(), QXmppClient::NoStreamManagement);
+            alice.account.addContact(QStringLiteral("bob@localhost"));
+            bob.account.addContact(QStringLiteral("alice@localhost"));
+            QTRY_COMPARE_WITH_TIMEOUT(alice.account.contact(QStringLiteral("bob@localhost")).subscription,
+                                      QStringLiteral("both"), NetTimeout);
+            QTRY_COMPARE_WITH_TIMEOUT(bob.account.contact(QStringLiteral("alice@localhost")).subscription,
+                                      QStringLiteral("both"), NetTimeout);
+        }
+        QTemporaryDir data;
+        for (const char *user : {"alice", "bob"}) {
+            QFile pass(data.filePath(QStringLiteral("%1.pass").arg(QLatin1String(user))));
+            QVERIFY(pass.open(QIODevice::WriteOnly));
+            pass.write(QByteArray("passphrase of ") + user + '\n');
+        }
+        auto bob = startCli(server, data, QStringLiteral("bob"), QStringLiteral("bob"),
+                            {QStringLiteral("listen"), QStringLiteral("--accept-esessions"), QStringLiteral("--count"),
+                             QStringLiteral("1"), QStringLiteral("--timeout"), QStringLiteral("40")});
+        QByteArray bobOut;
+        QVERIFY(QTest::qWaitFor([&] {
+            bobOut += bob->readAllStandardOutput();
+            return bobOut.contains("\"connected\"") || bob->state() == QProcess::NotRunning;
+        }, NetTimeout));
+        auto alice = startCli(server, data, QStringLiteral("alice"), QStringLiteral("alice"),
+                              {QStringLiteral("send"), QStringLiteral("bob@localhost"),
+                               QStringLiteral("counted as sent"), QStringLiteral("--encrypt"), QStringLiteral("--timeout"),
+                               QStringLiteral("20")});
+        QVERIFY(alice->waitForFinished(NetTimeout + 30000));
+        const QByteArray aliceOut = alice->readAllStandardOutput();
+        QVERIFY2(alice->exitCode() == 0, aliceOut.constData());
+        bool sent = false;
+        for (const QJsonObject &e : jsonLines(aliceOut))
+            sent = sent || (e[u"event"].toString() == u"sent" && e[u"encrypted"].toBool());
+        QVERIFY2(sent, aliceOut.constData());
+        QVERIFY(bob->waitForFinished(NetTimeout + 30000));
+        bobOut += bob->readAllStandardOutput();
+        QVERIFY2(bobOut.contains("counted as sent"), bobOut.constData());
     }
 
     void cliAddAndRoster()
@@ -501,6 +553,20 @@ private Q_SLOTS:
     }
 
 private:
+    std::unique_ptr<QProcess> startCli(const LocalServer &server, const QTemporaryDir &data, const QString &user,
+                                       const QString &dataName, const QStringList &command)
+    {
+        auto process = std::make_unique<QProcess>();
+        QStringList args{QStringLiteral("--jid"), user + QStringLiteral("@localhost"), QStringLiteral("--password-file"),
+                         server.passwordFile(user), QStringLiteral("--host"), server.host(),
+                         QStringLiteral("--port"), QString::number(server.port()), QStringLiteral("--trust-cert"),
+                         server.certPath(), QStringLiteral("--data-dir"), data.filePath(dataName),
+                         QStringLiteral("--passphrase-file"), data.filePath(dataName + QStringLiteral(".pass"))};
+        process->setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        process->start(QStringLiteral(SOTTO_CLI_PATH), args + command);
+        return process;
+    }
+
     LocalServer m_server;
 };
 

@@ -20,6 +20,7 @@
 #include "crypto/Crypto.h"
 #include "esession/FormConstants.h"
 #include "esession/RetainedSecretStore.h"
+#include "session/ConversationSecurity.h"
 #include "session/Messenger.h"
 #include "storage/ContactSettings.h"
 #include "session/SessionManager.h"
@@ -370,18 +371,27 @@ private Q_SLOTS:
         QCOMPARE(m_bob->received.first().body, QStringLiteral("only ever encrypted"));
         QVERIFY(m_bob->received.first().encrypted);
 
-        // Bob turns encryption off for Alice: her next negotiation is refused. What she wrote waits (never
-        // plaintext), and later sends are refused with the reason so the draft stays with her.
+        // Bob turns encryption off for Alice: his side ends the session, and Alice's Retry is refused. What she
+        // writes waits (never plaintext) with the reason, until she retries or chooses otherwise.
+        QSignalSpy aliceEnded(m_alice->account.esession(), &EsessionExtension::sessionEnded);
         QVERIFY(bobSettings.setSessionPolicy(QStringLiteral("alice@localhost"), SessionPolicy::Off));
-        m_alice->messenger->sessions()->startSession(QStringLiteral("bob@localhost"));
+        QTRY_COMPARE_WITH_TIMEOUT(aliceEnded.count(), 1, NetTimeout);
+        ConversationSecurity *security = m_alice->messenger->security();
+        QCOMPARE(security->phase(QStringLiteral("bob@localhost")), ConversationSecurity::Phase::Held);
+        QCOMPARE(security->failure(QStringLiteral("bob@localhost")), EsessionExtension::EndedByContact);
         const auto second = m_alice->messenger->send(QStringLiteral("bob@localhost"), QStringLiteral("waits for keys"));
         QVERIFY(second && second->encrypted);
+        QVERIFY(security->startEncryption(QStringLiteral("bob@localhost")));
         QTRY_COMPARE_WITH_TIMEOUT(failures.count(), 1, NetTimeout);
-        QVERIFY(!m_alice->messenger->send(QStringLiteral("bob@localhost"), QStringLiteral("refused draft")));
-        QVERIFY(m_alice->messenger->lastError().contains(QStringLiteral("must be encrypted")));
+        QCOMPARE(security->phase(QStringLiteral("bob@localhost")), ConversationSecurity::Phase::Held);
+        const auto third = m_alice->messenger->send(QStringLiteral("bob@localhost"), QStringLiteral("waits for keys"));
+        QVERIFY(third && third->encrypted);
         QTest::qWait(500);
         QCOMPARE(m_bob->bodies(), QStringList{QStringLiteral("only ever encrypted")});
         QVERIFY(m_alice->store->message(second->id)->state != MessageState::Sent);
+        QVERIFY(m_alice->store->message(third->id)->state != MessageState::Sent);
+        // Always: no way to choose plaintext.
+        QVERIFY(!security->sendUnencrypted(QStringLiteral("bob@localhost")));
         m_alice->messenger->setContactSettings(nullptr); // the settings go before the clients
         m_bob->messenger->setContactSettings(nullptr);
         rememberSecrets(*m_aliceStore, QStringLiteral("bob@localhost"));

@@ -4,7 +4,9 @@
 #include "session/Messenger.h"
 #include "storage/Database.h"
 
-TestClient::TestClient(const LocalServer &server, const QString &user, const QString &password)
+TestClient::TestClient(const LocalServer &server, const QString &user, const QString &password,
+                       const QString &existingDir, const QString &resource)
+    : dataDir(existingDir.isEmpty() ? dir.path() : existingDir)
 {
     AccountConfig config;
     config.jid = user + QStringLiteral("@localhost");
@@ -12,9 +14,11 @@ TestClient::TestClient(const LocalServer &server, const QString &user, const QSt
     config.host = server.host();
     config.port = server.port();
     config.trustedCertPath = server.certPath();
+    if (!resource.isEmpty())
+        config.resource = resource;
     account.setConfig(config);
     account.setReconnectDelays(200, 1000);
-    db = std::make_unique<Database>(dir.filePath(QStringLiteral("sotto.sqlite")));
+    db = std::make_unique<Database>(dataDir + QStringLiteral("/sotto.sqlite"));
     if (!db->open())
         qFatal("cannot open the test database");
     store = std::make_unique<MessageStore>(db.get());
