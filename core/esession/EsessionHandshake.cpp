@@ -861,6 +861,14 @@ void EsessionHandshake::absorb(SsnOutput &&ssn, EsessionOutput &out)
 
 void EsessionHandshake::onErrorWhileWaiting(const QDomElement &message, EsessionOutput &out)
 {
+    // An error that echoes a request form is the responder's answer to a repeated message 1 (a resend after a
+    // resumed stream, a duplicate on the way): it says nothing about our message 3, and the responder carries
+    // on with the negotiation. Taking it as a refusal would leave the responder with a session we do not have.
+    const QDomElement echoed = wrappedForm(message, Xep0020::FeatureElement, Xep0020::Namespace);
+    if (!echoed.isNull() && echoed.attribute(Xep0004::TypeAttribute) == Xep0004::FormTypeForm) {
+        out.events << SsnError { SsnProblem::UnexpectedMessage, std::nullopt, false, u"error echoing a request"_s };
+        return;
+    }
     // The responder refused our message 3 (it echoes the completion): XEP-0155 layer first, for its state.
     std::ignore = m_ssn.abandon();
     fail(EsessionFailure::RefusedByPeer, tr("The contact's client refused the encrypted session."),
@@ -1581,12 +1589,13 @@ std::optional<SsnStanzaError> EsessionHandshake::checkCompletion(const DataForm 
         }
     }
     // None of them: XEP-0116 SHOULD search the secrets of every other JID, since the contact may simply be using
-    // another JID. A match there is the SRS like any other; the new secret is filed under the current JID.
+    // another JID. A match there is the SRS like any other; the new secret is filed under the current JID. "Another
+    // JID" is another account: the contact's own JID in another case was searched above (normalizedBareJid()).
     QString srsJid;
     if (!srs) {
-        const QString bare = bareJid();
+        const QString bare = normalizedBareJid(bareJid());
         for (const FiledRetainedSecret &filed : m_store->allSecrets()) {
-            if (srs || filed.bareJid.compare(bare, Qt::CaseInsensitive) == 0)
+            if (srs || normalizedBareJid(filed.bareJid) == bare)
                 continue;
             for (const QByteArray &candidate : std::as_const(rshashes)) {
                 if (!srs && matchesRetainedSecretHash(m_initiatorNonce, filed.secret.secret, candidate)) {
@@ -1658,7 +1667,11 @@ std::optional<SsnStanzaError> EsessionHandshake::checkCompletion(const DataForm 
     established.sas = m_agreed->sas;
     established.sasAlgorithm = m_agreed->sasAlgorithm;
     established.retainedSecretMatched = srs.has_value();
-    established.retainedSecretWasVerified = srs && srs->verified;
+    // "Verified" never moves to another JID (security review L4): the SAS was compared with the contact under the
+    // former JID, and mac_A, mac_B and the SAS bind no JIDs, so a man in the middle who routes the contact's stanzas
+    // can present its chain as mallory@evil. The secret still authenticates the session (it is in the key) and the
+    // former JID is named, but the user is asked to compare the code again; adopt() files the new secret unverified.
+    established.retainedSecretWasVerified = srs && srs->verified && srsJid.isEmpty();
     established.expectedSecretMissing = !retained.isEmpty() && !srs;
     established.retainedSecretFormerJid = srsJid;
     established.newRetainedSecret = newRetainedSecret(key);

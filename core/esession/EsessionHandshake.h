@@ -118,7 +118,9 @@ struct EsessionEstablished
     /// How `sas` was computed: the committed SAS, or the weaker sas28x5; nullopt in the 3-message flow.
     std::optional<SasAlgorithm> sasAlgorithm;
     bool retainedSecretMatched = false; ///< an earlier session's secret went into the key
-    bool retainedSecretWasVerified = false; ///< ... and its chain had been confirmed by SAS
+    /// ... and its chain had been confirmed by SAS under the contact's current JID (never for a secret found under
+    /// retainedSecretFormerJid: "verified" does not move to another JID)
+    bool retainedSecretWasVerified = false;
     /// The store had secrets for this contact but none matched: the contact reinstalled, lost a message 4, or
     /// someone is in the middle. Warn, and treat the session as unverified.
     bool expectedSecretMissing = false;
@@ -134,7 +136,7 @@ struct EsessionEstablished
     bool threeMessage = false;
     /// The matched retained secret had been retained with this other bare JID (XEP-0116's search of all JIDs): the
     /// contact holds the secret of the one known under that JID. Tell the user so; the chain now continues under
-    /// the contact's current JID. Empty otherwise.
+    /// the contact's current JID, unverified until the user compares the code with it. Empty otherwise.
     QString retainedSecretFormerJid;
 };
 

@@ -276,9 +276,20 @@ QString bareOf(const QString &jid)
     return slash < 0 ? jid : jid.left(slash);
 }
 
+QString normalizedBareJid(const QString &jid)
+{
+    // RFC 7622 enforces the local part with the PRECIS UsernameCaseMapped profile, whose case mapping rule is
+    // Unicode toLowerCase() (RFC 8265 §3.3), and the domain with the IDNA mappings, which lower-case as well
+    // (RFC 5895). QString::toLower() is that mapping, locale-independent, for ASCII and the rest of Unicode alike.
+    // Not toCaseFolded(): case folding also merges what toLowerCase() keeps apart (final sigma and sigma, long s and
+    // s), i.e. accounts a server may treat as two. The width mapping and normalisation of PRECIS are left out: the
+    // JIDs come from the server, which enforces them; this only keeps two spellings of one account from being two.
+    return bareOf(jid).toLower();
+}
+
 bool sameBare(const QString &a, const QString &b)
 {
-    return !a.isEmpty() && bareOf(a).compare(bareOf(b), Qt::CaseInsensitive) == 0;
+    return !a.isEmpty() && normalizedBareJid(a) == normalizedBareJid(b);
 }
 
 bool sameJid(const QString &a, const QString &b)

@@ -52,7 +52,11 @@ QList<QDomElement> childElements(const QDomElement &parent, const QString &name,
 
 /// The JID without its resource.
 QString bareOf(const QString &jid);
-/// Same account: local part and domain compared case-insensitively; never true for an empty JID.
+/// The bare JID as XMPP compares it: without its resource, local part and domain lower-cased. The one key for "the
+/// same account": sameBare() and every retained-secret lookup (RetainedSecretStore implementations, the search
+/// across JIDs) go through it.
+QString normalizedBareJid(const QString &jid);
+/// Same account: normalizedBareJid() of both equal; never true for an empty JID.
 bool sameBare(const QString &a, const QString &b);
 /// Same account and the same resource (or both without one).
 bool sameJid(const QString &a, const QString &b);

@@ -1,16 +1,16 @@
 #include "RetainedSecretStore.h"
 
+#include "FormNormalizer.h"
 #include "crypto/Crypto.h"
 
 namespace Esession {
 
 namespace {
 
-/// Local part and domain compare without case; the caller hands in prepared bare JIDs, this only guards against
-/// two spellings of one contact getting two chains.
+/// The key a contact's secrets are filed under: the bare JID as XMPP compares it (one helper for every lookup).
 QString keyOf(const QString &bareJid)
 {
-    return bareJid.toCaseFolded();
+    return normalizedBareJid(bareJid);
 }
 
 void wipe(RetainedSecret &entry)
@@ -89,13 +89,12 @@ std::optional<qint64> MemoryRetainedSecretStore::adopt(
         return std::nullopt;
     if (keyOf(formerBareJid) == keyOf(bareJid))
         return replace(bareJid, usedId, newSecret);
-    bool verified = false;
+    // The used secret is destroyed under the former JID; its verified flag stays behind (see the header).
     const auto former = m_secrets.find(keyOf(formerBareJid));
     if (former != m_secrets.end()) {
         QList<RetainedSecret> &entries = former.value();
         for (qsizetype i = 0; i < entries.size(); ++i) {
             if (entries[i].id == usedId) {
-                verified = entries[i].verified;
                 wipe(entries[i]);
                 entries.removeAt(i);
                 break;
@@ -105,7 +104,7 @@ std::optional<qint64> MemoryRetainedSecretStore::adopt(
             m_secrets.erase(former);
     }
     const qint64 id = m_nextId++;
-    m_secrets[keyOf(bareJid)].append(RetainedSecret { id, newSecret, verified });
+    m_secrets[keyOf(bareJid)].append(RetainedSecret { id, newSecret, false });
     return id;
 }
 

@@ -17,7 +17,8 @@ struct RetainedSecret
     qint64 id = 0; ///< the store's handle, stable until the secret is replaced or forgotten
     QByteArray secret; ///< HMAC(K, "New Retained Secret") of the session that created it: 32 bytes
     /// The chain this secret continues was confirmed by comparing the short authentication string (SAS) at
-    /// least once. Inherited by the secret that replaces it.
+    /// least once, with the contact under this JID. Inherited by the secret that replaces it under the same JID,
+    /// never by one filed under another JID (adopt()).
     bool verified = false;
 };
 
@@ -31,6 +32,10 @@ struct FiledRetainedSecret
 /// Where the retained secrets of one account live, keyed by the contact's bare JID. The engine only needs these
 /// operations; the in-memory implementation below serves tests, an encrypted SQL one the application.
 /// Expiry is the implementation's business: a secret it considers expired is simply not listed.
+///
+/// Every JID parameter is compared as XMPP compares JIDs, through Esession::normalizedBareJid() (FormNormalizer.h):
+/// local part and domain without case, the resource never part of the key. Secrets are filed under the normalised
+/// bare JID, and FiledRetainedSecret::bareJid is that form.
 class RetainedSecretStore
 {
 public:
@@ -59,8 +64,10 @@ public:
     [[nodiscard]] virtual QList<FiledRetainedSecret> allSecrets() const = 0;
 
     /// replace() for a secret found under another JID: destroys @p usedId retained with @p formerBareJid and stores
-    /// @p newSecret with @p bareJid (the JID the contact uses now), inheriting the used secret's verified flag.
-    /// Without the used secret (no longer stored) the new one is added unverified. Returns the new secret's id.
+    /// @p newSecret with @p bareJid (the JID the contact uses now), always unverified: "verified" never moves to
+    /// another JID, since mac_A, mac_B and the SAS bind no JIDs (a man in the middle who routes the contact's
+    /// stanzas can present its chain under any JID), so the user compares the code again (security review L4).
+    /// When both JIDs are the same account (normalizedBareJid()), this is replace(). Returns the new secret's id.
     [[nodiscard]] virtual std::optional<qint64> adopt(
         const QString &bareJid, const QString &formerBareJid, qint64 usedId, const QByteArray &newSecret)
         = 0;

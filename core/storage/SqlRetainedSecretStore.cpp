@@ -8,10 +8,26 @@
 #include "Logging.h"
 #include "crypto/Aead.h"
 #include "crypto/Crypto.h"
+#include "esession/FormNormalizer.h"
 
 using Esession::RetainedSecret;
 
+// JIDs (security review L3). A contact's secrets are found under its JID as XMPP compares it,
+// Esession::normalizedBareJid() (no case, no resource), the one helper the engine and the memory store use too.
+// New rows are written under that form. Rows written by earlier versions carry the JID as it was given, possibly in
+// another case, and their ciphertext is bound to that spelling (associatedData()), so normalising the column would
+// mean opening and sealing every row again, with the vault unlocked, in a migration. Instead a lookup by JID reads the
+// small columns of every row and compares normalizedBareJid() of both sides here (SQLite's lower() folds ASCII only,
+// so it cannot be the comparison): the table holds one row per client of a contact, a scan of it costs what the
+// index lookup did, and only the matching rows are opened. Old rows move to the normalised JID as their chains go on
+// (replace() files the new secret under it and destroys the used row).
+
 namespace {
+
+QString keyOf(const QString &jid)
+{
+    return Esession::normalizedBareJid(jid);
+}
 
 QByteArray associatedData(qint64 id, const QString &peer)
 {
@@ -52,15 +68,18 @@ QList<RetainedSecret> SqlRetainedSecretStore::secrets(const QString &bareJid) co
     QList<RetainedSecret> result;
     if (!isAvailable())
         return result;
+    const QString key = keyOf(bareJid);
     QSqlQuery q(m_database->connection());
-    q.prepare(QStringLiteral("SELECT id, sealed, verified FROM retained_secrets WHERE peer = ? ORDER BY id"));
-    q.addBindValue(bareJid);
+    q.prepare(QStringLiteral("SELECT id, peer, sealed, verified FROM retained_secrets ORDER BY id"));
     if (!q.exec())
         return result;
     while (q.next()) {
+        const QString peer = q.value(1).toString();
+        if (keyOf(peer) != key)
+            continue;
         const qint64 id = q.value(0).toLongLong();
-        if (auto secret = open(id, bareJid, q.value(1).toByteArray()))
-            result << RetainedSecret{id, std::move(*secret), q.value(2).toBool()};
+        if (auto secret = open(id, peer, q.value(2).toByteArray()))
+            result << RetainedSecret{id, std::move(*secret), q.value(3).toBool()};
     }
     return result;
 }
@@ -68,8 +87,16 @@ QList<RetainedSecret> SqlRetainedSecretStore::secrets(const QString &bareJid) co
 std::optional<qint64> SqlRetainedSecretStore::replace(const QString &bareJid, std::optional<qint64> usedId,
                                                       const QByteArray &newSecret)
 {
+    return fileSecret(bareJid, bareJid, usedId, true, newSecret);
+}
+
+std::optional<qint64> SqlRetainedSecretStore::fileSecret(const QString &bareJid, const QString &usedJid,
+                                                         std::optional<qint64> usedId, bool keepVerified,
+                                                         const QByteArray &newSecret)
+{
     if (!isAvailable())
         return std::nullopt;
+    const QString key = keyOf(bareJid);
     QSqlDatabase db = m_database->connection();
     if (!db.transaction())
         return std::nullopt;
@@ -82,34 +109,41 @@ std::optional<qint64> SqlRetainedSecretStore::replace(const QString &bareJid, st
     QVariant verifiedAt;
     int sessions = 0;
     QVariant lastUsed;
+    bool usedFound = false;
+    QString usedPeer; // the used row's JID as stored
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     if (usedId) {
         QSqlQuery used(db);
-        used.prepare(QStringLiteral("SELECT verified, verified_at, sessions FROM retained_secrets WHERE id = ? AND peer = ?"));
+        used.prepare(QStringLiteral("SELECT peer, verified, verified_at, sessions FROM retained_secrets WHERE id = ?"));
         used.addBindValue(*usedId);
-        used.addBindValue(bareJid);
         if (!used.exec())
             return rollback(used);
-        if (used.next()) {
-            verified = used.value(0).toBool();
-            verifiedAt = used.value(1);
-            sessions = used.value(2).toInt() + 1;
+        if (used.next() && keyOf(used.value(0).toString()) == keyOf(usedJid)) {
+            usedFound = true;
+            usedPeer = used.value(0).toString();
+            // "Verified" stays with its JID: never inherited from a row of another contact (adopt()).
+            if (keepVerified) {
+                verified = used.value(1).toBool();
+                verifiedAt = used.value(2);
+            }
+            sessions = used.value(3).toInt() + 1;
             lastUsed = now;
         }
         used.finish();
-        // XEP-0116/0217: the shared retained secret MUST be destroyed once replaced.
-        QSqlQuery drop(db);
-        drop.prepare(QStringLiteral("DELETE FROM retained_secrets WHERE id = ? AND peer = ?"));
-        drop.addBindValue(*usedId);
-        drop.addBindValue(bareJid);
-        if (!drop.exec())
-            return rollback(drop);
+        if (usedFound) {
+            // XEP-0116/0217: the shared retained secret MUST be destroyed once replaced.
+            QSqlQuery drop(db);
+            drop.prepare(QStringLiteral("DELETE FROM retained_secrets WHERE id = ?"));
+            drop.addBindValue(*usedId);
+            if (!drop.exec())
+                return rollback(drop);
+        }
     }
     // The row id is part of the associated data, so the row exists before its ciphertext does.
     QSqlQuery insert(db);
     insert.prepare(QStringLiteral("INSERT INTO retained_secrets (peer, sealed, created, last_used, sessions, verified,"
                                   " verified_at) VALUES (?, x'', ?, ?, ?, ?, ?)"));
-    insert.addBindValue(bareJid);
+    insert.addBindValue(key);
     insert.addBindValue(now);
     insert.addBindValue(lastUsed);
     insert.addBindValue(sessions);
@@ -118,7 +152,7 @@ std::optional<qint64> SqlRetainedSecretStore::replace(const QString &bareJid, st
     if (!insert.exec())
         return rollback(insert);
     const qint64 id = insert.lastInsertId().toLongLong();
-    const auto sealed = Crypto::sealRecord(m_vault->masterKey(), associatedData(id, bareJid), newSecret);
+    const auto sealed = Crypto::sealRecord(m_vault->masterKey(), associatedData(id, key), newSecret);
     if (!sealed) {
         db.rollback();
         return std::nullopt;
@@ -131,7 +165,9 @@ std::optional<qint64> SqlRetainedSecretStore::replace(const QString &bareJid, st
         return rollback(update);
     if (!db.commit())
         return std::nullopt;
-    Q_EMIT changed(bareJid);
+    if (usedFound && keyOf(usedPeer) != key)
+        Q_EMIT changed(usedPeer);
+    Q_EMIT changed(key);
     return id;
 }
 
@@ -147,8 +183,9 @@ QList<Esession::FiledRetainedSecret> SqlRetainedSecretStore::allSecrets() const
     while (q.next()) {
         const qint64 id = q.value(0).toLongLong();
         const QString peer = q.value(1).toString();
+        // Listed under the normalised JID also when the row was written under another case (it opens with that).
         if (auto secret = open(id, peer, q.value(2).toByteArray()))
-            result << Esession::FiledRetainedSecret{peer, RetainedSecret{id, std::move(*secret), q.value(3).toBool()}};
+            result << Esession::FiledRetainedSecret{keyOf(peer), RetainedSecret{id, std::move(*secret), q.value(3).toBool()}};
     }
     return result;
 }
@@ -156,39 +193,11 @@ QList<Esession::FiledRetainedSecret> SqlRetainedSecretStore::allSecrets() const
 std::optional<qint64> SqlRetainedSecretStore::adopt(const QString &bareJid, const QString &formerBareJid, qint64 usedId,
                                                     const QByteArray &newSecret)
 {
-    if (!isAvailable())
-        return std::nullopt;
-    if (formerBareJid != bareJid) {
-        // The used row moves to the JID the contact uses now (sealed again: the JID is part of its associated
-        // data); replace() then destroys it there and passes its facts (verified, sessions) on to the new secret.
-        QSqlQuery row(m_database->connection());
-        row.prepare(QStringLiteral("SELECT sealed FROM retained_secrets WHERE id = ? AND peer = ?"));
-        row.addBindValue(usedId);
-        row.addBindValue(formerBareJid);
-        if (!row.exec())
-            return std::nullopt;
-        if (row.next()) {
-            std::optional<QByteArray> secret = open(usedId, formerBareJid, row.value(0).toByteArray());
-            row.finish();
-            const auto resealed = secret ? Crypto::sealRecord(m_vault->masterKey(), associatedData(usedId, bareJid), *secret)
-                                         : std::nullopt;
-            if (secret)
-                secret->fill('\0');
-            if (resealed) {
-                QSqlQuery move(m_database->connection());
-                move.prepare(QStringLiteral("UPDATE retained_secrets SET peer = ?, sealed = ? WHERE id = ? AND peer = ?"));
-                move.addBindValue(bareJid);
-                move.addBindValue(*resealed);
-                move.addBindValue(usedId);
-                move.addBindValue(formerBareJid);
-                if (!move.exec())
-                    qCWarning(lcStorage) << "could not move a retained secret:" << move.lastError().text();
-                else
-                    Q_EMIT changed(formerBareJid);
-            }
-        }
-    }
-    return replace(bareJid, usedId, newSecret);
+    if (keyOf(formerBareJid) == keyOf(bareJid))
+        return replace(bareJid, usedId, newSecret);
+    // The used row is destroyed under the former JID; the new secret is filed under the JID the contact uses now with
+    // the chain's history (sessions) but unverified: "verified" never moves to another JID (security review L4).
+    return fileSecret(bareJid, formerBareJid, usedId, false, newSecret);
 }
 
 bool SqlRetainedSecretStore::markVerified(const QString &bareJid, const QByteArray &secret)
@@ -202,7 +211,7 @@ bool SqlRetainedSecretStore::markVerified(const QString &bareJid, const QByteArr
         q.addBindValue(candidate.id);
         if (!q.exec())
             return false;
-        Q_EMIT changed(bareJid);
+        Q_EMIT changed(keyOf(bareJid));
         return true;
     }
     return false;
@@ -234,11 +243,32 @@ bool SqlRetainedSecretStore::forgetOne(qint64 id)
 
 void SqlRetainedSecretStore::forget(const QString &bareJid)
 {
-    QSqlQuery q(m_database->connection());
-    q.prepare(QStringLiteral("DELETE FROM retained_secrets WHERE peer = ?"));
-    q.addBindValue(bareJid);
-    if (q.exec())
-        Q_EMIT changed(bareJid);
+    const QString key = keyOf(bareJid);
+    QSqlDatabase db = m_database->connection();
+    QList<qint64> ids;
+    {
+        QSqlQuery q(db);
+        if (!q.exec(QStringLiteral("SELECT id, peer FROM retained_secrets")))
+            return;
+        while (q.next()) {
+            if (keyOf(q.value(1).toString()) == key)
+                ids << q.value(0).toLongLong();
+        }
+    }
+    if (ids.isEmpty() || !db.transaction())
+        return;
+    for (const qint64 id : std::as_const(ids)) {
+        QSqlQuery drop(db);
+        drop.prepare(QStringLiteral("DELETE FROM retained_secrets WHERE id = ?"));
+        drop.addBindValue(id);
+        if (!drop.exec()) {
+            qCWarning(lcStorage) << "could not forget a retained secret:" << drop.lastError().text();
+            db.rollback();
+            return;
+        }
+    }
+    if (db.commit())
+        Q_EMIT changed(key);
 }
 
 QList<SqlRetainedSecretStore::Info> SqlRetainedSecretStore::info(const QString &bareJid) const
@@ -247,15 +277,13 @@ QList<SqlRetainedSecretStore::Info> SqlRetainedSecretStore::info(const QString &
     QSqlQuery q(m_database->connection());
     const QString columns = QStringLiteral("SELECT id, peer, sealed, created, last_used, sessions, verified, verified_at"
                                            " FROM retained_secrets");
-    if (bareJid.isEmpty()) {
-        q.prepare(columns + QStringLiteral(" ORDER BY peer, id"));
-    } else {
-        q.prepare(columns + QStringLiteral(" WHERE peer = ? ORDER BY id"));
-        q.addBindValue(bareJid);
-    }
+    const QString key = keyOf(bareJid);
+    q.prepare(columns + (bareJid.isEmpty() ? QStringLiteral(" ORDER BY peer, id") : QStringLiteral(" ORDER BY id")));
     if (!q.exec())
         return result;
     while (q.next()) {
+        if (!bareJid.isEmpty() && keyOf(q.value(1).toString()) != key)
+            continue;
         Info i;
         i.id = q.value(0).toLongLong();
         i.peer = q.value(1).toString();
@@ -291,10 +319,14 @@ bool SqlRetainedSecretStore::verifyLastSas(const QString &bareJid, const QString
 {
     if (!isAvailable() || sas.isEmpty())
         return false;
+    const QString key = keyOf(bareJid);
     QSqlQuery q(m_database->connection());
-    q.prepare(QStringLiteral("SELECT id, sas FROM retained_secrets WHERE peer = ? ORDER BY id DESC LIMIT 1"));
-    q.addBindValue(bareJid);
-    if (!q.exec() || !q.next() || q.value(1).toString() != sas)
+    if (!q.exec(QStringLiteral("SELECT id, peer, sas FROM retained_secrets ORDER BY id DESC")))
+        return false;
+    bool found = false;
+    while (!found && q.next())
+        found = keyOf(q.value(1).toString()) == key;
+    if (!found || q.value(2).toString() != sas)
         return false;
     const qint64 id = q.value(0).toLongLong();
     q.finish();
@@ -304,6 +336,6 @@ bool SqlRetainedSecretStore::verifyLastSas(const QString &bareJid, const QString
     update.addBindValue(id);
     if (!update.exec())
         return false;
-    Q_EMIT changed(bareJid);
+    Q_EMIT changed(key);
     return true;
 }

@@ -13,6 +13,9 @@ class KeyVault;
 /// the facts the settings page explains: when it was created and last used, how many sessions it
 /// authenticated, whether and when its chain was verified by SAS.
 ///
+/// Rows are filed under the contact's bare JID as XMPP compares it (Esession::normalizedBareJid()); every lookup by
+/// JID compares that form of both sides, so rows written before under another case of the JID are found as well.
+///
 /// While the vault is locked nothing is listed or stored (isAvailable() is false): the caller must not
 /// negotiate then, since "no retained secret" would look like an identity change. A row that does not
 /// open (another key, a moved or damaged ciphertext) is reported and left out, never returned as garbage.
@@ -38,7 +41,7 @@ public:
     struct Info
     {
         qint64 id = 0;
-        QString peer;
+        QString peer; ///< as stored: the normalised bare JID (older rows: as it was given then)
         QDateTime created;
         QDateTime lastUsed; ///< invalid when it never authenticated a session yet
         int sessions = 0;
@@ -46,6 +49,7 @@ public:
         QDateTime verifiedAt;
         bool readable = true; ///< false: the row does not open with the current master key
     };
+    /// Every row, or those of @p bareJid (compared as JIDs are).
     QList<Info> info(const QString &bareJid = {}) const;
     /// Remembers the SAS of the session that created @p secret, for verifyLastSas() in a later run.
     bool recordSas(const QString &bareJid, const QByteArray &secret, const QString &sas);
@@ -61,6 +65,10 @@ Q_SIGNALS:
     void unreadableSecret(qint64 id, const QString &bareJid);
 
 private:
+    /// replace() and adopt(): destroys @p usedId when it is retained with @p usedJid and files @p newSecret under
+    /// @p bareJid with the used row's facts, its verified flag only when @p keepVerified (the same JID).
+    std::optional<qint64> fileSecret(const QString &bareJid, const QString &usedJid, std::optional<qint64> usedId,
+                                     bool keepVerified, const QByteArray &newSecret);
     std::optional<QByteArray> open(qint64 id, const QString &peer, const QByteArray &sealed) const;
     bool changeRow(const QString &statement, qint64 id);
 

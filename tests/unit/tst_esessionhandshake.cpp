@@ -556,6 +556,12 @@ private Q_SLOTS:
     void sasAlgorithmChoice();
     void strippedSasOffer_data();
     void strippedSasOffer();
+    // Security review L3 (JIDs compare as XMPP compares them wherever a retained secret is looked up) and L4
+    // ("verified" never moves to another JID).
+    void retainedSecretJidCase_data();
+    void retainedSecretJidCase();
+    void verifiedStaysWithItsJid_data();
+    void verifiedStaysWithItsJid();
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -2962,20 +2968,23 @@ void TestEsessionHandshake::retainedSecretUnderAnotherJid()
         QCOMPARE(a.size(), 1);
         QCOMPARE(b.size(), 1);
         QVERIFY(a.first().retainedSecretMatched && a.first().retainedSecretWasVerified);
-        QVERIFY(b.first().retainedSecretMatched && b.first().retainedSecretWasVerified);
+        // The secret authenticates the session, but Bob's verification was of old@x: mac_A, mac_B and the SAS bind
+        // no JIDs, so a man in the middle who routes Alice's stanzas could present her chain as mallory@evil.
+        // "Verified" never moves to another JID (security review L4); Bob is asked to compare the code again.
+        QVERIFY(b.first().retainedSecretMatched && !b.first().retainedSecretWasVerified);
         QVERIFY(!b.first().expectedSecretMissing);
         // The user is told which JID the contact's secret was retained with.
         QCOMPARE(b.first().retainedSecretFormerJid, oldBare);
         QVERIFY(a.first().retainedSecretFormerJid.isEmpty());
         QCOMPARE(a.first().sas, b.first().sas);
         checkCiphers(a.first(), b.first());
-        // The old secret is destroyed under old@x; the new one is filed under new@y, still verified.
+        // The old secret is destroyed under old@x; the new one is filed under new@y, not verified (see above).
         QVERIFY(bobStore.secrets(oldBare).isEmpty());
         const QList<RetainedSecret> filed = bobStore.secrets(newBare);
         QCOMPARE(filed.size(), 1);
         QVERIFY(filed.first().id != oldId);
         QCOMPARE(filed.first().secret, b.first().newRetainedSecret);
-        QVERIFY(filed.first().verified);
+        QVERIFY(!filed.first().verified);
         QCOMPARE(aliceStore.secrets(BobBare).first().secret, a.first().newRetainedSecret);
     }
 
@@ -3091,15 +3100,18 @@ void TestEsessionHandshake::sqlStoreSearchesAllJids()
         QCOMPARE(a.size(), 1);
         QCOMPARE(b.size(), 1);
         QVERIFY(a.first().retainedSecretMatched && b.first().retainedSecretMatched);
-        QVERIFY(b.first().retainedSecretWasVerified);
+        // Not verified: the SAS Bob compared was with old@x, and mac_A, mac_B and the SAS bind no JIDs (a routing man
+        // in the middle could present Alice's chain as mallory@evil). Security review L4.
+        QVERIFY(!b.first().retainedSecretWasVerified);
         QCOMPARE(b.first().retainedSecretFormerJid, oldBare);
         QCOMPARE(a.first().sas, b.first().sas);
         QVERIFY(bobStore.secrets(oldBare).isEmpty());
         const QList<RetainedSecret> filed = bobStore.secrets(newBare);
         QCOMPARE(filed.size(), 1);
         QCOMPARE(filed.first().secret, b.first().newRetainedSecret);
-        QVERIFY(filed.first().verified);
-        // The facts travelled with the chain: one session authenticated by it.
+        QVERIFY(!filed.first().verified);
+        QVERIFY(!bobStore.info(newBare).first().verifiedAt.isValid());
+        // The facts travelled with the chain, its verification did not: one session authenticated by it.
         QCOMPARE(bobStore.info(newBare).size(), 1);
         QCOMPARE(bobStore.info(newBare).first().sessions, 1);
     }
@@ -3447,5 +3459,182 @@ void TestEsessionHandshake::strippedSasOffer()
         // Answered, then caught by the identity check of whoever received the edited form.
         QVERIFY(pair.sentByBob.size() >= 2);
         QCOMPARE(refuser->failure, EsessionFailure::IdentityNotVerified);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Security review L3 and L4: retained secrets and the contact's JID
+
+namespace {
+
+/// Bob's store for the tests below: the in-memory one, or the application's encrypted SQL store.
+struct BobStore
+{
+    explicit BobStore(bool useSql)
+    {
+        if (!useSql) {
+            store = &memory;
+            return;
+        }
+        db = std::make_unique<Database>(dir.filePath(u"db.sqlite"_s));
+        vault = std::make_unique<KeyVault>(dir.filePath(u"vault.json"_s), u"Sotto test"_s, u"bob@example.com"_s);
+        if (dir.isValid() && db->open() && vault->createWithPassphrase(u"pw"_s, nullptr, 20)) {
+            sql = std::make_unique<SqlRetainedSecretStore>(db.get(), vault.get());
+            store = sql.get();
+        }
+    }
+
+    QTemporaryDir dir;
+    std::unique_ptr<Database> db;
+    std::unique_ptr<KeyVault> vault;
+    std::unique_ptr<SqlRetainedSecretStore> sql;
+    MemoryRetainedSecretStore memory;
+    RetainedSecretStore *store = nullptr;
+};
+
+} // namespace
+
+void TestEsessionHandshake::retainedSecretJidCase_data()
+{
+    QTest::addColumn<bool>("sql");
+    QTest::newRow("sql store") << true;
+    QTest::newRow("memory store") << false;
+}
+
+// The contact's secret is retained under alice@example.org; the contact comes back as Alice@Example.org/r (a server
+// that does not normalise `from`, or another client's spelling). Same account: the secret is the SRS, found by
+// the first search (not as "another JID"), its verification counts; Alice's store, asked with Bob's JID in
+// another case, offers hers too.
+void TestEsessionHandshake::retainedSecretJidCase()
+{
+    QFETCH(bool, sql);
+    BobStore bob(sql);
+    QVERIFY(bob.store);
+    MemoryRetainedSecretStore aliceStore;
+    const QString aliceLower = u"alice@example.org/pda"_s;
+    const QString aliceMixed = u"Alice@Example.org/r"_s;
+    const QString bobMixed = u"Bob@Example.COM"_s;
+    const QString bobMixedFull = u"Bob@Example.COM/laptop"_s;
+
+    {
+        const QString thread = newThread();
+        EsessionHandshake alice(BobBare, thread, EsessionRole::Initiator, policy(), &aliceStore);
+        EsessionHandshake responder(aliceLower, thread, EsessionRole::Responder, policy(), bob.store);
+        const Run run = shuttle(alice, responder, aliceLower, BobFull);
+        const QList<EsessionEstablished> a = eventsOf<EsessionEstablished>(run.initiatorEvents);
+        const QList<EsessionEstablished> b = eventsOf<EsessionEstablished>(run.responderEvents);
+        QCOMPARE(a.size(), 1);
+        QCOMPARE(b.size(), 1);
+        QVERIFY(aliceStore.markVerified(BobBare, a.first().newRetainedSecret));
+        QVERIFY(bob.store->markVerified(AliceBare, b.first().newRetainedSecret));
+    }
+    {
+        const QString thread = newThread();
+        EsessionHandshake alice(bobMixed, thread, EsessionRole::Initiator, policy(), &aliceStore);
+        EsessionHandshake responder(aliceMixed, thread, EsessionRole::Responder, policy(), bob.store);
+        const Run run = shuttle(alice, responder, aliceMixed, bobMixedFull);
+        const QList<EsessionEstablished> a = eventsOf<EsessionEstablished>(run.initiatorEvents);
+        const QList<EsessionEstablished> b = eventsOf<EsessionEstablished>(run.responderEvents);
+        QCOMPARE(a.size(), 1);
+        QCOMPARE(b.size(), 1);
+        QVERIFY(a.first().retainedSecretMatched && a.first().retainedSecretWasVerified);
+        QVERIFY(b.first().retainedSecretMatched && b.first().retainedSecretWasVerified);
+        QVERIFY(!a.first().expectedSecretMissing && !b.first().expectedSecretMissing);
+        // Not "another JID" of the contact: no former-JID notice.
+        QVERIFY(b.first().retainedSecretFormerJid.isEmpty());
+        QCOMPARE(a.first().sas, b.first().sas);
+        checkCiphers(a.first(), b.first());
+        // One chain per side, continued in place.
+        const QList<RetainedSecret> filed = bob.store->secrets(AliceBare);
+        QCOMPARE(filed.size(), 1);
+        QCOMPARE(filed.first().secret, b.first().newRetainedSecret);
+        QVERIFY(filed.first().verified);
+        QCOMPARE(bob.store->allSecrets().size(), 1);
+        QCOMPARE(aliceStore.secrets(BobBare).size(), 1);
+        QCOMPARE(aliceStore.secrets(BobBare).first().secret, a.first().newRetainedSecret);
+    }
+}
+
+void TestEsessionHandshake::verifiedStaysWithItsJid_data()
+{
+    QTest::addColumn<bool>("sql");
+    QTest::newRow("sql store") << true;
+    QTest::newRow("memory store") << false;
+}
+
+// XEP-0116's search of all JIDs finds the SRS under the contact's former JID: it still authenticates the session
+// and the former JID is named, but the session is not verified and neither is the secret filed under the new JID.
+// mac_A, mac_B and the SAS bind no JIDs, so a man in the middle who routes Alice's stanzas can present her chain as
+// mallory@evil.example: the comparison the user made with old@x says nothing about who new@y is.
+void TestEsessionHandshake::verifiedStaysWithItsJid()
+{
+    QFETCH(bool, sql);
+    BobStore bob(sql);
+    QVERIFY(bob.store);
+    MemoryRetainedSecretStore aliceStore;
+    const QString oldFull = u"old@x.example/pda"_s;
+    const QString oldBare = u"old@x.example"_s;
+    const QString newFull = u"new@y.example/pda"_s;
+    const QString newBare = u"new@y.example"_s;
+
+    // 1: as old@x, the code compared on both sides.
+    {
+        const QString thread = newThread();
+        EsessionHandshake alice(BobBare, thread, EsessionRole::Initiator, policy(), &aliceStore);
+        EsessionHandshake responder(oldFull, thread, EsessionRole::Responder, policy(), bob.store);
+        const Run run = shuttle(alice, responder, oldFull, BobFull);
+        const QList<EsessionEstablished> a = eventsOf<EsessionEstablished>(run.initiatorEvents);
+        const QList<EsessionEstablished> b = eventsOf<EsessionEstablished>(run.responderEvents);
+        QCOMPARE(a.size(), 1);
+        QCOMPARE(b.size(), 1);
+        QVERIFY(aliceStore.markVerified(BobBare, a.first().newRetainedSecret));
+        QVERIFY(bob.store->markVerified(oldBare, b.first().newRetainedSecret));
+    }
+    // 2: the same chain from new@y.
+    {
+        const QString thread = newThread();
+        EsessionHandshake alice(BobBare, thread, EsessionRole::Initiator, policy(), &aliceStore);
+        EsessionHandshake responder(newFull, thread, EsessionRole::Responder, policy(), bob.store);
+        const Run run = shuttle(alice, responder, newFull, BobFull);
+        const QList<EsessionEstablished> a = eventsOf<EsessionEstablished>(run.initiatorEvents);
+        const QList<EsessionEstablished> b = eventsOf<EsessionEstablished>(run.responderEvents);
+        QCOMPARE(a.size(), 1);
+        QCOMPARE(b.size(), 1);
+        QVERIFY(b.first().retainedSecretMatched);
+        QCOMPARE(b.first().retainedSecretFormerJid, oldBare);
+        QVERIFY(!b.first().retainedSecretWasVerified);
+        QVERIFY(!b.first().expectedSecretMissing);
+        // Alice's side: her secret is filed under Bob's JID, which did not change; her verification stands.
+        QVERIFY(a.first().retainedSecretMatched && a.first().retainedSecretWasVerified);
+        QCOMPARE(a.first().sas, b.first().sas);
+        checkCiphers(a.first(), b.first());
+        QVERIFY(bob.store->secrets(oldBare).isEmpty());
+        const QList<RetainedSecret> filed = bob.store->secrets(newBare);
+        QCOMPARE(filed.size(), 1);
+        QCOMPARE(filed.first().secret, b.first().newRetainedSecret);
+        QVERIFY(!filed.first().verified);
+        QCOMPARE(bob.store->allSecrets().size(), 1);
+    }
+    // 3: new@y again: its own chain now, still unverified until Bob compares the code with new@y.
+    {
+        const QString thread = newThread();
+        EsessionHandshake alice(BobBare, thread, EsessionRole::Initiator, policy(), &aliceStore);
+        EsessionHandshake responder(newFull, thread, EsessionRole::Responder, policy(), bob.store);
+        const Run run = shuttle(alice, responder, newFull, BobFull);
+        const QList<EsessionEstablished> b = eventsOf<EsessionEstablished>(run.responderEvents);
+        QCOMPARE(b.size(), 1);
+        QVERIFY(b.first().retainedSecretMatched && !b.first().retainedSecretWasVerified);
+        QVERIFY(b.first().retainedSecretFormerJid.isEmpty());
+        QVERIFY(bob.store->markVerified(newBare, b.first().newRetainedSecret));
+    }
+    // 4: compared with new@y: verified from now on.
+    {
+        const QString thread = newThread();
+        EsessionHandshake alice(BobBare, thread, EsessionRole::Initiator, policy(), &aliceStore);
+        EsessionHandshake responder(newFull, thread, EsessionRole::Responder, policy(), bob.store);
+        const Run run = shuttle(alice, responder, newFull, BobFull);
+        const QList<EsessionEstablished> b = eventsOf<EsessionEstablished>(run.responderEvents);
+        QCOMPARE(b.size(), 1);
+        QVERIFY(b.first().retainedSecretMatched && b.first().retainedSecretWasVerified);
     }
 }
