@@ -96,7 +96,8 @@ EngineOutput EsessionEngine::handleMessage(const QDomElement &message, EngineTim
     const QString from = message.attribute(Rfc6120::FromAttribute);
     const QString bare = bareOf(from);
     auto it = m_entries.find(key(bare, *thread));
-    if (it == m_entries.end()) {
+    const bool opened = it == m_entries.end();
+    if (opened) {
         // Only a request that opens an ESession starts a responder; plain XEP-0155 requests (and those of a
         // contact with encryption off) are left to the caller, which refuses e2e.
         if (!m_store || !isEsessionRequest(message))
@@ -111,6 +112,10 @@ EngineOutput EsessionEngine::handleMessage(const QDomElement &message, EngineTim
                  .first;
     }
     take(*it->second.handshake, it->second.handshake->handleMessage(message), out);
+    // A responder still Idle did not take the message as a request (a headline, an error stanza): keep nothing of
+    // it, or it would count as under way, time out with a failure nobody was told of and block the thread.
+    if (opened && it->second.handshake->state() == EsessionState::Idle)
+        m_entries.erase(it);
     return out;
 }
 

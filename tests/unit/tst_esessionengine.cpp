@@ -1,0 +1,1011 @@
+// EsessionEngine: the ESession negotiations of whole accounts, engine against engine with no server between them.
+// Every stanza is serialised and parsed again on its way (no DOM is shared) and gets the `from` a server would
+// stamp on it; the wire can lose, repeat or reorder stanzas. Time is only what the test says it is: each engine is
+// handed time points on its own steady clock, starting at T0.
+#include <QDomDocument>
+#include <QLoggingCategory>
+#include <QSet>
+#include <QTest>
+#include <QTextStream>
+
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <initializer_list>
+#include <numeric>
+#include <optional>
+
+#include "crypto/Crypto.h"
+#include "esession/EsessionEngine.h"
+#include "esession/EsessionHandshake.h"
+#include "esession/FormNormalizer.h"
+#include "esession/RetainedSecretStore.h"
+#include "esession/SsnNegotiation.h"
+
+using namespace Esession;
+using namespace Qt::StringLiterals;
+using namespace std::chrono_literals;
+
+namespace {
+
+const QString AliceFull = u"alice@example.org/pda"_s;
+const QString AliceBare = u"alice@example.org"_s;
+const QString BobFull = u"bob@example.com/laptop"_s;
+const QString BobBare = u"bob@example.com"_s;
+const QString CarolFull = u"carol@example.net/desk"_s;
+const QString CarolBare = u"carol@example.net"_s;
+const QString DaveFull = u"dave@example.com/tablet"_s;
+const QString MalloryFull = u"mallory@example.net/van"_s;
+const QString MalloryBare = u"mallory@example.net"_s;
+
+/// The origin of the test's clock (any steady time point will do; not the epoch, so that "before" exists).
+const EngineTime T0 = EngineTime {} + 1h;
+/// Time between two deliveries in a scripted exchange.
+constexpr std::chrono::milliseconds Step = 100ms;
+
+EngineTime at(qint64 ms)
+{
+    return T0 + std::chrono::milliseconds(ms);
+}
+
+/// A deadline as milliseconds after T0 (-1: none), so that QCOMPARE can print it.
+qint64 sinceT0(const std::optional<EngineTime> &time)
+{
+    return time ? std::chrono::duration_cast<std::chrono::milliseconds>(*time - T0).count() : -1;
+}
+
+/// What the addressee's client parses: the stanza as text, namespaces processed, `from` set by the server.
+QDomDocument onTheWire(const QDomElement &stanza, const QString &from)
+{
+    QString text;
+    QTextStream stream(&text);
+    stanza.save(stream, -1);
+    stream.flush();
+    QDomDocument doc;
+    if (!doc.setContent(text, true))
+        return {};
+    doc.documentElement().setAttribute(u"from"_s, from);
+    return doc;
+}
+
+/// Only group 14: one 2048-bit key per negotiation keeps the many negotiations below quick.
+EsessionPolicy quickPolicy(bool mayRevealPresence = true)
+{
+    EsessionPolicy rules;
+    rules.groups = { Crypto::ModpGroup::Group14 };
+    rules.mayRevealPresence = mayRevealPresence;
+    return rules;
+}
+
+/// One account: its engine, its retained secrets, what its policy was asked and what it was told.
+struct Account
+{
+    explicit Account(const QString &fullJid)
+        : jid(fullJid)
+    {
+        engine.setRetainedSecretStore(&store);
+        setRules([](const QString &) { return std::optional<EsessionPolicy>(quickPolicy()); });
+    }
+    Account(const Account &) = delete;
+    Account &operator=(const Account &) = delete;
+
+    void setRules(EsessionEngine::PolicyFunction rules)
+    {
+        engine.setPolicyFunction([this, rules = std::move(rules)](const QString &bareJid) {
+            asked << bareJid;
+            return rules(bareJid);
+        });
+    }
+
+    QString jid;
+    MemoryRetainedSecretStore store; // declared before the engine: outlives it
+    EsessionEngine engine;
+    QStringList asked; ///< every JID the policy function was called with
+    QList<EngineEvent> events; ///< everything the engine reported, in order
+};
+
+template <typename T> QList<T> eventsOf(const Account &account, const QString &thread)
+{
+    QList<T> found;
+    for (const EngineEvent &event : account.events) {
+        if (event.thread != thread)
+            continue;
+        if (const auto *typed = std::get_if<T>(&event.event))
+            found << *typed;
+    }
+    return found;
+}
+
+QString describe(const QList<EngineEvent> &events)
+{
+    QStringList names;
+    for (const EngineEvent &event : events) {
+        QString name;
+        if (const auto *failed = std::get_if<EsessionFailed>(&event.event))
+            name = u"Failed(%1 %2)"_s.arg(int(failed->failure)).arg(failed->detail);
+        else if (std::holds_alternative<EsessionEstablished>(event.event))
+            name = u"Established"_s;
+        else if (const auto *error = std::get_if<SsnError>(&event.event))
+            name = u"SsnError(%1 %2)"_s.arg(problemName(error->problem), error->detail);
+        else
+            name = u"Requested"_s;
+        names << event.thread + u':' + name;
+    }
+    return names.join(u", ");
+}
+
+/// Every stanza any account sent, routed by its `to` to the account with that bare JID.
+class Network
+{
+public:
+    struct Parcel
+    {
+        QString from;
+        QDomDocument doc;
+        QString thread;
+        bool error = false; ///< type='error': not one of the numbered negotiation messages
+        bool delivered = false;
+    };
+
+    explicit Network(std::initializer_list<Account *> accounts)
+        : m_accounts(accounts)
+    {
+    }
+
+    /// Takes an engine's output: its stanzas onto the wire, its events into the account's log.
+    void post(Account &from, const EngineOutput &out)
+    {
+        for (const QDomElement &stanza : out.stanzas) {
+            QDomDocument doc = onTheWire(stanza, from.jid);
+            if (doc.documentElement().isNull() && problem.isEmpty())
+                problem = u"a stanza of %1 does not parse"_s.arg(from.jid);
+            const QString thread = SsnNegotiation::threadOf(doc.documentElement()).value_or(QString());
+            const bool error = doc.documentElement().attribute(u"type"_s) == u"error"_s;
+            parcels << Parcel { from.jid, doc, thread, error };
+        }
+        from.events << out.events;
+    }
+
+    std::optional<EngineOutput> negotiate(Account &from, const QString &peer, const QString &thread, EngineTime now)
+    {
+        std::optional<EngineOutput> out = from.engine.negotiate(peer, thread, now);
+        if (out)
+            post(from, *out);
+        return out;
+    }
+
+    /// The @p n-th stanza (from 0) that @p from sent in @p thread, error stanzas not counted; -1 when it sent fewer.
+    qsizetype find(const Account &from, const QString &thread, int n) const
+    {
+        for (qsizetype i = 0; i < parcels.size(); ++i) {
+            const Parcel &parcel = parcels.at(i);
+            if (parcel.from == from.jid && parcel.thread == thread && !parcel.error && n-- == 0)
+                return i;
+        }
+        return -1;
+    }
+
+    /// Hands parcel @p index to its addressee (again, if it was delivered before) and posts the answer.
+    EngineOutput deliver(qsizetype index, EngineTime now)
+    {
+        parcels[index].delivered = true;
+        const QString from = parcels.at(index).from;
+        const QDomDocument copy = onTheWire(parcels.at(index).doc.documentElement(), from);
+        Account *to = addressee(copy.documentElement().attribute(u"to"_s));
+        if (!to) {
+            if (problem.isEmpty())
+                problem = u"nobody to deliver to: "_s + copy.documentElement().attribute(u"to"_s);
+            return {};
+        }
+        EngineOutput out = to->engine.handleMessage(copy.documentElement(), now);
+        post(*to, out);
+        return out;
+    }
+
+    void lose(qsizetype index) { parcels[index].delivered = true; }
+
+    /// Delivers everything not delivered yet (of @p thread, or of every thread), oldest first, until the wire is
+    /// quiet.
+    void pump(EngineTime now, const QString &thread = {})
+    {
+        for (int round = 0; round < 64; ++round) {
+            qsizetype next = -1;
+            for (qsizetype i = 0; i < parcels.size() && next < 0; ++i) {
+                if (!parcels.at(i).delivered && (thread.isEmpty() || parcels.at(i).thread == thread))
+                    next = i;
+            }
+            if (next < 0)
+                return;
+            deliver(next, now);
+        }
+        if (problem.isEmpty())
+            problem = u"the engines keep talking"_s;
+    }
+
+    QList<Parcel> parcels;
+    QString problem; ///< the first thing that went wrong on the wire
+
+private:
+    Account *addressee(const QString &to) const
+    {
+        for (Account *account : m_accounts) {
+            if (sameBare(account->jid, to))
+                return account;
+        }
+        return nullptr;
+    }
+
+    QList<Account *> m_accounts;
+};
+
+/// Runs messages 1 to 4 of @p thread in order, message k arriving at @p start + k * Step; message @p lost (1–4)
+/// never arrives. Stops where the next message was not sent (a request that waits for the user).
+void exchange(
+    Network &net, Account &initiator, Account &responder, const QString &thread, int lost = 0, EngineTime start = T0)
+{
+    for (int k = 1; k <= 4; ++k) {
+        const qsizetype index = net.find(k % 2 ? initiator : responder, thread, (k - 1) / 2);
+        if (index < 0)
+            return;
+        if (k == lost)
+            net.lose(index);
+        else
+            net.deliver(index, start + k * Step);
+    }
+}
+
+/// Both sides computed the same session: one's sending keys are the other's receiving keys, and the same SAS.
+void checkSameSession(const EsessionEstablished &a, const EsessionEstablished &b)
+{
+    QCOMPARE(a.sas, b.sas);
+    QCOMPARE(a.sas.size(), 5);
+    QVERIFY(a.parameters.cipher == b.parameters.cipher);
+    QVERIFY(!a.parameters.send.cipherKey.isEmpty());
+    QCOMPARE(a.parameters.send.cipherKey, b.parameters.receive.cipherKey);
+    QCOMPARE(a.parameters.send.macKey, b.parameters.receive.macKey);
+    QVERIFY(a.parameters.send.counter == b.parameters.receive.counter);
+    QCOMPARE(a.parameters.receive.cipherKey, b.parameters.send.cipherKey);
+    QCOMPARE(a.parameters.receive.macKey, b.parameters.send.macKey);
+    QVERIFY(a.parameters.receive.counter == b.parameters.send.counter);
+    QVERIFY(a.parameters.send.cipherKey != a.parameters.receive.cipherKey);
+}
+
+/// The engine has nothing under way and nothing secret.
+void checkIdle(const Account &account)
+{
+    QVERIFY2(!account.engine.holdsSecrets(), qPrintable(account.jid));
+    QCOMPARE(account.engine.pendingCount(), 0);
+    QCOMPARE(sinceT0(account.engine.deadline()), qint64(-1));
+}
+
+} // namespace
+
+class TestEsessionEngine : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void fullNegotiation_data();
+    void fullNegotiation();
+    void timeOut_data();
+    void timeOut();
+    void earliestDeadline_data();
+    void earliestDeadline();
+    void duplicatesAndReordering_data();
+    void duplicatesAndReordering();
+    void threadUsedOnce_data();
+    void threadUsedOnce();
+    void abandonAll_data();
+    void abandonAll();
+    void policyRefusesPeer_data();
+    void policyRefusesPeer();
+    void ignoredRequestLeavesNothing_data();
+    void ignoredRequestLeavesNothing();
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// 1. A whole negotiation
+
+void TestEsessionEngine::fullNegotiation_data()
+{
+    QTest::addColumn<QString>("peer"); // what Alice's client passes to negotiate()
+    QTest::addColumn<bool>("defaultGroups");
+    QTest::addColumn<int>("sessions"); // one after the other, each in a new thread
+
+    QTest::newRow("bare JID, group 14") << BobBare << false << 1;
+    QTest::newRow("full JID") << BobFull << false << 1;
+    QTest::newRow("default groups 15 and 14") << BobBare << true << 1;
+    QTest::newRow("second session uses the retained secret") << BobBare << false << 2;
+}
+
+void TestEsessionEngine::fullNegotiation()
+{
+    QFETCH(QString, peer);
+    QFETCH(bool, defaultGroups);
+    QFETCH(int, sessions);
+
+    Account alice(AliceFull);
+    Account bob(BobFull);
+    if (defaultGroups) {
+        alice.setRules([](const QString &) {
+            EsessionPolicy rules;
+            rules.mayRevealPresence = true;
+            return std::optional<EsessionPolicy>(rules);
+        });
+    }
+    Network net { &alice, &bob };
+
+    for (int session = 0; session < sessions; ++session) {
+        const QString thread = u"full-%1"_s.arg(session);
+        const EngineTime begin = T0 + session * 1h;
+        const std::optional<EngineOutput> request = net.negotiate(alice, peer, thread, begin);
+        QVERIFY(request);
+        QCOMPARE(request->stanzas.size(), 1);
+        QVERIFY(alice.engine.isNegotiating(BobBare, thread));
+        QCOMPARE(alice.engine.pendingCount(), 1);
+        QVERIFY(alice.engine.holdsSecrets());
+        QCOMPARE(sinceT0(alice.engine.deadline()), sinceT0(begin + 60s));
+
+        exchange(net, alice, bob, thread, 0, begin);
+        QVERIFY2(net.problem.isEmpty(), qPrintable(net.problem));
+
+        const QList<EsessionEstablished> ofAlice = eventsOf<EsessionEstablished>(alice, thread);
+        const QList<EsessionEstablished> ofBob = eventsOf<EsessionEstablished>(bob, thread);
+        QVERIFY2(ofAlice.size() == 1, qPrintable(describe(alice.events)));
+        QVERIFY2(ofBob.size() == 1, qPrintable(describe(bob.events)));
+        QVERIFY(eventsOf<EsessionFailed>(alice, thread).isEmpty());
+        QVERIFY(eventsOf<EsessionFailed>(bob, thread).isEmpty());
+        checkSameSession(ofAlice.first(), ofBob.first());
+        QCOMPARE(ofAlice.first().peerJid, BobFull);
+        QCOMPARE(ofBob.first().peerJid, AliceFull);
+        QCOMPARE(ofAlice.first().retainedSecretMatched, session > 0);
+        QCOMPARE(ofBob.first().retainedSecretMatched, session > 0);
+
+        // The events name the conversation they belong to.
+        for (const EngineEvent &event : std::as_const(alice.events))
+            QCOMPARE(bareOf(event.peer), BobBare);
+        for (const EngineEvent &event : std::as_const(bob.events))
+            QCOMPARE(event.peer, AliceFull);
+
+        for (Account *side : { &alice, &bob }) {
+            QVERIFY(!side->engine.isNegotiating(side == &alice ? BobBare : AliceBare, thread));
+            QVERIFY(side->engine.hasNegotiated(side == &alice ? BobBare : AliceBare, thread));
+            checkIdle(*side);
+            // Nothing is left for a time-out to do.
+            const EngineOutput late = side->engine.handleTimeout(begin + 10min);
+            QVERIFY(late.events.isEmpty());
+            QVERIFY(late.stanzas.isEmpty());
+        }
+    }
+    // The policies were asked about bare JIDs only.
+    QCOMPARE(QSet<QString>(alice.asked.cbegin(), alice.asked.cend()), QSet<QString> { BobBare });
+    QCOMPARE(QSet<QString>(bob.asked.cbegin(), bob.asked.cend()), QSet<QString> { AliceBare });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 2. Time-outs
+
+void TestEsessionEngine::timeOut_data()
+{
+    QTest::addColumn<int>("lost"); // the message (1–4) lost on the way, 0 none
+    QTest::addColumn<bool>("bobAsksUser"); // Bob's policy hides his presence: the request waits for the user
+    QTest::addColumn<int>("timeoutMs"); // 0: the default (60 s)
+    QTest::addColumn<bool>("aliceStuck");
+    QTest::addColumn<bool>("bobStuck");
+    QTest::addColumn<bool>("bobEstablished");
+
+    QTest::newRow("message 1 lost") << 1 << false << 0 << true << false << false;
+    QTest::newRow("message 2 lost") << 2 << false << 0 << true << true << false;
+    QTest::newRow("message 2 lost, 5 s") << 2 << false << 5000 << true << true << false;
+    QTest::newRow("message 2 lost, 1 ms") << 2 << false << 1 << true << true << false;
+    QTest::newRow("message 3 lost") << 3 << false << 0 << true << true << false;
+    QTest::newRow("message 4 lost") << 4 << false << 2500 << true << false << true;
+    QTest::newRow("request waits for the user") << 0 << true << 0 << true << true << false;
+    QTest::newRow("request waits for the user, 30 s") << 0 << true << 30000 << true << true << false;
+}
+
+void TestEsessionEngine::timeOut()
+{
+    QFETCH(int, lost);
+    QFETCH(bool, bobAsksUser);
+    QFETCH(int, timeoutMs);
+    QFETCH(bool, aliceStuck);
+    QFETCH(bool, bobStuck);
+    QFETCH(bool, bobEstablished);
+
+    Account alice(AliceFull);
+    Account bob(BobFull);
+    if (bobAsksUser)
+        bob.setRules([](const QString &) { return std::optional<EsessionPolicy>(quickPolicy(false)); });
+    const std::chrono::milliseconds timeout = timeoutMs ? std::chrono::milliseconds(timeoutMs) : 60000ms;
+    if (timeoutMs) {
+        alice.engine.setNegotiationTimeout(timeout);
+        bob.engine.setNegotiationTimeout(timeout);
+    }
+    QCOMPARE(alice.engine.negotiationTimeout(), timeout);
+    Network net { &alice, &bob };
+    const QString thread = u"lost-%1"_s.arg(lost);
+
+    QVERIFY(net.negotiate(alice, BobBare, thread, T0));
+    exchange(net, alice, bob, thread, lost);
+    QVERIFY2(net.problem.isEmpty(), qPrintable(net.problem));
+    QCOMPARE(eventsOf<SsnRequested>(bob, thread).size(), bobAsksUser ? 1 : 0);
+    QCOMPARE(eventsOf<EsessionEstablished>(bob, thread).size(), bobEstablished ? 1 : 0);
+    QVERIFY2(eventsOf<EsessionEstablished>(alice, thread).isEmpty(), qPrintable(describe(alice.events)));
+
+    struct Case
+    {
+        Account *side;
+        QString peerBare;
+        bool stuck;
+        EngineTime started; // message 1 sent (Alice) or received (Bob)
+    };
+    const Case cases[] = { { &alice, BobBare, aliceStuck, T0 }, { &bob, AliceBare, bobStuck, T0 + Step } };
+    for (const Case &c : cases) {
+        EsessionEngine &engine = c.side->engine;
+        const QString who = c.side->jid;
+        if (!c.stuck) {
+            checkIdle(*c.side);
+            QVERIFY(!engine.isNegotiating(c.peerBare, thread));
+            const EngineOutput nothing = engine.handleTimeout(c.started + 10 * timeout);
+            QVERIFY(nothing.events.isEmpty());
+            continue;
+        }
+        QVERIFY2(engine.isNegotiating(c.peerBare, thread), qPrintable(who));
+        QCOMPARE(engine.pendingCount(), 1);
+        QVERIFY2(engine.holdsSecrets(), qPrintable(who));
+        QCOMPARE(sinceT0(engine.deadline()), sinceT0(c.started + timeout));
+
+        // A millisecond early: nothing happens.
+        const EngineOutput early = engine.handleTimeout(c.started + timeout - 1ms);
+        QVERIFY2(early.events.isEmpty(), qPrintable(describe(early.events)));
+        QVERIFY(early.stanzas.isEmpty());
+        QVERIFY(engine.isNegotiating(c.peerBare, thread));
+        QVERIFY(engine.holdsSecrets());
+        QCOMPARE(sinceT0(engine.deadline()), sinceT0(c.started + timeout));
+
+        // On time: abandoned, silently, and wiped.
+        const EngineOutput due = engine.handleTimeout(c.started + timeout);
+        QVERIFY(due.stanzas.isEmpty());
+        QVERIFY2(due.events.size() == 1, qPrintable(describe(due.events)));
+        const EngineEvent &event = due.events.first();
+        QCOMPARE(event.thread, thread);
+        QCOMPARE(bareOf(event.peer), c.peerBare);
+        const auto *failed = std::get_if<EsessionFailed>(&event.event);
+        QVERIFY2(failed, qPrintable(describe(due.events)));
+        QVERIFY(failed->failure == EsessionFailure::Abandoned);
+        QVERIFY(!failed->sent);
+        QVERIFY2(!engine.holdsSecrets(), "after handleTimeout no secret is held");
+        QCOMPARE(sinceT0(engine.deadline()), qint64(-1));
+        QCOMPARE(engine.pendingCount(), 0);
+        QVERIFY(!engine.isNegotiating(c.peerBare, thread));
+        QVERIFY(engine.hasNegotiated(c.peerBare, thread));
+
+        // Once is enough.
+        const EngineOutput again = engine.handleTimeout(c.started + 10 * timeout);
+        QVERIFY(again.events.isEmpty());
+    }
+    if (bobAsksUser) {
+        // The user answers too late: there is nothing left to accept or decline.
+        QVERIFY(!bob.engine.accept(AliceBare, thread, T0 + Step + timeout + 1s));
+        QVERIFY(!bob.engine.decline(AliceBare, thread, T0 + Step + timeout + 1s));
+        QVERIFY(!bob.engine.holdsSecrets());
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 3. Several negotiations: the earliest deadline first
+
+void TestEsessionEngine::earliestDeadline_data()
+{
+    QTest::addColumn<QList<int>>("startsMs"); // negotiation i ("t<i>") starts at T0 + startsMs[i]
+    // role 0: Alice asks; 1: Alice answers and waits for message 3; 2: Alice waits for her user to decide.
+    QTest::addColumn<int>("role");
+    QTest::addColumn<int>("established"); // this negotiation completes (Alice asking) and has no deadline; -1 none
+
+    QTest::newRow("in order") << QList<int> { 0, 1000, 2000 } << 0 << -1;
+    QTest::newRow("reverse order") << QList<int> { 5000, 3000, 0 } << 0 << -1;
+    QTest::newRow("shuffled") << QList<int> { 700, 0, 300, 1200 } << 0 << -1;
+    QTest::newRow("ties") << QList<int> { 200, 200, 0, 900, 0 } << 0 << -1;
+    QTest::newRow("a single one") << QList<int> { 400 } << 0 << -1;
+    QTest::newRow("the earliest is established") << QList<int> { 0, 400, 200 } << 0 << 0;
+    QTest::newRow("answering, reverse") << QList<int> { 900, 100, 500 } << 1 << -1;
+    QTest::newRow("waiting for the user, shuffled") << QList<int> { 300, 0, 600, 300 } << 2 << -1;
+}
+
+void TestEsessionEngine::earliestDeadline()
+{
+    QFETCH(QList<int>, startsMs);
+    QFETCH(int, role);
+    QFETCH(int, established);
+
+    constexpr qint64 timeout = 10000;
+    Account alice(AliceFull);
+    Account bob(BobFull);
+    Account carol(CarolFull);
+    alice.engine.setNegotiationTimeout(std::chrono::milliseconds(timeout));
+    if (role == 2)
+        alice.setRules([](const QString &) { return std::optional<EsessionPolicy>(quickPolicy(false)); });
+    Network net { &alice, &bob, &carol };
+
+    // Threads are named in the row's order but started in time order, so that the table's order (by name) is not
+    // the deadlines' order.
+    QList<int> order(startsMs.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return startsMs.at(a) < startsMs.at(b); });
+    QHash<QString, int> startOf;
+    QHash<QString, QString> peerOf; // thread -> the bare JID Alice's engine files it under
+    for (const int i : std::as_const(order)) {
+        const QString thread = u"t%1"_s.arg(i);
+        startOf.insert(thread, startsMs.at(i));
+        if (role == 0) {
+            // Alternate peers: the table is keyed by peer and thread.
+            Account &peer = (i % 2 && i != established) ? carol : bob;
+            peerOf.insert(thread, bareOf(peer.jid));
+            QVERIFY(net.negotiate(alice, bareOf(peer.jid), thread, at(startsMs.at(i))));
+            if (i == established) {
+                net.pump(at(startsMs.at(i)), thread);
+                QCOMPARE(eventsOf<EsessionEstablished>(alice, thread).size(), 1);
+            }
+        } else {
+            // Bob asks (his clock is not Alice's: any time will do); Alice gets the request at her start time.
+            peerOf.insert(thread, BobBare);
+            QVERIFY(net.negotiate(bob, AliceBare, thread, T0 - 1h));
+            const EngineOutput answer = net.deliver(net.find(bob, thread, 0), at(startsMs.at(i)));
+            QVERIFY(answer.consumed);
+            QCOMPARE(answer.stanzas.size(), role == 1 ? 1 : 0); // message 2, not delivered
+            QCOMPARE(eventsOf<SsnRequested>(alice, thread).size(), role == 2 ? 1 : 0);
+        }
+    }
+    QVERIFY2(net.problem.isEmpty(), qPrintable(net.problem));
+    if (established >= 0)
+        startOf.remove(u"t%1"_s.arg(established));
+
+    QList<int> times = startOf.values();
+    std::sort(times.begin(), times.end());
+    times.erase(std::unique(times.begin(), times.end()), times.end());
+    qsizetype remaining = startOf.size();
+    QCOMPARE(alice.engine.pendingCount(), int(remaining));
+    for (const int start : std::as_const(times)) {
+        QCOMPARE(sinceT0(alice.engine.deadline()), start + timeout);
+        const EngineOutput early = alice.engine.handleTimeout(at(start + timeout - 1));
+        QVERIFY2(early.events.isEmpty(), qPrintable(describe(early.events)));
+        QCOMPARE(alice.engine.pendingCount(), int(remaining));
+
+        const EngineOutput due = alice.engine.handleTimeout(at(start + timeout));
+        QVERIFY(due.stanzas.isEmpty());
+        QSet<QString> expected;
+        for (auto it = startOf.cbegin(); it != startOf.cend(); ++it) {
+            if (it.value() == start)
+                expected << it.key();
+        }
+        QSet<QString> abandoned;
+        for (const EngineEvent &event : due.events) {
+            const auto *failed = std::get_if<EsessionFailed>(&event.event);
+            QVERIFY2(failed && failed->failure == EsessionFailure::Abandoned, qPrintable(describe(due.events)));
+            QCOMPARE(bareOf(event.peer), peerOf.value(event.thread));
+            abandoned << event.thread;
+        }
+        QCOMPARE(due.events.size(), expected.size());
+        QCOMPARE(abandoned, expected);
+        remaining -= expected.size();
+        QCOMPARE(alice.engine.pendingCount(), int(remaining));
+        for (auto it = startOf.cbegin(); it != startOf.cend(); ++it)
+            QCOMPARE(alice.engine.isNegotiating(peerOf.value(it.key()), it.key()), it.value() > start);
+        QCOMPARE(alice.engine.holdsSecrets(), remaining > 0);
+    }
+    checkIdle(alice);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 4. Duplicated and reordered stanzas
+
+void TestEsessionEngine::duplicatesAndReordering_data()
+{
+    // The script: negotiation messages by number (1 and 3 Alice's, 2 and 4 Bob's; error stanzas are not numbered),
+    // delivered in that order, repeats included; a message not sent yet when its turn comes is skipped. Whatever is
+    // still on the wire afterwards (error stanzas too) is delivered oldest first, as a server would. "x": Bob also
+    // asks Alice, on the same thread, before anything is delivered (the requests cross).
+    QTest::addColumn<QString>("script");
+    QTest::addColumn<int>("expect"); // 1: both established; 2: both failed; 0: either
+
+    QTest::newRow("in order") << u"1 2 3 4"_s << 1;
+    QTest::newRow("message 1 twice, its error last") << u"1 1 2 3 4"_s << 1;
+    QTest::newRow("message 1 twice, the rest in order") << u"1 1"_s << 1;
+    QTest::newRow("message 2 twice") << u"1 2 2 3 4"_s << 1;
+    QTest::newRow("message 2 twice, the rest in order") << u"1 2 2"_s << 1;
+    QTest::newRow("message 3 twice") << u"1 2 3 3 4"_s << 1;
+    QTest::newRow("message 3 twice, the rest in order") << u"1 2 3 3"_s << 1;
+    QTest::newRow("message 4 twice") << u"1 2 3 4 4"_s << 1;
+    QTest::newRow("everything twice") << u"1 1 2 2 3 3 4 4"_s << 1;
+    QTest::newRow("message 1 again after 3") << u"1 2 3 1 4"_s << 1;
+    QTest::newRow("message 1 again at the end") << u"1 2 3 4 1"_s << 1;
+    QTest::newRow("message 2 again after 3") << u"1 2 3 2 4"_s << 1;
+    QTest::newRow("message 2 again at the end") << u"1 2 3 4 2"_s << 1;
+    QTest::newRow("message 3 again at the end") << u"1 2 3 4 3"_s << 1;
+    QTest::newRow("3 and 4 asked for before they exist") << u"3 4 1 2 3 4"_s << 1;
+    QTest::newRow("messages 1 to 3 again, backwards") << u"1 2 3 4 3 2 1"_s << 1;
+    QTest::newRow("crossed requests") << u"x"_s << 2;
+}
+
+void TestEsessionEngine::duplicatesAndReordering()
+{
+    QFETCH(QString, script);
+    QFETCH(int, expect);
+
+    Account alice(AliceFull);
+    Account bob(BobFull);
+    Network net { &alice, &bob };
+    const QString thread = u"dup"_s;
+
+    QVERIFY(net.negotiate(alice, BobBare, thread, T0));
+    qint64 clock = 0;
+    for (const QString &token : script.split(u' ', Qt::SkipEmptyParts)) {
+        clock += 10;
+        if (token == u"x"_s) {
+            QVERIFY(net.negotiate(bob, AliceBare, thread, at(clock)));
+            continue;
+        }
+        const int k = token.toInt();
+        QVERIFY(k >= 1 && k <= 4);
+        const qsizetype index = net.find(k % 2 ? alice : bob, thread, (k - 1) / 2);
+        if (index >= 0)
+            net.deliver(index, at(clock));
+    }
+    net.pump(at(clock + 10));
+    QVERIFY2(net.problem.isEmpty(), qPrintable(net.problem));
+    // Whatever still waits for a message that will not come ends at its deadline.
+    for (Account *side : { &alice, &bob })
+        side->events << side->engine.handleTimeout(at(clock + 10) + DefaultNegotiationTimeout).events;
+
+    const QString history = u"alice: "_s + describe(alice.events) + u"\nbob: "_s + describe(bob.events);
+    const QList<EsessionEstablished> ofAlice = eventsOf<EsessionEstablished>(alice, thread);
+    const QList<EsessionEstablished> ofBob = eventsOf<EsessionEstablished>(bob, thread);
+    const QList<EsessionFailed> failedAlice = eventsOf<EsessionFailed>(alice, thread);
+    const QList<EsessionFailed> failedBob = eventsOf<EsessionFailed>(bob, thread);
+
+    // Never a second session out of a repeated message, and one ending each.
+    QVERIFY2(ofAlice.size() <= 1 && ofBob.size() <= 1, qPrintable(history));
+    QVERIFY2(failedAlice.size() <= 1 && failedBob.size() <= 1, qPrintable(history));
+    QVERIFY2(ofAlice.size() + failedAlice.size() == 1, qPrintable(history));
+    QVERIFY2(ofBob.size() + failedBob.size() >= 1, qPrintable(history));
+    // Never established with different keys.
+    if (!ofAlice.isEmpty() && !ofBob.isEmpty())
+        checkSameSession(ofAlice.first(), ofBob.first());
+    // Nothing is held, whatever the ending.
+    checkIdle(alice);
+    checkIdle(bob);
+    if (expect == 1)
+        QVERIFY2(ofAlice.size() == 1 && ofBob.size() == 1 && failedBob.isEmpty(), qPrintable(history));
+    else if (expect == 2)
+        QVERIFY2(ofAlice.isEmpty() && ofBob.isEmpty(), qPrintable(history));
+
+    // Nothing was lost, so the two sides agree on the ending: Alice failed means Bob has no session either (or
+    // voided the one he had). A repeated message 1 makes Bob's responder answer it with an <unexpected-request/>
+    // error echoing the request and carry on; that error must not fail Alice once her message 3 is on its way.
+    QVERIFY2(!ofAlice.isEmpty() || ofBob.isEmpty() || !failedBob.isEmpty(), qPrintable(history));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 5. One negotiation per thread
+
+void TestEsessionEngine::threadUsedOnce_data()
+{
+    QTest::addColumn<QString>("ending"); // how the first negotiation of the thread went
+
+    QTest::newRow("under way") << u"under way"_s;
+    QTest::newRow("established") << u"established"_s;
+    QTest::newRow("timed out") << u"timed out"_s;
+    QTest::newRow("declined by Bob's user") << u"declined"_s;
+    QTest::newRow("refused by Bob's policy") << u"refused"_s;
+    QTest::newRow("abandonAll") << u"abandonAll"_s;
+}
+
+void TestEsessionEngine::threadUsedOnce()
+{
+    QFETCH(QString, ending);
+
+    Account alice(AliceFull);
+    Account bob(BobFull);
+    if (ending == u"declined"_s) {
+        bob.setRules([](const QString &) { return std::optional<EsessionPolicy>(quickPolicy(false)); });
+    } else if (ending == u"refused"_s) {
+        bob.setRules([](const QString &) {
+            EsessionPolicy rules = quickPolicy();
+            rules.groups = { Crypto::ModpGroup::Group15 };
+            rules.minimumGroup = Crypto::ModpGroup::Group15; // Alice offers only group 14
+            return std::optional<EsessionPolicy>(rules);
+        });
+    }
+    Network net { &alice, &bob };
+    const QString thread = u"once"_s;
+
+    QVERIFY(net.negotiate(alice, BobBare, thread, T0));
+    if (ending == u"under way"_s) {
+        net.deliver(net.find(alice, thread, 0), T0 + Step); // Bob answers; his message 2 is still on the wire
+    } else if (ending == u"established"_s) {
+        exchange(net, alice, bob, thread);
+        QCOMPARE(eventsOf<EsessionEstablished>(alice, thread).size(), 1);
+    } else if (ending == u"timed out"_s) {
+        exchange(net, alice, bob, thread, 3);
+        for (Account *side : { &alice, &bob })
+            side->events << side->engine.handleTimeout(T0 + 2 * DefaultNegotiationTimeout).events;
+    } else if (ending == u"declined"_s) {
+        net.deliver(net.find(alice, thread, 0), T0 + Step);
+        const std::optional<EngineOutput> no = bob.engine.decline(AliceBare, thread, T0 + 2 * Step);
+        QVERIFY(no);
+        net.post(bob, *no);
+        net.pump(T0 + 3 * Step);
+    } else if (ending == u"refused"_s) {
+        net.pump(T0 + Step);
+    } else if (ending == u"abandonAll"_s) {
+        exchange(net, alice, bob, thread, 3);
+        for (Account *side : { &alice, &bob })
+            side->events << side->engine.abandonAll().events;
+    }
+    QVERIFY2(net.problem.isEmpty(), qPrintable(net.problem));
+    const bool underWay = ending == u"under way"_s;
+    if (!underWay) {
+        QVERIFY2(!alice.engine.isNegotiating(BobBare, thread), qPrintable(describe(alice.events)));
+        QVERIFY2(!bob.engine.isNegotiating(AliceBare, thread), qPrintable(describe(bob.events)));
+        if (ending != u"established"_s)
+            QCOMPARE(eventsOf<EsessionFailed>(alice, thread).size(), 1);
+    }
+    QVERIFY(alice.engine.hasNegotiated(BobBare, thread));
+    QVERIFY(bob.engine.hasNegotiated(AliceBare, thread));
+
+    // Neither side can open the thread again, whatever JID form it is given.
+    const int alicePending = alice.engine.pendingCount();
+    for (const QString &peer : { BobBare, BobFull, u"Bob@Example.COM"_s })
+        QVERIFY2(!alice.engine.negotiate(peer, thread, T0 + 1h), qPrintable(peer));
+    QVERIFY(!bob.engine.negotiate(AliceBare, thread, T0 + 1h));
+    QCOMPARE(alice.engine.pendingCount(), alicePending);
+
+    // A replayed message 1 does not start a second responder in Bob's engine.
+    const int bobPending = bob.engine.pendingCount();
+    const int requestsBefore = int(eventsOf<SsnRequested>(bob, thread).size());
+    const int establishedBefore = int(eventsOf<EsessionEstablished>(bob, thread).size());
+    const qsizetype parcelsBefore = net.parcels.size();
+    net.deliver(net.find(alice, thread, 0), T0 + 1h);
+    QCOMPARE(eventsOf<SsnRequested>(bob, thread).size(), requestsBefore);
+    QCOMPARE(eventsOf<EsessionEstablished>(bob, thread).size(), establishedBefore);
+    QVERIFY(bob.engine.pendingCount() <= bobPending);
+    if (!underWay) {
+        QCOMPARE(net.parcels.size(), parcelsBefore); // no message 2, no error either
+        checkIdle(alice);
+        checkIdle(bob);
+    }
+    // Either way, once every clock ran out nothing is left.
+    for (Account *side : { &alice, &bob })
+        std::ignore = side->engine.handleTimeout(T0 + 3h);
+    checkIdle(alice);
+    checkIdle(bob);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 6. abandonAll()
+
+void TestEsessionEngine::abandonAll_data()
+{
+    // What Alice's engine has going when she goes offline, one thread each:
+    //   requested   Alice asked Bob; message 2 lost
+    //   identified  Alice asked Bob; message 4 lost
+    //   responded   Bob asked Alice, she answered; message 3 lost
+    //   awaiting    Carol asked Alice, whose user has not decided (Alice hides her presence from Carol)
+    //   established / failed   finished ones, which abandonAll() leaves alone (failed: Dave refused Alice's
+    //                          request, his policy wanting a larger group than she offers)
+    QTest::addColumn<QStringList>("states");
+
+    QTest::newRow("nothing") << QStringList {};
+    QTest::newRow("only finished ones") << QStringList { u"established"_s, u"failed"_s };
+    QTest::newRow("one request") << QStringList { u"requested"_s };
+    QTest::newRow("one waiting for the user") << QStringList { u"awaiting"_s };
+    QTest::newRow("every state") << QStringList { u"requested"_s, u"identified"_s, u"responded"_s, u"awaiting"_s,
+        u"established"_s, u"failed"_s };
+    QTest::newRow("two of each under way") << QStringList { u"requested"_s, u"requested"_s, u"identified"_s,
+        u"identified"_s, u"responded"_s, u"responded"_s, u"awaiting"_s, u"awaiting"_s };
+}
+
+void TestEsessionEngine::abandonAll()
+{
+    QFETCH(QStringList, states);
+
+    Account alice(AliceFull);
+    Account bob(BobFull);
+    Account carol(CarolFull);
+    Account dave(DaveFull);
+    alice.setRules(
+        [](const QString &bareJid) { return std::optional<EsessionPolicy>(quickPolicy(bareJid != CarolBare)); });
+    dave.setRules([](const QString &) {
+        EsessionPolicy rules = quickPolicy();
+        rules.groups = { Crypto::ModpGroup::Group15 };
+        rules.minimumGroup = Crypto::ModpGroup::Group15;
+        return std::optional<EsessionPolicy>(rules);
+    });
+    Network net { &alice, &bob, &carol, &dave };
+
+    QSet<QString> underWay;
+    QHash<QString, QString> peerOf;
+    for (int i = 0; i < states.size(); ++i) {
+        const QString &state = states.at(i);
+        const QString thread = u"%1-%2"_s.arg(state).arg(i);
+        peerOf.insert(thread, state == u"awaiting"_s ? CarolBare : state == u"failed"_s ? bareOf(DaveFull) : BobBare);
+        if (state == u"requested"_s) {
+            QVERIFY(net.negotiate(alice, BobBare, thread, T0));
+            exchange(net, alice, bob, thread, 2);
+        } else if (state == u"identified"_s) {
+            QVERIFY(net.negotiate(alice, BobBare, thread, T0));
+            exchange(net, alice, bob, thread, 4);
+        } else if (state == u"established"_s) {
+            QVERIFY(net.negotiate(alice, BobBare, thread, T0));
+            exchange(net, alice, bob, thread);
+        } else if (state == u"failed"_s) {
+            QVERIFY(net.negotiate(alice, bareOf(DaveFull), thread, T0));
+            net.pump(T0 + Step, thread);
+            QCOMPARE(eventsOf<EsessionFailed>(alice, thread).size(), 1);
+        } else if (state == u"responded"_s) {
+            QVERIFY(net.negotiate(bob, AliceBare, thread, T0));
+            exchange(net, bob, alice, thread, 3);
+        } else if (state == u"awaiting"_s) {
+            QVERIFY(net.negotiate(carol, AliceBare, thread, T0));
+            exchange(net, carol, alice, thread);
+            QCOMPARE(eventsOf<SsnRequested>(alice, thread).size(), 1);
+        }
+        const bool pending = state != u"established"_s && state != u"failed"_s;
+        QCOMPARE(alice.engine.isNegotiating(peerOf.value(thread), thread), pending);
+        if (pending)
+            underWay << thread;
+    }
+    QVERIFY2(net.problem.isEmpty(), qPrintable(net.problem));
+    QCOMPARE(alice.engine.pendingCount(), int(underWay.size()));
+    QCOMPARE(alice.engine.holdsSecrets(), !underWay.isEmpty());
+
+    const EngineOutput out = alice.engine.abandonAll();
+    QVERIFY(out.stanzas.isEmpty()); // going offline: nothing can be sent
+    QSet<QString> abandoned;
+    for (const EngineEvent &event : out.events) {
+        const auto *failed = std::get_if<EsessionFailed>(&event.event);
+        QVERIFY2(failed && failed->failure == EsessionFailure::Abandoned, qPrintable(describe(out.events)));
+        QCOMPARE(bareOf(event.peer), peerOf.value(event.thread));
+        abandoned << event.thread;
+    }
+    QCOMPARE(out.events.size(), underWay.size());
+    QCOMPARE(abandoned, underWay);
+    QVERIFY2(!alice.engine.holdsSecrets(), "abandonAll left a secret");
+    checkIdle(alice);
+    for (const QString &thread : std::as_const(underWay))
+        QVERIFY(alice.engine.hasNegotiated(peerOf.value(thread), thread));
+
+    // Nothing can be resumed, and a second call has nothing to do.
+    for (int i = 0; i < states.size(); ++i) {
+        const QString thread = u"%1-%2"_s.arg(states.at(i)).arg(i);
+        QVERIFY(!alice.engine.accept(peerOf.value(thread), thread, T0 + 1s));
+    }
+    const EngineOutput again = alice.engine.abandonAll();
+    QVERIFY(again.events.isEmpty());
+    QVERIFY(again.stanzas.isEmpty());
+    QVERIFY(alice.engine.handleTimeout(T0 + 1h).events.isEmpty());
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 7. The policy function
+
+void TestEsessionEngine::policyRefusesPeer_data()
+{
+    QTest::addColumn<QString>("peerJid"); // the other account
+    QTest::addColumn<bool>("withStore"); // Alice's engine has a retained-secret store
+    QTest::addColumn<bool>("allowed"); // Alice's engine negotiates with that peer at all
+
+    QTest::newRow("refused peer") << MalloryFull << true << false;
+    QTest::newRow("refused peer, other resource") << u"mallory@example.net/phone"_s << true << false;
+    QTest::newRow("allowed peer") << BobFull << true << true;
+    QTest::newRow("allowed peer, no store") << BobFull << false << false;
+}
+
+void TestEsessionEngine::policyRefusesPeer()
+{
+    QFETCH(QString, peerJid);
+    QFETCH(bool, withStore);
+    QFETCH(bool, allowed);
+
+    Account alice(AliceFull);
+    Account peer(peerJid);
+    alice.setRules([](const QString &bareJid) {
+        return bareJid == MalloryBare ? std::nullopt : std::optional<EsessionPolicy>(quickPolicy());
+    });
+    if (!withStore)
+        alice.engine.setRetainedSecretStore(nullptr);
+    Network net { &alice, &peer };
+    const QString peerBare = bareOf(peerJid);
+
+    // Alice asks.
+    const std::optional<EngineOutput> asked = net.negotiate(alice, peerBare, u"ours"_s, T0);
+    QCOMPARE(bool(asked), allowed);
+    QCOMPARE(alice.engine.hasNegotiated(peerBare, u"ours"_s), allowed);
+    QCOMPARE(alice.engine.pendingCount(), allowed ? 1 : 0);
+    if (!allowed) {
+        QVERIFY(net.parcels.isEmpty());
+        QCOMPARE(sinceT0(alice.engine.deadline()), qint64(-1));
+    }
+
+    // The peer asks.
+    const QString theirs = u"theirs"_s;
+    QVERIFY(net.negotiate(peer, AliceBare, theirs, T0));
+    const qsizetype parcelsBefore = net.parcels.size();
+    const qsizetype eventsBefore = alice.events.size();
+    const EngineOutput answer = net.deliver(net.find(peer, theirs, 0), T0 + Step);
+    QCOMPARE(answer.consumed, allowed);
+    QCOMPARE(answer.stanzas.isEmpty(), !allowed);
+    QCOMPARE(net.parcels.size(), parcelsBefore + (allowed ? 1 : 0));
+    QCOMPARE(alice.engine.hasNegotiated(peerBare, theirs), allowed);
+    QCOMPARE(alice.engine.isNegotiating(peerBare, theirs), allowed);
+    QCOMPARE(alice.engine.pendingCount(), allowed ? 2 : 0);
+    if (!allowed) {
+        QCOMPARE(alice.events.size(), eventsBefore);
+        checkIdle(alice);
+    }
+    if (withStore) // the policy is told bare JIDs, never the resource
+        QCOMPARE(alice.asked.last(), peerBare);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 8. A request the handshake does not take is left alone entirely
+
+void TestEsessionEngine::ignoredRequestLeavesNothing_data()
+{
+    QTest::addColumn<QString>("type"); // message 1 arrives with this type
+
+    QTest::newRow("headline") << u"headline"_s;
+    QTest::newRow("groupchat") << u"groupchat"_s;
+    QTest::newRow("error") << u"error"_s;
+}
+
+void TestEsessionEngine::ignoredRequestLeavesNothing()
+{
+    QFETCH(QString, type);
+
+    Account alice(AliceFull);
+    Account bob(BobFull);
+    Network net { &alice, &bob };
+    const QString thread = u"odd"_s;
+
+    QVERIFY(net.negotiate(alice, BobBare, thread, T0));
+    QDomDocument odd = onTheWire(net.parcels.at(net.find(alice, thread, 0)).doc.documentElement(), AliceFull);
+    odd.documentElement().setAttribute(u"type"_s, type);
+    const EngineOutput out = bob.engine.handleMessage(odd.documentElement(), T0 + Step);
+    QVERIFY(!out.consumed);
+    QVERIFY(out.stanzas.isEmpty());
+    QVERIFY2(out.events.isEmpty(), qPrintable(describe(out.events)));
+    QVERIFY(!bob.engine.hasNegotiated(AliceBare, thread));
+    QVERIFY(!bob.engine.isNegotiating(AliceBare, thread));
+    checkIdle(bob);
+    // Nothing to time out later (and no failure reported for a negotiation the client never heard of).
+    const EngineOutput later = bob.engine.handleTimeout(T0 + Step + DefaultNegotiationTimeout);
+    QVERIFY2(later.events.isEmpty(), qPrintable(describe(later.events)));
+
+    // The real request on that thread is still welcome, and its clock starts when it arrives.
+    exchange(net, alice, bob, thread, 3);
+    QVERIFY2(net.problem.isEmpty(), qPrintable(net.problem));
+    QVERIFY(bob.engine.isNegotiating(AliceBare, thread));
+    QCOMPARE(sinceT0(bob.engine.deadline()), sinceT0(T0 + Step + DefaultNegotiationTimeout));
+    net.deliver(net.find(alice, thread, 1), T0 + 5 * Step); // message 3, late but in time
+    net.pump(T0 + 6 * Step);
+    QCOMPARE(eventsOf<EsessionEstablished>(alice, thread).size(), 1);
+    QCOMPARE(eventsOf<EsessionEstablished>(bob, thread).size(), 1);
+    checkSameSession(
+        eventsOf<EsessionEstablished>(alice, thread).first(), eventsOf<EsessionEstablished>(bob, thread).first());
+    checkIdle(alice);
+    checkIdle(bob);
+}
+
+int main(int argc, char **argv)
+{
+    Crypto::Library crypto;
+    QCoreApplication app(argc, argv);
+    // Refusals and abandonments log a line each; many of them here on purpose.
+    QLoggingCategory::setFilterRules(QStringLiteral("sotto.esession.info=false"));
+    TestEsessionEngine test;
+    return QTest::qExec(&test, argc, argv);
+}
+
+#include "tst_esessionengine.moc"
