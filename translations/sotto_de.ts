@@ -87,7 +87,7 @@
 <context>
     <name>AppContext</name>
     <message>
-        <location filename="../ui/AppContext.cpp" line="+101"/>
+        <location filename="../ui/AppContext.cpp" line="+103"/>
         <source>Not logged in</source>
         <translation>Nicht angemeldet</translation>
     </message>
@@ -135,12 +135,12 @@
     <message>
         <location line="+35"/>
         <location line="+55"/>
-        <location line="+487"/>
+        <location line="+591"/>
         <source>Enter your address as name@server.</source>
         <translation>Geben Sie Ihre Adresse in der Form name@server ein.</translation>
     </message>
     <message>
-        <location line="-538"/>
+        <location line="-642"/>
         <source>Enter your password.</source>
         <translation>Geben Sie Ihr Passwort ein.</translation>
     </message>
@@ -180,7 +180,7 @@
         <translation>Der Schlüsselbund hat das gespeicherte Passwort nicht geöffnet (%1). Bitte geben Sie Ihr Passwort ein.</translation>
     </message>
     <message>
-        <location line="+87"/>
+        <location line="+93"/>
         <source>Could not log in: %1</source>
         <translation>Anmeldung nicht möglich: %1</translation>
     </message>
@@ -191,33 +191,46 @@
     </message>
     <message>
         <location line="+11"/>
-        <location line="+127"/>
+        <location line="+210"/>
         <source>Your message history and verified contacts are locked: give your passphrase to open them.</source>
         <translation>Ihr Nachrichtenverlauf und Ihre verifizierten Kontakte sind gesperrt: Geben Sie Ihre Passphrase ein, um sie zu öffnen.</translation>
     </message>
     <message>
-        <location line="-125"/>
+        <location line="-208"/>
         <source>the keyring is not used</source>
         <translation>der Schlüsselbund wird nicht verwendet</translation>
     </message>
     <message>
-        <location line="+48"/>
-        <location line="+14"/>
+        <location line="+57"/>
+        <location line="+16"/>
+        <location line="+10"/>
+        <location line="+62"/>
         <source>No account is open.</source>
         <translation>Kein Konto ist geöffnet.</translation>
     </message>
     <message>
-        <location line="-12"/>
-        <source>You need to be online to start an encrypted session.</source>
-        <translation>Um eine verschlüsselte Sitzung zu starten, müssen Sie online sein.</translation>
+        <location line="-85"/>
+        <source>Encrypted sessions with this contact are switched off in Settings &gt; Encryption.</source>
+        <translation>Verschlüsselte Sitzungen mit diesem Kontakt sind unter Einstellungen &gt; Verschlüsselung ausgeschaltet.</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+6"/>
+        <source>You are offline: your messages wait and the encrypted session starts when you are back online.</source>
+        <translation>Sie sind offline: Ihre Nachrichten warten, und die verschlüsselte Sitzung beginnt, sobald Sie wieder online sind.</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>An encrypted session cannot be started right now.</source>
         <translation>Eine verschlüsselte Sitzung kann gerade nicht gestartet werden.</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+9"/>
+        <location line="+10"/>
+        <source>Messages to this contact are always encrypted (Settings &gt; Encryption).</source>
+        <translation>Nachrichten an diesen Kontakt werden immer verschlüsselt (Einstellungen &gt; Verschlüsselung).</translation>
+    </message>
+    <message>
+        <location line="+62"/>
         <source>This account&apos;s secrets are already kept with the keyring.</source>
         <translation>Die Geheimnisse dieses Kontos werden bereits im Schlüsselbund aufbewahrt.</translation>
     </message>
@@ -227,7 +240,7 @@
         <translation>Die Geheimnisse dieses Kontos sind nicht durch eine Passphrase geschützt.</translation>
     </message>
     <message>
-        <location line="+119"/>
+        <location line="+134"/>
         <source>No password is remembered for %1.</source>
         <translation>Für %1 ist kein Passwort gespeichert.</translation>
     </message>
@@ -271,11 +284,21 @@
     </message>
     <message>
         <location line="+2"/>
+        <source>Negotiating…</source>
+        <translation>Wird ausgehandelt…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Encrypted conversation, no session yet</source>
+        <translation>Verschlüsseltes Gespräch, noch keine Sitzung</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Not encrypted</source>
         <translation>Nicht verschlüsselt</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+25"/>
         <source>The message could not be saved. Your text is still in the box.</source>
         <translation>Die Nachricht konnte nicht gespeichert werden. Ihr Text steht noch im Eingabefeld.</translation>
     </message>
@@ -310,7 +333,47 @@
         <translation>Passphrase für gemerkte Kontakte</translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+23"/>
+        <source>End encryption with %1?</source>
+        <translation>Verschlüsselung mit %1 beenden?</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>End encryption</source>
+        <translation>Verschlüsselung beenden</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Keep encrypting</source>
+        <translation>Weiter verschlüsseln</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>The encrypted session ends, and what you write to %1 afterwards is sent unencrypted: the servers on the way can read it. You can start a new encrypted session at any time.</source>
+        <translation>Die verschlüsselte Sitzung endet, und was Sie danach an %1 schreiben, wird unverschlüsselt gesendet: Die Server auf dem Weg können es lesen. Sie können jederzeit eine neue verschlüsselte Sitzung starten.</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Send unencrypted to %1?</source>
+        <translation>Unverschlüsselt an %1 senden?</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Send unencrypted</source>
+        <translation>Unverschlüsselt senden</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Keep waiting</source>
+        <translation>Weiter warten</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>The messages that wait for encryption, and what you write to %1 next, are sent unencrypted: the servers on the way can read them. Choose this only if nothing in them is private.</source>
+        <translation>Die Nachrichten, die auf Verschlüsselung warten, und was Sie als Nächstes an %1 schreiben, werden unverschlüsselt gesendet: Die Server auf dem Weg können sie lesen. Wählen Sie das nur, wenn nichts darin vertraulich ist.</translation>
+    </message>
+    <message>
+        <location line="+28"/>
         <source>‹ Contacts</source>
         <translation>‹ Kontakte</translation>
     </message>
@@ -320,30 +383,95 @@
         <translation>Zurück zu den Kontakten</translation>
     </message>
     <message>
-        <location line="+82"/>
+        <location line="+86"/>
         <source>Start encrypted session</source>
         <translation>Verschlüsselte Sitzung starten</translation>
     </message>
     <message>
+        <location line="+8"/>
+        <source>End encryption…</source>
+        <translation>Verschlüsselung beenden…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>End the encrypted session with %1</source>
+        <translation>Die verschlüsselte Sitzung mit %1 beenden</translation>
+    </message>
+    <message>
         <location line="+6"/>
-        <location line="+39"/>
+        <location line="+129"/>
         <source>Verify…</source>
         <translation>Verifizieren…</translation>
     </message>
     <message>
-        <location line="-38"/>
+        <location line="-128"/>
         <source>Verify %1 by comparing a code</source>
         <translation>%1 durch Vergleich eines Codes verifizieren</translation>
     </message>
     <message>
         <location line="+30"/>
+        <source>%1 is not in your contacts and asks for an encrypted session. Answering, even with no, tells them you are online.</source>
+        <translation>%1 ist nicht in Ihren Kontakten und bittet um eine verschlüsselte Sitzung. Jede Antwort, auch ein Nein, verrät, dass Sie online sind.</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Accept</source>
+        <translation>Annehmen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Accept the encrypted session with %1</source>
+        <translation>Die verschlüsselte Sitzung mit %1 annehmen</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Decline</source>
+        <translation>Ablehnen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Decline the encrypted session with %1</source>
+        <translation>Die verschlüsselte Sitzung mit %1 ablehnen</translation>
+    </message>
+    <message>
+        <location line="+27"/>
+        <source>What you write waits and is sent only encrypted.</source>
+        <translation>Was Sie schreiben, wartet und wird nur verschlüsselt gesendet.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Setting up an encrypted session with %1… %2</source>
+        <translation>Eine verschlüsselte Sitzung mit %1 wird eingerichtet… %2</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>This conversation is encrypted, and no session with %1 is up right now. %2 A new session starts with your next message, or with Retry.</source>
+        <translation>Dieses Gespräch ist verschlüsselt, und gerade besteht keine Sitzung mit %1. %2 Eine neue Sitzung beginnt mit Ihrer nächsten Nachricht oder mit „Erneut versuchen“.</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Retry</source>
+        <translation>Erneut versuchen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Try the encrypted session with %1 again</source>
+        <translation>Die verschlüsselte Sitzung mit %1 erneut versuchen</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Send unencrypted…</source>
+        <translation>Unverschlüsselt senden…</translation>
+    </message>
+    <message>
+        <location line="+26"/>
         <source>The encryption identity of %1 changed since you verified it. A reinstall or a new device looks the same as someone intercepting the conversation: compare the code again before sharing anything sensitive.</source>
         <translation>Die Verschlüsselungsidentität von %1 hat sich geändert, seit Sie sie verifiziert haben. Eine Neuinstallation oder ein neues Gerät sieht genauso aus wie jemand, der das Gespräch abfängt: Vergleichen Sie den Code erneut, bevor Sie etwas Vertrauliches teilen.</translation>
     </message>
     <message>
         <location line="+32"/>
-        <source>%1 proved to be the contact you talked to as %2: the secret you kept for %2 authenticated this session and now belongs to %1.</source>
-        <translation>%1 hat sich als der Kontakt erwiesen, mit dem Sie als %2 geschrieben haben: Das für %2 aufbewahrte Geheimnis hat diese Sitzung bestätigt und gehört jetzt zu %1.</translation>
+        <source>%1 holds the secret you kept for %2: it went into this session&apos;s key and now belongs to %1. A new address is not proof of who this is: compare the code to verify %1.</source>
+        <translation>%1 besitzt das Geheimnis, das Sie für %2 aufbewahrt haben: Es ist in den Schlüssel dieser Sitzung eingegangen und gehört jetzt zu %1. Eine neue Adresse beweist nicht, wer das ist: Vergleichen Sie den Code, um %1 zu verifizieren.</translation>
     </message>
     <message>
         <location line="+31"/>
@@ -361,12 +489,17 @@
         <translation>Sie, %1, %2: %3</translation>
     </message>
     <message>
+        <location line="+2"/>
+        <source>%1, %2, arrived unencrypted: %3</source>
+        <translation>%1, %2, unverschlüsselt angekommen: %3</translation>
+    </message>
+    <message>
         <location line="+1"/>
         <source>%1, %2: %3</source>
         <translation>%1, %2: %3</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+22"/>
         <source>This message is stored encrypted and cannot be opened now: the key that protects your history is locked, or it was kept for one run only.</source>
         <translation>Diese Nachricht ist verschlüsselt gespeichert und kann gerade nicht geöffnet werden: Der Schlüssel, der Ihren Verlauf schützt, ist gesperrt, oder sie wurde nur für einen Programmlauf aufbewahrt.</translation>
     </message>
@@ -386,7 +519,12 @@
         <translation>Eine neue verschlüsselte Sitzung mit %1 starten</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+13"/>
+        <source>⚠ arrived unencrypted</source>
+        <translation>⚠ unverschlüsselt angekommen</translation>
+    </message>
+    <message>
+        <location line="+18"/>
         <source>could not be decrypted</source>
         <translation>nicht entschlüsselbar</translation>
     </message>
@@ -457,12 +595,12 @@
     </message>
     <message>
         <location line="+12"/>
-        <location line="+145"/>
+        <location line="+186"/>
         <source>Add contact</source>
         <translation>Kontakt hinzufügen</translation>
     </message>
     <message>
-        <location line="-140"/>
+        <location line="-181"/>
         <source>Encryption…</source>
         <translation>Verschlüsselung…</translation>
     </message>
@@ -483,23 +621,40 @@
     </message>
     <message>
         <location line="+6"/>
+        <location line="+40"/>
         <source>Accept</source>
         <translation>Annehmen</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-39"/>
         <source>Accept %1</source>
         <translation>%1 annehmen</translation>
     </message>
     <message>
         <location line="+4"/>
+        <location line="+41"/>
         <source>Decline</source>
         <translation>Ablehnen</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-40"/>
         <source>Decline %1</source>
         <translation>%1 ablehnen</translation>
+    </message>
+    <message>
+        <location line="+28"/>
+        <source>%1 is not in your contacts and asks for an encrypted session. Answering, even with no, tells them you are online.</source>
+        <translation>%1 ist nicht in Ihren Kontakten und bittet um eine verschlüsselte Sitzung. Jede Antwort, auch ein Nein, verrät, dass Sie online sind.</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Accept the encrypted session with %1</source>
+        <translation>Die verschlüsselte Sitzung mit %1 annehmen</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Decline the encrypted session with %1</source>
+        <translation>Die verschlüsselte Sitzung mit %1 ablehnen</translation>
     </message>
     <message numerus="yes">
         <location line="+27"/>
@@ -566,7 +721,7 @@
         <translation>offline</translation>
     </message>
     <message>
-        <location line="+58"/>
+        <location line="+75"/>
         <source>queued</source>
         <translation>wartet</translation>
     </message>
@@ -600,6 +755,11 @@
         <source>delivered</source>
         <translation>zugestellt</translation>
     </message>
+    <message>
+        <location line="+26"/>
+        <source>waiting for encryption</source>
+        <translation>wartet auf Verschlüsselung</translation>
+    </message>
 </context>
 <context>
     <name>EncryptionSettingsModel</name>
@@ -630,6 +790,69 @@
         <location line="+1"/>
         <source>Not verified: compare the code in the next session.</source>
         <translation>Nicht verifiziert: Vergleichen Sie den Code in der nächsten Sitzung.</translation>
+    </message>
+</context>
+<context>
+    <name>EncryptionText</name>
+    <message>
+        <location filename="../ui/EncryptionText.cpp" line="+11"/>
+        <source>The codes you compared with %1 did not match: someone may be in the middle. The session was ended.</source>
+        <translation>Die Codes, die Sie mit %1 verglichen haben, stimmten nicht überein: Möglicherweise schaltet sich jemand dazwischen. Die Sitzung wurde beendet.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>An encrypted session with %1 cannot be started now.</source>
+        <translation>Eine verschlüsselte Sitzung mit %1 kann gerade nicht gestartet werden.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 did not complete the encrypted session in time (their client may be offline or unable to answer).</source>
+        <translation>%1 hat die verschlüsselte Sitzung nicht rechtzeitig abgeschlossen (das Programm ist vielleicht offline oder kann nicht antworten).</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>%1 ended the encrypted session.</source>
+        <translation>%1 hat die verschlüsselte Sitzung beendet.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The encrypted session with %1 broke: a message was lost, repeated or altered on the way. Messages that were not confirmed go again in the next session.</source>
+        <translation>Die verschlüsselte Sitzung mit %1 ist abgebrochen: Eine Nachricht ging unterwegs verloren, wurde wiederholt oder verändert. Unbestätigte Nachrichten werden in der nächsten Sitzung erneut gesendet.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>%1&apos;s client refused the end of the negotiation, so the session never started on their side.</source>
+        <translation>Das Programm von %1 hat den Abschluss der Aushandlung abgelehnt; auf seiner Seite hat die Sitzung nie begonnen.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The encrypted session with %1 was ended.</source>
+        <translation>Die verschlüsselte Sitzung mit %1 wurde beendet.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1&apos;s client only knows the older verification code (sas28x5), which someone in the middle can fake. To talk to it anyway, switch on compatibility for this contact in Settings &gt; Encryption.</source>
+        <translation>Das Programm von %1 kennt nur den älteren Verifizierungscode (sas28x5), den jemand, der sich dazwischenschaltet, fälschen kann. Um trotzdem damit zu sprechen, schalten Sie für diesen Kontakt unter Einstellungen &gt; Verschlüsselung die Kompatibilität ein.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>%1&apos;s identity could not be verified; someone may be interfering.</source>
+        <translation>Die Identität von %1 konnte nicht geprüft werden; möglicherweise greift jemand ein.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 presented a public key this client does not trust.</source>
+        <translation>%1 hat einen öffentlichen Schlüssel vorgelegt, dem dieses Programm nicht vertraut.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 declined the encrypted session.</source>
+        <translation>%1 hat die verschlüsselte Sitzung abgelehnt.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The encrypted session with %1 could not be set up.</source>
+        <translation>Die verschlüsselte Sitzung mit %1 konnte nicht eingerichtet werden.</translation>
     </message>
 </context>
 <context>
@@ -783,12 +1006,12 @@
     </message>
     <message>
         <location line="+8"/>
-        <location line="+489"/>
+        <location line="+497"/>
         <source>This client could not create its Diffie-Hellman key.</source>
         <translation>Dieses Programm konnte seinen Diffie-Hellman-Schlüssel nicht erzeugen.</translation>
     </message>
     <message>
-        <location line="-474"/>
+        <location line="-482"/>
         <source>This client could not build its encryption offer.</source>
         <translation>Dieses Programm konnte sein Verschlüsselungsangebot nicht erstellen.</translation>
     </message>
@@ -810,29 +1033,29 @@
     </message>
     <message>
         <location line="+4"/>
-        <location line="+31"/>
+        <location line="+39"/>
         <source>The contact&apos;s client refused the encrypted session.</source>
         <translation>Das Programm des Kontakts hat die verschlüsselte Sitzung verweigert.</translation>
     </message>
     <message>
-        <location line="-27"/>
+        <location line="-35"/>
         <source>The encrypted session was declined.</source>
         <translation>Die verschlüsselte Sitzung wurde abgelehnt.</translation>
     </message>
     <message>
         <location line="+5"/>
-        <location line="+652"/>
+        <location line="+660"/>
         <location line="+32"/>
         <source>The contact&apos;s client sent an unacceptable negotiation.</source>
         <translation>Das Programm des Kontakts hat eine unzulässige Aushandlung geschickt.</translation>
     </message>
     <message>
-        <location line="-674"/>
+        <location line="-682"/>
         <source>The contact ended the negotiation.</source>
         <translation>Der Kontakt hat die Aushandlung beendet.</translation>
     </message>
     <message>
-        <location line="+82"/>
+        <location line="+90"/>
         <source>The contact&apos;s encryption offer does not meet this client&apos;s requirements.</source>
         <translation>Das Verschlüsselungsangebot des Kontakts erfüllt die Anforderungen dieses Programms nicht.</translation>
     </message>
@@ -879,30 +1102,30 @@
         <location line="-385"/>
         <location line="+260"/>
         <location line="+32"/>
-        <location line="+193"/>
+        <location line="+194"/>
         <source>This client could not prove its identity.</source>
         <translation>Dieses Programm konnte seine Identität nicht nachweisen.</translation>
     </message>
     <message>
-        <location line="-1105"/>
-        <location line="+931"/>
-        <location line="+391"/>
+        <location line="-1114"/>
+        <location line="+939"/>
+        <location line="+396"/>
         <source>The contact&apos;s identity could not be verified; someone may be interfering.</source>
         <translation>Die Identität des Kontakts konnte nicht geprüft werden; möglicherweise greift jemand ein.</translation>
     </message>
     <message>
-        <location line="-1323"/>
-        <location line="+1263"/>
+        <location line="-1336"/>
+        <location line="+1276"/>
         <source>The contact presented a public key this client does not trust.</source>
         <translation>Der Kontakt hat einen öffentlichen Schlüssel vorgelegt, dem dieses Programm nicht vertraut.</translation>
     </message>
     <message>
-        <location line="-482"/>
+        <location line="-487"/>
         <source>The contact&apos;s client can only show the older verification code (sas28x5), which someone in the middle can fake. It is accepted only with compatibility with other ESession clients switched on for this contact.</source>
         <translation>Das Programm des Kontakts kann nur den älteren Verifizierungscode (sas28x5) anzeigen, den jemand, der sich dazwischenschaltet, fälschen kann. Er wird nur angenommen, wenn für diesen Kontakt die Kompatibilität mit anderen ESession-Programmen eingeschaltet ist.</translation>
     </message>
     <message>
-        <location line="+543"/>
+        <location line="+548"/>
         <source>The contact&apos;s identity could not be verified: the shared password differs, or someone is interfering.</source>
         <translation>Die Identität des Kontakts konnte nicht geprüft werden: Das gemeinsame Passwort unterscheidet sich, oder jemand greift ein.</translation>
     </message>

@@ -3,8 +3,10 @@
 #include <QSet>
 
 #include "ConversationModel.h"
+#include "EncryptionText.h"
 #include "VerificationFlow.h"
 #include "esession/RetainedSecretStore.h"
+#include "session/ConversationSecurity.h"
 #include "session/SessionManager.h"
 #include "storage/AppSettings.h"
 #include "storage/ContactSettings.h"
@@ -365,9 +367,15 @@ void AppContext::closeSession(bool notify)
             peer.flow->deleteLater();
     }
     m_encryption.clear();
+    Q_EMIT encryptionRequestsChanged();
     setEncryptionNotice({});
     // Whatever the account says while it goes away is not news for the window any more.
     disconnect(&m_session->account, nullptr, this, nullptr);
+    disconnect(m_session->account.esession(), nullptr, this, nullptr);
+    disconnect(m_session->messenger->security(), nullptr, this, nullptr);
+    // XEP-0116/0217 §terminate: logging out or quitting ends every encrypted session first; the keys are
+    // destroyed at once, acknowledged or not.
+    m_session->account.esession()->closeAll();
     m_session->account.disconnectFromServer();
     m_session.reset();
     ++m_generation;
@@ -493,7 +501,7 @@ void AppContext::wireEncryption()
                     ? VerificationFlow::Committed
                     : VerificationFlow::Sas28x5;
                 flow->begin(peer, name.isEmpty() ? peer : name, sas, verified, kind);
-                setEncryption(peer, verified ? ConversationModel::Verified : ConversationModel::Unverified, changed);
+                setVerified(peer, verified, changed);
             });
     connect(esession, &EsessionExtension::sessionEnded, this,
             [this](const QString &peerJid, const QString &thread, const QString &) {
@@ -502,35 +510,118 @@ void AppContext::wireEncryption()
                     return;
                 if (VerificationFlow *flow = m_encryption.value(peer).flow)
                     flow->cancel();
-                // An orderly end leaves the conversation plain, unless it ended because something failed
-                // first (the codes did not match): that stays visible.
-                const bool failedBefore = m_encryption.value(peer).status == ConversationModel::Failed;
-                const bool orderly = m_session && m_session->account.esession()->endedOrderly(peerJid, thread);
-                setEncryption(peer, orderly && !failedBefore ? ConversationModel::Plain : ConversationModel::Failed);
+                Q_EMIT encryptionChanged(peer);
             });
     connect(esession, &EsessionExtension::negotiationFailed, this,
-            [this](const QString &peerJid, const QString &, const QString &) {
-                setEncryption(QXmppUtils::jidToBareJid(peerJid), ConversationModel::Failed);
+            [this](const QString &peerJid, const QString &thread, const QString &reason) {
+                const QString peer = QXmppUtils::jidToBareJid(peerJid);
+                PeerEncryption &entry = m_encryption[peer];
+                entry.failureReason = reason;
+                if (entry.requestThread == thread) {
+                    entry.requestThread.clear(); // a stranger's request that timed out
+                    Q_EMIT encryptionRequestsChanged();
+                }
+                Q_EMIT encryptionChanged(peer);
             });
-    // A contact's request that waits for a decision: the user is here and encryption is welcome.
+    // Contacts are answered by the engine itself. A request waits for a decision only when it comes from someone
+    // who may not see our presence: answering at all would tell them we are online, so the user decides.
     connect(esession, &EsessionExtension::negotiationRequested, this,
-            [esession](const QString &peerJid, const QString &thread) {
-                esession->acceptNegotiation(QXmppUtils::jidToBareJid(peerJid), thread);
+            [this](const QString &peerJid, const QString &thread) {
+                const QString peer = QXmppUtils::jidToBareJid(peerJid);
+                m_encryption[peer].requestThread = thread;
+                Q_EMIT encryptionRequestsChanged();
+                Q_EMIT encryptionChanged(peer);
             });
+    // What the next message is (plain, encrypted, waiting) is the core's ConversationSecurity; the page follows.
+    connect(session->messenger->security(), &ConversationSecurity::changed, this, &AppContext::encryptionChanged);
 }
 
 QString AppContext::startEncryptedSession(const QString &peer)
 {
     if (!m_session)
         return tr("No account is open.");
-    if (m_session->account.state() != Account::State::Online)
-        return tr("You need to be online to start an encrypted session.");
     const QString bare = QXmppUtils::jidToBareJid(peer);
-    ThreadSession *thread = m_session->messenger->sessions()->startSession(bare);
-    if (!m_session->account.esession()->negotiate(bare, thread->threadId()))
-        return tr("An encrypted session cannot be started right now.");
-    m_encryption[bare].thread = thread->threadId();
+    if (m_session->settings && m_session->settings->sessionPolicy(bare) == SessionPolicy::Off)
+        return tr("Encrypted sessions with this contact are switched off in Settings > Encryption.");
+    const bool started = m_session->messenger->security()->startEncryption(bare);
+    Q_EMIT encryptionChanged(bare);
+    if (started)
+        return {};
+    if (m_session->account.state() != Account::State::Online)
+        return tr("You are offline: your messages wait and the encrypted session starts when you are back online.");
+    return tr("An encrypted session cannot be started right now.");
+}
+
+QString AppContext::endEncryption(const QString &peer)
+{
+    if (!m_session)
+        return tr("No account is open.");
+    const QString bare = QXmppUtils::jidToBareJid(peer);
+    if (!m_session->messenger->security()->endEncryption(bare))
+        return tr("Messages to this contact are always encrypted (Settings > Encryption).");
     return {};
+}
+
+QString AppContext::sendUnencrypted(const QString &peer)
+{
+    if (!m_session)
+        return tr("No account is open.");
+    const QString bare = QXmppUtils::jidToBareJid(peer);
+    if (!m_session->messenger->security()->sendUnencrypted(bare))
+        return tr("Messages to this contact are always encrypted (Settings > Encryption).");
+    return {};
+}
+
+bool AppContext::plaintextAllowed(const QString &peer) const
+{
+    return m_session && m_session->messenger->security()->plaintextAllowed(peer);
+}
+
+QString AppContext::encryptionFailureText(const QString &peer) const
+{
+    if (!m_session)
+        return {};
+    const QString code = m_session->messenger->security()->failure(peer);
+    if (code.isEmpty())
+        return {};
+    const QString name = m_session->account.contact(peer).name.isEmpty() ? peer : m_session->account.contact(peer).name;
+    return EncryptionText::failure(code, name, m_encryption.value(peer).failureReason);
+}
+
+QStringList AppContext::encryptionRequests() const
+{
+    QStringList peers;
+    for (auto it = m_encryption.cbegin(); it != m_encryption.cend(); ++it) {
+        if (!it->requestThread.isEmpty())
+            peers << it.key();
+    }
+    peers.sort();
+    return peers;
+}
+
+bool AppContext::hasEncryptionRequest(const QString &peer) const
+{
+    return !m_encryption.value(peer).requestThread.isEmpty();
+}
+
+void AppContext::acceptEncryptionRequest(const QString &peer)
+{
+    PeerEncryption &entry = m_encryption[peer];
+    const QString thread = std::exchange(entry.requestThread, QString());
+    if (m_session && !thread.isEmpty())
+        m_session->account.esession()->acceptNegotiation(peer, thread);
+    Q_EMIT encryptionRequestsChanged();
+    Q_EMIT encryptionChanged(peer);
+}
+
+void AppContext::declineEncryptionRequest(const QString &peer)
+{
+    PeerEncryption &entry = m_encryption[peer];
+    const QString thread = std::exchange(entry.requestThread, QString());
+    if (m_session && !thread.isEmpty())
+        m_session->account.esession()->declineNegotiation(peer, thread);
+    Q_EMIT encryptionRequestsChanged();
+    Q_EMIT encryptionChanged(peer);
 }
 
 QString AppContext::usePassphrase(const QString &passphrase)
@@ -625,7 +716,21 @@ AppSettings *AppContext::appSettings() const
 
 int AppContext::sessionStatus(const QString &peer) const
 {
-    return m_encryption.value(peer).status;
+    if (!m_session)
+        return ConversationModel::Plain;
+    switch (m_session->messenger->security()->phase(peer)) {
+    case ConversationSecurity::Phase::Plain:
+        return ConversationModel::Plain;
+    case ConversationSecurity::Phase::Ready:
+        return ConversationModel::Waiting;
+    case ConversationSecurity::Phase::Negotiating:
+        return ConversationModel::Negotiating;
+    case ConversationSecurity::Phase::Encrypted:
+        return m_encryption.value(peer).verified ? ConversationModel::Verified : ConversationModel::Unverified;
+    case ConversationSecurity::Phase::Held:
+        return ConversationModel::Failed;
+    }
+    return ConversationModel::Failed;
 }
 
 bool AppContext::identityChanged(const QString &peer) const
@@ -646,22 +751,23 @@ VerificationFlow *AppContext::verificationFlow(const QString &peer)
     entry.flow = new VerificationFlow(this);
     connect(entry.flow, &VerificationFlow::verificationConfirmed, this, [this](const QString &jid, const QString &sas) {
         if (m_session && m_session->account.esession()->verifySas(jid, sas))
-            setEncryption(jid, ConversationModel::Verified, false);
+            setVerified(jid, true, false);
     });
     connect(entry.flow, &VerificationFlow::mismatchReported, this, [this](const QString &jid, const QString &) {
-        // Someone may be in the middle: the session ends at once and says why.
+        // Someone may be in the middle: the session ends at once, stays failed with the reason until Retry, and
+        // nothing the user writes meanwhile leaves unencrypted.
         if (m_session)
-            m_session->account.esession()->terminateSession(jid, m_encryption.value(jid).thread);
-        setEncryption(jid, ConversationModel::Failed);
+            m_session->messenger->security()->codesDiffer(jid);
+        Q_EMIT encryptionChanged(jid);
     });
     Q_EMIT encryptionChanged(peer);
     return entry.flow;
 }
 
-void AppContext::setEncryption(const QString &peer, int status, std::optional<bool> identityChanged)
+void AppContext::setVerified(const QString &peer, bool verified, std::optional<bool> identityChanged)
 {
     PeerEncryption &entry = m_encryption[peer];
-    entry.status = status;
+    entry.verified = verified;
     if (identityChanged)
         entry.identityChanged = *identityChanged;
     Q_EMIT encryptionChanged(peer);

@@ -47,6 +47,9 @@ class AppContext : public QObject
     Q_PROPERTY(QString encryptionNotice READ encryptionNotice NOTIFY encryptionNoticeChanged)
     Q_PROPERTY(bool vaultLocked READ isVaultLocked NOTIFY encryptionNoticeChanged)
     Q_PROPERTY(int credentialsRevision READ credentialsRevision NOTIFY credentialsChanged)
+    /// People who are not contacts and asked for an encrypted session: each waits for the user (answering tells
+    /// them we are online, XEP-0155 §Presence Leaks).
+    Q_PROPERTY(QStringList encryptionRequests READ encryptionRequests NOTIFY encryptionRequestsChanged)
 
 public:
     enum ConnectionState { Offline, Connecting, Online };
@@ -121,9 +124,25 @@ public:
     /// when all is well.
     QString encryptionNotice() const { return m_encryptionNotice; }
 
-    /// Starts an encrypted session (XEP-0217) with @p peer in the current conversation. Returns an empty
-    /// string, or why it was not started.
+    /// The user asks for encryption with @p peer (or Retry): from now on nothing is sent to them in plaintext
+    /// until they say so, and a negotiation starts when online. Returns an empty string, or why no negotiation
+    /// could start now (what the user writes still waits).
     Q_INVOKABLE QString startEncryptedSession(const QString &peer);
+    /// "End encryption" (after a worded confirmation): the session ends and the conversation is plain again.
+    /// Empty string, or why not (the contact's policy is Always).
+    Q_INVOKABLE QString endEncryption(const QString &peer);
+    /// "Send unencrypted" (after a worded confirmation): what waits for encryption goes in plaintext, and so
+    /// does what follows. Empty string, or why not.
+    Q_INVOKABLE QString sendUnencrypted(const QString &peer);
+    /// Why the conversation's encryption failed, in words; empty when nothing failed.
+    QString encryptionFailureText(const QString &peer) const;
+    /// Whether the user may choose plaintext with @p peer (the policy is not Always).
+    bool plaintextAllowed(const QString &peer) const;
+    QStringList encryptionRequests() const;
+    /// Whether @p peer (not a contact) waits for an answer to its encryption request.
+    bool hasEncryptionRequest(const QString &peer) const;
+    Q_INVOKABLE void acceptEncryptionRequest(const QString &peer);
+    Q_INVOKABLE void declineEncryptionRequest(const QString &peer);
     /// Protects retained secrets with @p passphrase instead of the keyring: creates the passphrase vault,
     /// or opens the existing one. Returns an empty string, or why not (a wrong passphrase, ...).
     Q_INVOKABLE QString usePassphrase(const QString &passphrase);
@@ -174,6 +193,7 @@ Q_SIGNALS:
     void credentialsChanged();
     /// The encryption status, identity warning or verification flow of the conversation with @p peer changed.
     void encryptionChanged(const QString &peer);
+    void encryptionRequestsChanged();
 
 private:
     struct Session;
@@ -187,7 +207,7 @@ private:
     void setErrorText(const QString &text);
     void setLastJid(const QString &jid);
     void setEncryptionNotice(const QString &text);
-    void setEncryption(const QString &peer, int status, std::optional<bool> identityChanged = std::nullopt);
+    void setVerified(const QString &peer, bool verified, std::optional<bool> identityChanged = std::nullopt);
     void wireEncryption();
     void onVaultUnlocked();
     void keepRunSecrets();
@@ -208,8 +228,10 @@ private:
     int m_credentialsRevision = 0;
     struct PeerEncryption
     {
-        int status = 0;
+        bool verified = false; ///< the current session's retained secret was verified by SAS
         bool identityChanged = false;
+        QString requestThread; ///< a stranger's request that waits for the user
+        QString failureReason; ///< the engine's words for the last negotiation failure
         QString formerJid;
         QString thread; ///< the thread of the last negotiated session
         VerificationFlow *flow = nullptr;

@@ -184,7 +184,24 @@ QString ConversationModel::encryptionBadge(const StoredMessage &message)
     // encrypted, it is the visible trace of encryption that failed.
     if (message.state == MessageState::Undecryptable)
         return QStringLiteral("failed");
+    if (message.arrivedUnencrypted)
+        return QStringLiteral("unencrypted-arrival");
     return message.encrypted ? QStringLiteral("encrypted") : QStringLiteral("plain");
+}
+
+bool ConversationModel::isWaiting(const StoredMessage &message) const
+{
+    return message.direction == MessageDirection::Outgoing && message.encrypted
+        && (message.state == MessageState::Queued || message.state == MessageState::Sending)
+        && m_sessionStatus != Unverified && m_sessionStatus != Verified;
+}
+
+int ConversationModel::waitingCount() const
+{
+    int count = 0;
+    for (const StoredMessage &message : m_messages)
+        count += isWaiting(message) ? 1 : 0;
+    return count;
 }
 
 QString ConversationModel::stateText(MessageState state)
@@ -227,9 +244,9 @@ QVariant ConversationModel::data(const QModelIndex &index, int role) const
     case OutgoingRole:
         return message.direction == MessageDirection::Outgoing;
     case DeliveryStateRole:
-        return stateKey(message.state);
+        return isWaiting(message) ? QStringLiteral("waiting") : stateKey(message.state);
     case StateTextRole:
-        return stateText(message.state);
+        return isWaiting(message) ? tr("waiting for encryption") : stateText(message.state);
     case TimestampRole:
         return message.timestamp;
     case TimeTextRole:
@@ -304,7 +321,21 @@ void ConversationModel::syncEncryption()
     // The app's view of this contact's encryption: the status, the identity warning and the SAS flow.
     if (!m_context || m_peer.isEmpty() || !m_context->isSessionOpen())
         return;
+    const SessionStatus before = m_sessionStatus;
+    const QString failure = m_context->encryptionFailureText(m_peer);
+    const bool plaintext = m_context->plaintextAllowed(m_peer);
+    const bool requested = m_context->hasEncryptionRequest(m_peer);
+    const bool detailsChanged
+        = failure != m_failureText || plaintext != m_plaintextAllowed || requested != m_encryptionRequested;
+    m_failureText = failure;
+    m_plaintextAllowed = plaintext;
+    m_encryptionRequested = requested;
     setSessionStatus(SessionStatus(m_context->sessionStatus(m_peer)));
+    if (detailsChanged && before == m_sessionStatus)
+        Q_EMIT sessionStatusChanged();
+    // Whether an outgoing message reads "waiting for encryption" follows the status.
+    if (before != m_sessionStatus && !m_messages.isEmpty())
+        Q_EMIT dataChanged(index(0), index(int(m_messages.size()) - 1), {DeliveryStateRole, StateTextRole});
     setIdentityChanged(m_context->identityChanged(m_peer));
     setFormerJid(m_context->formerJid(m_peer));
     setVerificationFlow(m_context->verificationFlow(m_peer));
@@ -319,6 +350,8 @@ void ConversationModel::onMessageAdded(const StoredMessage &message)
     m_messages << message;
     endInsertRows();
     Q_EMIT countChanged();
+    if (isWaiting(message))
+        Q_EMIT sessionStatusChanged(); // waitingCount
     if (message.direction == MessageDirection::Incoming)
         markReadIfActive();
 }
@@ -329,7 +362,13 @@ void ConversationModel::onStateChanged(qint64 id, MessageState state)
     if (row < 0)
         return;
     m_messages[row].state = state;
+    // Sending unencrypted what waited changes more than the state: read the row again.
+    if (m_context && m_context->store() && m_messages.at(row).encrypted) {
+        if (const std::optional<StoredMessage> fresh = m_context->store()->message(id))
+            m_messages[row].encrypted = fresh->encrypted;
+    }
     Q_EMIT dataChanged(index(row), index(row), {DeliveryStateRole, StateTextRole, EncryptionBadgeRole});
+    Q_EMIT sessionStatusChanged(); // waitingCount
 }
 
 void ConversationModel::onMessageReplaced(const StoredMessage &message)

@@ -30,6 +30,14 @@ class ConversationModel : public QAbstractListModel
     Q_PROPERTY(SessionStatus sessionStatus READ sessionStatus WRITE setSessionStatus NOTIFY sessionStatusChanged)
     Q_PROPERTY(bool identityChanged READ identityChanged WRITE setIdentityChanged NOTIFY identityChangedChanged)
     Q_PROPERTY(QString formerJid READ formerJid WRITE setFormerJid NOTIFY formerJidChanged)
+    /// Why encryption failed, in words (sessionStatus Failed); empty otherwise.
+    Q_PROPERTY(QString failureText READ failureText NOTIFY sessionStatusChanged)
+    /// The user may choose plaintext with this contact (End encryption, Send unencrypted): not under Always.
+    Q_PROPERTY(bool plaintextAllowed READ plaintextAllowed NOTIFY sessionStatusChanged)
+    /// Messages written to the contact that wait for encryption.
+    Q_PROPERTY(int waitingCount READ waitingCount NOTIFY sessionStatusChanged)
+    /// The contact is not a contact and asks for an encrypted session: the page offers Accept and Decline.
+    Q_PROPERTY(bool encryptionRequested READ encryptionRequested NOTIFY sessionStatusChanged)
     Q_PROPERTY(VerificationFlow *verificationFlow READ verificationFlow WRITE setVerificationFlow NOTIFY
                    verificationFlowChanged)
 
@@ -48,11 +56,14 @@ public:
     Q_ENUM(Role)
 
     /// The encrypted session with the contact, as the engine last reported it.
+    /// What the next message to the contact is (the core's ConversationSecurity), and how far it is trusted.
     enum SessionStatus {
-        Plain,      ///< no encrypted session
-        Unverified, ///< encrypted, but the retained secret was never verified: encrypted, not authenticated
-        Verified,   ///< encrypted with a retained secret the user verified by comparing the code
-        Failed,     ///< the session could not be set up or broke: nothing is sent in plaintext instead
+        Plain,       ///< not encrypted: the user has not asked for encryption with this contact
+        Unverified,  ///< encrypted, but the retained secret was never verified: encrypted, not authenticated
+        Verified,    ///< encrypted with a retained secret the user verified by comparing the code
+        Failed,      ///< encryption failed or the session ended: messages wait (never plaintext) until Retry
+        Negotiating, ///< an encrypted session is being set up: messages wait for it
+        Waiting,     ///< encryption is wanted and no session is up yet: the next message starts one
     };
     Q_ENUM(SessionStatus)
 
@@ -93,8 +104,13 @@ public:
 
     static QString stateKey(MessageState state);
     static QString stateText(MessageState state);
-    /// "failed" for what could not be decrypted, "encrypted" for what went through a session, else "plain".
+    /// "failed" for what could not be decrypted, "encrypted" for what went through a session,
+    /// "unencrypted-arrival" for a plain message that arrived while the conversation was encrypted, else "plain".
     static QString encryptionBadge(const StoredMessage &message);
+    QString failureText() const { return m_failureText; }
+    bool plaintextAllowed() const { return m_plaintextAllowed; }
+    int waitingCount() const;
+    bool encryptionRequested() const { return m_encryptionRequested; }
 
     int rowCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role) const override;
@@ -118,6 +134,8 @@ private:
     void onMessageAdded(const StoredMessage &message);
     void onStateChanged(qint64 id, MessageState state);
     void syncEncryption();
+    /// An outgoing message that must leave encrypted and has not gone yet, while no session is up.
+    bool isWaiting(const StoredMessage &message) const;
     QString m_lastSendError;
     void onMessageReplaced(const StoredMessage &message);
     void markReadIfActive();
@@ -130,6 +148,9 @@ private:
     QList<QMetaObject::Connection> m_sessionConnections;
     SessionStatus m_sessionStatus = Plain;
     bool m_identityChanged = false;
+    QString m_failureText;
+    bool m_plaintextAllowed = true;
+    bool m_encryptionRequested = false;
     QString m_formerJid;
     QPointer<VerificationFlow> m_verificationFlow;
 };

@@ -225,13 +225,16 @@ ConversationSecurity::Outgoing ConversationSecurity::prepareOutgoing(const QStri
         } else {
             save(bare, state);
         }
-        return { true, bare, state.thread };
+        break;
     }
     case Phase::Negotiating:
     case Phase::Held:
         break;
     }
-    return { true, bare, load(bare).thread };
+    // It waits: in the negotiation's thread, or (none yet, e.g. offline) in a thread of its own, from where the
+    // next session takes it.
+    const QString thread = load(bare).thread;
+    return { true, bare, thread.isEmpty() ? m_sessions->startSession(bare)->threadId() : thread };
 }
 
 void ConversationSecurity::resumeWaiting(const QStringList &peers)

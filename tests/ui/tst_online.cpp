@@ -21,6 +21,8 @@
 #include "LocalServer.h"
 #include "crypto/Crypto.h"
 #include "session/Messenger.h"
+#include "session/SessionManager.h"
+#include "session/ThreadSession.h"
 #include "storage/Database.h"
 #include "storage/MessageStore.h"
 #include "xmpp/Account.h"
@@ -60,6 +62,7 @@ private Q_SLOTS:
     void initTestCase();
     void cleanupTestCase();
     void loginChatAndSubscriptionAgainstARealServer();
+    void strangerEncryptionRequestWaitsForTheUser();
 
 private:
     QQuickItem *currentPage() const;
@@ -286,6 +289,65 @@ void OnlineUiTest::loginChatAndSubscriptionAgainstARealServer()
     m_context->logout();
     QVERIFY(waitForPage(QStringLiteral("loginPage")));
     VERIFY_NO_WARNINGS("logging out");
+}
+
+// XEP-0155 §Presence Leaks (review M4): an ESession request from someone who is not a contact is not answered
+// (no message 2, no error) until the user decides; Accept then starts the session, Decline refuses it.
+void OnlineUiTest::strangerEncryptionRequestWaitsForTheUser()
+{
+    QVERIFY(!m_server.addUser(QStringLiteral("carol")).isEmpty());
+    AppContext context;
+    context.setKeyringEnabled(false);
+    context.setDataDir(m_dataDir.filePath(QStringLiteral("alice-requests")));
+    QVERIFY(context.login(alice, m_server.password(QStringLiteral("alice")), m_server.host(), m_server.port(),
+                          m_server.certPath()));
+    QTRY_COMPARE_WITH_TIMEOUT(context.connectionState(), AppContext::Online, NetworkTimeoutMs);
+
+    const QString carol = QStringLiteral("carol@localhost");
+    Peer stranger(m_dataDir.filePath(QStringLiteral("carol/sotto.sqlite")));
+    QVERIFY(stranger.database.open());
+    AccountConfig config;
+    config.jid = carol;
+    config.password = m_server.password(QStringLiteral("carol"));
+    config.host = m_server.host();
+    config.port = m_server.port();
+    config.trustedCertPath = m_server.certPath();
+    stranger.account.setConfig(config);
+    stranger.store = std::make_unique<MessageStore>(&stranger.database);
+    stranger.messenger = std::make_unique<Messenger>(&stranger.account, stranger.store.get());
+    Esession::MemoryRetainedSecretStore carolSecrets;
+    EsessionExtension *carolEsession = stranger.account.esession();
+    carolEsession->setRetainedSecretStore(&carolSecrets);
+    QSignalSpy carolUp(carolEsession, &EsessionExtension::esessionEstablished);
+    QSignalSpy carolFailed(carolEsession, &EsessionExtension::negotiationFailed);
+    stranger.account.connectToServer();
+    QTRY_COMPARE_WITH_TIMEOUT(stranger.account.state(), Account::State::Online, NetworkTimeoutMs);
+    QSignalSpy requests(&context, &AppContext::encryptionRequestsChanged);
+
+    for (const bool accept : {true, false}) {
+        const QString thread = stranger.messenger->sessions()->startSession(alice)->threadId();
+        QVERIFY(carolEsession->negotiate(alice, thread));
+        QTRY_VERIFY_WITH_TIMEOUT(context.encryptionRequests().contains(carol), NetworkTimeoutMs);
+        QVERIFY(context.hasEncryptionRequest(carol));
+        // Nothing went back: Carol's request is still waiting for an answer, none came.
+        QTest::qWait(1000);
+        QVERIFY(carolEsession->isNegotiating(alice, thread));
+        QCOMPARE(carolUp.count(), accept ? 0 : 1);
+        QCOMPARE(carolFailed.count(), 0);
+        if (accept) {
+            context.acceptEncryptionRequest(carol);
+            QTRY_COMPARE_WITH_TIMEOUT(carolUp.count(), 1, NetworkTimeoutMs);
+        } else {
+            context.declineEncryptionRequest(carol);
+            QTRY_COMPARE_WITH_TIMEOUT(carolFailed.count(), 1, NetworkTimeoutMs);
+            QCOMPARE(carolUp.count(), 1);
+        }
+        QVERIFY(!context.hasEncryptionRequest(carol));
+        QVERIFY(!context.encryptionRequests().contains(carol));
+    }
+    QVERIFY(requests.count() >= 4);
+    stranger.account.disconnectFromServer();
+    context.logout();
 }
 
 int main(int argc, char *argv[])

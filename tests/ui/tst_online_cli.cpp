@@ -133,7 +133,7 @@ private:
     void openChatWithTheCli(const QStringList &extraArguments = {});
     // "Start encrypted session" on the chat page, and the SAS dialog open with Bob's code. Fills
     // m_cliSession (Bob's "active" event) and m_dialog.
-    void startSessionAndCompareCodes();
+    void startSessionAndCompareCodes(const QString &button = QStringLiteral("startEncryptionButton"));
     void encryptedSessionWithTheCli(const QStringList &extraArguments = {});
     QQuickItem *currentPage() const;
     bool waitForPage(const QString &objectName, int timeoutMs = 5000);
@@ -282,11 +282,11 @@ void OnlineCliTest::openChatWithTheCli(const QStringList &extraArguments)
     QCOMPARE(shieldText->property("text").toString(), QStringLiteral("Not encrypted"));
 }
 
-void OnlineCliTest::startSessionAndCompareCodes()
+void OnlineCliTest::startSessionAndCompareCodes(const QString &button)
 {
     auto *shieldText = findItem(currentPage(), QStringLiteral("encryptionStatus"));
     QVERIFY(shieldText);
-    auto *startButton = findItem(currentPage(), QStringLiteral("startEncryptionButton"));
+    auto *startButton = findItem(currentPage(), button);
     QVERIFY(startButton && startButton->isVisible());
     QVERIFY(clickItem(m_window, startButton));
 
@@ -448,8 +448,14 @@ void OnlineCliTest::preferredGroupsMeetTheCliGroups()
     QVERIFY(waitForPage(QStringLiteral("chatPage")));
     VERIFY_NO_WARNINGS("ticking group 17");
 
-    // The next offer includes 17: the session comes up, with the same code on both sides.
-    startSessionAndCompareCodes();
+    // The conversation stays one to encrypt: it says why it failed and offers Retry (never plaintext).
+    shieldText = findItem(currentPage(), QStringLiteral("encryptionStatus")); // a new page
+    QVERIFY(shieldText);
+    QCOMPARE(shieldText->property("text").toString(), QStringLiteral("Encryption failed"));
+    QVERIFY(!findItem(currentPage(), QStringLiteral("startEncryptionButton"))->isVisible());
+    QVERIFY(findItem(currentPage(), QStringLiteral("encryptionStateBar"))->isVisible());
+    // The next offer includes 17: Retry brings the session up, with the same code on both sides.
+    startSessionAndCompareCodes(QStringLiteral("retryEncryptionButton"));
 }
 
 int main(int argc, char *argv[])

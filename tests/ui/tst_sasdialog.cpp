@@ -18,6 +18,9 @@
 #include <memory>
 
 #include "AppContext.h"
+#include "session/ConversationSecurity.h"
+#include "session/Messenger.h"
+#include "storage/ContactSettings.h"
 #include "ConversationModel.h"
 #include "VerificationFlow.h"
 #include "crypto/Crypto.h"
@@ -73,6 +76,7 @@ private Q_SLOTS:
     void chatPageNamesTheFormerAddress();
     void chatPageOffersVerificationAndEncryption();
     void codeArrivingForTheShownPageOpensTheDialog();
+    void chatPageSaysWhatTheNextMessageIs();
 
 private:
     // The dialog on its own, bound to m_flow and opened.
@@ -619,3 +623,79 @@ int main(int argc, char *argv[])
 }
 
 #include "tst_sasdialog.moc"
+
+// The header, the state bar and each message tell the truth about what the next message is (review H1/H2): a
+// conversation the user encrypted says its messages wait, offers Retry and (with a worded confirmation) Send
+// unencrypted; a plain message that arrived anyway carries a mark in words.
+void SasDialogTest::chatPageSaysWhatTheNextMessageIs()
+{
+    QVERIFY(m_context->openOffline(alice));
+    ConversationSecurity *security = m_context->messenger()->security();
+    QVERIFY(!security->startEncryption(bob)); // offline: wanted from now on, the session starts when online
+    MessageStore *store = m_context->store();
+    QVERIFY(store->addIncoming(bob, QStringLiteral("phone"), QStringLiteral("t9"), QStringLiteral("psst, plain"),
+                               QStringLiteral("id-plain"), QDateTime::currentDateTimeUtc(), false,
+                               MessageState::Received, true));
+
+    QQuickItem *page = loadChatPage();
+    QVERIFY(page);
+    ConversationModel *model = pageModel();
+    QVERIFY(model);
+    auto *status = findItem(page, QStringLiteral("encryptionStatus"));
+    auto *bar = findItem(page, QStringLiteral("encryptionStateBar"));
+    auto *retry = findItem(page, QStringLiteral("retryEncryptionButton"));
+    auto *plain = findItem(page, QStringLiteral("sendUnencryptedButton"));
+    auto *start = findItem(page, QStringLiteral("startEncryptionButton"));
+    QVERIFY(status && bar && retry && plain && start);
+    QCOMPARE(model->sessionStatus(), ConversationModel::Waiting);
+    QCOMPARE(text(status), QStringLiteral("Encrypted conversation, no session yet"));
+    QVERIFY(bar->isVisible() && retry->isVisible() && plain->isVisible());
+    QVERIFY(!start->isVisible());
+
+    // The plain message that arrived in the encrypted conversation says so, in words.
+    auto *messageList = findItem(page, QStringLiteral("messageList"));
+    QList<QQuickItem *> rows;
+    QTRY_COMPARE((rows = messageRows(messageList)).size(), 1);
+    QVERIFY(text(findItem(rows.first(), QStringLiteral("messageMeta"))).contains(QStringLiteral("arrived unencrypted")));
+    QCOMPARE(model->data(model->index(0), ConversationModel::EncryptionBadgeRole).toString(),
+             QStringLiteral("unencrypted-arrival"));
+
+    // What the user writes waits, and each such message says so.
+    QVERIFY(model->send(QStringLiteral("for your eyes only")));
+    QTRY_COMPARE((rows = messageRows(messageList)).size(), 2);
+    QCOMPARE(model->data(model->index(1), ConversationModel::DeliveryStateRole).toString(), QStringLiteral("waiting"));
+    QTRY_VERIFY(text(findItem(rows.last(), QStringLiteral("messageMeta"))).contains(QStringLiteral("waiting for encryption")));
+    QCOMPARE(model->waitingCount(), 1);
+    QVERIFY(store->history(bob).last().encrypted);
+
+    // The codes differed: failed, with the reason in words, and still nothing leaves in plaintext.
+    security->codesDiffer(bob);
+    QTRY_COMPARE(model->sessionStatus(), ConversationModel::Failed);
+    QCOMPARE(text(status), QStringLiteral("Encryption failed"));
+    QTRY_VERIFY(text(findItem(page, QStringLiteral("encryptionStateText"))).contains(QStringLiteral("did not match")));
+    QVERIFY(retry->isVisible());
+    VERIFY_NO_WARNINGS("a conversation whose messages wait");
+
+    // Send unencrypted: only after the worded confirmation.
+    QVERIFY(clickItem(m_window.get(), plain));
+    auto *dialog = page->findChild<QObject *>(QStringLiteral("sendUnencryptedDialog"));
+    QVERIFY(dialog);
+    QTRY_VERIFY(dialog->property("opened").toBool());
+    QCOMPARE(security->phase(bob), ConversationSecurity::Phase::Held);
+    auto *confirm = findItem(dialog->property("footer").value<QQuickItem *>(), QStringLiteral("confirmSendUnencryptedButton"));
+    QVERIFY(confirm);
+    QVERIFY(clickItem(m_window.get(), confirm));
+    QTRY_COMPARE(security->phase(bob), ConversationSecurity::Phase::Plain);
+    QTRY_COMPARE(text(status), QStringLiteral("Not encrypted"));
+    QVERIFY(!store->history(bob).last().encrypted);
+    QTRY_COMPARE(model->data(model->index(1), ConversationModel::DeliveryStateRole).toString(), QStringLiteral("queued"));
+    QVERIFY(start->isVisible());
+
+    // Under Always neither choice is offered.
+    QVERIFY(m_context->contactSettings()->setSessionPolicy(bob, SessionPolicy::Always));
+    QTRY_COMPARE(model->sessionStatus(), ConversationModel::Waiting);
+    QVERIFY(!model->plaintextAllowed());
+    QTRY_VERIFY(!plain->isVisible());
+    QVERIFY(!m_context->sendUnencrypted(bob).isEmpty());
+    VERIFY_NO_WARNINGS("sending unencrypted by choice");
+}

@@ -27,7 +27,7 @@ Page {
     readonly property bool canVerify: page.verificationFlow !== null
                                       && page.verificationFlow.state !== VerificationFlow.Idle
                                       && page.verificationFlow.state !== VerificationFlow.Mismatch
-    // The shield in words: never colour alone.
+    // The shield in words: never colour alone. It says what the next message will be.
     readonly property string encryptionText: {
         switch (conversation.sessionStatus) {
         case ConversationModel.Unverified:
@@ -36,9 +36,22 @@ Page {
             return qsTr("Encrypted and verified")
         case ConversationModel.Failed:
             return qsTr("Encryption failed")
+        case ConversationModel.Negotiating:
+            return qsTr("Negotiating…")
+        case ConversationModel.Waiting:
+            return qsTr("Encrypted conversation, no session yet")
         default:
             return qsTr("Not encrypted")
         }
+    }
+    // Encryption is wanted but no session is up: what the user writes waits.
+    readonly property bool messagesWait: conversation.sessionStatus === ConversationModel.Failed
+                                         || conversation.sessionStatus === ConversationModel.Waiting
+                                         || conversation.sessionStatus === ConversationModel.Negotiating
+
+    function retryEncryption() {
+        const why = page.context.startEncryptedSession(page.peer)
+        page.sendError = why
     }
 
     objectName: "chatPage"
@@ -129,6 +142,71 @@ Page {
         flow: page.verificationFlow
     }
 
+    // Leaving encryption is the user's explicit choice, in words, never one click.
+    Dialog {
+        id: endEncryptionDialog
+        objectName: "endEncryptionDialog"
+        title: qsTr("End encryption with %1?").arg(conversation.peerName)
+        modal: true
+        anchors.centerIn: Overlay.overlay
+        width: Math.min(page.width - 48, 460)
+        footer: DialogButtonBox {
+            Button {
+                objectName: "confirmEndEncryptionButton"
+                text: qsTr("End encryption")
+                DialogButtonBox.buttonRole: DialogButtonBox.AcceptRole
+            }
+            Button {
+                text: qsTr("Keep encrypting")
+                DialogButtonBox.buttonRole: DialogButtonBox.RejectRole
+            }
+        }
+
+        ColumnLayout {
+            anchors.fill: parent
+
+            Label {
+                text: qsTr("The encrypted session ends, and what you write to %1 afterwards is sent unencrypted: the servers on the way can read it. You can start a new encrypted session at any time.").arg(conversation.peerName)
+                wrapMode: Text.Wrap
+                Layout.fillWidth: true
+            }
+        }
+
+        onAccepted: page.sendError = page.context.endEncryption(page.peer)
+    }
+
+    Dialog {
+        id: sendUnencryptedDialog
+        objectName: "sendUnencryptedDialog"
+        title: qsTr("Send unencrypted to %1?").arg(conversation.peerName)
+        modal: true
+        anchors.centerIn: Overlay.overlay
+        width: Math.min(page.width - 48, 460)
+        footer: DialogButtonBox {
+            Button {
+                objectName: "confirmSendUnencryptedButton"
+                text: qsTr("Send unencrypted")
+                DialogButtonBox.buttonRole: DialogButtonBox.AcceptRole
+            }
+            Button {
+                text: qsTr("Keep waiting")
+                DialogButtonBox.buttonRole: DialogButtonBox.RejectRole
+            }
+        }
+
+        ColumnLayout {
+            anchors.fill: parent
+
+            Label {
+                text: qsTr("The messages that wait for encryption, and what you write to %1 next, are sent unencrypted: the servers on the way can read them. Choose this only if nothing in them is private.").arg(conversation.peerName)
+                wrapMode: Text.Wrap
+                Layout.fillWidth: true
+            }
+        }
+
+        onAccepted: page.sendError = page.context.sendUnencrypted(page.peer)
+    }
+
     Connections {
         target: page.verificationFlow
 
@@ -189,6 +267,9 @@ Page {
                         return "#1b5e20"
                     case ConversationModel.Failed:
                         return "#b00020"
+                    case ConversationModel.Negotiating:
+                    case ConversationModel.Waiting:
+                        return "#1a4e8a"
                     default:
                         return "#5a5a5a"
                     }
@@ -211,7 +292,9 @@ Page {
                         objectName: "encryptionSymbol"
                         text: conversation.sessionStatus === ConversationModel.Unverified ? "?"
                             : conversation.sessionStatus === ConversationModel.Verified ? "✓"
-                            : conversation.sessionStatus === ConversationModel.Failed ? "!" : "–"
+                            : conversation.sessionStatus === ConversationModel.Failed ? "!"
+                            : conversation.sessionStatus === ConversationModel.Negotiating
+                              || conversation.sessionStatus === ConversationModel.Waiting ? "…" : "–"
                         color: shield.tint
                         font.bold: true
                         font.pixelSize: 12
@@ -229,10 +312,18 @@ Page {
             ToolButton {
                 objectName: "startEncryptionButton"
                 visible: conversation.sessionStatus === ConversationModel.Plain
-                         || conversation.sessionStatus === ConversationModel.Failed
                 enabled: conversation.canSend
                 text: qsTr("Start encrypted session")
                 onClicked: page.startEncryptedSessionRequested()
+            }
+            ToolButton {
+                objectName: "endEncryptionButton"
+                visible: conversation.plaintextAllowed
+                         && (conversation.sessionStatus === ConversationModel.Unverified
+                             || conversation.sessionStatus === ConversationModel.Verified)
+                text: qsTr("End encryption…")
+                Accessible.name: qsTr("End the encrypted session with %1").arg(conversation.peerName)
+                onClicked: endEncryptionDialog.open()
             }
             ToolButton {
                 objectName: "verifyButton"
@@ -247,6 +338,96 @@ Page {
     ColumnLayout {
         anchors.fill: parent
         spacing: 0
+
+        // Someone who is not a contact asks for an encrypted session: answering at all tells them you are online,
+        // so nothing is sent until the user decides (XEP-0155 §Presence Leaks).
+        Pane {
+            objectName: "encryptionRequestPane"
+            visible: conversation.encryptionRequested
+            padding: 10
+            Accessible.role: Accessible.AlertMessage
+            Accessible.name: encryptionRequestText.text
+            Layout.fillWidth: true
+            background: Rectangle {
+                color: "#eaf1fb"
+                border.color: "#a9c4e4"
+            }
+
+            RowLayout {
+                anchors.fill: parent
+                spacing: 8
+
+                Label {
+                    id: encryptionRequestText
+                    text: qsTr("%1 is not in your contacts and asks for an encrypted session. Answering, even with no, tells them you are online.").arg(page.peer)
+                    wrapMode: Text.Wrap
+                    Layout.fillWidth: true
+                }
+                Button {
+                    objectName: "acceptEncryptionRequestButton"
+                    text: qsTr("Accept")
+                    Accessible.name: qsTr("Accept the encrypted session with %1").arg(page.peer)
+                    onClicked: page.context.acceptEncryptionRequest(page.peer)
+                }
+                Button {
+                    objectName: "declineEncryptionRequestButton"
+                    text: qsTr("Decline")
+                    Accessible.name: qsTr("Decline the encrypted session with %1").arg(page.peer)
+                    onClicked: page.context.declineEncryptionRequest(page.peer)
+                }
+            }
+        }
+
+        // Encryption is wanted but no session is up: why, what happens to what the user writes, and the ways on.
+        Pane {
+            objectName: "encryptionStateBar"
+            visible: page.messagesWait
+            padding: 10
+            Accessible.role: Accessible.AlertMessage
+            Accessible.name: encryptionStateText.text
+            Layout.fillWidth: true
+            background: Rectangle {
+                color: conversation.sessionStatus === ConversationModel.Failed ? "#fdecea" : "#eef4fb"
+                border.color: conversation.sessionStatus === ConversationModel.Failed ? "#e0a8a8" : "#a9c4e4"
+            }
+
+            RowLayout {
+                anchors.fill: parent
+                spacing: 8
+
+                Label {
+                    id: encryptionStateText
+                    objectName: "encryptionStateText"
+                    text: {
+                        const waiting = qsTr("What you write waits and is sent only encrypted.")
+                        switch (conversation.sessionStatus) {
+                        case ConversationModel.Negotiating:
+                            return qsTr("Setting up an encrypted session with %1… %2").arg(conversation.peerName).arg(waiting)
+                        case ConversationModel.Waiting:
+                            return qsTr("This conversation is encrypted, and no session with %1 is up right now. %2 A new session starts with your next message, or with Retry.").arg(conversation.peerName).arg(waiting)
+                        default:
+                            return conversation.failureText + " " + waiting
+                        }
+                    }
+                    wrapMode: Text.Wrap
+                    Layout.fillWidth: true
+                }
+                Button {
+                    objectName: "retryEncryptionButton"
+                    visible: conversation.sessionStatus !== ConversationModel.Negotiating
+                    enabled: conversation.canSend
+                    text: qsTr("Retry")
+                    Accessible.name: qsTr("Try the encrypted session with %1 again").arg(conversation.peerName)
+                    onClicked: page.retryEncryption()
+                }
+                Button {
+                    objectName: "sendUnencryptedButton"
+                    visible: conversation.plaintextAllowed && conversation.sessionStatus !== ConversationModel.Negotiating
+                    text: qsTr("Send unencrypted…")
+                    onClicked: sendUnencryptedDialog.open()
+                }
+            }
+        }
 
         // A verified contact came back without the secret we kept: inline and in words, not a popup.
         Pane {
@@ -300,7 +481,7 @@ Page {
                 id: formerJidNoticeText
                 objectName: "formerJidNoticeText"
                 anchors.fill: parent
-                text: qsTr("%1 proved to be the contact you talked to as %2: the secret you kept for %2 authenticated this session and now belongs to %1.").arg(conversation.peerName).arg(conversation.formerJid)
+                text: qsTr("%1 holds the secret you kept for %2: it went into this session's key and now belongs to %1. A new address is not proof of who this is: compare the code to verify %1.").arg(conversation.peerName).arg(conversation.formerJid)
                 wrapMode: Text.Wrap
             }
         }
@@ -376,6 +557,8 @@ Page {
                 Accessible.role: Accessible.StaticText
                 Accessible.name: message.outgoing
                                  ? qsTr("You, %1, %2: %3").arg(message.timeText).arg(message.stateText).arg(message.body)
+                                 : message.encryptionBadge === "unencrypted-arrival"
+                                 ? qsTr("%1, %2, arrived unencrypted: %3").arg(conversation.peerName).arg(message.timeText).arg(message.body)
                                  : qsTr("%1, %2: %3").arg(conversation.peerName).arg(message.timeText).arg(message.body)
 
                 Rectangle {
@@ -386,7 +569,9 @@ Page {
                                     renegotiate.visible ? renegotiate.implicitWidth : 0) + 24
                     height: metaText.y + metaText.implicitHeight + 8
                     radius: 10
-                    color: message.outgoing ? "#d9e7ff" : (message.deliveryState === "undecryptable" ? "#fdecea" : "#efefef")
+                    color: message.outgoing ? "#d9e7ff"
+                         : message.deliveryState === "undecryptable" ? "#fdecea"
+                         : message.encryptionBadge === "unencrypted-arrival" ? "#fff3e0" : "#efefef"
                     border.color: message.outgoing ? "#b3cbf0" : "#d8d8d8"
 
                     Text {
@@ -426,8 +611,14 @@ Page {
                         anchors.right: parent.right
                         anchors.rightMargin: 12
                         y: (renegotiate.visible ? renegotiate.y + renegotiate.height : bodyText.y + bodyText.height) + 2
-                        text: message.outgoing ? message.timeText + " · " + message.stateText : message.timeText
-                        color: message.deliveryState === "failed" ? "#b00020" : "#5a5a5a"
+                        // A plain message in an encrypted conversation says so in words: it changed nothing, and
+                        // anyone on the way could have read or written it.
+                        text: message.outgoing ? message.timeText + " · " + message.stateText
+                            : message.encryptionBadge === "unencrypted-arrival"
+                              ? message.timeText + " · " + qsTr("⚠ arrived unencrypted")
+                              : message.timeText
+                        color: message.deliveryState === "failed" || message.encryptionBadge === "unencrypted-arrival"
+                               ? "#b00020" : "#5a5a5a"
                         font.pixelSize: 11
                     }
                     Text {

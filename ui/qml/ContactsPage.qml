@@ -91,6 +91,47 @@ Page {
             }
         }
 
+        // Someone who is not a contact asks for an encrypted session: nothing is answered until the user decides,
+        // since any answer tells them you are online.
+        Repeater {
+            model: page.context.encryptionRequests
+
+            delegate: Pane {
+                id: encryptionRequest
+                objectName: "encryptionRequest"
+
+                required property string modelData
+
+                Layout.fillWidth: true
+                background: Rectangle {
+                    color: "#eaf1fb"
+                }
+
+                RowLayout {
+                    anchors.fill: parent
+                    spacing: 8
+
+                    Label {
+                        text: qsTr("%1 is not in your contacts and asks for an encrypted session. Answering, even with no, tells them you are online.").arg(encryptionRequest.modelData)
+                        wrapMode: Text.Wrap
+                        Layout.fillWidth: true
+                    }
+                    Button {
+                        objectName: "acceptEncryptionRequest"
+                        text: qsTr("Accept")
+                        Accessible.name: qsTr("Accept the encrypted session with %1").arg(encryptionRequest.modelData)
+                        onClicked: page.context.acceptEncryptionRequest(encryptionRequest.modelData)
+                    }
+                    Button {
+                        objectName: "declineEncryptionRequest"
+                        text: qsTr("Decline")
+                        Accessible.name: qsTr("Decline the encrypted session with %1").arg(encryptionRequest.modelData)
+                        onClicked: page.context.declineEncryptionRequest(encryptionRequest.modelData)
+                    }
+                }
+            }
+        }
+
         ListView {
             id: contactList
             objectName: "contactList"
