@@ -911,7 +911,12 @@
         <translation>der Kontakt hat die Aushandlung nicht rechtzeitig abgeschlossen</translation>
     </message>
     <message>
-        <location line="+79"/>
+        <location line="+27"/>
+        <source>you ended the encrypted session (not acknowledged)</source>
+        <translation>Sie haben die verschlüsselte Sitzung beendet (nicht bestätigt)</translation>
+    </message>
+    <message>
+        <location line="+59"/>
         <location line="+28"/>
         <source>you went offline</source>
         <translation>Sie sind offline gegangen</translation>

@@ -272,7 +272,7 @@ void ConversationSecurity::onSessionEnded(const QString &peerFullJid, const QStr
     // Our own orderly end (going offline) or the contact's client gone are no failure: the next message simply
     // negotiates again. Anything else waits for the user.
     if (state.failure.isEmpty() && code != EsessionExtension::EndedOffline && code != EsessionExtension::ContactOffline
-        && !(code == EsessionExtension::EndedByUs && !state.encrypt))
+        && !((code == EsessionExtension::EndedByUs || code == EsessionExtension::EndedUnacknowledged) && !state.encrypt))
         state.failure = code;
     save(bare, state);
     Q_EMIT changed(bare);

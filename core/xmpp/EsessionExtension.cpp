@@ -257,8 +257,15 @@ bool EsessionExtension::terminateSession(const QString &peerJid, const QString &
     if (!session || session->ended || session->terminating)
         return false;
     sendTerminateForm(session, false);
-    // XEP-0217: nothing more is sent in this session; its receive keys wait for the acknowledgement.
+    // XEP-0217: nothing more is sent in this session; its receive keys wait for the acknowledgement, but not for
+    // ever (XEP-0217 §terminate: the keys MUST be destroyed): after the limit they go, and what the contact did
+    // not confirm waits for the next session, as after any end that proves nothing.
     session->terminating = true;
+    QTimer::singleShot(m_terminationTimeout, this, [this, key = key(session->peer, thread)] {
+        const std::shared_ptr<Session> pending = m_sessions.value(key);
+        if (pending && pending->terminating && !pending->ended)
+            fail(pending.get(), tr("you ended the encrypted session (not acknowledged)"), EndedUnacknowledged, true);
+    });
     return true;
 }
 

@@ -41,6 +41,8 @@ public:
     // Why a session ended (sessionEnded's code): stable, for the layers above to decide and word.
     static inline const QString EndedByUs = QStringLiteral("ended-by-us"); ///< our terminate, acknowledged
     static inline const QString EndedOffline = QStringLiteral("ended-offline"); ///< closeAll(): we went offline
+    /// Our terminate was never acknowledged within terminationTimeout(): the keys were destroyed anyway.
+    static inline const QString EndedUnacknowledged = QStringLiteral("ended-unacknowledged");
     static inline const QString EndedByContact = QStringLiteral("ended-by-contact"); ///< the contact's terminate
     static inline const QString EndedLocally = QStringLiteral("ended-locally"); ///< endSession() (e.g. codes differ)
     static inline const QString OutOfStep = QStringLiteral("out-of-step"); ///< the contact could not open a stanza
@@ -121,6 +123,8 @@ public:
     int closeAll();
     /// Whether any live session or negotiation still holds a key.
     bool holdsKeys() const;
+    /// How long a terminated session waits for the contact's acknowledgement before its keys go anyway.
+    void setTerminationTimeout(std::chrono::milliseconds timeout) { m_terminationTimeout = timeout; }
 
     /// Sends presence to @p presence.to(), encrypted when a session with that resource is active.
     QXmppTask<QXmpp::SendResult> sendPresence(QXmppPresence &&presence);
@@ -197,6 +201,7 @@ private:
     Esession::EsessionEngine m_engine;
     QElapsedTimer m_clock;
     QTimer m_timer; ///< fires at m_engine.deadline()
+    std::chrono::milliseconds m_terminationTimeout = std::chrono::seconds(10);
     QHash<QString, LastSession> m_lastSessions;
     SsnHandler *m_ssn;
     int m_rekeyInterval = 0;

@@ -387,6 +387,26 @@ private Q_SLOTS:
         }
     }
 
+    // A terminate whose acknowledgement never comes does not keep the keys: after the limit they are destroyed
+    // (XEP-0217 §terminate MUST), and the user's choice of plaintext stands.
+    void unacknowledgedTerminateDestroysTheKeys()
+    {
+        QVERIFY(m_aliceSettings->setSessionPolicy(Bob, SessionPolicy::Ask));
+        establish();
+        EsessionExtension *esession = m_alice->account.esession();
+        esession->setTerminationTimeout(1500ms);
+        QSignalSpy ended(esession, &EsessionExtension::sessionEnded);
+        setFault(QStringLiteral("drop 1 alice@localhost c")); // Bob's encrypted acknowledgement
+        QVERIFY(m_alice->messenger->security()->endEncryption(Bob));
+        QTest::qWait(500);
+        QCOMPARE(ended.count(), 0);
+        QVERIFY(esession->holdsKeys());
+        QTRY_COMPARE_WITH_TIMEOUT(ended.count(), 1, NetTimeout);
+        QCOMPARE(ended.first().at(3).toString(), EsessionExtension::EndedUnacknowledged);
+        QVERIFY(!esession->holdsKeys());
+        QCOMPARE(m_alice->messenger->security()->phase(Bob), Phase::Plain);
+    }
+
     void logHoldsNoSecret()
     {
         QVERIFY(LogCapture::text().contains("sotto."));

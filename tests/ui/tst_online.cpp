@@ -346,8 +346,14 @@ void OnlineUiTest::strangerEncryptionRequestWaitsForTheUser()
         QVERIFY(!context.encryptionRequests().contains(carol));
     }
     QVERIFY(requests.count() >= 4);
-    stranger.account.disconnectFromServer();
+
+    // Logging out ends the session that was accepted (XEP-0116/0217 §terminate), and the keys go with it.
+    QSignalSpy carolEnded(carolEsession, &EsessionExtension::sessionEnded);
+    QVERIFY(context.account()->esession()->holdsKeys());
     context.logout();
+    QTRY_COMPARE_WITH_TIMEOUT(carolEnded.count(), 1, NetworkTimeoutMs);
+    QCOMPARE(carolEnded.first().at(3).toString(), EsessionExtension::EndedByContact);
+    stranger.account.disconnectFromServer();
 }
 
 int main(int argc, char *argv[])
