@@ -249,11 +249,12 @@ def sas_value(m_a, form_b):
 COMMITTED_SAS_LABEL = b"Sotto committed SAS 1"
 
 
-def committed_sas_value(k0, n_a, n_b, form_a, form_b):
+def committed_sas_value(k0, n_a, n_b, form_a, form_b, r_b):
     """Sotto's committed SAS (docs/PROTOCOL-NOTES.md): the last 24 bits of HMAC(K0, label | each of N_A, N_B,
-    form_A, form_B with its length in front as 4 big-endian octets). Nothing from message 3 or 4."""
+    form_A, form_B, r_B with its length in front as 4 big-endian octets). r_B is the responder's secret,
+    committed as SHA256(r_B) in message 2 and opened in message 4; nothing else from messages 3 and 4."""
     data = COMMITTED_SAS_LABEL
-    for part in (n_a, n_b, form_a, form_b):
+    for part in (n_a, n_b, form_a, form_b, r_b):
         data += len(part).to_bytes(4, "big") + part
     return int.from_bytes(hmac_sha256(k0, data)[-3:], "big")
 
@@ -297,7 +298,8 @@ def run_case(name, cipher, x, y, n_a, n_b, c_a, rs, oss=b"", pubkeys=None, searc
     mac_b = hmac_sha256(final["KS_B"], n_a + n_b + mpi(d) + form_b + form_b2)
     id_b, m_b, c_b_after = seal(final["KC_B"], final["KM_B"], c_b, mac_b)
     sas = sas_value(m_a, form_b)
-    committed = committed_sas_value(k0, n_a, n_b, form_a, form_b)
+    r_b = label_bytes(f"{name}/r_B", 32)
+    committed = committed_sas_value(k0, n_a, n_b, form_a, form_b, r_b)
 
     inputs = {
         "x": mpi(x).hex(), "y": mpi(y).hex(),
@@ -305,6 +307,7 @@ def run_case(name, cipher, x, y, n_a, n_b, c_a, rs, oss=b"", pubkeys=None, searc
         "C_A": c_a.to_bytes(16, "big").hex(),
         "form_A": form_a.decode(), "form_B": form_b.decode(),
         "form_A2": form_a2.decode(), "form_B2": form_b2.decode(),
+        "r_B": r_b.hex(),
     }
     if rs:
         inputs["RS"] = rs.hex()
@@ -326,6 +329,7 @@ def run_case(name, cipher, x, y, n_a, n_b, c_a, rs, oss=b"", pubkeys=None, searc
         "RS_new": hmac_sha256(k, b"New Retained Secret").hex(),
         "sas_value": sas, "sas": sas_string(sas),
         "committed_sas_value": committed, "committed_sas": sas_string(committed),
+        "sas_commitment": sha256(r_b).hex(),
     }
     outputs = {n: v for n, v in outputs.items() if v is not None}
     if pubkeys:

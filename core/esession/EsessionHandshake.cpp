@@ -430,6 +430,8 @@ struct EsessionHandshake::Agreed
     QByteArray initialKey; ///< K0 = SHA256(g^xy mod p)
     QByteArray initiatorTag; ///< M_A (the sas28x5 input)
     SasAlgorithm sasAlgorithm = SasAlgorithm::Committed;
+    QByteArray responderSasSecret; ///< r_B of the committed SAS: the responder's own, or opened in message 4
+    QByteArray responderSasCommitment; ///< initiator: SHA256(r_B) from message 2
     QString sas;
     QList<RetainedSecret> offeredSecrets; ///< initiator: the secrets hashed into rshashes
     bool initiatorKey = false; ///< init_pubkey = 'key': the initiator's identity is pubKey_A | sign_A
@@ -441,6 +443,7 @@ struct EsessionHandshake::Agreed
         wipeBytes(peerValue);
         wipeBytes(initialKey);
         wipeBytes(initiatorTag);
+        wipeBytes(responderSasSecret);
         for (RetainedSecret &secret : offeredSecrets)
             wipeBytes(secret.secret);
     }
@@ -884,7 +887,7 @@ bool EsessionHandshake::handlesField(const QString &var) const
     using namespace Xep0116;
     static const QStringList fields { Modp, CryptAlgs, HashAlgs, SignAlgs, Compress, Stanzas, InitPubkey, RespPubkey,
         Ver, RekeyFreq, MyNonce, SasAlgs, Dhhashes, Dhkeys, Nonce, Counter, Rshashes, Srshash, Identity, Mac, Expires,
-        MatchResource, Signs };
+        MatchResource, Signs, SasCommitment, SasSecret };
     return fields.contains(var);
 }
 
@@ -1112,6 +1115,15 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::acceptFields(c
     m_agreed->responderKey = responderKey;
     if (sasChosen)
         m_agreed->sasAlgorithm = sasAlgorithmFromName(*sasChosen).value_or(SasAlgorithm::Committed);
+    if (sasChosen && m_agreed->sasAlgorithm == SasAlgorithm::Committed) {
+        // r_B, committed to now and opened in message 4: until then nobody but us can compute our code, so a
+        // relay that opens many negotiations cannot pick the one whose code suits it (docs/PROTOCOL-NOTES.md).
+        m_agreed->responderSasSecret = Crypto::randomBytes(HashBytes);
+        if (m_agreed->responderSasSecret.size() != HashBytes) {
+            return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError,
+                tr("No secure random numbers are available."), u"random"_s);
+        }
+    }
     m_initiatorNonce = *initiatorNonce;
     m_responderNonce = responderNonce;
     if (threeMessage) {
@@ -1142,6 +1154,8 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::acceptFields(c
            << makeField(MyNonce, { b64(m_responderNonce) });
     if (sasChosen)
         fields << makeField(SasAlgs, { *sasChosen });
+    if (!m_agreed->responderSasSecret.isEmpty())
+        fields << makeField(SasCommitment, { b64(sasCommitment(m_agreed->responderSasSecret)) }, FieldType::Hidden);
     fields << makeField(Dhkeys, { b64(m_agreed->ownKey->publicValue()) })
            // Appended, as XEP-0116 says: the initiator's nonce and the initial counter.
            << makeField(Nonce, { b64(m_initiatorNonce) }) << makeField(Counter, { b64(counter->mpi()) });
@@ -1351,6 +1365,14 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::completeFields
     m_agreed->peerValue = *responderValue;
     if (sasAlgorithm)
         m_agreed->sasAlgorithm = *sasAlgorithm;
+    if (sasAlgorithm == SasAlgorithm::Committed) {
+        const std::optional<QByteArray> commitment = singleBytes(accept, SasCommitment);
+        if (!commitment || commitment->size() != HashBytes) {
+            return refusal(SsnCondition::NotAcceptable, { SasCommitment }, EsessionFailure::RefusedByUs,
+                notAcceptable, u"sas-commitment"_s);
+        }
+        m_agreed->responderSasCommitment = *commitment;
+    }
     m_agreed->initiatorCounter = *counter;
     m_agreed->responderCounter = counter->withTopBitFlipped();
     m_agreed->initiatorKey = initiatorKey;
@@ -1441,8 +1463,8 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::completeFields
         established.stanzaTypes = m_agreed->stanzas;
         established.peerPublicKey = m_agreed->peerPublicKey;
         established.threeMessage = true;
-    } else {
-        m_agreed->sas = sas();
+    } else if (m_agreed->sasAlgorithm != SasAlgorithm::Committed) {
+        m_agreed->sas = sas(); // the committed SAS waits for r_B in message 4
     }
     m_expectCompletion = true;
     return fields;
@@ -1613,6 +1635,8 @@ std::optional<SsnStanzaError> EsessionHandshake::checkCompletion(const DataForm 
     bool built = form.addField(makeField(Xep0004::FormTypeVar, { Xep0155::FormType }))
         && form.addField(makeField(Nonce, { b64(m_initiatorNonce) }))
         && form.addField(makeField(Srshash, { b64(srshash) }));
+    if (!m_agreed->responderSasSecret.isEmpty())
+        built = built && form.addField(makeField(SasSecret, { b64(m_agreed->responderSasSecret) }, FieldType::Hidden));
     QDomDocument scratch;
     const QByteArray formB2 = normalizedFormContent(form.toElement(scratch));
     const KeySet responder = deriveKeySet(Party::Responder, cipher, key);
@@ -1690,6 +1714,7 @@ QString EsessionHandshake::sas() const
     transcript.requestForm = m_formA;
     transcript.responseForm = m_formB;
     transcript.initiatorTag = m_agreed->initiatorTag;
+    transcript.responderSecret = m_agreed->responderSasSecret;
     return sasFromValue(sasValue(m_agreed->sasAlgorithm, transcript));
 }
 
@@ -1819,6 +1844,17 @@ void EsessionHandshake::onIdentity(const QDomElement &message, const QDomElement
             return;
         }
         m_agreed->responderCounter = counter;
+    }
+    if (m_agreed->sasAlgorithm == SasAlgorithm::Committed) {
+        // r_B must be what the responder committed to in message 2 (mac_B covers it too, as part of form_B2).
+        const std::optional<QByteArray> secret = singleBytes(*form, SasSecret);
+        if (!secret || !Crypto::constantTimeEquals(sasCommitment(*secret), m_agreed->responderSasCommitment)) {
+            wipeBytes(key);
+            failIdentity(message, echo, u"sas-secret"_s, out);
+            return;
+        }
+        m_agreed->responderSasSecret = *secret;
+        m_agreed->sas = sas();
     }
 
     EsessionEstablished established;

@@ -221,11 +221,12 @@ std::optional<SasAlgorithm> sasAlgorithmFromName(const QString &name)
 }
 
 quint32 committedSasValue(const QByteArray &initialKey, const QByteArray &initiatorNonce,
-    const QByteArray &responderNonce, const QByteArray &requestForm, const QByteArray &responseForm)
+    const QByteArray &responderNonce, const QByteArray &requestForm, const QByteArray &responseForm,
+    const QByteArray &responderSecret)
 {
     // Each variable-length part with its length in front, so that no two transcripts give the same input.
     QByteArray input(CommittedSasLabel);
-    for (const QByteArray *part : { &initiatorNonce, &responderNonce, &requestForm, &responseForm }) {
+    for (const QByteArray *part : { &initiatorNonce, &responderNonce, &requestForm, &responseForm, &responderSecret }) {
         const quint32 length = quint32(part->size());
         input.append(char(length >> 24)).append(char(length >> 16)).append(char(length >> 8)).append(char(length));
         input.append(*part);
@@ -236,12 +237,17 @@ quint32 committedSasValue(const QByteArray &initialKey, const QByteArray &initia
     return value;
 }
 
+QByteArray sasCommitment(const QByteArray &responderSecret)
+{
+    return Crypto::sha256(responderSecret);
+}
+
 quint32 sasValue(SasAlgorithm algorithm, const SasTranscript &transcript)
 {
     switch (algorithm) {
     case SasAlgorithm::Committed:
         return committedSasValue(transcript.initialKey, transcript.initiatorNonce, transcript.responderNonce,
-            transcript.requestForm, transcript.responseForm);
+            transcript.requestForm, transcript.responseForm, transcript.responderSecret);
     case SasAlgorithm::Sas28x5:
         return sas28x5Value(transcript.initiatorTag, transcript.responseForm);
     }

@@ -163,13 +163,21 @@ struct SasTranscript
     QByteArray requestForm; ///< form_A: message 1, including He
     QByteArray responseForm; ///< form_B: message 2, including d
     QByteArray initiatorTag; ///< M_A: covers form_A2, i.e. message 3, chosen after the commitment opened
+    /// r_B: the responder's SAS secret, committed in message 2 (SHA256(r_B) in form_B), opened in message 4.
+    QByteArray responderSecret;
 };
 
 /// The committed SAS value: the least significant 24 bits of
-///   HMAC-SHA256(K0, "Sotto committed SAS 1" | L(N_A) | N_A | L(N_B) | N_B | L(form_A) | form_A | L(form_B) | form_B)
-/// where L(x) is the length of x as 4 octets, big-endian. Nothing from message 3 or 4 goes in.
+///   HMAC-SHA256(K0, "Sotto committed SAS 1" | L(N_A) | N_A | L(N_B) | N_B | L(form_A) | form_A | L(form_B) | form_B
+///                    | L(r_B) | r_B)
+/// where L(x) is the length of x as 4 octets, big-endian. Of messages 3 and 4 only r_B goes in, which the
+/// responder committed to in form_B (message 2) and opens in message 4.
 [[nodiscard]] quint32 committedSasValue(const QByteArray &initialKey, const QByteArray &initiatorNonce,
-    const QByteArray &responderNonce, const QByteArray &requestForm, const QByteArray &responseForm);
+    const QByteArray &responderNonce, const QByteArray &requestForm, const QByteArray &responseForm,
+    const QByteArray &responderSecret);
+
+/// SHA256(r_B): the responder's commitment to its SAS secret, sent in message 2.
+[[nodiscard]] QByteArray sasCommitment(const QByteArray &responderSecret);
 
 /// The 24-bit SAS value of @p algorithm over @p transcript; the displayed code is sasFromValue() of it.
 [[nodiscard]] quint32 sasValue(SasAlgorithm algorithm, const SasTranscript &transcript);

@@ -125,6 +125,10 @@ inline const QString Nonce = QStringLiteral("nonce");
 inline const QString Counter = QStringLiteral("counter");
 inline const QString Rshashes = QStringLiteral("rshashes");
 inline const QString Srshash = QStringLiteral("srshash");
+/// Sotto's committed SAS (not XEP-0116): the responder's commitment to its SAS secret in message 2, SHA256(r_B),
+/// and the secret r_B itself in message 4 (docs/PROTOCOL-NOTES.md, "The committed SAS").
+inline const QString SasCommitment = QStringLiteral("urn:x-sotto:esession:sas-commitment");
+inline const QString SasSecret = QStringLiteral("urn:x-sotto:esession:sas-secret");
 inline const QString Identity = QStringLiteral("identity");
 inline const QString Mac = QStringLiteral("mac");
 // Registered for offline sessions (XEP-0187) and signed forms.

@@ -556,6 +556,8 @@ private Q_SLOTS:
     void sasAlgorithmChoice();
     void strippedSasOffer_data();
     void strippedSasOffer();
+    void committedSasSecretMustMatchItsCommitment_data();
+    void committedSasSecretMustMatchItsCommitment();
     // Security review L3 (JIDs compare as XMPP compares them wherever a retained secret is looked up) and L4
     // ("verified" never moves to another JID).
     void retainedSecretJidCase_data();
@@ -3158,6 +3160,7 @@ struct RelayTowardsBob
     QDomDocument message2; ///< Bob's answer
     QDomDocument message3; ///< the relay engine's own message 3, rebuilt by forge()
     SasAlgorithm algorithm = SasAlgorithm::Committed;
+    SasTranscript lastTranscript; ///< what forge() computed the code from (r_B unknown before message 4)
 
     RelayTowardsBob(const EsessionPolicy &relayPolicy, const EsessionPolicy &bobPolicy, RetainedSecretStore *relayStore,
         RetainedSecretStore *bobStore, Crypto::DhKeyPair dh)
@@ -3229,6 +3232,7 @@ struct RelayTowardsBob
         setValues(m3, Xep0116::Identity, { b64(sealed->identity) });
         setValues(m3, Xep0116::Mac, { b64(sealed->mac) });
         transcript.initiatorTag = sealed->mac;
+        lastTranscript = transcript;
         return sasValue(algorithm, transcript);
     }
 
@@ -3318,8 +3322,10 @@ void TestEsessionHandshake::relayGrindsSas28x5()
     QCOMPARE(valueOfSas(bob->sas) & GrindMask, target & GrindMask);
 }
 
-// Sotto's default: the same relay, the same grind. No message 3 moves Bob's code, Bob shows what the relay could
-// compute before message 3 existed, and Alice's and Bob's codes differ: comparing them exposes the relay.
+// Sotto's default: the same relay, the same grind. No message 3 moves Bob's code, and the relay cannot even
+// compute it before Bob's message 4 opens r_B, so neither grinding message 3 nor opening many negotiations and
+// keeping the one whose code suits it helps (the review of this change, F1); Alice's and Bob's codes differ:
+// comparing them exposes the relay.
 void TestEsessionHandshake::relayCannotGrindCommittedSas()
 {
     MemoryRetainedSecretStore aliceStore, relayStoreA, relayStoreB, bobStore;
@@ -3344,12 +3350,22 @@ void TestEsessionHandshake::relayCannotGrindCommittedSas()
         codes.insert(relay.forge(filler));
     }
     QCOMPARE(codes.size(), 1);
-    const quint32 bobsCode = *codes.begin();
+    // The relay's best knowledge when it sends message 3: everything but r_B, which Bob only committed to.
+    const quint32 guess = *codes.begin();
     relay.finish();
     const EsessionEstablished *bob = relay.pair.established(false);
     QVERIFY2(bob, qPrintable(describe(relay.pair.bobEvents)));
     QCOMPARE(bob->sasAlgorithm, std::optional<SasAlgorithm>(SasAlgorithm::Committed));
-    QCOMPARE(valueOfSas(bob->sas), bobsCode);
+    // Only message 4 opens r_B (checked against Bob's commitment in message 2); with it the relay can compute
+    // Bob's code, too late to choose anything. Before, its guess is worth nothing (equal once in 2^24 runs).
+    QCOMPARE(relay.pair.toAlice.size(), 1);
+    const QDomElement message4 = relay.pair.toAlice.first().documentElement();
+    SasTranscript opened = relay.lastTranscript;
+    opened.responderSecret = bytesOf(fieldValues(message4, Xep0116::SasSecret).value(0));
+    QCOMPARE(sasCommitment(opened.responderSecret),
+             bytesOf(fieldValues(relay.message2.documentElement(), Xep0116::SasCommitment).value(0)));
+    QCOMPARE(valueOfSas(bob->sas), sasValue(SasAlgorithm::Committed, opened));
+    QVERIFY2(valueOfSas(bob->sas) != guess, "the relay knew Bob's code before message 4");
     // Equal by chance once in 2^24 runs.
     QVERIFY2(valueOfSas(bob->sas) != target, "the relay's two codes agree");
 }
@@ -3637,4 +3653,32 @@ void TestEsessionHandshake::verifiedStaysWithItsJid()
         QCOMPARE(b.size(), 1);
         QVERIFY(b.first().retainedSecretMatched && b.first().retainedSecretWasVerified);
     }
+}
+
+// r_B in message 4 must be the one committed to in message 2: a changed secret (whatever the MAC says) or a missing
+// commitment ends the negotiation, on the initiator's side before any code is shown.
+void TestEsessionHandshake::committedSasSecretMustMatchItsCommitment_data()
+{
+    QTest::addColumn<Tamper>("message2");
+    QTest::addColumn<Tamper>("message4");
+    QTest::newRow("secret changed") << Tamper() << Tamper([](QDomElement m) {
+        setValues(m, Xep0116::SasSecret, { b64(Crypto::randomBytes(32)) });
+    });
+    QTest::newRow("secret missing") << Tamper() << Tamper([](QDomElement m) { removeField(m, Xep0116::SasSecret); });
+    QTest::newRow("commitment missing") << Tamper([](QDomElement m) { removeField(m, Xep0116::SasCommitment); })
+                                        << Tamper();
+}
+
+void TestEsessionHandshake::committedSasSecretMustMatchItsCommitment()
+{
+    QFETCH(Tamper, message2);
+    QFETCH(Tamper, message4);
+    MemoryRetainedSecretStore aliceStore, bobStore;
+    Pair pair(relayTestPolicy({ SasAlgorithm::Committed }), relayTestPolicy({ SasAlgorithm::Committed }), &aliceStore,
+        &bobStore);
+    exchange(pair, {}, message2, {}, message4);
+    QVERIFY2(!pair.established(true), qPrintable(describe(pair.aliceEvents)));
+    const EsessionFailed *failed = pair.failed(true);
+    QVERIFY(failed);
+    QVERIFY(!pair.alice.holdsSecrets());
 }

@@ -346,6 +346,8 @@ private Q_SLOTS:
         transcript.requestForm = formOf(in, "form_A"_L1);
         transcript.responseForm = formOf(in, "form_B"_L1);
         transcript.initiatorTag = bytesOf(out, "M_A"_L1);
+        transcript.responderSecret = bytesOf(in, "r_B"_L1);
+        QCOMPARE(sasCommitment(transcript.responderSecret), bytesOf(out, "sas_commitment"_L1));
         const quint32 expected = quint32(out.value("committed_sas_value"_L1).toInt(-1));
         QCOMPARE(sasValue(SasAlgorithm::Committed, transcript), expected);
         QCOMPARE(sasFromValue(expected), out.value("committed_sas"_L1).toString());
@@ -354,7 +356,9 @@ private Q_SLOTS:
 
     // The property that makes the committed SAS worth having (C1 of the security review): whoever sends
     // message 3 chooses M_A after every commitment is open, so nothing of it may reach the code. Every other input
-    // must reach it. sas28x5 fails the first half: that is the attack.
+    // must reach it, r_B included: the responder's secret, opened only in message 4, is what keeps an initiator
+    // (a relay opening many negotiations) from computing a responder's code before it is too late to choose.
+    // sas28x5 fails the first half: that is the attack.
     void committedSasReadsOnlyCommittedValues()
     {
         QRandomGenerator rng(0xc0de);
@@ -373,6 +377,7 @@ private Q_SLOTS:
             base.requestForm = randomBytes(100 + rng.bounded(200));
             base.responseForm = randomBytes(100 + rng.bounded(200));
             base.initiatorTag = randomBytes(32);
+            base.responderSecret = randomBytes(32);
             const quint32 committed = sasValue(SasAlgorithm::Committed, base);
             QVERIFY(committed < (1u << 24));
 
@@ -384,7 +389,7 @@ private Q_SLOTS:
             // Each committed input moves the code (a 24-bit code stays put by chance once in 2^24).
             const QList<QByteArray SasTranscript::*> inputs { &SasTranscript::initialKey,
                 &SasTranscript::initiatorNonce, &SasTranscript::responderNonce, &SasTranscript::requestForm,
-                &SasTranscript::responseForm };
+                &SasTranscript::responseForm, &SasTranscript::responderSecret };
             for (QByteArray SasTranscript::*input : inputs) {
                 SasTranscript changed = base;
                 (changed.*input)[0] = char((changed.*input).at(0) ^ 0x01);
