@@ -254,6 +254,11 @@ void ConversationSecurity::onSessionStarted(const QString &peerFullJid, const QS
 {
     const QString bare = bareOf(peerFullJid);
     ConversationState state = load(bare);
+    // After "They don't match" someone may be in the middle: a session that comes up on its own (the contact's
+    // side, or whoever plays it) does not take what waits; only the user's Retry does (startEncryption clears the
+    // failure first, so our own negotiation gets here with none).
+    if (state.failure == CodesDiffer)
+        return;
     // An active session makes the conversation encrypted until the user says otherwise, whoever started it.
     state.encrypt = true;
     state.thread = thread;

@@ -36,8 +36,15 @@ Messenger::Messenger(Account *account, MessageStore *store, QObject *parent)
     // its MAC proved that the contact received everything we sent.
     connect(m_account->esession(), &EsessionExtension::sessionEnded, this,
             [this](const QString &peer, const QString &thread, const QString &, const QString &code) {
-                if (code != EsessionExtension::EndedByUs)
-                    m_store->requeueUndelivered(QXmppUtils::jidToBareJid(peer), thread);
+                if (code == EsessionExtension::EndedByUs)
+                    return;
+                const QString bare = QXmppUtils::jidToBareJid(peer);
+                m_store->requeueUndelivered(bare, thread);
+                // An older session of the contact ended while a newer one is up: what it did not confirm goes
+                // into the newer one rather than wait on a dead thread.
+                if (m_security->phase(bare) == ConversationSecurity::Phase::Encrypted && m_security->thread(bare) != thread
+                    && m_store->moveWaitingEncrypted(bare, m_security->thread(bare)) > 0)
+                    m_outbox->flush();
             });
     // A contact comes back online (its client was gone, and our session with it ended): what waits for it
     // negotiates now rather than at the user's next message.

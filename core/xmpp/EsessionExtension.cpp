@@ -701,9 +701,11 @@ bool EsessionExtension::handleStanza(const QDomElement &element)
     const auto result = open(session, element, &reason);
     if (!result) {
         // The sender is told (XEP-0200 not-acceptable) when we had a session with it there, active or already
-        // ended (our keys went when we went offline): its side ends too, and what it sent goes again in a new
-        // session. A stranger's <c/> for a session we never had gets no answer (no presence leak).
-        if (session && kind == u"message")
+        // ended (our keys went when we went offline), or a negotiation that never completed on our side (its
+        // message 4 was lost, so the sender has keys we do not): its side ends too, and what it sent goes again in
+        // a new session. A stranger's <c/> for a thread we never negotiated gets no answer (no presence leak).
+        if (kind == u"message"
+            && (session || m_engine.hasNegotiated(QXmppUtils::jidToBareJid(from), thread)))
             sendNotAcceptable(from, thread, id);
         Q_EMIT undecryptable(from, thread, id, reason);
         return true;

@@ -407,6 +407,34 @@ private Q_SLOTS:
         QCOMPARE(m_alice->messenger->security()->phase(Bob), Phase::Plain);
     }
 
+    // After "They don't match", a session that comes up on the contact's side (or whoever plays it) does not take
+    // what the user wrote meanwhile; only Retry does (the review of this change, F2).
+    void codesDifferHoldsAgainstASessionFromTheOtherSide()
+    {
+        QVERIFY(m_aliceSettings->setSessionPolicy(Bob, SessionPolicy::Ask));
+        establish();
+        ConversationSecurity *security = m_alice->messenger->security();
+        security->codesDiffer(Bob);
+        QTRY_COMPARE_WITH_TIMEOUT(security->phase(Bob), Phase::Held, NetTimeout);
+        sendSecret();
+        Esession::MemoryRetainedSecretStore otherStore;
+        m_bobOther = std::make_unique<TestClient>(m_server, QStringLiteral("bob"), QString(), QString(),
+                                                  QStringLiteral("phone"));
+        prepare(*m_bobOther, &otherStore);
+        m_bobOther->account.connectToServer();
+        QTRY_VERIFY_WITH_TIMEOUT(m_bobOther->account.state() == Account::State::Online, NetTimeout);
+        QSignalSpy up(m_bobOther->account.esession(), &EsessionExtension::esessionEstablished);
+        QVERIFY(m_bobOther->account.esession()->negotiate(Alice, newThread()));
+        QTRY_COMPARE_WITH_TIMEOUT(up.count(), 1, NetTimeout);
+        QTest::qWait(700);
+        QCOMPARE(security->phase(Bob), Phase::Held);
+        QCOMPARE(security->failure(Bob), ConversationSecurity::CodesDiffer);
+        QVERIFY(m_bobOther->bodies().isEmpty());
+        QVERIFY(bobSecrets().isEmpty());
+        checkNoPlaintext();
+        m_bobOther.reset();
+    }
+
     void logHoldsNoSecret()
     {
         QVERIFY(LogCapture::text().contains("sotto."));
