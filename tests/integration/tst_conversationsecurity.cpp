@@ -39,18 +39,6 @@ const QString AliceFull = QStringLiteral("alice@localhost/sotto");
 /// Every secret starts so; none may ever be seen by the server.
 const QByteArray SecretMark = "whisper-";
 
-QByteArray serverBytes(const LocalServer &server)
-{
-    QByteArray all;
-    QDirIterator it(server.dir() + QStringLiteral("/server"), QDir::Files, QDirIterator::Subdirectories);
-    while (it.hasNext()) {
-        QFile file(it.next());
-        if (file.open(QIODevice::ReadOnly))
-            all += file.readAll();
-    }
-    return all;
-}
-
 QString newThread()
 {
     return QString::fromLatin1(Crypto::randomBytes(16).toHex());
@@ -284,12 +272,12 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, NetTimeout);
         QCOMPARE(security->phase(Bob), Phase::Held);
         setFault(QString());
-        QVERIFY(!serverBytes(m_server).contains("waited, then sent plainly"));
+        QVERIFY(!m_server.storedBytes().contains("waited, then sent plainly"));
         QVERIFY(security->sendUnencrypted(Bob));
         QCOMPARE(security->phase(Bob), Phase::Plain);
         QTRY_VERIFY_WITH_TIMEOUT(m_bob->bodies().contains(QStringLiteral("waited, then sent plainly")), NetTimeout);
         QVERIFY(!m_bob->received.last().encrypted);
-        QVERIFY(serverBytes(m_server).contains("waited, then sent plainly"));
+        QVERIFY(m_server.storedBytes().contains("waited, then sent plainly"));
 
         // Under Always the choice does not exist.
         QVERIFY(m_aliceSettings->setSessionPolicy(Bob, SessionPolicy::Always));
@@ -378,7 +366,7 @@ private Q_SLOTS:
         sendSecret();
         QTRY_COMPARE_WITH_TIMEOUT(acknowledged.count(), 2, NetTimeout);
         QTRY_COMPARE_WITH_TIMEOUT(bobSecrets(), m_sent, NetTimeout);
-        const QByteArray seen = serverBytes(*server);
+        const QByteArray seen = server->storedBytes();
         for (const QString &secret : std::as_const(m_sent))
             QVERIFY(!seen.contains(secret.toUtf8()));
         if (!streamManagement) {
@@ -525,7 +513,7 @@ private:
 
     void checkNoPlaintext()
     {
-        const QByteArray seen = serverBytes(m_server);
+        const QByteArray seen = m_server.storedBytes();
         for (const QString &secret : std::as_const(m_sent))
             QVERIFY2(!seen.contains(secret.toUtf8()), qPrintable(u"on the wire in plaintext: "_qs + secret));
     }

@@ -53,19 +53,6 @@ CipherParameters mirrored(const CipherParameters &p)
     return m;
 }
 
-// Every byte the server wrote: its log (stanzas at debug level) and its storage (offline messages).
-QByteArray serverBytes(const LocalServer &server)
-{
-    QByteArray all;
-    QDirIterator it(server.dir() + QStringLiteral("/server"), QDir::Files, QDirIterator::Subdirectories);
-    while (it.hasNext()) {
-        QFile file(it.next());
-        if (file.open(QIODevice::ReadOnly))
-            all += file.readAll();
-    }
-    return all;
-}
-
 // Answers <query xmlns='urn:sotto:test'/> requests that arrived encrypted, echoing their text.
 class EncryptedIqEcho : public QXmppClientExtension
 {
@@ -159,8 +146,8 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(m_bob->store->message(answered->id)->state == MessageState::Delivered, NetTimeout);
 
         // The server saw both stanzas (its debug log has the <c/>), never their text.
-        QTRY_VERIFY_WITH_TIMEOUT(serverBytes(m_server).contains("xep-0200.html#ns"), NetTimeout);
-        const QByteArray server = serverBytes(m_server);
+        QTRY_VERIFY_WITH_TIMEOUT(m_server.storedBytes().contains("xep-0200.html#ns"), NetTimeout);
+        const QByteArray server = m_server.storedBytes();
         QVERIFY(!server.contains(secret.toUtf8()));
         QVERIFY(server.contains(thread.toUtf8()));
     }
@@ -176,7 +163,7 @@ private Q_SLOTS:
         // Taken by the server, not confirmed by Bob yet.
         QTRY_COMPARE_WITH_TIMEOUT(m_alice->store->message(sent->id)->state, MessageState::Sent, NetTimeout);
         QTest::qWait(300);
-        QVERIFY(!serverBytes(m_server).contains(secret.toUtf8()));
+        QVERIFY(!m_server.storedBytes().contains(secret.toUtf8()));
 
         // Bob comes back. His keys went when his stream did (a session is bound to one connection of one
         // resource), so the stored copy cannot be opened: it shows as such, never as text, and Bob's client
@@ -201,7 +188,7 @@ private Q_SLOTS:
         QCOMPARE(m_bob->store->history(QStringLiteral("alice@localhost")).size(), 1);
         QVERIFY(m_bob->store->history(QStringLiteral("alice@localhost")).value(0).encrypted);
         QTRY_COMPARE_WITH_TIMEOUT(m_alice->store->message(sent->id)->state, MessageState::Delivered, NetTimeout);
-        QVERIFY(!serverBytes(m_server).contains(secret.toUtf8()));
+        QVERIFY(!m_server.storedBytes().contains(secret.toUtf8()));
     }
 
     void presenceAndIqEncrypted()
@@ -241,7 +228,7 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(answered, NetTimeout);
         QCOMPARE(answer, QStringLiteral("echo: Sotto-secret-question"));
         QTest::qWait(300);
-        const QByteArray server = serverBytes(m_server);
+        const QByteArray server = m_server.storedBytes();
         QVERIFY(!server.contains(status.toUtf8()));
         QVERIFY(!server.contains("Sotto-secret-question"));
     }
@@ -285,7 +272,7 @@ private Q_SLOTS:
         QTest::qWait(1000);
         QVERIFY(m_alice->received.isEmpty());
         QCOMPARE(m_bob->store->message(pending->id)->state, MessageState::Queued);
-        QVERIFY(!serverBytes(m_server).contains("must not leak"));
+        QVERIFY(!m_server.storedBytes().contains("must not leak"));
     }
 
     void rekeyingThroughTheServerLosesNothing()
@@ -322,8 +309,8 @@ private Q_SLOTS:
         QCOMPARE(m_alice->bodies(), toAlice);
         QCOMPARE(ended.count(), 0);
         // The new DH values crossed the server inside <c/> (receipts count as stanzas too).
-        QTRY_VERIFY_WITH_TIMEOUT(serverBytes(m_server).count("<key>") >= 4, NetTimeout);
-        QVERIFY(!serverBytes(m_server).contains("rekeyed"));
+        QTRY_VERIFY_WITH_TIMEOUT(m_server.storedBytes().count("<key>") >= 4, NetTimeout);
+        QVERIFY(!m_server.storedBytes().contains("rekeyed"));
     }
 
     void lostOrDuplicatedStanzaIsNoticedAndNothingIsLost_data()
@@ -358,7 +345,7 @@ private Q_SLOTS:
 
         // Nothing went out in plaintext meanwhile, and what Bob did not confirm waits for a new session.
         QTest::qWait(500);
-        QVERIFY(!serverBytes(m_server).contains("of the plan"));
+        QVERIFY(!m_server.storedBytes().contains("of the plan"));
         QVERIFY(m_alice->messenger->outbox()->pendingCount() > 0);
 
         // A new session in the same thread (negotiated; injected here) carries the rest, once each.
@@ -377,7 +364,7 @@ private Q_SLOTS:
         QTest::qWait(1000); // late duplicates would show up now
         QCOMPARE(receivedBodies(), expected);
         QTRY_COMPARE_WITH_TIMEOUT(m_alice->messenger->outbox()->pendingCount(), 0, NetTimeout);
-        QVERIFY(!serverBytes(m_server).contains("of the plan"));
+        QVERIFY(!m_server.storedBytes().contains("of the plan"));
     }
 
     // Kept last: everything the program's clients logged, at debug level in every category, holds none of the

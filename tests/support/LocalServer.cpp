@@ -1,5 +1,6 @@
 #include "LocalServer.h"
 
+#include <QDirIterator>
 #include <QFile>
 #include <QProcess>
 #include <QProcessEnvironment>
@@ -86,4 +87,16 @@ QString LocalServer::password(const QString &user) const
     if (!file.open(QIODevice::ReadOnly))
         return {};
     return QString::fromUtf8(file.readAll()).trimmed();
+}
+
+QByteArray LocalServer::storedBytes() const
+{
+    QByteArray all;
+    QDirIterator it(m_dir.path() + QStringLiteral("/server"), QDir::Files, QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        QFile file(it.next());
+        if (file.open(QIODevice::ReadOnly))
+            all += file.readAll();
+    }
+    return all;
 }

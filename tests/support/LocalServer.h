@@ -23,6 +23,9 @@ public:
     QString certPath() const { return m_cert; }
     QString dir() const { return m_dir.path(); }
     QString passwordFile(const QString &user) const;
+    /// Every byte the server wrote under its dir: its log (every stanza, with SOTTO_SERVER_DEBUG=1) and its
+    /// storage (offline messages), for tests that check what the server saw.
+    QByteArray storedBytes() const;
     QString password(const QString &user) const;
 
 private:

@@ -68,6 +68,8 @@ private:
     QQuickItem *currentPage() const;
     bool waitForPage(const QString &objectName, int timeoutMs = 5000);
     void fillLoginForm(const QString &password);
+    /// Opens @p peer's database and gives it @p user's account on the test server, a store and a messenger.
+    bool setUpPeer(Peer &peer, const QString &user);
 
     LocalServer m_server;
     QTemporaryDir m_dataDir;
@@ -99,6 +101,22 @@ QQuickItem *OnlineUiTest::currentPage() const
 bool OnlineUiTest::waitForPage(const QString &objectName, int timeoutMs)
 {
     return UiTestSupport::waitForPage(m_window, objectName, timeoutMs);
+}
+
+bool OnlineUiTest::setUpPeer(Peer &peer, const QString &user)
+{
+    if (!peer.database.open())
+        return false;
+    AccountConfig config;
+    config.jid = user + QStringLiteral("@localhost");
+    config.password = m_server.password(user);
+    config.host = m_server.host();
+    config.port = m_server.port();
+    config.trustedCertPath = m_server.certPath();
+    peer.account.setConfig(config);
+    peer.store = std::make_unique<MessageStore>(&peer.database);
+    peer.messenger = std::make_unique<Messenger>(&peer.account, peer.store.get());
+    return true;
 }
 
 void OnlineUiTest::fillLoginForm(const QString &password)
@@ -162,16 +180,7 @@ void OnlineUiTest::loginChatAndSubscriptionAgainstARealServer()
 
     // Bob comes online and asks to add Alice; she accepts on the contacts page.
     Peer peer(m_dataDir.filePath(QStringLiteral("bob/sotto.sqlite")));
-    QVERIFY(peer.database.open());
-    AccountConfig config;
-    config.jid = bob;
-    config.password = m_server.password(QStringLiteral("bob"));
-    config.host = m_server.host();
-    config.port = m_server.port();
-    config.trustedCertPath = m_server.certPath();
-    peer.account.setConfig(config);
-    peer.store = std::make_unique<MessageStore>(&peer.database);
-    peer.messenger = std::make_unique<Messenger>(&peer.account, peer.store.get());
+    QVERIFY(setUpPeer(peer, QStringLiteral("bob")));
     QSignalSpy received(peer.messenger.get(), &Messenger::messageReceived);
     peer.account.connectToServer();
     QTRY_COMPARE_WITH_TIMEOUT(peer.account.state(), Account::State::Online, NetworkTimeoutMs);
@@ -305,16 +314,7 @@ void OnlineUiTest::strangerEncryptionRequestWaitsForTheUser()
 
     const QString carol = QStringLiteral("carol@localhost");
     Peer stranger(m_dataDir.filePath(QStringLiteral("carol/sotto.sqlite")));
-    QVERIFY(stranger.database.open());
-    AccountConfig config;
-    config.jid = carol;
-    config.password = m_server.password(QStringLiteral("carol"));
-    config.host = m_server.host();
-    config.port = m_server.port();
-    config.trustedCertPath = m_server.certPath();
-    stranger.account.setConfig(config);
-    stranger.store = std::make_unique<MessageStore>(&stranger.database);
-    stranger.messenger = std::make_unique<Messenger>(&stranger.account, stranger.store.get());
+    QVERIFY(setUpPeer(stranger, QStringLiteral("carol")));
     Esession::MemoryRetainedSecretStore carolSecrets;
     EsessionExtension *carolEsession = stranger.account.esession();
     carolEsession->setRetainedSecretStore(&carolSecrets);
