@@ -362,8 +362,8 @@ void ConversationModel::onStateChanged(qint64 id, MessageState state)
     if (row < 0)
         return;
     m_messages[row].state = state;
-    // Sending unencrypted what waited changes more than the state: read the row again.
-    if (m_context && m_context->store() && m_messages.at(row).encrypted) {
+    // Sending unencrypted what waited, or holding a plain one for encryption, changes more than the state.
+    if (m_context && m_context->store()) {
         if (const std::optional<StoredMessage> fresh = m_context->store()->message(id))
             m_messages[row].encrypted = fresh->encrypted;
     }

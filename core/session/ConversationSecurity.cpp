@@ -54,6 +54,8 @@ void ConversationSecurity::setContactSettings(ContactSettings *settings)
                     state.encrypt = false;
                     state.failure.clear();
                     save(bare, state);
+                } else if (policy == SessionPolicy::Always) {
+                    Q_EMIT encryptionRequested(bare);
                 }
                 Q_EMIT changed(bare);
             });
@@ -145,6 +147,7 @@ bool ConversationSecurity::startEncryption(const QString &peerBareJid)
     ConversationState state = load(bare);
     state.encrypt = true;
     state.failure.clear();
+    Q_EMIT encryptionRequested(bare);
     const bool started = negotiate(bare, state);
     save(bare, state);
     Q_EMIT changed(bare);

@@ -89,6 +89,9 @@ Q_SIGNALS:
     void changed(const QString &peerBareJid);
     /// A session is up in @p thread: what waits for encryption goes there now.
     void sessionReady(const QString &peerBareJid, const QString &thread);
+    /// Encryption became wanted with the contact (the user asked, or the policy became Always): plain messages that
+    /// have not left yet must wait for it too.
+    void encryptionRequested(const QString &peerBareJid);
     /// The user chose plaintext: what waited for encryption goes unencrypted in @p thread.
     void releasedToPlaintext(const QString &peerBareJid, const QString &thread);
 

@@ -57,6 +57,9 @@ Messenger::Messenger(Account *account, MessageStore *store, QObject *parent)
         m_store->moveWaitingEncrypted(peer, thread);
         m_outbox->flush();
     });
+    // Asked for encryption: what was written before and has not left (offline) waits for it too, never plain.
+    connect(m_security, &ConversationSecurity::encryptionRequested, this,
+            [this](const QString &peer) { m_store->holdQueuedPlain(peer); });
     // The user chose plaintext for what waited (after a worded confirmation in the front end).
     connect(m_security, &ConversationSecurity::releasedToPlaintext, this,
             [this](const QString &peer, const QString &thread) {

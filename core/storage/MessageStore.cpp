@@ -521,6 +521,29 @@ int MessageStore::releaseWaitingEncrypted(const QString &peer, const QString &th
     return int(ids.size());
 }
 
+int MessageStore::holdQueuedPlain(const QString &peer)
+{
+    QSqlQuery find(m_database->connection());
+    find.prepare(QStringLiteral("SELECT id FROM messages WHERE peer = ? AND direction = 1 AND encrypted = 0 AND state = ?"));
+    find.addBindValue(peer);
+    find.addBindValue(int(MessageState::Queued));
+    QList<qint64> ids;
+    if (find.exec()) {
+        while (find.next())
+            ids << find.value(0).toLongLong();
+    }
+    find.finish();
+    for (qint64 id : std::as_const(ids)) {
+        QSqlQuery q(m_database->connection());
+        q.prepare(QStringLiteral("UPDATE messages SET encrypted = 1 WHERE id = ? AND state = ?"));
+        q.addBindValue(id);
+        q.addBindValue(int(MessageState::Queued));
+        if (q.exec())
+            Q_EMIT messageStateChanged(id, MessageState::Queued);
+    }
+    return int(ids.size());
+}
+
 QStringList MessageStore::peersWithWaitingEncrypted() const
 {
     QSqlQuery q(m_database->connection());

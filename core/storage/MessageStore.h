@@ -97,6 +97,9 @@ public:
     int moveWaitingEncrypted(const QString &peer, const QString &thread);
     /// The user chose to send unencrypted: the messages waiting for encryption go as plain ones in @p thread.
     int releaseWaitingEncrypted(const QString &peer, const QString &thread);
+    /// The user asked for encryption with @p peer: plain messages to them that have not left yet (Queued, e.g.
+    /// written offline) must now wait for encryption too. Returns how many.
+    int holdQueuedPlain(const QString &peer);
     /// Contacts with messages waiting for encryption.
     QStringList peersWithWaitingEncrypted() const;
 

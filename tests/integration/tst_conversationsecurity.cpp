@@ -423,6 +423,25 @@ private Q_SLOTS:
         m_bobOther.reset();
     }
 
+    // A plain message written offline has not left when the user asks for encryption: it waits for the session
+    // too (the review of this change, F7).
+    void plainMessageStillQueuedWaitsForEncryption()
+    {
+        QVERIFY(m_aliceSettings->setSessionPolicy(Bob, SessionPolicy::Ask));
+        ConversationSecurity *security = m_alice->messenger->security();
+        m_alice->account.disconnectFromServer();
+        QTRY_VERIFY_WITH_TIMEOUT(m_alice->account.isConnectionClosed(), NetTimeout);
+        QCOMPARE(security->phase(Bob), Phase::Plain);
+        sendSecret(); // plain, queued while offline
+        QVERIFY(!m_alice->store->history(Bob).last().encrypted);
+        QVERIFY(!security->startEncryption(Bob)); // offline: wanted, the session starts once online
+        QVERIFY(m_alice->store->history(Bob).last().encrypted);
+        m_alice->account.connectToServer();
+        QTRY_COMPARE_WITH_TIMEOUT(security->phase(Bob), Phase::Encrypted, NetTimeout);
+        QTRY_COMPARE_WITH_TIMEOUT(bobSecrets(), m_sent, NetTimeout);
+        checkNoPlaintext();
+    }
+
     void logHoldsNoSecret()
     {
         QVERIFY(LogCapture::text().contains("sotto."));
