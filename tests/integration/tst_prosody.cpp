@@ -321,11 +321,7 @@ private Q_SLOTS:
     {
         QTemporaryDir data;
         // Each side protects its retained secrets with a passphrase (no keyring in this test).
-        for (const char *user : {"alice", "bob", "bob2"}) {
-            QFile pass(data.filePath(QStringLiteral("%1.pass").arg(QLatin1String(user))));
-            QVERIFY(pass.open(QIODevice::WriteOnly));
-            pass.write(QByteArray("passphrase of ") + user + '\n');
-        }
+        QVERIFY(writePassphrases(data, {QStringLiteral("alice"), QStringLiteral("bob"), QStringLiteral("bob2")}));
         auto cli = [&](const QString &user, const QString &dataName, const QStringList &command) {
             return startCli(m_server, data, user, dataName, command);
         };
@@ -340,14 +336,9 @@ private Q_SLOTS:
         // One round: Bob listens (accepting ESessions, echoing), Alice sends encrypted; both SAS returned.
         auto round = [&](const QString &bobData, const QString &text, QList<QJsonObject> *aliceEvents,
                          QList<QJsonObject> *bobEvents) {
-            auto bob = cli(QStringLiteral("bob"), bobData,
-                           {QStringLiteral("listen"), QStringLiteral("--accept-esessions"), QStringLiteral("--count"),
-                            QStringLiteral("1"), QStringLiteral("--timeout"), QStringLiteral("40")});
             QByteArray bobOut;
-            QVERIFY(QTest::qWaitFor([&] {
-                bobOut += bob->readAllStandardOutput();
-                return bobOut.contains("\"connected\"") || bob->state() == QProcess::NotRunning;
-            }, NetTimeout));
+            auto bob = startEsessionListener(m_server, data, bobData, &bobOut);
+            QVERIFY(bob);
             auto alice = cli(QStringLiteral("alice"), QStringLiteral("alice"),
                              {QStringLiteral("send"), QStringLiteral("bob@localhost"), text, QStringLiteral("--encrypt")});
             QVERIFY(alice->waitForFinished(NetTimeout + 30000));
@@ -429,19 +420,10 @@ private Q_SLOTS:
                                       QStringLiteral("both"), NetTimeout);
         }
         QTemporaryDir data;
-        for (const char *user : {"alice", "bob"}) {
-            QFile pass(data.filePath(QStringLiteral("%1.pass").arg(QLatin1String(user))));
-            QVERIFY(pass.open(QIODevice::WriteOnly));
-            pass.write(QByteArray("passphrase of ") + user + '\n');
-        }
-        auto bob = startCli(server, data, QStringLiteral("bob"), QStringLiteral("bob"),
-                            {QStringLiteral("listen"), QStringLiteral("--accept-esessions"), QStringLiteral("--count"),
-                             QStringLiteral("1"), QStringLiteral("--timeout"), QStringLiteral("40")});
+        QVERIFY(writePassphrases(data, {QStringLiteral("alice"), QStringLiteral("bob")}));
         QByteArray bobOut;
-        QVERIFY(QTest::qWaitFor([&] {
-            bobOut += bob->readAllStandardOutput();
-            return bobOut.contains("\"connected\"") || bob->state() == QProcess::NotRunning;
-        }, NetTimeout));
+        auto bob = startEsessionListener(server, data, QStringLiteral("bob"), &bobOut);
+        QVERIFY(bob);
         auto alice = startCli(server, data, QStringLiteral("alice"), QStringLiteral("alice"),
                               {QStringLiteral("send"), QStringLiteral("bob@localhost"),
                                QStringLiteral("counted as sent"), QStringLiteral("--encrypt"), QStringLiteral("--timeout"),
@@ -553,6 +535,33 @@ private Q_SLOTS:
     }
 
 private:
+    /// A passphrase file NAME.pass in @p data for each name (the CLI protects its retained secrets with it).
+    static bool writePassphrases(const QTemporaryDir &data, const QStringList &names)
+    {
+        for (const QString &name : names) {
+            QFile pass(data.filePath(name + QStringLiteral(".pass")));
+            if (!pass.open(QIODevice::WriteOnly))
+                return false;
+            pass.write("passphrase of " + name.toUtf8() + '\n');
+        }
+        return true;
+    }
+
+    /// Bob's `listen --accept-esessions --count 1` on @p dataName, returned once it is online (or gone; null when
+    /// neither happened in time); what it printed so far is in @p output.
+    std::unique_ptr<QProcess> startEsessionListener(const LocalServer &server, const QTemporaryDir &data,
+                                                    const QString &dataName, QByteArray *output)
+    {
+        auto bob = startCli(server, data, QStringLiteral("bob"), dataName,
+                            {QStringLiteral("listen"), QStringLiteral("--accept-esessions"), QStringLiteral("--count"),
+                             QStringLiteral("1"), QStringLiteral("--timeout"), QStringLiteral("40")});
+        const bool ready = QTest::qWaitFor([&] {
+            *output += bob->readAllStandardOutput();
+            return output->contains("\"connected\"") || bob->state() == QProcess::NotRunning;
+        }, NetTimeout);
+        return ready ? std::move(bob) : nullptr;
+    }
+
     std::unique_ptr<QProcess> startCli(const LocalServer &server, const QTemporaryDir &data, const QString &user,
                                        const QString &dataName, const QStringList &command)
     {
