@@ -906,53 +906,57 @@
 <context>
     <name>EsessionExtension</name>
     <message>
-        <location filename="../core/xmpp/EsessionExtension.cpp" line="+240"/>
+        <location filename="../core/xmpp/EsessionExtension.cpp" line="+214"/>
         <source>the contact did not complete the negotiation in time</source>
         <translation>der Kontakt hat die Aushandlung nicht rechtzeitig abgeschlossen</translation>
     </message>
     <message>
-        <location line="+27"/>
+        <location line="-118"/>
         <source>you ended the encrypted session (not acknowledged)</source>
         <translation>Sie haben die verschlüsselte Sitzung beendet (nicht bestätigt)</translation>
     </message>
     <message>
-        <location line="+59"/>
-        <location line="+28"/>
+        <location line="-18"/>
+        <source>the encrypted session has ended</source>
+        <translation>die verschlüsselte Sitzung ist beendet</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>an encrypted message could not be opened</source>
+        <translation>eine verschlüsselte Nachricht konnte nicht geöffnet werden</translation>
+    </message>
+    <message>
+        <location line="+11"/>
         <source>you went offline</source>
         <translation>Sie sind offline gegangen</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+6"/>
         <source>the contact&apos;s client went offline</source>
         <translation>das Programm des Kontakts ist offline gegangen</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="-10"/>
         <source>you ended the encrypted session</source>
         <translation>Sie haben die verschlüsselte Sitzung beendet</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>the contact ended the encrypted session</source>
         <translation>der Kontakt hat die verschlüsselte Sitzung beendet</translation>
     </message>
     <message>
-        <location line="+106"/>
-        <source>the encrypted session has ended (%1); nothing was sent</source>
-        <translation>die verschlüsselte Sitzung ist beendet (%1); es wurde nichts gesendet</translation>
-    </message>
-    <message>
-        <location line="+4"/>
+        <location line="+20"/>
         <source>the encrypted session is ending; nothing was sent</source>
         <translation>die verschlüsselte Sitzung wird beendet; es wurde nichts gesendet</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+2"/>
         <source>the stanza could not be prepared for encryption</source>
         <translation>die Nachricht konnte nicht für die Verschlüsselung vorbereitet werden</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+265"/>
         <source>there is no encrypted session with %1 in this conversation</source>
         <translation>in diesem Gespräch gibt es keine verschlüsselte Sitzung mit %1</translation>
     </message>
@@ -967,32 +971,52 @@
         <translation>es gibt keine verschlüsselte Sitzung mit %1</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+21"/>
         <source>the answer to an encrypted request came unencrypted</source>
         <translation>die Antwort auf eine verschlüsselte Anfrage kam unverschlüsselt</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="-376"/>
         <source>encrypted for a session this device does not have</source>
         <translation>für eine Sitzung verschlüsselt, die dieses Gerät nicht hat</translation>
     </message>
     <message>
         <location line="+4"/>
-        <source>the encrypted session has ended (%1)</source>
-        <translation>die verschlüsselte Sitzung ist beendet (%1)</translation>
-    </message>
-    <message>
-        <location line="+6"/>
         <source>an encrypted message held invalid content</source>
         <translation>eine verschlüsselte Nachricht hatte ungültigen Inhalt</translation>
     </message>
     <message>
-        <location line="+62"/>
+        <location line="+22"/>
         <source>the contact could not decrypt a message; the session fell out of step</source>
         <translation>der Kontakt konnte eine Nachricht nicht entschlüsseln; die Sitzung ist aus dem Takt geraten</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+4"/>
+        <source>The contact could not verify this client&apos;s identity; the encrypted session is void.</source>
+        <translation>Der Kontakt konnte die Identität dieses Programms nicht prüfen; die verschlüsselte Sitzung ist ungültig.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>an encrypted message could not be opened; the session ended</source>
+        <translation>eine verschlüsselte Nachricht konnte nicht geöffnet werden; die Sitzung wurde beendet</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>the encrypted session could not go on sending</source>
+        <translation>die verschlüsselte Sitzung kann nichts mehr senden</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the encrypted session was ended</source>
+        <translation>die verschlüsselte Sitzung wurde beendet</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>the encrypted session has ended; nothing was sent</source>
+        <translation>die verschlüsselte Sitzung ist beendet; es wurde nichts gesendet</translation>
+    </message>
+    <message>
+        <location line="+405"/>
         <source>an encrypted message could not be delivered</source>
         <translation>eine verschlüsselte Nachricht konnte nicht zugestellt werden</translation>
     </message>
@@ -1000,17 +1024,20 @@
 <context>
     <name>EsessionHandshake</name>
     <message>
-        <location filename="../core/esession/EsessionHandshake.cpp" line="+587"/>
+        <location filename="../core/esession/EsessionHandshake.cpp" line="+610"/>
         <source>The encryption settings leave nothing to offer.</source>
         <translation>Die Verschlüsselungseinstellungen lassen nichts übrig, was angeboten werden könnte.</translation>
     </message>
     <message>
         <location line="+8"/>
+        <location line="+526"/>
+        <location line="+298"/>
+        <location line="+216"/>
         <source>No secure random numbers are available.</source>
         <translation>Es sind keine sicheren Zufallszahlen verfügbar.</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="-1032"/>
         <location line="+497"/>
         <source>This client could not create its Diffie-Hellman key.</source>
         <translation>Dieses Programm konnte seinen Diffie-Hellman-Schlüssel nicht erzeugen.</translation>
@@ -1049,13 +1076,13 @@
     </message>
     <message>
         <location line="+5"/>
-        <location line="+660"/>
+        <location line="+683"/>
         <location line="+32"/>
         <source>The contact&apos;s client sent an unacceptable negotiation.</source>
         <translation>Das Programm des Kontakts hat eine unzulässige Aushandlung geschickt.</translation>
     </message>
     <message>
-        <location line="-682"/>
+        <location line="-705"/>
         <source>The contact ended the negotiation.</source>
         <translation>Der Kontakt hat die Aushandlung beendet.</translation>
     </message>
@@ -1071,17 +1098,17 @@
     </message>
     <message>
         <location line="+5"/>
-        <location line="+205"/>
+        <location line="+216"/>
         <source>This client could not answer the encryption offer.</source>
         <translation>Dieses Programm konnte das Verschlüsselungsangebot nicht beantworten.</translation>
     </message>
     <message>
-        <location line="-88"/>
+        <location line="-99"/>
         <source>The contact&apos;s client offers only the older verification code (sas28x5), which someone in the middle can fake. It is accepted only with compatibility with other ESession clients switched on for this contact.</source>
         <translation>Das Programm des Kontakts bietet nur den älteren Verifizierungscode (sas28x5) an, den jemand, der sich dazwischenschaltet, fälschen kann. Er wird nur angenommen, wenn für diesen Kontakt die Kompatibilität mit anderen ESession-Programmen eingeschaltet ist.</translation>
     </message>
     <message>
-        <location line="+140"/>
+        <location line="+151"/>
         <source>The contact&apos;s answer to the encryption offer is not acceptable.</source>
         <translation>Die Antwort des Kontakts auf das Verschlüsselungsangebot ist nicht annehmbar.</translation>
     </message>
@@ -1092,45 +1119,45 @@
     </message>
     <message>
         <location line="+4"/>
-        <location line="+264"/>
+        <location line="+276"/>
         <source>This client could not continue the negotiation.</source>
         <translation>Dieses Programm konnte die Aushandlung nicht fortsetzen.</translation>
     </message>
     <message>
-        <location line="-362"/>
-        <location line="+244"/>
-        <location line="+189"/>
+        <location line="-376"/>
+        <location line="+254"/>
+        <location line="+193"/>
         <source>This client could not compute the shared key.</source>
         <translation>Dieses Programm konnte den gemeinsamen Schlüssel nicht berechnen.</translation>
     </message>
     <message>
-        <location line="-385"/>
-        <location line="+260"/>
+        <location line="-397"/>
+        <location line="+272"/>
         <location line="+32"/>
-        <location line="+194"/>
+        <location line="+200"/>
         <source>This client could not prove its identity.</source>
         <translation>Dieses Programm konnte seine Identität nicht nachweisen.</translation>
     </message>
     <message>
-        <location line="-1114"/>
-        <location line="+939"/>
-        <location line="+396"/>
+        <location line="-1143"/>
+        <location line="+962"/>
+        <location line="+414"/>
         <source>The contact&apos;s identity could not be verified; someone may be interfering.</source>
         <translation>Die Identität des Kontakts konnte nicht geprüft werden; möglicherweise greift jemand ein.</translation>
     </message>
     <message>
-        <location line="-1336"/>
-        <location line="+1276"/>
+        <location line="-1377"/>
+        <location line="+1306"/>
         <source>The contact presented a public key this client does not trust.</source>
         <translation>Der Kontakt hat einen öffentlichen Schlüssel vorgelegt, dem dieses Programm nicht vertraut.</translation>
     </message>
     <message>
-        <location line="-487"/>
+        <location line="-506"/>
         <source>The contact&apos;s client can only show the older verification code (sas28x5), which someone in the middle can fake. It is accepted only with compatibility with other ESession clients switched on for this contact.</source>
         <translation>Das Programm des Kontakts kann nur den älteren Verifizierungscode (sas28x5) anzeigen, den jemand, der sich dazwischenschaltet, fälschen kann. Er wird nur angenommen, wenn für diesen Kontakt die Kompatibilität mit anderen ESession-Programmen eingeschaltet ist.</translation>
     </message>
     <message>
-        <location line="+548"/>
+        <location line="+578"/>
         <source>The contact&apos;s identity could not be verified: the shared password differs, or someone is interfering.</source>
         <translation>Die Identität des Kontakts konnte nicht geprüft werden: Das gemeinsame Passwort unterscheidet sich, oder jemand greift ein.</translation>
     </message>
@@ -1368,7 +1395,7 @@
 <context>
     <name>Messenger</name>
     <message>
-        <location filename="../core/session/Messenger.cpp" line="+75"/>
+        <location filename="../core/session/Messenger.cpp" line="+85"/>
         <source>The message could not be stored.</source>
         <translation>Die Nachricht konnte nicht gespeichert werden.</translation>
     </message>

@@ -3,7 +3,10 @@
 #include "DataForm.h"
 #include "FormConstants.h"
 #include "FormNormalizer.h"
+#include "Logging.h"
 #include "SsnNegotiation.h"
+#include "StanzaCodec.h"
+#include "Constants.h"
 
 namespace Esession {
 
@@ -25,11 +28,36 @@ bool isEsessionRequest(const QDomElement &message)
     return false;
 }
 
+bool hasC(const QDomElement &stanza)
+{
+    return !childElements(stanza, Xep0200::CElement, Xep0200::Namespace).isEmpty();
+}
+
+/// The XEP-0200 answer to a stanza of a session that could not be opened: a not-acceptable error in its thread,
+/// echoing its id.
+QDomElement notAcceptable(const QString &to, const QString &thread, const QString &id, QDomDocument &doc)
+{
+    QDomElement message = doc.createElementNS(Xep0200::ClientNamespace, Rfc6120::MessageElement);
+    doc.appendChild(message);
+    message.setAttribute(Rfc6120::ToAttribute, to);
+    message.setAttribute(Rfc6120::TypeAttribute, Rfc6120::MessageError);
+    if (!id.isEmpty())
+        message.setAttribute(Rfc6120::IdAttribute, id);
+    QDomElement threadElement = doc.createElementNS(Xep0200::ClientNamespace, Xep0200::ThreadElement);
+    threadElement.appendChild(doc.createTextNode(thread));
+    message.appendChild(threadElement);
+    QDomElement error = doc.createElementNS(Xep0200::ClientNamespace, Xep0200::ErrorElement);
+    error.setAttribute(Rfc6120::TypeAttribute, QStringLiteral("modify"));
+    error.appendChild(doc.createElementNS(Rfc6120::StanzasNamespace, QStringLiteral("not-acceptable")));
+    message.appendChild(error);
+    return message;
+}
+
 } // namespace
 
 QString EsessionEngine::key(const QString &bareJid, const QString &thread)
 {
-    return bareJid.toLower() + QChar(0) + thread;
+    return normalizedBareJid(bareJid) + QChar(0) + thread;
 }
 
 bool EsessionEngine::isUnderWay(const EsessionHandshake &handshake)
@@ -42,48 +70,96 @@ std::optional<EsessionPolicy> EsessionEngine::policy(const QString &bareJid) con
     return m_policy ? m_policy(bareJid) : std::optional<EsessionPolicy>(EsessionPolicy());
 }
 
-void EsessionEngine::take(EsessionHandshake &handshake, EsessionOutput &&output, EngineOutput &out) const
+std::unique_ptr<EsessionHandshake> EsessionEngine::makeHandshake(
+    const QString &peerJid, const QString &thread, EsessionRole role, const EsessionPolicy &rules) const
+{
+    auto handshake = std::make_unique<EsessionHandshake>(peerJid, thread, role, rules, m_store);
+    handshake->setRandomSource(*m_random);
+    return handshake;
+}
+
+void EsessionEngine::take(EsessionHandshake &handshake, EsessionOutput &&output, EngineOutput &out, EngineTime now)
 {
     out.consumed = out.consumed || output.consumed;
     out.stanzas << output.stanzas;
     out.documents << output.documents;
-    for (EsessionEvent &event : output.events)
+    for (EsessionEvent &event : output.events) {
+        if (const auto *established = std::get_if<EsessionEstablished>(&event)) {
+            startChannel(established->peerJid, handshake.thread(), established->parameters);
+            // Kept a little longer: a refusal of our last message may still come (see below).
+            const auto entry = m_entries.find(key(bareOf(handshake.peerJid()), handshake.thread()));
+            if (entry != m_entries.end())
+                entry->second.deadline = now + m_timeout;
+        } else if (std::holds_alternative<EsessionFailed>(event)) {
+            // A refusal after our side had its keys (the contact refused our message 4, or our message 3 in the
+            // 3-message flow): its side never opened the session, so ours must not go on sending into it.
+            EsessionChannel *live = channel(bareOf(handshake.peerJid()), handshake.thread());
+            if (live && !live->isEnded()) {
+                if (live->hasOpenedFromPeer()) {
+                    // The contact already sent in this session, so it has the keys: this "refusal" is stale or
+                    // forged (an error stanza proves nothing). The session stands; nobody is told of a failure.
+                    qCInfo(lcEsession) << "ignored a refusal of a negotiation whose session is in use";
+                    continue;
+                }
+                take(*live, live->end(ChannelEnd::RefusedAfterEstablishment, false), out);
+            }
+        }
         out.events << EngineEvent { handshake.peerJid(), handshake.thread(), std::move(event) };
+    }
+}
+
+void EsessionEngine::setRekeyInterval(int stanzas)
+{
+    m_rekeyInterval = stanzas;
+    for (auto &[name, channel] : m_channels)
+        channel->setRekeyInterval(stanzas);
+}
+
+void EsessionEngine::take(EsessionChannel &channel, ChannelResult &&result, EngineOutput &out) const
+{
+    out.stanzas << result.send;
+    out.documents << result.documents;
+    if (!result.ended.isEmpty())
+        out.ended << ChannelEnded { channel.peer(), channel.thread(), result.ended, channel.endedOrderly() };
 }
 
 std::optional<EngineOutput> EsessionEngine::negotiate(const QString &peerJid, const QString &thread, EngineTime now)
 {
     const QString bare = bareOf(peerJid);
-    if (!m_store || thread.isEmpty() || m_entries.count(key(bare, thread)))
+    const QString name = key(bare, thread);
+    if (!m_store || thread.isEmpty() || m_negotiated.contains(name) || m_channels.count(name))
         return std::nullopt;
     const std::optional<EsessionPolicy> rules = policy(bare);
     if (!rules)
         return std::nullopt;
-    Entry entry { std::make_unique<EsessionHandshake>(peerJid, thread, EsessionRole::Initiator, *rules, m_store),
-        now + m_timeout };
+    prune(now);
+    Entry entry { makeHandshake(peerJid, thread, EsessionRole::Initiator, *rules), now + m_timeout };
+    EsessionHandshake &handshake = *entry.handshake;
+    m_entries.emplace(name, std::move(entry));
+    m_negotiated.insert(name);
     EngineOutput out;
-    take(*entry.handshake, entry.handshake->request(), out);
-    m_entries.emplace(key(bare, thread), std::move(entry));
+    take(handshake, handshake.request(), out, now);
     return out;
 }
 
-std::optional<EngineOutput> EsessionEngine::accept(const QString &peerBareJid, const QString &thread, EngineTime)
+std::optional<EngineOutput> EsessionEngine::accept(const QString &peerBareJid, const QString &thread, EngineTime now)
 {
     const auto it = m_entries.find(key(peerBareJid, thread));
     if (it == m_entries.end() || it->second.handshake->state() != EsessionState::AwaitingDecision)
         return std::nullopt;
     EngineOutput out;
-    take(*it->second.handshake, it->second.handshake->accept(), out);
+    take(*it->second.handshake, it->second.handshake->accept(), out, now);
     return out;
 }
 
-std::optional<EngineOutput> EsessionEngine::decline(const QString &peerBareJid, const QString &thread, EngineTime)
+std::optional<EngineOutput> EsessionEngine::decline(const QString &peerBareJid, const QString &thread, EngineTime now)
 {
     const auto it = m_entries.find(key(peerBareJid, thread));
     if (it == m_entries.end() || it->second.handshake->state() != EsessionState::AwaitingDecision)
         return std::nullopt;
     EngineOutput out;
-    take(*it->second.handshake, it->second.handshake->decline(), out);
+    take(*it->second.handshake, it->second.handshake->decline(), out, now);
+    prune(now);
     return out;
 }
 
@@ -95,27 +171,37 @@ EngineOutput EsessionEngine::handleMessage(const QDomElement &message, EngineTim
         return out;
     const QString from = message.attribute(Rfc6120::FromAttribute);
     const QString bare = bareOf(from);
-    auto it = m_entries.find(key(bare, *thread));
+    const QString name = key(bare, *thread);
+    auto it = m_entries.find(name);
     const bool opened = it == m_entries.end();
     if (opened) {
         // Only a request that opens an ESession starts a responder; plain XEP-0155 requests (and those of a
-        // contact with encryption off) are left to the caller, which refuses e2e.
+        // contact with encryption off) are left to the caller, which refuses e2e. A thread that carried a
+        // negotiation or a session before never carries another.
+        if (m_negotiated.contains(name) || m_channels.count(name)) {
+            // Its negotiation is over and forgotten: a late, repeated or replayed negotiation message, dropped.
+            out.consumed = true;
+            return out;
+        }
         if (!m_store || !isEsessionRequest(message))
             return out;
         const std::optional<EsessionPolicy> rules = policy(bare);
         if (!rules)
             return out;
-        it = m_entries
-                 .emplace(key(bare, *thread),
-                     Entry { std::make_unique<EsessionHandshake>(from, *thread, EsessionRole::Responder, *rules, m_store),
-                         now + m_timeout })
+        it = m_entries.emplace(name, Entry { makeHandshake(from, *thread, EsessionRole::Responder, *rules), now + m_timeout })
                  .first;
     }
-    take(*it->second.handshake, it->second.handshake->handleMessage(message), out);
+    EsessionHandshake &handshake = *it->second.handshake;
+    take(handshake, handshake.handleMessage(message), out, now);
     // A responder still Idle did not take the message as a request (a headline, an error stanza): keep nothing of
     // it, or it would count as under way, time out with a failure nobody was told of and block the thread.
-    if (opened && it->second.handshake->state() == EsessionState::Idle)
+    if (opened && handshake.state() == EsessionState::Idle) {
         m_entries.erase(it);
+        return out;
+    }
+    if (opened)
+        m_negotiated.insert(name);
+    prune(now);
     return out;
 }
 
@@ -126,6 +212,11 @@ std::optional<EngineTime> EsessionEngine::deadline() const
         if (isUnderWay(*entry.handshake) && (!earliest || entry.deadline < *earliest))
             earliest = entry.deadline;
     }
+    for (const auto &[name, channel] : m_channels) {
+        const std::optional<EngineTime> due = channel->deadline();
+        if (due && (!earliest || *due < *earliest))
+            earliest = due;
+    }
     return earliest;
 }
 
@@ -134,8 +225,11 @@ EngineOutput EsessionEngine::handleTimeout(EngineTime now)
     EngineOutput out;
     for (auto &[name, entry] : m_entries) {
         if (isUnderWay(*entry.handshake) && entry.deadline <= now)
-            take(*entry.handshake, entry.handshake->abandon(), out);
+            take(*entry.handshake, entry.handshake->abandon(), out, now);
     }
+    for (auto &[name, channel] : m_channels)
+        take(*channel, channel->handleTimeout(now), out);
+    prune(now);
     return out;
 }
 
@@ -144,8 +238,193 @@ EngineOutput EsessionEngine::abandonAll()
     EngineOutput out;
     for (auto &[name, entry] : m_entries) {
         if (isUnderWay(*entry.handshake))
-            take(*entry.handshake, entry.handshake->abandon(), out);
+            take(*entry.handshake, entry.handshake->abandon(), out, entry.deadline);
     }
+    return out;
+}
+
+void EsessionEngine::prune(EngineTime now)
+{
+    for (auto it = m_entries.begin(); it != m_entries.end();) {
+        const EsessionHandshake &handshake = *it->second.handshake;
+        bool done = handshake.state() == EsessionState::Failed;
+        if (handshake.state() == EsessionState::Established) {
+            // What an established negotiation still waits for is a refusal of its last message. Once the session
+            // proved itself (a stanza of the contact opened), ended, or the time a negotiation may take passed,
+            // none can matter.
+            const EsessionChannel *live = channel(bareOf(handshake.peerJid()), handshake.thread());
+            done = !live || live->isEnded() || live->hasOpenedFromPeer() || it->second.deadline <= now;
+        }
+        it = done ? m_entries.erase(it) : std::next(it);
+    }
+}
+
+bool EsessionEngine::startChannel(const QString &peerFullJid, const QString &thread, CipherParameters parameters)
+{
+    const QString name = key(peerFullJid, thread);
+    if (const auto it = m_channels.find(name); it != m_channels.end() && !it->second->isEnded())
+        return false;
+    // An ended session with the same contact is of no use once a newer one exists: its thread is remembered (a
+    // late stanza there is still answered not-acceptable), its object goes.
+    const QString contact = normalizedBareJid(peerFullJid);
+    for (auto it = m_channels.begin(); it != m_channels.end();) {
+        const bool stale = it->second->isEnded() && normalizedBareJid(it->second->peer()) == contact;
+        it = stale ? m_channels.erase(it) : std::next(it);
+    }
+    auto channel = std::make_unique<EsessionChannel>(peerFullJid, thread, std::move(parameters));
+    channel->setRekeyInterval(m_rekeyInterval);
+    m_channels[name] = std::move(channel);
+    m_negotiated.insert(name);
+    return true;
+}
+
+EsessionChannel *EsessionEngine::channel(const QString &peerJid, const QString &thread) const
+{
+    const auto it = m_channels.find(key(peerJid, thread));
+    if (it == m_channels.end())
+        return nullptr;
+    // A full JID names one resource: the session is bound to the one it was negotiated with.
+    if (peerJid.contains(u'/') && !sameJid(peerJid, it->second->peer()))
+        return nullptr;
+    return it->second.get();
+}
+
+EsessionChannel *EsessionEngine::channelForResource(const QString &peerFullJid) const
+{
+    EsessionChannel *active = nullptr;
+    EsessionChannel *ended = nullptr;
+    for (const auto &[name, channel] : m_channels) {
+        if (!sameJid(channel->peer(), peerFullJid))
+            continue;
+        if (channel->isEnded()) {
+            ended = channel.get();
+            continue;
+        }
+        if (active)
+            return nullptr; // several sessions with that resource: a thread-less stanza is ambiguous
+        active = channel.get();
+    }
+    return active ? active : ended;
+}
+
+QList<const EsessionChannel *> EsessionEngine::channels() const
+{
+    QList<const EsessionChannel *> list;
+    for (const auto &[name, channel] : m_channels)
+        list << channel.get();
+    return list;
+}
+
+EngineOutput EsessionEngine::sealStanza(EsessionChannel &channel, const QDomElement &stanza)
+{
+    EngineOutput out;
+    ChannelResult result = channel.seal(stanza);
+    out.stanza = result.stanza;
+    out.error = result.error;
+    take(channel, std::move(result), out);
+    return out;
+}
+
+EngineOutput EsessionEngine::openStanza(const QDomElement &stanza, EngineTime now)
+{
+    EngineOutput out;
+    const QString kind = localNameOf(stanza);
+    const QString from = stanza.attribute(Rfc6120::FromAttribute);
+    const bool isMessage = kind == Rfc6120::MessageElement;
+    QString thread;
+    if (isMessage) {
+        const QList<QDomElement> threads = childElements(stanza, Xep0200::ThreadElement, stanza.namespaceURI());
+        thread = threads.isEmpty() ? QString() : threads.first().text();
+    }
+    EsessionChannel *live = isMessage ? channel(from, thread) : channelForResource(from);
+    if (live) {
+        ChannelResult result = live->open(stanza);
+        out.stanza = result.stanza;
+        out.error = result.error;
+        take(*live, std::move(result), out);
+    } else {
+        out.error = ChannelError::NoSession;
+    }
+    // The sender is told when it can act on it: we had a session with it there (active or already ended: our keys
+    // went when we went offline), or a negotiation that never completed on our side (its message 4 was lost, so
+    // the sender has keys we do not). Its side ends too, and what it sent goes again in a new session.
+    if (!out.error.isEmpty() && isMessage && (live || m_negotiated.contains(key(from, thread)))) {
+        QDomDocument doc;
+        out.stanzas << notAcceptable(from, thread, stanza.attribute(Rfc6120::IdAttribute), doc);
+        out.documents << doc;
+    }
+    prune(now);
+    return out;
+}
+
+EngineOutput EsessionEngine::handleNotAcceptable(const QDomElement &error)
+{
+    EngineOutput out;
+    if (error.attribute(Rfc6120::TypeAttribute) != Rfc6120::MessageError || hasC(error))
+        return out;
+    const QList<QDomElement> errors = childElements(error, Xep0200::ErrorElement, error.namespaceURI());
+    if (errors.isEmpty() || childElements(errors.first(), QStringLiteral("not-acceptable"), Rfc6120::StanzasNamespace).isEmpty())
+        return out;
+    const QList<QDomElement> threads = childElements(error, Xep0200::ThreadElement, error.namespaceURI());
+    EsessionChannel *live
+        = threads.isEmpty() ? nullptr : channel(error.attribute(Rfc6120::FromAttribute), threads.first().text());
+    if (!live)
+        return out;
+    // Every later stanza of the session gets the same answer: the first one ends it, the rest change nothing.
+    // Unauthenticated, like every error stanza: at worst a denial of service, never a downgrade.
+    out.consumed = true;
+    take(*live, live->peerReportedNotAcceptable(), out);
+    return out;
+}
+
+std::optional<EngineOutput> EsessionEngine::terminate(const QString &peerJid, const QString &thread, EngineTime now)
+{
+    EsessionChannel *live = channel(peerJid, thread);
+    if (!live || !live->isActive())
+        return std::nullopt;
+    EngineOutput out;
+    take(*live, live->terminate(now, m_terminationTimeout), out);
+    return out;
+}
+
+std::optional<EngineOutput> EsessionEngine::endChannel(const QString &peerJid, const QString &thread,
+                                                       const QString &code, bool orderly)
+{
+    EsessionChannel *live = channel(peerJid, thread);
+    if (!live || live->isEnded())
+        return std::nullopt;
+    EngineOutput out;
+    take(*live, live->end(code, orderly), out);
+    return out;
+}
+
+EngineOutput EsessionEngine::endChannelsOf(const QString &peerFullJid, const QString &code)
+{
+    EngineOutput out;
+    for (auto &[name, channel] : m_channels) {
+        if (!channel->isEnded() && sameJid(channel->peer(), peerFullJid))
+            take(*channel, channel->end(code, false), out);
+    }
+    return out;
+}
+
+EngineOutput EsessionEngine::closeAll(bool canSend)
+{
+    EngineOutput out;
+    for (auto &[name, channel] : m_channels) {
+        if (channel->isEnded())
+            continue;
+        if (canSend && channel->isActive()) {
+            ChannelResult said = channel->terminate(EngineTime {}, m_terminationTimeout);
+            out.stanzas << said.send;
+            out.documents << said.documents;
+        }
+        take(*channel, channel->end(ChannelEnd::Offline, true), out);
+    }
+    const EngineOutput abandoned = abandonAll();
+    out.stanzas << abandoned.stanzas;
+    out.documents << abandoned.documents;
+    out.events << abandoned.events;
     return out;
 }
 
@@ -157,13 +436,24 @@ bool EsessionEngine::isNegotiating(const QString &peerBareJid, const QString &th
 
 bool EsessionEngine::hasNegotiated(const QString &peerBareJid, const QString &thread) const
 {
-    return m_entries.count(key(peerBareJid, thread)) > 0;
+    return m_negotiated.contains(key(peerBareJid, thread));
+}
+
+bool EsessionEngine::negotiationsHoldSecrets() const
+{
+    for (const auto &[name, entry] : m_entries) {
+        if (entry.handshake->holdsSecrets())
+            return true;
+    }
+    return false;
 }
 
 bool EsessionEngine::holdsSecrets() const
 {
-    for (const auto &[name, entry] : m_entries) {
-        if (entry.handshake->holdsSecrets())
+    if (negotiationsHoldSecrets())
+        return true;
+    for (const auto &[name, channel] : m_channels) {
+        if (channel->holdsKeys())
             return true;
     }
     return false;

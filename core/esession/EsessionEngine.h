@@ -3,6 +3,7 @@
 #include <QDomElement>
 #include <QHash>
 #include <QList>
+#include <QSet>
 #include <QString>
 
 #include <chrono>
@@ -12,7 +13,9 @@
 #include <optional>
 #include <variant>
 
+#include "EsessionChannel.h"
 #include "EsessionHandshake.h"
+#include "RandomSource.h"
 
 namespace Esession {
 
@@ -35,17 +38,37 @@ struct EngineEvent
     EsessionEvent event;
 };
 
-struct EngineOutput
+/// A live session that ended in this call.
+struct ChannelEnded
 {
-    bool consumed = false; ///< handleMessage(): the message belonged to a negotiation
-    QList<QDomElement> stanzas;
-    QList<QDomDocument> documents; ///< keeps the stanzas' documents alive
-    QList<EngineEvent> events;
+    QString peer; ///< the full JID the session was bound to
+    QString thread;
+    QString code; ///< ChannelEnd
+    bool orderly = false;
 };
 
-/// Every ESession negotiation of one account, keyed by (peer's bare JID, thread), and their clock: the table the
-/// QXmpp glue used to keep, with deadlines in the manner of quinn-proto (deadline() says when the engine must be
-/// woken, handleTimeout(now) abandons what ran out of time). Sans-I/O: elements in, stanzas and events out.
+struct EngineOutput
+{
+    bool consumed = false; ///< handleMessage(), handleNotAcceptable(): the stanza was the engine's
+    QList<QDomElement> stanzas; ///< to send as they are
+    QList<QDomDocument> documents; ///< keeps the stanzas' documents alive
+    QList<EngineEvent> events;
+    QList<ChannelEnded> ended;
+    /// openStanza(): the opened stanza for the client (null when there is none: an error, or a terminate form or
+    /// its acknowledgement, which the engine handled); sealStanza(): the sealed stanza.
+    QDomElement stanza;
+    QString error; ///< sealStanza()/openStanza(): why nothing went through (ChannelError, cipherErrorCode())
+};
+
+/// Every ESession of one account, keyed by (peer's bare JID as XMPP compares it, thread): the negotiations
+/// (EsessionHandshake) and the live sessions they produce (EsessionChannel), and their clock, with deadlines in the
+/// manner of quinn-proto: deadline() says when the engine must be woken, handleTimeout(now) abandons negotiations
+/// that ran out of time and destroys the keys of terminations never acknowledged. Sans-I/O: elements in, stanzas and
+/// events out; randomness from an injected RandomSource.
+///
+/// A thread carries one negotiation and at most one live session, for ever: what ended is not reopened there.
+/// Finished negotiations are dropped once nothing can still concern them (only the thread's name is kept), and an
+/// ended session once a newer one with the same contact starts.
 class EsessionEngine
 {
 public:
@@ -63,6 +86,12 @@ public:
     std::optional<EsessionPolicy> policy(const QString &bareJid) const;
     void setNegotiationTimeout(std::chrono::milliseconds timeout) { m_timeout = timeout; }
     std::chrono::milliseconds negotiationTimeout() const { return m_timeout; }
+    /// How long our terminate form waits for its acknowledgement before the keys go anyway.
+    void setTerminationTimeout(std::chrono::milliseconds timeout) { m_terminationTimeout = timeout; }
+    /// Not owned; default systemRandom(). Used by every negotiation started after the call.
+    void setRandomSource(RandomSource &source) { m_random = &source; }
+    /// Re-key on our own after this many stanzas sent with one key (0: only on request), in every session.
+    void setRekeyInterval(int stanzas);
 
     /// Starts a negotiation with @p peerJid (bare or full) in @p thread: message 1. Nullopt when there is no store,
     /// the policy refuses, or the thread already had a negotiation.
@@ -76,39 +105,98 @@ public:
     /// (consumed = false).
     EngineOutput handleMessage(const QDomElement &message, EngineTime now);
 
-    /// When handleTimeout() must be called next: the earliest deadline of a negotiation under way; nullopt when
-    /// none is under way.
+    /// When handleTimeout() must be called next: the earliest deadline of a negotiation under way or of a
+    /// termination waiting for its acknowledgement; nullopt when there is none.
     std::optional<EngineTime> deadline() const;
     /// Abandons every negotiation whose time ran out (its secrets wiped, an EsessionFailed with
-    /// EsessionFailure::Abandoned for each).
+    /// EsessionFailure::Abandoned for each) and ends every termination not acknowledged in time
+    /// (ChannelEnd::Unacknowledged).
     EngineOutput handleTimeout(EngineTime now);
     /// Abandons every negotiation under way (going offline).
     EngineOutput abandonAll();
+
+    // Live sessions.
+
+    /// Starts a live session with @p parameters (what an established negotiation does itself; tests and tools call
+    /// it directly). False when the thread already has an active session with that contact; an ended one there is
+    /// replaced.
+    bool startChannel(const QString &peerFullJid, const QString &thread, CipherParameters parameters);
+    /// The session in @p thread with @p peerJid: bare (any resource) or full (that resource only); active or
+    /// ended; null when the thread never had one.
+    EsessionChannel *channel(const QString &peerJid, const QString &thread) const;
+    /// The session a thread-less stanza (presence, iq) with @p peerFullJid belongs to: the only active one with
+    /// that resource; else, when none is active, the latest that ended (so that nothing leaves in plaintext for
+    /// lack of a session); null when there are several active ones or none at all.
+    EsessionChannel *channelForResource(const QString &peerFullJid) const;
+    /// Seals @p stanza in @p channel's session (output.stanza, or output.error); a cipher that refuses to go on
+    /// ends the session (output.ended).
+    EngineOutput sealStanza(EsessionChannel &channel, const QDomElement &stanza);
+    /// A <message/>, <presence/> or <iq/> holding a <c/> from the network. Opened by its session (messages by
+    /// sender and thread, the others by sender), the result in output.stanza; a terminate form or its
+    /// acknowledgement is handled here. What does not open ends its session, and the sender is answered
+    /// not-acceptable (XEP-0200) when this thread had a session or a negotiation with it: its side ends too. A
+    /// stranger's <c/> for a thread never negotiated gets no answer (no presence leak). output.error says why
+    /// nothing opened.
+    EngineOutput openStanza(const QDomElement &stanza, EngineTime now);
+    /// An error stanza (type error, no <c/>): when it is a not-acceptable in a thread with a live session, that
+    /// session ends (ChannelEnd::OutOfStep) and output.consumed is set.
+    EngineOutput handleNotAcceptable(const QDomElement &error);
+    /// Ends the session the ESession way (an encrypted terminate form; the keys go on the acknowledgement or
+    /// after the termination time-out). Nullopt when there is no active session there.
+    std::optional<EngineOutput> terminate(const QString &peerJid, const QString &thread, EngineTime now);
+    /// Ends a live session here, at once (keys wiped), with @p code (ChannelEnd). Nullopt when there is none
+    /// active or terminating.
+    std::optional<EngineOutput> endChannel(const QString &peerJid, const QString &thread, const QString &code,
+                                           bool orderly = false);
+    /// Ends every live session with @p peerFullJid (that resource went offline).
+    EngineOutput endChannelsOf(const QString &peerFullJid, const QString &code);
+    /// Going offline: with @p canSend a terminate form for every active session, then every key destroyed at once
+    /// (ChannelEnd::Offline), without waiting for acknowledgements; negotiations under way are abandoned.
+    EngineOutput closeAll(bool canSend);
+    /// Live sessions, active or ended (for the glue's look-ups by resource).
+    QList<const EsessionChannel *> channels() const;
 
     /// Whether a negotiation in @p thread is under way (sent or received, not finished).
     bool isNegotiating(const QString &peerBareJid, const QString &thread) const;
     /// Whether a negotiation ever ran in @p thread (a thread is used for one negotiation only).
     bool hasNegotiated(const QString &peerBareJid, const QString &thread) const;
-    /// Whether any negotiation holds a secret (DH keys, nonces, keys, forms).
+    /// Whether any negotiation or live session holds a secret (DH keys, nonces, session keys, forms).
     bool holdsSecrets() const;
+    /// Whether any negotiation (not counting live sessions) holds a secret.
+    bool negotiationsHoldSecrets() const;
     /// Negotiations under way.
     int pendingCount() const;
+    /// Negotiations kept (under way, or finished but still able to hear of a refusal), for tests of the pruning.
+    int keptNegotiations() const { return int(m_entries.size()); }
+    /// Live sessions kept, active or ended.
+    int keptChannels() const { return int(m_channels.size()); }
 
 private:
     struct Entry
     {
         std::unique_ptr<EsessionHandshake> handshake;
-        EngineTime deadline;
+        EngineTime deadline; ///< under way: abandoned then; established: dropped then at the latest
     };
 
     static QString key(const QString &bareJid, const QString &thread);
     static bool isUnderWay(const EsessionHandshake &handshake);
-    void take(EsessionHandshake &handshake, EsessionOutput &&output, EngineOutput &out) const;
+    std::unique_ptr<EsessionHandshake> makeHandshake(const QString &peerJid, const QString &thread, EsessionRole role,
+                                                     const EsessionPolicy &rules) const;
+    void take(EsessionHandshake &handshake, EsessionOutput &&output, EngineOutput &out, EngineTime now);
+    void take(EsessionChannel &channel, ChannelResult &&result, EngineOutput &out) const;
+    /// Drops what can no longer matter: failed negotiations, established ones whose session proved itself, ended
+    /// or outlived the negotiation time-out.
+    void prune(EngineTime now);
 
     std::map<QString, Entry> m_entries;
+    QSet<QString> m_negotiated; ///< every thread that carried a negotiation (key()), kept after its entry goes
+    std::map<QString, std::unique_ptr<EsessionChannel>> m_channels;
     RetainedSecretStore *m_store = nullptr;
+    RandomSource *m_random = &systemRandom();
     PolicyFunction m_policy;
     std::chrono::milliseconds m_timeout = DefaultNegotiationTimeout;
+    std::chrono::milliseconds m_terminationTimeout = EsessionChannel::DefaultTerminationTimeout;
+    int m_rekeyInterval = 0;
 };
 
 } // namespace Esession

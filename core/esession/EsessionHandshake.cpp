@@ -1,6 +1,6 @@
 #include "EsessionHandshake.h"
 
-#include <QRandomGenerator>
+#include <QtEndian>
 #include <QSet>
 
 #include "Constants.h"
@@ -77,10 +77,10 @@ std::optional<QByteArray> fromB64(const QString &text)
 }
 
 /// 32 random bytes whose first byte is not zero, so that reading a nonce as a number or as bytes agrees.
-QByteArray freshNonce()
+QByteArray freshNonce(RandomSource &random)
 {
     for (int attempt = 0; attempt < 16; ++attempt) {
-        QByteArray nonce = Crypto::randomBytes(NonceBytes);
+        QByteArray nonce = random.bytes(NonceBytes);
         if (nonce.size() != NonceBytes)
             return {};
         if (nonce.at(0) != '\0')
@@ -396,13 +396,33 @@ std::optional<QString> checkIdentity(Party party, const QByteArray &sigmaKey, Id
     return std::nullopt;
 }
 
-/// Fisher–Yates with the system's secure generator: the order of rshashes must not tell the real hashes apart.
-void shuffle(QList<QByteArray> &values)
+/// A uniform value in [0, @p bound) from @p random (rejection sampling, so no value is likelier than another);
+/// nullopt when the source fails.
+std::optional<quint32> randomBelow(RandomSource &random, quint32 bound)
+{
+    const quint32 limit = quint32(0xffffffffu - 0xffffffffu % bound);
+    for (int attempt = 0; attempt < 64; ++attempt) {
+        const QByteArray bytes = random.bytes(4);
+        if (bytes.size() != 4)
+            return std::nullopt;
+        const quint32 value = qFromBigEndian<quint32>(bytes.constData());
+        if (value < limit)
+            return value % bound;
+    }
+    return std::nullopt;
+}
+
+/// Fisher–Yates with a secure generator: the order of rshashes must not tell the real hashes apart. False when the
+/// source failed (the order is then not to be used).
+bool shuffle(QList<QByteArray> &values, RandomSource &random)
 {
     for (qsizetype i = values.size() - 1; i > 0; --i) {
-        const qsizetype j = qsizetype(QRandomGenerator::system()->bounded(quint64(i) + 1));
-        values.swapItemsAt(i, j);
+        const std::optional<quint32> j = randomBelow(random, quint32(i) + 1);
+        if (!j)
+            return false;
+        values.swapItemsAt(i, qsizetype(*j));
     }
+    return true;
 }
 
 } // namespace
@@ -592,7 +612,7 @@ EsessionOutput EsessionHandshake::request()
         return out;
     }
     m_threeMessage = threeMessagePossible(m_policy);
-    m_initiatorNonce = freshNonce();
+    m_initiatorNonce = freshNonce(*m_random);
     if (m_initiatorNonce.isEmpty()) {
         fail(
             EsessionFailure::LocalError, tr("No secure random numbers are available."), u"random"_s, std::nullopt, out);
@@ -1092,10 +1112,10 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::acceptFields(c
     }
 
     // Our part: N_B, C_A (C_B = C_A XOR 2^127), y and d. K waits for message 3 in the 4-message variant.
-    QByteArray responderNonce = freshNonce();
+    QByteArray responderNonce = freshNonce(*m_random);
     if (!responderNonce.isEmpty() && responderNonce == *initiatorNonce)
-        responderNonce = freshNonce(); // never the initiator's (XEP-0116); a repeat twice is not chance
-    const std::optional<BlockCounter> counter = BlockCounter::fromBigEndian(Crypto::randomBytes(CounterBytes));
+        responderNonce = freshNonce(*m_random); // never the initiator's (XEP-0116); a repeat twice is not chance
+    const std::optional<BlockCounter> counter = BlockCounter::fromBigEndian(m_random->bytes(CounterBytes));
     auto generated = Crypto::DhKeyPair::generate(group, BlockBits);
     if (responderNonce.isEmpty() || responderNonce == *initiatorNonce || !counter
         || !std::holds_alternative<Crypto::DhKeyPair>(generated)) {
@@ -1118,7 +1138,7 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::acceptFields(c
     if (sasChosen && m_agreed->sasAlgorithm == SasAlgorithm::Committed) {
         // r_B, committed to now and opened in message 4: until then nobody but us can compute our code, so a
         // relay that opens many negotiations cannot pick the one whose code suits it (docs/PROTOCOL-NOTES.md).
-        m_agreed->responderSasSecret = Crypto::randomBytes(HashBytes);
+        m_agreed->responderSasSecret = m_random->bytes(HashBytes);
         if (m_agreed->responderSasSecret.size() != HashBytes) {
             return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError,
                 tr("No secure random numbers are available."), u"random"_s);
@@ -1413,10 +1433,14 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::completeFields
         QList<QByteArray> hashes;
         for (const RetainedSecret &secret : std::as_const(m_agreed->offeredSecrets))
             hashes << retainedSecretHash(m_initiatorNonce, secret.secret);
-        const int padding = 2 + int(QRandomGenerator::system()->bounded(3));
-        for (int i = 0; i < padding; ++i)
-            hashes << Crypto::randomBytes(HashBytes);
-        shuffle(hashes);
+        const std::optional<quint32> extra = randomBelow(*m_random, 3);
+        for (int i = 0; extra && i < 2 + int(*extra); ++i)
+            hashes << m_random->bytes(HashBytes);
+        if (!extra || !shuffle(hashes, *m_random)
+            || std::any_of(hashes.cbegin(), hashes.cend(), [](const QByteArray &hash) { return hash.size() != HashBytes; })) {
+            return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError,
+                tr("No secure random numbers are available."), u"random"_s);
+        }
         QStringList rshashes;
         for (const QByteArray &hash : std::as_const(hashes))
             rshashes << b64(hash);
@@ -1628,7 +1652,11 @@ std::optional<SsnStanzaError> EsessionHandshake::checkCompletion(const DataForm 
         }
     }
     QByteArray key = finalKey(m_agreed->initialKey, srs ? srs->secret : QByteArray(), m_policy.otherSecret);
-    QByteArray srshash = srs ? sharedRetainedSecretHash(srs->secret) : Crypto::randomBytes(HashBytes);
+    QByteArray srshash = srs ? sharedRetainedSecretHash(srs->secret) : m_random->bytes(HashBytes);
+    if (srshash.size() != HashBytes) {
+        return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError,
+            tr("No secure random numbers are available."), u"random"_s);
+    }
 
     // Message 4: FORM_TYPE, nonce, srshash; form_B2 is that content, then identity and mac are appended.
     DataForm form(FormType::Result);

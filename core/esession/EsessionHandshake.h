@@ -16,6 +16,7 @@
 
 #include "BlockCounter.h"
 #include "EsessionKeys.h"
+#include "RandomSource.h"
 #include "SsnNegotiation.h"
 #include "StanzaCipher.h"
 #include "crypto/Crypto.h"
@@ -182,6 +183,10 @@ public:
     EsessionHandshake(const EsessionHandshake &) = delete;
     EsessionHandshake &operator=(const EsessionHandshake &) = delete;
 
+    /// Where nonces, counters, r_B and filler hashes come from (default: systemRandom()); not owned. Set before
+    /// request() or the first message.
+    void setRandomSource(RandomSource &source) { m_random = &source; }
+
     /// The disco features to advertise (XEP-0155 and XEP-0116).
     static QStringList discoFeatures();
 
@@ -253,6 +258,7 @@ private:
     EsessionState m_state = EsessionState::Idle;
     EsessionPolicy m_policy;
     RetainedSecretStore *m_store;
+    RandomSource *m_random = &systemRandom();
     SsnNegotiation m_ssn;
 
     // The negotiation's secrets and transcript; wipe() clears all of them.

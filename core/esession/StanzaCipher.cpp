@@ -65,6 +65,31 @@ QString describe(CipherError error)
     return {};
 }
 
+QString cipherErrorCode(CipherError error)
+{
+    switch (error) {
+    case CipherError::Terminated:
+        return QStringLiteral("session-ended");
+    case CipherError::MalformedElement:
+        return QStringLiteral("malformed");
+    case CipherError::BadMac:
+        return QStringLiteral("bad-mac");
+    case CipherError::RekeyUnsupported:
+        return QStringLiteral("rekey-unsupported");
+    case CipherError::BadRekeyValue:
+        return QStringLiteral("bad-rekey-value");
+    case CipherError::RekeyTooSoon:
+        return QStringLiteral("rekey-too-soon");
+    case CipherError::TooLarge:
+        return QStringLiteral("too-large");
+    case CipherError::KeyExhausted:
+        return QStringLiteral("key-exhausted");
+    case CipherError::CryptoFailure:
+        return QStringLiteral("crypto-failure");
+    }
+    return QStringLiteral("cipher");
+}
+
 std::variant<CParts, CipherError> parseC(const QDomElement &c)
 {
     if (c.namespaceURI() != Xep0200::Namespace || c.localName() != Xep0200::CElement)

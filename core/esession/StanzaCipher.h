@@ -58,6 +58,8 @@ enum class CipherError {
 };
 
 QString describe(CipherError error);
+/// A stable name for a cipher refusal (e.g. "bad-mac"), for the layers above to word.
+QString cipherErrorCode(CipherError error);
 
 /// The children of one <c/>, Base64 decoded, in any order on the wire (XEP-0200 §"Encrypting a Stanza":
 /// data, key, new, old*, mac; the examples put <mac/> last, the schema does not).

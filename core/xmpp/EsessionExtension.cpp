@@ -14,6 +14,7 @@
 
 #include "Logging.h"
 #include "esession/Constants.h"
+#include "esession/FormConstants.h"
 #include "esession/FormNormalizer.h"
 #include "esession/RetainedSecretStore.h"
 #include "esession/SsnNegotiation.h"
@@ -22,24 +23,7 @@
 
 using namespace Esession;
 
-struct EsessionExtension::Session
-{
-    QString peer;
-    QString thread;
-    std::unique_ptr<StanzaCipher> cipher;
-    bool ended = false;
-    bool terminating = false; ///< our terminate form went out: nothing more is sent, the ack is awaited
-    bool orderlyEnd = false; ///< ended by a terminate form (ours or the contact's), not by a failure
-    QString endReason;
-    QString endCode; ///< EsessionExtension's stable code for why it ended
-};
-
 namespace {
-
-QString key(const QString &peer, const QString &thread)
-{
-    return peer + QChar(0) + thread;
-}
 
 template<typename T, typename V>
 QXmppTask<T> ready(V &&value)
@@ -75,29 +59,68 @@ QXmppElementList childrenAsExtensions(const QDomElement &stanza)
     return list;
 }
 
-const QString FeatureNegNamespace = QStringLiteral("http://jabber.org/protocol/feature-neg");
-const QString DataFormsNamespace = QStringLiteral("jabber:x:data");
-const QString InitNamespace = QStringLiteral("http://www.xmpp.org/extensions/xep-0116.html#ns-init");
-
-QDomElement childNS(const QDomElement &parent, const QString &name, const QString &ns)
+/// A stanza as QXmpp wrote it, parsed for the engine (namespaces processed, inside a jabber:client parent as in the
+/// stream); null when it does not parse.
+QDomElement parseStanza(const QByteArray &xml)
 {
-    return Esession::childElements(parent, name, ns).value(0);
+    QDomDocument doc;
+    if (!doc.setContent("<w xmlns=\"jabber:client\">" + xml + "</w>", true))
+        return {};
+    return doc.documentElement().firstChildElement();
 }
 
-// The data form of a feature-negotiation payload (XEP-0020) directly under @p stanza, or null.
-QDomElement negotiationForm(const QDomElement &stanza)
+/// Words for the codes of a stanza that could not be opened (the undecryptable signal's reason).
+QString openFailureText(const QString &code)
 {
-    return childNS(childNS(stanza, QStringLiteral("feature"), FeatureNegNamespace), QStringLiteral("x"),
-                   DataFormsNamespace);
-}
-
-QString fieldValue(const QDomElement &form, const QString &var)
-{
-    for (QDomElement field = form.firstChildElement(); !field.isNull(); field = field.nextSiblingElement()) {
-        if (field.localName() == u"field" && field.attribute(QStringLiteral("var")) == var)
-            return childNS(field, QStringLiteral("value"), DataFormsNamespace).text();
+    if (code == ChannelError::NoSession)
+        return EsessionExtension::tr("encrypted for a session this device does not have");
+    if (code == ChannelError::Ended)
+        return EsessionExtension::tr("the encrypted session has ended");
+    if (code == ChannelError::BadContent)
+        return EsessionExtension::tr("an encrypted message held invalid content");
+    for (const CipherError error : { CipherError::Terminated, CipherError::MalformedElement, CipherError::BadMac,
+                                     CipherError::RekeyUnsupported, CipherError::BadRekeyValue, CipherError::RekeyTooSoon,
+                                     CipherError::TooLarge, CipherError::KeyExhausted, CipherError::CryptoFailure }) {
+        if (cipherErrorCode(error) == code)
+            return describe(error);
     }
-    return {};
+    return EsessionExtension::tr("an encrypted message could not be opened");
+}
+
+/// Words for why a session ended (the sessionEnded signal's reason).
+QString endText(const QString &code)
+{
+    if (code == ChannelEnd::ByUs)
+        return EsessionExtension::tr("you ended the encrypted session");
+    if (code == ChannelEnd::Unacknowledged)
+        return EsessionExtension::tr("you ended the encrypted session (not acknowledged)");
+    if (code == ChannelEnd::Offline)
+        return EsessionExtension::tr("you went offline");
+    if (code == ChannelEnd::ByContact)
+        return EsessionExtension::tr("the contact ended the encrypted session");
+    if (code == ChannelEnd::OutOfStep)
+        return EsessionExtension::tr("the contact could not decrypt a message; the session fell out of step");
+    if (code == ChannelEnd::ContactOffline)
+        return EsessionExtension::tr("the contact's client went offline");
+    if (code == ChannelEnd::RefusedAfterEstablishment)
+        return EsessionExtension::tr("The contact could not verify this client's identity; the encrypted session is void.");
+    if (code == ChannelEnd::OpenFailed)
+        return EsessionExtension::tr("an encrypted message could not be opened; the session ended");
+    if (code == ChannelEnd::SendFailed)
+        return EsessionExtension::tr("the encrypted session could not go on sending");
+    return EsessionExtension::tr("the encrypted session was ended");
+}
+
+/// Words for why nothing was sealed.
+QString sealFailureText(const QString &code)
+{
+    if (code == ChannelError::Ended)
+        return EsessionExtension::tr("the encrypted session has ended; nothing was sent");
+    if (code == ChannelError::Terminating)
+        return EsessionExtension::tr("the encrypted session is ending; nothing was sent");
+    if (code == ChannelError::BadStanza)
+        return EsessionExtension::tr("the stanza could not be prepared for encryption");
+    return openFailureText(code);
 }
 
 QXmppE2eeMetadata esessionMetadata()
@@ -111,6 +134,7 @@ QXmppE2eeMetadata esessionMetadata()
 
 } // namespace
 
+
 EsessionExtension::EsessionExtension()
     : m_ssn(new SsnHandler([this](const QDomElement &stanza) { sendRaw(stanza); }, this))
 {
@@ -118,6 +142,8 @@ EsessionExtension::EsessionExtension()
     m_timer.setSingleShot(true);
     connect(&m_timer, &QTimer::timeout, this, [this] { process(m_engine.handleTimeout(now())); });
 }
+
+EsessionExtension::~EsessionExtension() = default;
 
 EngineTime EsessionExtension::now() const
 {
@@ -142,8 +168,11 @@ void EsessionExtension::setNegotiationTimeout(std::chrono::milliseconds timeout)
 
 void EsessionExtension::sendRaw(const QDomElement &stanza)
 {
-    // Negotiation messages travel in the clear by definition (XEP-0155, XEP-0116 messages 1-4); the
-    // thread and the forms go as they are, byte for byte.
+    if (!client())
+        return;
+    // Negotiation messages travel in the clear by definition (XEP-0155, XEP-0116 messages 1-4), the engine's own
+    // session messages (the terminate form, its acknowledgement) are sealed already, and its errors are built as
+    // RFC 6120 wants them: the thread and the children go as they are, byte for byte.
     QXmppMessage message;
     message.setTo(stanza.attribute(QStringLiteral("to")));
     if (stanza.hasAttribute(QStringLiteral("id")))
@@ -153,8 +182,46 @@ void EsessionExtension::sendRaw(const QDomElement &stanza)
                     : type == u"chat" ? QXmppMessage::Chat
                                       : QXmppMessage::Normal);
     message.setExtensions(childrenAsExtensions(stanza));
-    if (client())
-        client()->send(std::move(message));
+    client()->send(std::move(message));
+}
+
+void EsessionExtension::process(const EngineOutput &output, const QString &failureCode)
+{
+    for (const QDomElement &stanza : output.stanzas)
+        sendRaw(stanza);
+    armTimer();
+    for (const ChannelEnded &ended : output.ended) {
+        qCInfo(lcEsession) << "encrypted session ended:" << ended.code;
+        Q_EMIT sessionEnded(ended.peer, ended.thread, endText(ended.code), ended.code);
+    }
+    for (const EngineEvent &engineEvent : output.events) {
+        const QString &thread = engineEvent.thread;
+        const EsessionEvent &event = engineEvent.event;
+        if (const auto *established = std::get_if<EsessionEstablished>(&event)) {
+            const QString bare = QXmppUtils::jidToBareJid(established->peerJid);
+            m_lastSessions.insert(normalizedBareJid(bare), { established->sas, established->newRetainedSecret });
+            Q_EMIT retainedSecretCreated(bare, established->newRetainedSecret, established->sas);
+            qCInfo(lcEsession) << "encrypted session started";
+            Q_EMIT sessionStarted(established->peerJid, thread);
+            Q_EMIT esessionEstablished(established->peerJid, thread, established->sas,
+                                       established->retainedSecretMatched && established->retainedSecretWasVerified,
+                                       established->expectedSecretMissing, established->retainedSecretFormerJid,
+                                       established->sasAlgorithm);
+        } else if (const auto *failed = std::get_if<EsessionFailed>(&event)) {
+            qCInfo(lcEsession) << "negotiation failed:" << failed->detail;
+            const bool timedOut = failureCode.isEmpty() && failed->failure == EsessionFailure::Abandoned;
+            Q_EMIT negotiationFailed(engineEvent.peer, thread,
+                                     timedOut ? tr("the contact did not complete the negotiation in time")
+                                              : failed->reason,
+                                     !failureCode.isEmpty() ? failureCode
+                                     : timedOut             ? NegotiationTimeout
+                                                            : failed->detail);
+        } else if (std::holds_alternative<SsnRequested>(event)) {
+            Q_EMIT negotiationRequested(engineEvent.peer, thread);
+        } else if (const auto *error = std::get_if<SsnError>(&event)) {
+            qCInfo(lcEsession) << "negotiation input refused:" << problemName(error->problem) << error->detail;
+        }
+    }
 }
 
 bool EsessionExtension::negotiate(const QString &peerJid, const QString &thread)
@@ -189,12 +256,12 @@ bool EsessionExtension::isNegotiating(const QString &peerBareJid, const QString 
 
 QString EsessionExtension::lastSas(const QString &peerBareJid) const
 {
-    return m_lastSessions.value(peerBareJid).sas;
+    return m_lastSessions.value(normalizedBareJid(peerBareJid)).sas;
 }
 
 bool EsessionExtension::verifySas(const QString &peerBareJid, const QString &sas)
 {
-    const auto last = m_lastSessions.constFind(peerBareJid);
+    const auto last = m_lastSessions.constFind(normalizedBareJid(peerBareJid));
     RetainedSecretStore *store = m_engine.retainedSecretStore();
     if (!store || last == m_lastSessions.constEnd() || last->sas.isEmpty() || sas != last->sas)
         return false;
@@ -210,323 +277,112 @@ bool EsessionExtension::handleHandshakeMessage(const QDomElement &element)
     return output.consumed;
 }
 
-void EsessionExtension::process(const EngineOutput &output, const QString &failureCode)
-{
-    for (const QDomElement &stanza : output.stanzas)
-        sendRaw(stanza);
-    armTimer();
-    for (const EngineEvent &engineEvent : output.events) {
-        const QString &thread = engineEvent.thread;
-        const EsessionEvent &event = engineEvent.event;
-        if (const auto *established = std::get_if<EsessionEstablished>(&event)) {
-            m_lastSessions.insert(QXmppUtils::jidToBareJid(established->peerJid),
-                                  {established->sas, established->newRetainedSecret});
-            Q_EMIT retainedSecretCreated(QXmppUtils::jidToBareJid(established->peerJid), established->newRetainedSecret,
-                                         established->sas);
-            startSession(established->peerJid, thread, established->parameters);
-            Q_EMIT esessionEstablished(established->peerJid, thread, established->sas,
-                                       established->retainedSecretMatched && established->retainedSecretWasVerified,
-                                       established->expectedSecretMissing, established->retainedSecretFormerJid,
-                                       established->sasAlgorithm);
-        } else if (const auto *failed = std::get_if<EsessionFailed>(&event)) {
-            qCInfo(lcEsession) << "negotiation failed:" << failed->detail;
-            // A refusal after the keys were handed over (the contact refused our message 4, or our message 3 in
-            // the 3-message flow): the contact has no session, so ours must not go on sending into it.
-            const QString peer = sessionPeer(engineEvent.peer, thread);
-            if (Session *session = peer.isEmpty() ? nullptr : find(peer, thread); session && !session->ended)
-                fail(session, failed->reason, RefusedAfterEstablishment);
-            const bool timedOut = failureCode.isEmpty() && failed->failure == EsessionFailure::Abandoned;
-            Q_EMIT negotiationFailed(engineEvent.peer, thread,
-                                     timedOut ? tr("the contact did not complete the negotiation in time")
-                                              : failed->reason,
-                                     !failureCode.isEmpty() ? failureCode
-                                     : timedOut             ? NegotiationTimeout
-                                                            : failed->detail);
-        } else if (std::holds_alternative<SsnRequested>(event)) {
-            Q_EMIT negotiationRequested(engineEvent.peer, thread);
-        } else if (const auto *error = std::get_if<SsnError>(&event)) {
-            qCInfo(lcEsession) << "negotiation input refused:" << problemName(error->problem) << error->detail;
-        }
-    }
-}
-
 bool EsessionExtension::terminateSession(const QString &peerJid, const QString &thread)
 {
-    const QString peer = sessionPeer(peerJid, thread);
-    Session *session = peer.isEmpty() ? nullptr : find(peer, thread);
-    if (!session || session->ended || session->terminating)
-        return false;
-    sendTerminateForm(session, false);
-    // XEP-0217: nothing more is sent in this session; its receive keys wait for the acknowledgement, but not for
-    // ever (XEP-0217 §terminate: the keys MUST be destroyed): after the limit they go, and what the contact did
-    // not confirm waits for the next session, as after any end that proves nothing.
-    session->terminating = true;
-    QTimer::singleShot(m_terminationTimeout, this, [this, key = key(session->peer, thread)] {
-        const std::shared_ptr<Session> pending = m_sessions.value(key);
-        if (pending && pending->terminating && !pending->ended)
-            fail(pending.get(), tr("you ended the encrypted session (not acknowledged)"), EndedUnacknowledged, true);
-    });
-    return true;
-}
-
-void EsessionExtension::sendTerminateForm(Session *session, bool acknowledgement)
-{
-    QDomDocument doc;
-    QDomElement message = doc.createElementNS(Xep0200::ClientNamespace, QStringLiteral("message"));
-    doc.appendChild(message);
-    QDomElement feature = doc.createElementNS(FeatureNegNamespace, QStringLiteral("feature"));
-    QDomElement x = doc.createElementNS(DataFormsNamespace, QStringLiteral("x"));
-    x.setAttribute(QStringLiteral("type"), acknowledgement ? QStringLiteral("result") : QStringLiteral("submit"));
-    const std::pair<QString, QString> fields[] = {{QStringLiteral("FORM_TYPE"), QStringLiteral("urn:xmpp:ssn")},
-                                                  {QStringLiteral("terminate"), QStringLiteral("1")}};
-    for (const auto &[var, value] : fields) {
-        QDomElement field = doc.createElementNS(DataFormsNamespace, QStringLiteral("field"));
-        field.setAttribute(QStringLiteral("var"), var);
-        QDomElement valueElement = doc.createElementNS(DataFormsNamespace, QStringLiteral("value"));
-        valueElement.appendChild(doc.createTextNode(value));
-        field.appendChild(valueElement);
-        x.appendChild(field);
-    }
-    feature.appendChild(x);
-    message.appendChild(feature);
-    QByteArray xml;
-    {
-        QTextStream stream(&xml);
-        message.save(stream, -1);
-    }
-    QString error;
-    const auto sealed = seal(session, xml, &error);
-    if (!sealed) {
-        qCInfo(lcEsession) << "could not send the terminate form:" << error;
-        return;
-    }
-    QDomDocument threadDoc;
-    QDomElement threadElement = threadDoc.createElement(Xep0200::ThreadElement);
-    threadElement.appendChild(threadDoc.createTextNode(session->thread));
-    QXmppMessage out;
-    out.setTo(session->peer);
-    out.setType(QXmppMessage::Chat);
-    QXmppElementList extensions{QXmppElement(threadElement)};
-    extensions << childrenAsExtensions(*sealed);
-    out.setExtensions(extensions);
-    client()->send(std::move(out));
+    const std::optional<EngineOutput> output = m_engine.terminate(peerJid, thread, now());
+    if (output)
+        process(*output);
+    return output.has_value();
 }
 
 int EsessionExtension::closeAll()
 {
+    const bool canSend = client() && client()->isConnected();
     int told = 0;
-    const auto sessions = m_sessions.values();
-    for (const std::shared_ptr<Session> &session : sessions) {
-        if (session->ended)
-            continue;
-        if (!session->terminating && client() && client()->isConnected()) {
-            sendTerminateForm(session.get(), false);
-            ++told;
-        }
-        fail(session.get(), tr("you went offline"), EndedOffline, true);
-    }
-    process(m_engine.abandonAll(), NegotiationAbandoned);
+    for (const EsessionChannel *channel : m_engine.channels())
+        told += canSend && channel->isActive() ? 1 : 0;
+    process(m_engine.closeAll(canSend), NegotiationAbandoned);
     return told;
 }
 
 bool EsessionExtension::holdsKeys() const
 {
-    for (const std::shared_ptr<Session> &session : m_sessions) {
-        if (!session->ended)
-            return true;
-    }
     return m_engine.holdsSecrets();
 }
 
 void EsessionExtension::onRegistered(QXmppClient *client)
 {
     QXmppClientExtension::onRegistered(client);
-    // A session is bound to one resource of the contact: once that resource is gone, nothing sent into the
-    // session can be read, so it ends here and what the user writes next waits for a new one. Unauthenticated,
-    // like any presence: at worst a denial of service, never plaintext.
     // Our own stream is gone: the contact's server tells the contact we went offline, and its client ends the
     // session bound to our resource (as we do below for theirs). Ours ends too, with nothing sent, and what the
     // user writes next negotiates a new one once we are back.
-    connect(client, &QXmppClient::disconnected, this, [this] {
-        const auto sessions = m_sessions.values();
-        for (const std::shared_ptr<Session> &session : sessions) {
-            if (!session->ended)
-                fail(session.get(), tr("you went offline"), EndedOffline, true);
-        }
-        process(m_engine.abandonAll(), NegotiationAbandoned);
-    });
+    connect(client, &QXmppClient::disconnected, this, [this] { process(m_engine.closeAll(false), NegotiationAbandoned); });
+    // A session is bound to one resource of the contact: once that resource is gone, nothing sent into the
+    // session can be read, so it ends here and what the user writes next waits for a new one. Unauthenticated,
+    // like any presence: at worst a denial of service, never plaintext.
     connect(client, &QXmppClient::presenceReceived, this, [this](const QXmppPresence &presence) {
-        if (presence.type() != QXmppPresence::Unavailable)
-            return;
-        const auto sessions = m_sessions.values();
-        for (const std::shared_ptr<Session> &session : sessions) {
-            if (!session->ended && session->peer.compare(presence.from(), Qt::CaseInsensitive) == 0)
-                fail(session.get(), tr("the contact's client went offline"), ContactOffline);
-        }
+        if (presence.type() == QXmppPresence::Unavailable)
+            process(m_engine.endChannelsOf(presence.from(), ContactOffline));
     });
 }
 
 bool EsessionExtension::endedOrderly(const QString &peerJid, const QString &thread) const
 {
-    const QString peer = sessionPeer(peerJid, thread);
-    const Session *session = peer.isEmpty() ? nullptr : find(peer, thread);
-    return session && session->ended && session->orderlyEnd;
+    const EsessionChannel *channel = m_engine.channel(peerJid, thread);
+    return channel && channel->isEnded() && channel->endedOrderly();
 }
-
-bool EsessionExtension::handleTermination(Session *session, const QDomElement &opened)
-{
-    const QDomElement form = negotiationForm(opened);
-    if (form.isNull() || fieldValue(form, QStringLiteral("FORM_TYPE")) != u"urn:xmpp:ssn")
-        return false;
-    const QString terminate = fieldValue(form, QStringLiteral("terminate"));
-    if (terminate != u"1" && terminate != u"true")
-        return false;
-    const QString type = form.attribute(QStringLiteral("type"));
-    if (type == u"result") {
-        // The acknowledgement of our terminate: its MAC proved the contact received everything we sent.
-        if (session->terminating)
-            fail(session, tr("you ended the encrypted session"), EndedByUs, true);
-        return true;
-    }
-    // The contact ends the session: acknowledge at once, encrypted, then destroy the keys.
-    sendTerminateForm(session, true);
-    fail(session, tr("the contact ended the encrypted session"), EndedByContact, true);
-    return true;
-}
-
-EsessionExtension::~EsessionExtension() = default;
 
 bool EsessionExtension::requestRekey(const QString &peerJid, const QString &thread)
 {
-    Session *session = find(peerJid, thread);
-    return session && !session->ended && session->cipher->requestRekey();
+    EsessionChannel *channel = m_engine.channel(peerJid, thread);
+    return channel && channel->requestRekey();
 }
 
 void EsessionExtension::startSession(const QString &peerFullJid, const QString &thread, CipherParameters parameters)
 {
-    auto session = std::make_shared<Session>();
-    session->peer = peerFullJid;
-    session->thread = thread;
-    session->cipher = std::make_unique<StanzaCipher>(std::move(parameters));
-    m_sessions.insert(key(peerFullJid, thread), session);
-    qCInfo(lcEsession) << "encrypted session started with" << peerFullJid;
+    if (!m_engine.startChannel(peerFullJid, thread, std::move(parameters)))
+        return;
+    qCInfo(lcEsession) << "encrypted session started";
     Q_EMIT sessionStarted(peerFullJid, thread);
 }
 
 QString EsessionExtension::sessionPeer(const QString &peerJid, const QString &thread) const
 {
-    if (const Session *exact = find(peerJid, thread))
-        return exact->peer;
-    if (peerJid.contains(u'/'))
-        return {};
-    QString ended;
-    for (const auto &session : m_sessions) {
-        if (session->thread != thread || !session->peer.startsWith(peerJid + u'/'))
-            continue;
-        if (!session->ended)
-            return session->peer;
-        ended = session->peer;
-    }
-    return ended;
+    const EsessionChannel *channel = m_engine.channel(peerJid, thread);
+    return channel ? channel->peer() : QString();
 }
 
-void EsessionExtension::sendNotAcceptable(const QString &to, const QString &thread, const QString &id)
+void EsessionExtension::endSession(const QString &peerFullJid, const QString &thread, const QString &)
 {
-    QDomDocument doc;
-    QDomElement threadElement = doc.createElement(Xep0200::ThreadElement);
-    threadElement.appendChild(doc.createTextNode(thread));
-    QXmppMessage error;
-    error.setTo(to);
-    error.setId(id);
-    error.setType(QXmppMessage::Error);
-    error.setError(QXmppStanza::Error(QXmppStanza::Error::Modify, QXmppStanza::Error::NotAcceptable,
-                                      QStringLiteral("the encrypted session is out of step")));
-    error.setExtensions({QXmppElement(threadElement)});
-    client()->send(std::move(error));
-}
-
-void EsessionExtension::endSession(const QString &peerFullJid, const QString &thread, const QString &reason)
-{
-    if (Session *session = find(peerFullJid, thread); session && !session->ended)
-        fail(session, reason, EndedLocally);
-}
-
-EsessionExtension::Session *EsessionExtension::find(const QString &peerJid, const QString &thread) const
-{
-    return m_sessions.value(key(peerJid, thread)).get();
-}
-
-EsessionExtension::Session *EsessionExtension::findForResource(const QString &peerFullJid) const
-{
-    Session *found = nullptr;
-    for (const auto &session : m_sessions) {
-        if (session->peer == peerFullJid) {
-            if (found)
-                return nullptr; // several sessions with that resource: a thread-less stanza is ambiguous
-            found = session.get();
-        }
-    }
-    return found;
+    if (const std::optional<EngineOutput> output = m_engine.endChannel(peerFullJid, thread, EndedLocally))
+        process(*output);
 }
 
 EsessionExtension::SessionState EsessionExtension::sessionState(const QString &peerJid, const QString &thread) const
 {
-    const Session *session = find(peerJid, thread);
-    return !session ? SessionState::None : (session->ended ? SessionState::Ended : SessionState::Active);
+    const EsessionChannel *channel = m_engine.channel(peerJid, thread);
+    return !channel ? SessionState::None : (channel->isEnded() ? SessionState::Ended : SessionState::Active);
 }
 
 EsessionExtension::SessionState EsessionExtension::resourceSessionState(const QString &peerFullJid) const
 {
-    const Session *session = findForResource(peerFullJid);
-    return !session ? SessionState::None : (session->ended ? SessionState::Ended : SessionState::Active);
+    const EsessionChannel *channel = m_engine.channelForResource(peerFullJid);
+    return !channel ? SessionState::None : (channel->isEnded() ? SessionState::Ended : SessionState::Active);
 }
 
-void EsessionExtension::fail(Session *session, const QString &reason, const QString &code, bool orderly)
+std::optional<QDomElement> EsessionExtension::seal(EsessionChannel &channel, const QByteArray &stanzaXml, QString *error)
 {
-    session->cipher->terminate();
-    session->ended = true;
-    session->terminating = false;
-    session->orderlyEnd = orderly;
-    session->endReason = reason;
-    session->endCode = code;
-    qCInfo(lcEsession) << "encrypted session with" << session->peer << "ended:" << code;
-    Q_EMIT sessionEnded(session->peer, session->thread, reason, code);
-}
-
-std::optional<QDomElement> EsessionExtension::seal(Session *session, const QByteArray &stanzaXml, QString *error)
-{
-    if (session->ended) {
-        *error = tr("the encrypted session has ended (%1); nothing was sent").arg(session->endReason);
+    const QDomElement stanza = parseStanza(stanzaXml);
+    if (stanza.isNull()) {
+        *error = sealFailureText(ChannelError::BadStanza);
         return std::nullopt;
     }
-    if (session->terminating) {
-        *error = tr("the encrypted session is ending; nothing was sent");
+    const EngineOutput output = m_engine.sealStanza(channel, stanza);
+    process(output);
+    if (!output.error.isEmpty()) {
+        *error = sealFailureText(output.error);
         return std::nullopt;
     }
-    QDomDocument doc;
-    if (!doc.setContent("<w xmlns=\"jabber:client\">" + stanzaXml + "</w>", true)) {
-        *error = tr("the stanza could not be prepared for encryption");
-        return std::nullopt;
-    }
-    QDomElement stanza = doc.documentElement().firstChildElement();
-    // XEP-0200: re-key "as regularly as possible"; the cipher holds it back until rekey_freq allows.
-    if (m_rekeyInterval > 0 && session->cipher->canRekey() && !session->cipher->isRekeyPending()
-        && session->cipher->stanzasSentWithCurrentKey() + 1 >= quint64(m_rekeyInterval))
-        session->cipher->requestRekey();
-    if (const auto failure = encryptStanza(*session->cipher, stanza)) {
-        *error = describe(*failure);
-        if (session->cipher->isTerminated())
-            fail(session, *error, SendFailed);
-        return std::nullopt;
-    }
-    return stanza;
+    return output.stanza;
 }
 
 QXmppTask<QXmppE2eeExtension::MessageEncryptResult>
 EsessionExtension::encryptMessage(QXmppMessage &&message, const std::optional<QXmppSendStanzaParams> &)
 {
-    Session *session = find(message.to(), message.thread());
-    if (!session) {
+    // A session is bound to one resource: a message to the bare JID could reach another one, so it never passes.
+    EsessionChannel *channel
+        = message.to().contains(u'/') ? m_engine.channel(message.to(), message.thread()) : nullptr;
+    if (!channel) {
         return ready<MessageEncryptResult>(
             QXmppError{tr("there is no encrypted session with %1 in this conversation").arg(message.to()), {}});
     }
@@ -541,7 +397,7 @@ EsessionExtension::encryptMessage(QXmppMessage &&message, const std::optional<QX
         QXmlStreamWriter writer(&xml);
         message.toXml(&writer, QXmpp::SceAll);
     }
-    const auto sealed = seal(session, xml, &error);
+    const auto sealed = seal(*channel, xml, &error);
     if (!sealed)
         return ready<MessageEncryptResult>(QXmppError{error, {}});
 
@@ -569,13 +425,13 @@ QXmppTask<QXmppE2eeExtension::MessageDecryptResult> EsessionExtension::decryptMe
 QXmppTask<QXmppE2eeExtension::IqEncryptResult> EsessionExtension::encryptIq(QXmppIq &&iq,
                                                                             const std::optional<QXmppSendStanzaParams> &)
 {
-    Session *session = findForResource(iq.to());
-    if (!session) {
+    EsessionChannel *channel = m_engine.channelForResource(iq.to());
+    if (!channel) {
         return ready<IqEncryptResult>(
             QXmppError{tr("there is no encrypted session with %1").arg(iq.to()), {}});
     }
     QString error;
-    const auto sealed = seal(session, serialise(iq), &error);
+    const auto sealed = seal(*channel, serialise(iq), &error);
     if (!sealed)
         return ready<IqEncryptResult>(QXmppError{error, {}});
     auto out = std::make_unique<QXmppIq>(iq.type());
@@ -590,39 +446,17 @@ QXmppTask<QXmppE2eeExtension::IqDecryptResult> EsessionExtension::decryptIq(cons
 {
     // QXmpp calls this for the response to an iq we sent with sendSensitiveIq(); requests and
     // unsolicited iqs are opened in handleStanza().
-    const QString from = element.attribute(QStringLiteral("from"));
-    Session *session = findForResource(from);
     if (!hasC(element)) {
         // We asked inside a session: an answer in plaintext is refused, not taken as it is.
-        if (session)
+        if (m_engine.channelForResource(element.attribute(QStringLiteral("from"))))
             return ready<IqDecryptResult>(QXmppError{tr("the answer to an encrypted request came unencrypted"), {}});
         return ready<IqDecryptResult>(NotEncrypted{});
     }
-    QString reason;
-    auto opened = open(session, element, &reason);
-    if (!opened)
-        return ready<IqDecryptResult>(QXmppError{reason, {}});
-    return ready<IqDecryptResult>(std::move(*opened));
-}
-
-std::optional<QDomElement> EsessionExtension::open(Session *session, const QDomElement &stanza, QString *reason)
-{
-    if (!session) {
-        *reason = tr("encrypted for a session this device does not have");
-        return std::nullopt;
-    }
-    if (session->ended) {
-        *reason = tr("the encrypted session has ended (%1)").arg(session->endReason);
-        return std::nullopt;
-    }
-    auto result = decryptStanza(*session->cipher, stanza);
-    if (auto *failure = std::get_if<OpenFailure>(&result)) {
-        *reason = failure->error == OpenError::Cipher ? describe(failure->cipherError)
-                                                      : tr("an encrypted message held invalid content");
-        fail(session, *reason, OpenFailed);
-        return std::nullopt;
-    }
-    return std::get<QDomElement>(result);
+    const EngineOutput output = m_engine.openStanza(element, now());
+    process(output);
+    if (!output.error.isEmpty())
+        return ready<IqDecryptResult>(QXmppError{openFailureText(output.error), {}});
+    return ready<IqDecryptResult>(QDomElement(output.stanza));
 }
 
 bool EsessionExtension::isEncrypted(const QDomElement &element)
@@ -642,11 +476,11 @@ bool EsessionExtension::isEncrypted(const QXmppMessage &message)
 
 QXmppTask<QXmpp::SendResult> EsessionExtension::sendPresence(QXmppPresence &&presence)
 {
-    Session *session = findForResource(presence.to());
-    if (!session)
+    EsessionChannel *channel = m_engine.channelForResource(presence.to());
+    if (!channel)
         return client()->send(std::move(presence));
     QString error;
-    const auto sealed = seal(session, serialise(presence), &error);
+    const auto sealed = seal(*channel, serialise(presence), &error);
     if (!sealed)
         return ready<QXmpp::SendResult>(QXmppError{error, {}});
     QXmppPresence out(presence.type());
@@ -659,8 +493,9 @@ QXmppTask<QXmpp::SendResult> EsessionExtension::sendPresence(QXmppPresence &&pre
 bool EsessionExtension::handleStanza(const QDomElement &element)
 {
     const QString kind = element.tagName();
-    if (kind == u"message" && (SsnNegotiation::isNegotiationMessage(element)
-                               || !childNS(element, QStringLiteral("init"), InitNamespace).isNull())) {
+    if (kind == u"message"
+        && (SsnNegotiation::isNegotiationMessage(element)
+            || !childElements(element, Xep0116::InitElement, Xep0116::InitNamespace).isEmpty())) {
         // ESession negotiation first (messages 1-4; message 4 may carry a first <c/>, opened below
         // with the session it just established), then plain XEP-0155.
         const bool consumed = handleHandshakeMessage(element);
@@ -670,20 +505,12 @@ bool EsessionExtension::handleStanza(const QDomElement &element)
             return true;
     }
     if (kind == u"message" && element.attribute(QStringLiteral("type")) == u"error" && !hasC(element)) {
-        // The peer could not open a stanza of the session (a lost, duplicated or forged one): its side
-        // has ended, so ours ends too, visibly. Unauthenticated, like all error stanzas: at worst a
-        // denial of service, never a downgrade.
-        const QDomElement error = element.firstChildElement(QStringLiteral("error"));
-        Session *session = find(element.attribute(QStringLiteral("from")),
-                                element.firstChildElement(Xep0200::ThreadElement).text());
-        if (session && !error.firstChildElement(QStringLiteral("not-acceptable")).isNull()) {
-            // Every later stanza of the session gets the same answer: the first one ends it, and none of them
-            // marks a message failed, since ending the session put what was not confirmed back in the outbox.
-            if (!session->ended)
-                fail(session, tr("the contact could not decrypt a message; the session fell out of step"), OutOfStep);
-            return true;
-        }
-        return false;
+        // The peer could not open a stanza of the session (a lost, duplicated or forged one): its side has
+        // ended, so ours ends too, visibly; nothing of what was not confirmed is marked failed here, since ending
+        // the session put it back in the outbox.
+        const EngineOutput output = m_engine.handleNotAcceptable(element);
+        process(output);
+        return output.consumed;
     }
     if ((kind != u"message" && kind != u"presence" && kind != u"iq") || !hasC(element))
         return false;
@@ -696,33 +523,24 @@ bool EsessionExtension::handleStanza(const QDomElement &element)
         Q_EMIT undecryptable(from, thread, id, tr("an encrypted message could not be delivered"));
         return true;
     }
-    Session *session = kind == u"message" ? find(from, thread) : findForResource(from);
-    QString reason;
-    const auto result = open(session, element, &reason);
-    if (!result) {
-        // The sender is told (XEP-0200 not-acceptable) when we had a session with it there, active or already
-        // ended (our keys went when we went offline), or a negotiation that never completed on our side (its
-        // message 4 was lost, so the sender has keys we do not): its side ends too, and what it sent goes again in
-        // a new session. A stranger's <c/> for a thread we never negotiated gets no answer (no presence leak).
-        if (kind == u"message"
-            && (session || m_engine.hasNegotiated(QXmppUtils::jidToBareJid(from), thread)))
-            sendNotAcceptable(from, thread, id);
-        Q_EMIT undecryptable(from, thread, id, reason);
+    const EngineOutput output = m_engine.openStanza(element, now());
+    process(output);
+    if (!output.error.isEmpty()) {
+        Q_EMIT undecryptable(from, thread, id, openFailureText(output.error));
         return true;
     }
-    const QDomElement &opened = *result;
-    if (kind == u"message" && handleTermination(session, opened))
-        return true;
+    if (output.stanza.isNull())
+        return true; // a terminate form or its acknowledgement, handled by the engine
     if (kind == u"message") {
         QXmppMessage message;
-        message.parse(opened);
+        message.parse(output.stanza);
         message.setE2eeMetadata(esessionMetadata());
         injectMessage(std::move(message));
     } else if (kind == u"iq") {
-        injectIq(opened, esessionMetadata());
+        injectIq(output.stanza, esessionMetadata());
     } else {
         QXmppPresence presence;
-        presence.parse(opened);
+        presence.parse(output.stanza);
         presence.setE2eeMetadata(esessionMetadata());
         Q_EMIT presenceDecrypted(presence);
     }

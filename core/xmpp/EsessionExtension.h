@@ -38,20 +38,21 @@ public:
     enum class SessionState { None, Active, Ended };
     Q_ENUM(SessionState)
 
-    // Why a session ended (sessionEnded's code): stable, for the layers above to decide and word.
-    static inline const QString EndedByUs = QStringLiteral("ended-by-us"); ///< our terminate, acknowledged
-    static inline const QString EndedOffline = QStringLiteral("ended-offline"); ///< closeAll(): we went offline
-    /// Our terminate was never acknowledged within terminationTimeout(): the keys were destroyed anyway.
-    static inline const QString EndedUnacknowledged = QStringLiteral("ended-unacknowledged");
-    static inline const QString EndedByContact = QStringLiteral("ended-by-contact"); ///< the contact's terminate
-    static inline const QString EndedLocally = QStringLiteral("ended-locally"); ///< endSession() (e.g. codes differ)
-    static inline const QString OutOfStep = QStringLiteral("out-of-step"); ///< the contact could not open a stanza
-    static inline const QString OpenFailed = QStringLiteral("open-failed"); ///< we could not open a stanza
-    static inline const QString SendFailed = QStringLiteral("send-failed"); ///< the cipher refused to go on sending
+    // Why a session ended (sessionEnded's code): the engine's stable codes (Esession::ChannelEnd), for the layers
+    // above to decide and word.
+    static inline const QString EndedByUs = Esession::ChannelEnd::ByUs; ///< our terminate, acknowledged
+    static inline const QString EndedOffline = Esession::ChannelEnd::Offline; ///< closeAll(): we went offline
+    /// Our terminate was never acknowledged in time: the keys were destroyed anyway.
+    static inline const QString EndedUnacknowledged = Esession::ChannelEnd::Unacknowledged;
+    static inline const QString EndedByContact = Esession::ChannelEnd::ByContact; ///< the contact's terminate
+    static inline const QString EndedLocally = Esession::ChannelEnd::Locally; ///< endSession() (e.g. codes differ)
+    static inline const QString OutOfStep = Esession::ChannelEnd::OutOfStep; ///< the contact could not open a stanza
+    static inline const QString OpenFailed = Esession::ChannelEnd::OpenFailed; ///< we could not open a stanza
+    static inline const QString SendFailed = Esession::ChannelEnd::SendFailed; ///< the cipher refused to go on sending
     /// The contact refused the end of the negotiation after our side had its keys (XEP-0116 message 4 refused).
-    static inline const QString RefusedAfterEstablishment = QStringLiteral("refused-after-establishment");
+    static inline const QString RefusedAfterEstablishment = Esession::ChannelEnd::RefusedAfterEstablishment;
     /// The contact's client (the resource the session is bound to) went offline.
-    static inline const QString ContactOffline = QStringLiteral("contact-offline");
+    static inline const QString ContactOffline = Esession::ChannelEnd::ContactOffline;
     // negotiationFailed's codes besides the engine's details.
     static inline const QString NegotiationTimeout = QStringLiteral("timeout"); ///< not finished in time
     static inline const QString NegotiationAbandoned = QStringLiteral("offline"); ///< we went offline meanwhile
@@ -75,7 +76,7 @@ public:
     /// there is no active session there or it was negotiated without re-keying.
     bool requestRekey(const QString &peerJid, const QString &thread);
     /// Re-key automatically after this many stanzas sent with one key (0: only on request).
-    void setRekeyInterval(int stanzas) { m_rekeyInterval = stanzas; }
+    void setRekeyInterval(int stanzas) { m_engine.setRekeyInterval(stanzas); }
 
     /// The XEP-0155 stanza session negotiations of this account (advertised in disco, answered here).
     SsnHandler *stanzaSessions() const { return m_ssn; }
@@ -95,8 +96,10 @@ public:
     }
     /// How long a negotiation may take before it is abandoned (default: a minute).
     void setNegotiationTimeout(std::chrono::milliseconds timeout);
-    /// The negotiations, for tests that look at what they hold.
+    /// The negotiations and live sessions, for tests that look at what they hold.
     const Esession::EsessionEngine &engine() const { return m_engine; }
+    /// Where the engine draws nonces and other random values (not owned; default: the crypto provider).
+    void setRandomSource(Esession::RandomSource &source) { m_engine.setRandomSource(source); }
 
     /// Starts an ESession negotiation with @p peerJid (bare or full) in @p thread. False when there is no
     /// store, the policy refuses, or the thread already had a negotiation.
@@ -124,7 +127,7 @@ public:
     /// Whether any live session or negotiation still holds a key.
     bool holdsKeys() const;
     /// How long a terminated session waits for the contact's acknowledgement before its keys go anyway.
-    void setTerminationTimeout(std::chrono::milliseconds timeout) { m_terminationTimeout = timeout; }
+    void setTerminationTimeout(std::chrono::milliseconds timeout) { m_engine.setTerminationTimeout(timeout); }
 
     /// Sends presence to @p presence.to(), encrypted when a session with that resource is active.
     QXmppTask<QXmpp::SendResult> sendPresence(QXmppPresence &&presence);
@@ -169,27 +172,17 @@ Q_SIGNALS:
     void presenceDecrypted(const QXmppPresence &presence);
 
 private:
-    struct Session;
-    Session *find(const QString &peerJid, const QString &thread) const;
-    Session *findForResource(const QString &peerFullJid) const;
-    void fail(Session *session, const QString &reason, const QString &code, bool orderly = false);
-    /// Tells the peer that a stanza of the session could not be opened (XEP-0200: not-acceptable).
-    void sendNotAcceptable(const QString &to, const QString &thread, const QString &id);
-    std::optional<QDomElement> seal(Session *session, const QByteArray &stanzaXml, QString *error);
-    /// Opens @p stanza's <c/> in @p session (null: none); a refusal ends the session and says why.
-    std::optional<QDomElement> open(Session *session, const QDomElement &stanza, QString *reason);
-
     bool handleHandshakeMessage(const QDomElement &element);
-    /// @p failureCode replaces the code of the negotiation failures in @p output (abandonAll()).
+    /// Sends what the engine produced, tells what it reported, and re-arms the timer. @p failureCode replaces the
+    /// code of the negotiation failures in @p output (abandonAll()).
     void process(const Esession::EngineOutput &output, const QString &failureCode = {});
     /// The engine's notion of now (a monotonic clock started with the extension).
     Esession::EngineTime now() const;
     /// Arms the timer at the engine's next deadline (or stops it).
     void armTimer();
     void sendRaw(const QDomElement &stanza);
-    /// An opened message carrying the ESession terminate form (or its acknowledgement): handled here.
-    bool handleTermination(Session *session, const QDomElement &opened);
-    void sendTerminateForm(Session *session, bool acknowledgement);
+    /// Seals @p stanzaXml (one stanza as QXmpp writes it) in @p channel; nullopt and @p error when refused.
+    std::optional<QDomElement> seal(Esession::EsessionChannel &channel, const QByteArray &stanzaXml, QString *error);
 
     struct LastSession
     {
@@ -197,12 +190,9 @@ private:
         QByteArray newRetainedSecret;
     };
 
-    QHash<QString, std::shared_ptr<Session>> m_sessions;
     Esession::EsessionEngine m_engine;
     QElapsedTimer m_clock;
     QTimer m_timer; ///< fires at m_engine.deadline()
-    std::chrono::milliseconds m_terminationTimeout = std::chrono::seconds(10);
-    QHash<QString, LastSession> m_lastSessions;
+    QHash<QString, LastSession> m_lastSessions; ///< by normalizedBareJid()
     SsnHandler *m_ssn;
-    int m_rekeyInterval = 0;
 };

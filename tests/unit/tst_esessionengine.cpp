@@ -102,6 +102,9 @@ struct Account
     EsessionEngine engine;
     QStringList asked; ///< every JID the policy function was called with
     QList<EngineEvent> events; ///< everything the engine reported, in order
+    QList<ChannelEnded> ended; ///< every live session that ended, in order
+    QStringList opened; ///< the <body/> of every stanza a live session opened, in order
+    QStringList openErrors; ///< why a stanza with a <c/> did not open, in order
 };
 
 template <typename T> QList<T> eventsOf(const Account &account, const QString &thread)
@@ -164,6 +167,7 @@ public:
             parcels << Parcel { from.jid, doc, thread, error };
         }
         from.events << out.events;
+        from.ended << out.ended;
     }
 
     std::optional<EngineOutput> negotiate(Account &from, const QString &peer, const QString &thread, EngineTime now)
@@ -197,7 +201,23 @@ public:
                 problem = u"nobody to deliver to: "_s + copy.documentElement().attribute(u"to"_s);
             return {};
         }
-        EngineOutput out = to->engine.handleMessage(copy.documentElement(), now);
+        const QDomElement stanza = copy.documentElement();
+        // What a client does with it: a <c/> goes to the live sessions, an error without one may be a
+        // not-acceptable, the rest to the negotiations.
+        EngineOutput out;
+        if (!childElements(stanza, u"c"_s, u"http://www.xmpp.org/extensions/xep-0200.html#ns"_s).isEmpty()) {
+            out = to->engine.openStanza(stanza, now);
+            if (!out.error.isEmpty())
+                to->openErrors << out.error;
+            else if (!out.stanza.isNull())
+                to->opened << out.stanza.firstChildElement(u"body"_s).text();
+        } else if (stanza.attribute(u"type"_s) == u"error"_s && SsnNegotiation::threadOf(stanza)
+                   && !SsnNegotiation::isNegotiationMessage(stanza)
+                   && childElements(stanza, u"init"_s, u"http://www.xmpp.org/extensions/xep-0116.html#ns-init"_s).isEmpty()) {
+            out = to->engine.handleNotAcceptable(stanza);
+        } else {
+            out = to->engine.handleMessage(stanza, now);
+        }
         post(*to, out);
         return out;
     }
@@ -270,13 +290,74 @@ void checkSameSession(const EsessionEstablished &a, const EsessionEstablished &b
     QVERIFY(a.parameters.send.cipherKey != a.parameters.receive.cipherKey);
 }
 
-/// The engine has nothing under way and nothing secret.
+/// The engine has no negotiation under way and none holds a secret (live sessions may hold their keys).
 void checkIdle(const Account &account)
 {
-    QVERIFY2(!account.engine.holdsSecrets(), qPrintable(account.jid));
+    QVERIFY2(!account.engine.negotiationsHoldSecrets(), qPrintable(account.jid));
     QCOMPARE(account.engine.pendingCount(), 0);
     QCOMPARE(sinceT0(account.engine.deadline()), qint64(-1));
 }
+
+
+/// A chat message from @p from to @p to in @p thread with @p body, as a client would hand it to the engine to seal.
+QDomDocument chat(const QString &to, const QString &thread, const QString &body)
+{
+    QDomDocument doc;
+    QDomElement message = doc.createElementNS(u"jabber:client"_s, u"message"_s);
+    message.setAttribute(u"to"_s, to);
+    message.setAttribute(u"type"_s, u"chat"_s);
+    doc.appendChild(message);
+    QDomElement threadElement = doc.createElementNS(u"jabber:client"_s, u"thread"_s);
+    threadElement.appendChild(doc.createTextNode(thread));
+    message.appendChild(threadElement);
+    QDomElement bodyElement = doc.createElementNS(u"jabber:client"_s, u"body"_s);
+    bodyElement.appendChild(doc.createTextNode(body));
+    message.appendChild(bodyElement);
+    return doc;
+}
+
+/// Negotiates a session between @p a (initiator) and @p b in @p thread; true when both sides hold it.
+bool establish(Network &net, Account &a, Account &b, const QString &thread, EngineTime start = T0)
+{
+    if (!net.negotiate(a, bareOf(b.jid), thread, start))
+        return false;
+    exchange(net, a, b, thread, 0, start);
+    const EsessionChannel *ours = a.engine.channel(b.jid, thread);
+    const EsessionChannel *theirs = b.engine.channel(a.jid, thread);
+    return net.problem.isEmpty() && ours && ours->isActive() && theirs && theirs->isActive();
+}
+
+/// @p from seals a chat message with @p body in its session with @p to and posts it; the parcel's index, -1 when
+/// nothing was sealed.
+qsizetype say(Network &net, Account &from, const Account &to, const QString &thread, const QString &body)
+{
+    EsessionChannel *channel = from.engine.channel(to.jid, thread);
+    if (!channel)
+        return -1;
+    const QDomDocument doc = chat(to.jid, thread, body);
+    EngineOutput out = from.engine.sealStanza(*channel, doc.documentElement());
+    if (!out.error.isEmpty())
+        return -1;
+    out.stanzas.prepend(out.stanza);
+    net.post(from, out);
+    return net.parcels.size() - qsizetype(out.stanzas.size());
+}
+
+/// Records what a source handed out; fails on demand.
+class RecordingRandom final : public RandomSource
+{
+public:
+    QByteArray bytes(int size) override
+    {
+        if (failing)
+            return {};
+        QByteArray out = systemRandom().bytes(size);
+        given << out;
+        return out;
+    }
+    QList<QByteArray> given;
+    bool failing = false;
+};
 
 } // namespace
 
@@ -301,6 +382,19 @@ private Q_SLOTS:
     void policyRefusesPeer();
     void ignoredRequestLeavesNothing_data();
     void ignoredRequestLeavesNothing();
+    void sessionCarriesStanzasBothWays();
+    void terminateAndAcknowledgement_data();
+    void terminateAndAcknowledgement();
+    void lostDuplicatedOrReorderedStanza_data();
+    void lostDuplicatedOrReorderedStanza();
+    void notAcceptableOnlyWhereItMeansSomething_data();
+    void notAcceptableOnlyWhereItMeansSomething();
+    void refusalAfterEstablishment_data();
+    void refusalAfterEstablishment();
+    void finishedEntriesArePruned();
+    void randomnessComesFromTheInjectedSource();
+    void closeAllWipesEverything_data();
+    void closeAllWipesEverything();
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -592,7 +686,7 @@ void TestEsessionEngine::earliestDeadline()
         QCOMPARE(alice.engine.pendingCount(), int(remaining));
         for (auto it = startOf.cbegin(); it != startOf.cend(); ++it)
             QCOMPARE(alice.engine.isNegotiating(peerOf.value(it.key()), it.key()), it.value() > start);
-        QCOMPARE(alice.engine.holdsSecrets(), remaining > 0);
+        QCOMPARE(alice.engine.negotiationsHoldSecrets(), remaining > 0);
     }
     checkIdle(alice);
 }
@@ -858,7 +952,7 @@ void TestEsessionEngine::abandonAll()
     }
     QVERIFY2(net.problem.isEmpty(), qPrintable(net.problem));
     QCOMPARE(alice.engine.pendingCount(), int(underWay.size()));
-    QCOMPARE(alice.engine.holdsSecrets(), !underWay.isEmpty());
+    QCOMPARE(alice.engine.negotiationsHoldSecrets(), !underWay.isEmpty());
 
     const EngineOutput out = alice.engine.abandonAll();
     QVERIFY(out.stanzas.isEmpty()); // going offline: nothing can be sent
@@ -871,7 +965,7 @@ void TestEsessionEngine::abandonAll()
     }
     QCOMPARE(out.events.size(), underWay.size());
     QCOMPARE(abandoned, underWay);
-    QVERIFY2(!alice.engine.holdsSecrets(), "abandonAll left a secret");
+    QVERIFY2(!alice.engine.negotiationsHoldSecrets(), "abandonAll left a secret");
     checkIdle(alice);
     for (const QString &thread : std::as_const(underWay))
         QVERIFY(alice.engine.hasNegotiated(peerOf.value(thread), thread));
@@ -996,6 +1090,410 @@ void TestEsessionEngine::ignoredRequestLeavesNothing()
         eventsOf<EsessionEstablished>(alice, thread).first(), eventsOf<EsessionEstablished>(bob, thread).first());
     checkIdle(alice);
     checkIdle(bob);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 8. Live sessions: what the engine does with the keys a negotiation produced
+
+void TestEsessionEngine::sessionCarriesStanzasBothWays()
+{
+    Account alice(AliceFull);
+    Account bob(BobFull);
+    Network net { &alice, &bob };
+    const QString thread = u"talk"_s;
+    QVERIFY(establish(net, alice, bob, thread));
+    QVERIFY(alice.engine.holdsSecrets());
+    QVERIFY(!alice.engine.negotiationsHoldSecrets());
+
+    QVERIFY(say(net, alice, bob, thread, u"one"_s) >= 0);
+    QVERIFY(say(net, alice, bob, thread, u"two"_s) >= 0);
+    QVERIFY(say(net, bob, alice, thread, u"three"_s) >= 0);
+    net.pump(T0 + 1s);
+    QVERIFY2(net.problem.isEmpty(), qPrintable(net.problem));
+    QCOMPARE(bob.opened, QStringList({ u"one"_s, u"two"_s }));
+    QCOMPARE(alice.opened, QStringList { u"three"_s });
+    QVERIFY(alice.openErrors.isEmpty() && bob.openErrors.isEmpty());
+    // Nothing of the text is on the wire in the clear.
+    for (const Network::Parcel &parcel : std::as_const(net.parcels)) {
+        const QString text = parcel.doc.toString(-1);
+        QVERIFY2(!text.contains(u"three"_s) && !text.contains(u">one<"_s), qPrintable(text));
+    }
+
+    // The session is bound to the resource it was negotiated with; the bare JID is compared as XMPP does.
+    QVERIFY(alice.engine.channel(u"BOB@Example.COM/laptop"_s, thread));
+    QVERIFY(alice.engine.channel(u"Bob@example.com"_s, thread));
+    QVERIFY(!alice.engine.channel(u"bob@example.com/phone"_s, thread));
+    QVERIFY(!alice.engine.channel(u"bob@example.com/Laptop"_s, thread)); // resources keep their case
+    QCOMPARE(alice.engine.channelForResource(u"bob@EXAMPLE.com/laptop"_s), alice.engine.channel(BobFull, thread));
+    QVERIFY(!alice.engine.channelForResource(u"bob@example.com/phone"_s));
+    QCOMPARE(alice.engine.deadline(), std::nullopt);
+}
+
+void TestEsessionEngine::terminateAndAcknowledgement_data()
+{
+    QTest::addColumn<QString>("fault"); // what happens to the termination on the wire
+
+    QTest::newRow("acknowledged") << u""_s;
+    QTest::newRow("acknowledgement lost") << u"ack lost"_s;
+    QTest::newRow("terminate form lost") << u"form lost"_s;
+    QTest::newRow("terminate form repeated") << u"form repeated"_s;
+}
+
+void TestEsessionEngine::terminateAndAcknowledgement()
+{
+    QFETCH(QString, fault);
+
+    Account alice(AliceFull);
+    Account bob(BobFull);
+    Network net { &alice, &bob };
+    const QString thread = u"bye"_s;
+    QVERIFY(establish(net, alice, bob, thread));
+    QVERIFY(say(net, alice, bob, thread, u"before"_s) >= 0);
+    net.pump(T0 + 1s);
+    // Bob writes at the moment Alice ends the session: it crosses her terminate form.
+    const qsizetype crossing = say(net, bob, alice, thread, u"crossing"_s);
+    QVERIFY(crossing >= 0);
+
+    const EngineTime t = T0 + 2s;
+    const std::optional<EngineOutput> terminated = alice.engine.terminate(BobBare, thread, t);
+    QVERIFY(terminated);
+    QCOMPARE(terminated->stanzas.size(), 1);
+    net.post(alice, *terminated);
+    const qsizetype form = net.parcels.size() - 1;
+    QVERIFY(alice.ended.isEmpty());
+    QVERIFY(!alice.engine.terminate(BobBare, thread, t)); // once
+    // Nothing more leaves in the session; the deadline is the wait for the acknowledgement.
+    QCOMPARE(say(net, alice, bob, thread, u"after"_s), qsizetype(-1));
+    QCOMPARE(sinceT0(alice.engine.deadline()), sinceT0(t + EsessionChannel::DefaultTerminationTimeout));
+    net.deliver(crossing, t + Step);
+    QCOMPARE(alice.opened, QStringList { u"crossing"_s }); // still read while waiting
+
+    if (fault == u"form lost"_s)
+        net.lose(form);
+    else
+        net.deliver(form, t + 2 * Step);
+    if (fault == u"form repeated"_s)
+        net.deliver(form, t + 3 * Step);
+    if (fault != u"form lost"_s) {
+        // Bob acknowledged at once, and his keys are gone.
+        QCOMPARE(bob.ended.size(), 1);
+        QCOMPARE(bob.ended.first().code, ChannelEnd::ByContact);
+        QVERIFY(bob.ended.first().orderly);
+        QVERIFY(!bob.engine.holdsSecrets());
+        const qsizetype ack = net.find(bob, thread, 3); // after messages 2 and 4 and "crossing"
+        QVERIFY(ack >= 0);
+        if (fault == u"ack lost"_s)
+            net.lose(ack);
+        else
+            net.deliver(ack, t + 4 * Step);
+    } else {
+        QVERIFY(bob.ended.isEmpty());
+        QVERIFY(bob.engine.channel(AliceFull, thread)->isActive());
+    }
+
+    if (fault.isEmpty() || fault == u"form repeated"_s) {
+        QCOMPARE(alice.ended.size(), 1);
+        QCOMPARE(alice.ended.first().code, ChannelEnd::ByUs);
+        QVERIFY(alice.ended.first().orderly);
+        QVERIFY(!alice.engine.holdsSecrets());
+        QCOMPARE(sinceT0(alice.engine.deadline()), qint64(-1));
+    } else {
+        // No acknowledgement: the keys wait until the deadline, not a moment longer.
+        QVERIFY(alice.engine.holdsSecrets());
+        const EngineOutput early = alice.engine.handleTimeout(t + EsessionChannel::DefaultTerminationTimeout - 1ms);
+        QVERIFY(early.ended.isEmpty());
+        QVERIFY(alice.engine.holdsSecrets());
+        const EngineOutput due = alice.engine.handleTimeout(t + EsessionChannel::DefaultTerminationTimeout);
+        QCOMPARE(due.ended.size(), 1);
+        QCOMPARE(due.ended.first().code, ChannelEnd::Unacknowledged);
+        QVERIFY2(!alice.engine.holdsSecrets(), "after handleTimeout no secret is held");
+        QCOMPARE(sinceT0(alice.engine.deadline()), qint64(-1));
+    }
+    QCOMPARE(bob.opened, QStringList { u"before"_s });
+    net.pump(t + 1min);
+    QVERIFY2(net.problem.isEmpty(), qPrintable(net.problem));
+    // Whatever came late changed nothing on Alice's side: one end, no keys.
+    QVERIFY(alice.ended.size() <= 1);
+    QVERIFY(!alice.engine.holdsSecrets());
+}
+
+void TestEsessionEngine::lostDuplicatedOrReorderedStanza_data()
+{
+    QTest::addColumn<QList<int>>("order"); // Alice's stanzas 0, 1, 2 as the wire hands them to Bob
+    QTest::addColumn<QStringList>("opened"); // what Bob reads before the session breaks
+
+    QTest::newRow("in order") << QList<int> { 0, 1, 2 } << QStringList { u"m0"_s, u"m1"_s, u"m2"_s };
+    QTest::newRow("second lost") << QList<int> { 0, 2 } << QStringList { u"m0"_s };
+    QTest::newRow("first repeated") << QList<int> { 0, 0, 1, 2 } << QStringList { u"m0"_s };
+    QTest::newRow("last two swapped") << QList<int> { 0, 2, 1 } << QStringList { u"m0"_s };
+    QTest::newRow("first lost") << QList<int> { 1, 2 } << QStringList {};
+}
+
+void TestEsessionEngine::lostDuplicatedOrReorderedStanza()
+{
+    QFETCH(QList<int>, order);
+    QFETCH(QStringList, opened);
+
+    Account alice(AliceFull);
+    Account bob(BobFull);
+    Network net { &alice, &bob };
+    const QString thread = u"wire"_s;
+    QVERIFY(establish(net, alice, bob, thread));
+    QList<qsizetype> sent;
+    for (int i = 0; i < 3; ++i)
+        sent << say(net, alice, bob, thread, u"m%1"_s.arg(i));
+    for (qsizetype index : std::as_const(sent)) {
+        QVERIFY(index >= 0);
+        net.lose(index);
+    }
+    EngineTime now = T0 + 1s;
+    for (int i : std::as_const(order))
+        net.deliver(sent.at(i), now += Step);
+    QCOMPARE(bob.opened, opened);
+    const bool broken = opened.size() < 3;
+    if (!broken) {
+        QVERIFY(bob.ended.isEmpty() && bob.openErrors.isEmpty());
+        return;
+    }
+    // XEP-0200: the stanza that does not open ends Bob's session (no key is left), and Alice is told.
+    QCOMPARE(bob.openErrors.first(), u"bad-mac"_s);
+    QCOMPARE(bob.ended.size(), 1);
+    QCOMPARE(bob.ended.first().code, ChannelEnd::OpenFailed);
+    QVERIFY(!bob.engine.holdsSecrets());
+    net.pump(now += Step);
+    QVERIFY2(net.problem.isEmpty(), qPrintable(net.problem));
+    QCOMPARE(alice.ended.size(), 1);
+    QCOMPARE(alice.ended.first().code, ChannelEnd::OutOfStep);
+    QVERIFY(!alice.engine.holdsSecrets());
+    // Nothing goes through the broken session any more, in either direction.
+    QCOMPARE(say(net, alice, bob, thread, u"more"_s), qsizetype(-1));
+    QCOMPARE(say(net, bob, alice, thread, u"more"_s), qsizetype(-1));
+    QCOMPARE(bob.opened, opened);
+}
+
+void TestEsessionEngine::notAcceptableOnlyWhereItMeansSomething_data()
+{
+    QTest::addColumn<QString>("situation");
+    QTest::addColumn<bool>("answered"); // the receiver answers not-acceptable
+
+    QTest::newRow("a stranger's <c/> in someone else's thread") << u"stranger"_s << false;
+    QTest::newRow("message 4 lost: the responder's first stanza") << u"message 4 lost"_s << true;
+    QTest::newRow("a <c/> in a session that ended") << u"ended"_s << true;
+}
+
+void TestEsessionEngine::notAcceptableOnlyWhereItMeansSomething()
+{
+    QFETCH(QString, situation);
+    QFETCH(bool, answered);
+
+    Account alice(AliceFull);
+    Account bob(BobFull);
+    Account mallory(MalloryFull);
+    Network net { &alice, &bob, &mallory };
+    const QString thread = u"answers"_s;
+    QVERIFY(net.negotiate(alice, BobBare, thread, T0));
+    exchange(net, alice, bob, thread, situation == u"message 4 lost"_s ? 4 : 0);
+    QVERIFY2(net.problem.isEmpty(), qPrintable(net.problem));
+    QVERIFY(bob.engine.channel(AliceFull, thread)); // Bob has his keys in every case
+    const qsizetype sent = say(net, bob, alice, thread, u"hello"_s);
+    QVERIFY(sent >= 0);
+    net.lose(sent);
+    QDomDocument stanza = onTheWire(net.parcels.at(sent).doc.documentElement(), BobFull);
+    Account *receiver = &alice;
+    if (situation == u"stranger"_s) {
+        // Mallory replays Bob's stanza to Alice as her own: Alice never negotiated that thread with her.
+        stanza.documentElement().setAttribute(u"from"_s, MalloryFull);
+    } else if (situation == u"ended"_s) {
+        QVERIFY(alice.engine.endChannel(BobFull, thread, ChannelEnd::Locally));
+        QVERIFY(!alice.engine.holdsSecrets());
+    }
+    const EngineOutput out = receiver->engine.openStanza(stanza.documentElement(), T0 + 1s);
+    QVERIFY(out.stanza.isNull());
+    QVERIFY(!out.error.isEmpty());
+    QCOMPARE(out.stanzas.size(), answered ? 1 : 0);
+    if (!answered)
+        return;
+    const QDomElement error = out.stanzas.first();
+    QCOMPARE(error.attribute(u"type"_s), u"error"_s);
+    QCOMPARE(error.attribute(u"to"_s), BobFull);
+    QCOMPARE(SsnNegotiation::threadOf(error).value_or(QString()), thread);
+    // Bob hears it, and his side ends too: what he sent goes again in a new session.
+    net.post(alice, out);
+    net.pump(T0 + 2s);
+    QVERIFY2(net.problem.isEmpty(), qPrintable(net.problem));
+    QCOMPARE(bob.ended.size(), 1);
+    QCOMPARE(bob.ended.first().code, ChannelEnd::OutOfStep);
+    QVERIFY(!bob.engine.holdsSecrets());
+}
+
+void TestEsessionEngine::refusalAfterEstablishment_data()
+{
+    QTest::addColumn<bool>("aliceSpokeFirst");
+
+    QTest::newRow("before Alice used the session: the session is void") << false;
+    QTest::newRow("after Alice used the session: a forged refusal changes nothing") << true;
+}
+
+void TestEsessionEngine::refusalAfterEstablishment()
+{
+    QFETCH(bool, aliceSpokeFirst);
+
+    Account alice(AliceFull);
+    Account bob(BobFull);
+    Network net { &alice, &bob };
+    const QString thread = u"refused"_s;
+    QVERIFY(establish(net, alice, bob, thread));
+    if (aliceSpokeFirst) {
+        QVERIFY(say(net, alice, bob, thread, u"it works"_s) >= 0);
+        net.pump(T0 + 1s);
+        QCOMPARE(bob.opened, QStringList { u"it works"_s });
+    }
+    // An error stanza "from Alice" that echoes Bob's message 4, as a refusal of it would (anyone on the path can
+    // write one: error stanzas are not authenticated).
+    const qsizetype message4 = net.find(bob, thread, 1);
+    QVERIFY(message4 >= 0);
+    QDomDocument refusal = onTheWire(net.parcels.at(message4).doc.documentElement(), AliceFull);
+    refusal.documentElement().setAttribute(u"type"_s, u"error"_s);
+    refusal.documentElement().setAttribute(u"to"_s, BobFull);
+    const EngineOutput out = bob.engine.handleMessage(refusal.documentElement(), T0 + 2s);
+    net.post(bob, out);
+    if (!aliceSpokeFirst) {
+        // Alice never opened the session on her side (review M5): Bob's ends, visibly.
+        QCOMPARE(bob.ended.size(), 1);
+        QCOMPARE(bob.ended.first().code, ChannelEnd::RefusedAfterEstablishment);
+        QCOMPARE(eventsOf<EsessionFailed>(bob, thread).size(), 1);
+        QVERIFY(!bob.engine.holdsSecrets());
+        return;
+    }
+    // Alice's stanza proved she has the keys: the "refusal" is stale or forged, and the session stands.
+    QVERIFY(bob.ended.isEmpty());
+    QVERIFY(eventsOf<EsessionFailed>(bob, thread).isEmpty());
+    QVERIFY(bob.engine.channel(AliceFull, thread)->isActive());
+    QVERIFY(say(net, alice, bob, thread, u"still"_s) >= 0);
+    net.pump(T0 + 3s);
+    QCOMPARE(bob.opened, QStringList({ u"it works"_s, u"still"_s }));
+}
+
+void TestEsessionEngine::finishedEntriesArePruned()
+{
+    Account alice(AliceFull);
+    Account bob(BobFull);
+    Network net { &alice, &bob };
+    constexpr int Sessions = 6;
+    for (int i = 0; i < Sessions; ++i) {
+        const QString thread = u"pruned-%1"_s.arg(i);
+        const EngineTime start = T0 + i * 1min;
+        QVERIFY(establish(net, alice, bob, thread, start));
+        QVERIFY(say(net, alice, bob, thread, u"hi"_s) >= 0);
+        QVERIFY(say(net, bob, alice, thread, u"hi"_s) >= 0);
+        net.pump(start + 1s);
+        // Each side opened a stanza of the other: no refusal can matter any more, so the negotiation is gone.
+        QCOMPARE(alice.engine.keptNegotiations(), 0);
+        QCOMPARE(bob.engine.keptNegotiations(), 0);
+        const std::optional<EngineOutput> bye = alice.engine.terminate(BobFull, thread, start + 2s);
+        QVERIFY(bye);
+        net.post(alice, *bye);
+        net.pump(start + 3s);
+        QVERIFY2(net.problem.isEmpty(), qPrintable(net.problem));
+        // The ended session stays (a late stanza there is still recognised) until a newer one starts.
+        QCOMPARE(alice.engine.keptChannels(), 1);
+        QCOMPARE(bob.engine.keptChannels(), 1);
+    }
+    QCOMPARE(alice.ended.size(), Sessions);
+    QCOMPARE(bob.ended.size(), Sessions);
+    // A negotiation that failed goes at once; one that ran out of time at its deadline.
+    QVERIFY(net.negotiate(alice, BobBare, u"declined"_s, T0 + 1h));
+    bob.setRules([](const QString &) { return std::optional<EsessionPolicy>(); });
+    QVERIFY(net.negotiate(alice, MalloryBare, u"unanswered"_s, T0 + 1h));
+    QCOMPARE(alice.engine.keptNegotiations(), 2);
+    std::ignore = alice.engine.handleTimeout(T0 + 1h + DefaultNegotiationTimeout);
+    QCOMPARE(alice.engine.keptNegotiations(), 0);
+
+    // Every thread is still remembered as used, and what arrives there again is dropped without an answer.
+    for (int i = 0; i < Sessions; ++i)
+        QVERIFY(bob.engine.hasNegotiated(AliceBare, u"pruned-%1"_s.arg(i)));
+    const qsizetype first = net.find(alice, u"pruned-0"_s, 0);
+    QDomDocument replay = onTheWire(net.parcels.at(first).doc.documentElement(), AliceFull);
+    const EngineOutput replayed = bob.engine.handleMessage(replay.documentElement(), T0 + 2h);
+    QVERIFY(replayed.consumed);
+    QVERIFY(replayed.stanzas.isEmpty());
+    QVERIFY(replayed.events.isEmpty());
+    QCOMPARE(bob.engine.keptNegotiations(), 0);
+    QVERIFY(!alice.engine.negotiate(BobBare, u"pruned-0"_s, T0 + 2h)); // a thread carries one negotiation
+}
+
+void TestEsessionEngine::randomnessComesFromTheInjectedSource()
+{
+    Account alice(AliceFull);
+    Account bob(BobFull);
+    Network net { &alice, &bob };
+    RecordingRandom random;
+    alice.engine.setRandomSource(random);
+
+    const std::optional<EngineOutput> request = net.negotiate(alice, BobBare, u"drawn"_s, T0);
+    QVERIFY(request);
+    QCOMPARE(request->stanzas.size(), 1);
+    QByteArray nonce;
+    const QDomNodeList fields = request->stanzas.first().elementsByTagName(u"field"_s);
+    for (int i = 0; i < fields.size(); ++i) {
+        const QDomElement field = fields.at(i).toElement();
+        if (field.attribute(u"var"_s) == u"my_nonce"_s)
+            nonce = QByteArray::fromBase64(field.firstChildElement(u"value"_s).text().toLatin1());
+    }
+    QCOMPARE(nonce.size(), 32);
+    QVERIFY(random.given.contains(nonce));
+    exchange(net, alice, bob, u"drawn"_s);
+    QCOMPARE(eventsOf<EsessionEstablished>(alice, u"drawn"_s).size(), 1);
+
+    // A source that fails: no negotiation starts on weaker values, and the failure is named.
+    random.failing = true;
+    const std::optional<EngineOutput> refused = net.negotiate(alice, BobBare, u"no-random"_s, T0 + 1s);
+    QVERIFY(refused);
+    QVERIFY(refused->stanzas.isEmpty());
+    const QList<EsessionFailed> failed = eventsOf<EsessionFailed>(alice, u"no-random"_s);
+    QCOMPARE(failed.size(), 1);
+    QCOMPARE(failed.first().detail, u"random"_s);
+    QVERIFY(!alice.engine.negotiationsHoldSecrets());
+}
+
+void TestEsessionEngine::closeAllWipesEverything_data()
+{
+    QTest::addColumn<bool>("canSend");
+
+    QTest::newRow("online: the contacts are told") << true;
+    QTest::newRow("the connection is gone") << false;
+}
+
+void TestEsessionEngine::closeAllWipesEverything()
+{
+    QFETCH(bool, canSend);
+
+    Account alice(AliceFull);
+    Account bob(BobFull);
+    Account carol(CarolFull);
+    Network net { &alice, &bob, &carol };
+    QVERIFY(establish(net, alice, bob, u"one"_s));
+    QVERIFY(establish(net, alice, carol, u"two"_s));
+    QVERIFY(alice.engine.terminate(CarolFull, u"two"_s, T0 + 1s)); // already ending: told once only
+    QVERIFY(net.negotiate(alice, BobBare, u"three"_s, T0 + 2s)); // under way
+    const qsizetype before = net.parcels.size();
+
+    const EngineOutput out = alice.engine.closeAll(canSend);
+    QCOMPARE(out.stanzas.size(), canSend ? 1 : 0);
+    QCOMPARE(out.ended.size(), 2);
+    for (const ChannelEnded &ended : out.ended) {
+        QCOMPARE(ended.code, ChannelEnd::Offline);
+        QVERIFY(ended.orderly);
+    }
+    QCOMPARE(out.events.size(), 1); // the negotiation under way, abandoned
+    QVERIFY(std::holds_alternative<EsessionFailed>(out.events.first().event));
+    QVERIFY(!alice.engine.holdsSecrets());
+    QCOMPARE(sinceT0(alice.engine.deadline()), qint64(-1));
+    net.post(alice, out);
+    net.pump(T0 + 3s, u"one"_s);
+    QCOMPARE(net.parcels.size() > before, canSend);
+    // Bob, told, ended his side with his acknowledgement (which nobody reads now).
+    QCOMPARE(bob.ended.size(), canSend ? 1 : 0);
 }
 
 int main(int argc, char **argv)
