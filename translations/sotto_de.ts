@@ -135,12 +135,12 @@
     <message>
         <location line="+35"/>
         <location line="+55"/>
-        <location line="+591"/>
+        <location line="+606"/>
         <source>Enter your address as name@server.</source>
         <translation>Geben Sie Ihre Adresse in der Form name@server ein.</translation>
     </message>
     <message>
-        <location line="-642"/>
+        <location line="-657"/>
         <source>Enter your password.</source>
         <translation>Geben Sie Ihr Passwort ein.</translation>
     </message>
@@ -191,12 +191,12 @@
     </message>
     <message>
         <location line="+11"/>
-        <location line="+210"/>
+        <location line="+225"/>
         <source>Your message history and verified contacts are locked: give your passphrase to open them.</source>
         <translation>Ihr Nachrichtenverlauf und Ihre verifizierten Kontakte sind gesperrt: Geben Sie Ihre Passphrase ein, um sie zu öffnen.</translation>
     </message>
     <message>
-        <location line="-208"/>
+        <location line="-223"/>
         <source>the keyring is not used</source>
         <translation>der Schlüsselbund wird nicht verwendet</translation>
     </message>
@@ -204,12 +204,13 @@
         <location line="+57"/>
         <location line="+16"/>
         <location line="+10"/>
-        <location line="+62"/>
+        <location line="+10"/>
+        <location line="+67"/>
         <source>No account is open.</source>
         <translation>Kein Konto ist geöffnet.</translation>
     </message>
     <message>
-        <location line="-85"/>
+        <location line="-100"/>
         <source>Encrypted sessions with this contact are switched off in Settings &gt; Encryption.</source>
         <translation>Verschlüsselte Sitzungen mit diesem Kontakt sind unter Einstellungen &gt; Verschlüsselung ausgeschaltet.</translation>
     </message>
@@ -225,12 +226,17 @@
     </message>
     <message>
         <location line="+9"/>
+        <source>The setting could not be saved.</source>
+        <translation>Die Einstellung konnte nicht gespeichert werden.</translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <location line="+10"/>
         <source>Messages to this contact are always encrypted (Settings &gt; Encryption).</source>
         <translation>Nachrichten an diesen Kontakt werden immer verschlüsselt (Einstellungen &gt; Verschlüsselung).</translation>
     </message>
     <message>
-        <location line="+62"/>
+        <location line="+67"/>
         <source>This account&apos;s secrets are already kept with the keyring.</source>
         <translation>Die Geheimnisse dieses Kontos werden bereits im Schlüsselbund aufbewahrt.</translation>
     </message>
@@ -354,6 +360,26 @@
     </message>
     <message>
         <location line="+12"/>
+        <source>Allow the older code with %1?</source>
+        <translation>Den älteren Code mit %1 erlauben?</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Allow and retry</source>
+        <translation>Erlauben und erneut versuchen</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>%1&apos;s client only knows the older verification code (sas28x5). The conversation will be encrypted, but someone in the middle could make that code match on both sides, so comparing it proves less than Sotto&apos;s own code. You can switch this off again in Settings &gt; Encryption.</source>
+        <translation>Das Programm von %1 kennt nur den älteren Prüfcode (sas28x5). Das Gespräch wird verschlüsselt, aber jemand dazwischen könnte diesen Code auf beiden Seiten gleich aussehen lassen; der Vergleich beweist daher weniger als Sottos eigener Code. Sie können das unter Einstellungen &gt; Verschlüsselung wieder ausschalten.</translation>
+    </message>
+    <message>
+        <location line="+12"/>
         <source>Send unencrypted to %1?</source>
         <translation>Unverschlüsselt an %1 senden?</translation>
     </message>
@@ -399,12 +425,12 @@
     </message>
     <message>
         <location line="+6"/>
-        <location line="+129"/>
+        <location line="+136"/>
         <source>Verify…</source>
         <translation>Verifizieren…</translation>
     </message>
     <message>
-        <location line="-128"/>
+        <location line="-135"/>
         <source>Verify %1 by comparing a code</source>
         <translation>%1 durch Vergleich eines Codes verifizieren</translation>
     </message>
@@ -449,7 +475,17 @@
         <translation>Dieses Gespräch ist verschlüsselt, und gerade besteht keine Sitzung mit %1. %2 Eine neue Sitzung beginnt mit Ihrer nächsten Nachricht oder mit „Erneut versuchen“.</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+11"/>
+        <source>Allow the older code…</source>
+        <translation>Älteren Code erlauben…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Allow the older verification code with %1</source>
+        <translation>Den älteren Prüfcode mit %1 erlauben</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>Retry</source>
         <translation>Erneut versuchen</translation>
     </message>

@@ -552,6 +552,16 @@ QString AppContext::startEncryptedSession(const QString &peer)
     return tr("An encrypted session cannot be started right now.");
 }
 
+QString AppContext::allowOlderCodeAndRetry(const QString &peer)
+{
+    if (!m_session || !m_session->settings)
+        return tr("No account is open.");
+    const QString bare = QXmppUtils::jidToBareJid(peer);
+    if (!m_session->settings->setWeakSasAllowed(bare, true))
+        return tr("The setting could not be saved.");
+    return startEncryptedSession(bare);
+}
+
 QString AppContext::endEncryption(const QString &peer)
 {
     if (!m_session)
@@ -586,6 +596,11 @@ QString AppContext::encryptionFailureText(const QString &peer) const
         return {};
     const QString name = m_session->account.contact(peer).name.isEmpty() ? peer : m_session->account.contact(peer).name;
     return EncryptionText::failure(code, name, m_encryption.value(peer).failureReason);
+}
+
+QString AppContext::encryptionFailureCode(const QString &peer) const
+{
+    return m_session ? m_session->messenger->security()->failure(peer) : QString();
 }
 
 QStringList AppContext::encryptionRequests() const

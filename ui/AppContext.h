@@ -128,6 +128,10 @@ public:
     /// until they say so, and a negotiation starts when online. Returns an empty string, or why no negotiation
     /// could start now (what the user writes still waits).
     Q_INVOKABLE QString startEncryptedSession(const QString &peer);
+    /// The contact's client knows only the older verification code (sas28x5): allow it for this contact (Settings >
+    /// Encryption, "Compatibility with other ESession clients") and try the encrypted session again. Empty on
+    /// success, else why not.
+    Q_INVOKABLE QString allowOlderCodeAndRetry(const QString &peer);
     /// "End encryption" (after a worded confirmation): the session ends and the conversation is plain again.
     /// Empty string, or why not (the contact's policy is Always).
     Q_INVOKABLE QString endEncryption(const QString &peer);
@@ -136,6 +140,8 @@ public:
     Q_INVOKABLE QString sendUnencrypted(const QString &peer);
     /// Why the conversation's encryption failed, in words; empty when nothing failed.
     QString encryptionFailureText(const QString &peer) const;
+    /// The core's stable code for why encryption with @p peer failed (empty when it did not).
+    QString encryptionFailureCode(const QString &peer) const;
     /// Whether the user may choose plaintext with @p peer (the policy is not Always).
     bool plaintextAllowed(const QString &peer) const;
     QStringList encryptionRequests() const;

@@ -323,11 +323,13 @@ void ConversationModel::syncEncryption()
         return;
     const SessionStatus before = m_sessionStatus;
     const QString failure = m_context->encryptionFailureText(m_peer);
+    const bool olderCode = m_context->encryptionFailureCode(m_peer) == QStringLiteral("sas28x5-not-allowed");
     const bool plaintext = m_context->plaintextAllowed(m_peer);
     const bool requested = m_context->hasEncryptionRequest(m_peer);
-    const bool detailsChanged
-        = failure != m_failureText || plaintext != m_plaintextAllowed || requested != m_encryptionRequested;
+    const bool detailsChanged = failure != m_failureText || plaintext != m_plaintextAllowed
+        || requested != m_encryptionRequested || olderCode != m_olderCodeNeeded;
     m_failureText = failure;
+    m_olderCodeNeeded = olderCode;
     m_plaintextAllowed = plaintext;
     m_encryptionRequested = requested;
     setSessionStatus(SessionStatus(m_context->sessionStatus(m_peer)));

@@ -32,6 +32,9 @@ class ConversationModel : public QAbstractListModel
     Q_PROPERTY(QString formerJid READ formerJid WRITE setFormerJid NOTIFY formerJidChanged)
     /// Why encryption failed, in words (sessionStatus Failed); empty otherwise.
     Q_PROPERTY(QString failureText READ failureText NOTIFY sessionStatusChanged)
+    /// The failure is that the contact's client knows only the older verification code (sas28x5), which this
+    /// contact is not allowed: the page offers to allow it.
+    Q_PROPERTY(bool olderCodeNeeded READ olderCodeNeeded NOTIFY sessionStatusChanged)
     /// The user may choose plaintext with this contact (End encryption, Send unencrypted): not under Always.
     Q_PROPERTY(bool plaintextAllowed READ plaintextAllowed NOTIFY sessionStatusChanged)
     /// Messages written to the contact that wait for encryption.
@@ -108,6 +111,7 @@ public:
     /// "unencrypted-arrival" for a plain message that arrived while the conversation was encrypted, else "plain".
     static QString encryptionBadge(const StoredMessage &message);
     QString failureText() const { return m_failureText; }
+    bool olderCodeNeeded() const { return m_olderCodeNeeded; }
     bool plaintextAllowed() const { return m_plaintextAllowed; }
     int waitingCount() const;
     bool encryptionRequested() const { return m_encryptionRequested; }
@@ -149,6 +153,7 @@ private:
     SessionStatus m_sessionStatus = Plain;
     bool m_identityChanged = false;
     QString m_failureText;
+    bool m_olderCodeNeeded = false;
     bool m_plaintextAllowed = true;
     bool m_encryptionRequested = false;
     QString m_formerJid;

@@ -19,6 +19,8 @@
 
 #include "AppContext.h"
 #include "session/ConversationSecurity.h"
+#include "xmpp/Account.h"
+#include "xmpp/EsessionExtension.h"
 #include "session/Messenger.h"
 #include "storage/ContactSettings.h"
 #include "ConversationModel.h"
@@ -77,6 +79,7 @@ private Q_SLOTS:
     void chatPageOffersVerificationAndEncryption();
     void codeArrivingForTheShownPageOpensTheDialog();
     void chatPageSaysWhatTheNextMessageIs();
+    void chatPageOffersTheOlderCodeWhenThatIsWhy();
 
 private:
     // The dialog on its own, bound to m_flow and opened.
@@ -699,3 +702,52 @@ void SasDialogTest::chatPageSaysWhatTheNextMessageIs()
     QVERIFY(!m_context->sendUnencrypted(bob).isEmpty());
     VERIFY_NO_WARNINGS("sending unencrypted by choice");
 }
+
+// A negotiation refused because the contact's client knows only the older code (sas28x5): the page says so and
+// offers to allow it for this contact, behind a confirmation that says what it costs; any other failure does not
+// offer it.
+void SasDialogTest::chatPageOffersTheOlderCodeWhenThatIsWhy()
+{
+    QVERIFY(m_context->openOffline(alice));
+    ConversationSecurity *security = m_context->messenger()->security();
+    QVERIFY(!security->startEncryption(bob)); // offline: no negotiation thread yet
+    EsessionExtension *esession = m_context->account()->esession();
+    QQuickItem *page = loadChatPage();
+    QVERIFY(page);
+    ConversationModel *model = pageModel();
+    QVERIFY(model);
+    auto *allow = findItem(page, QStringLiteral("allowOlderCodeButton"));
+    QVERIFY(allow);
+    QVERIFY(!allow->isVisible());
+
+    // Another failure: no such offer.
+    Q_EMIT esession->negotiationFailed(bob, security->thread(bob), QString(), QStringLiteral("identity-mac"));
+    QTRY_COMPARE(model->sessionStatus(), ConversationModel::Failed);
+    QVERIFY(!model->olderCodeNeeded());
+    QVERIFY(!allow->isVisible());
+
+    QVERIFY(!security->startEncryption(bob));
+    Q_EMIT esession->negotiationFailed(bob, security->thread(bob), QString(), QStringLiteral("sas28x5-not-allowed"));
+    QTRY_VERIFY(model->olderCodeNeeded());
+    QTRY_VERIFY(allow->isVisible());
+    QVERIFY(text(findItem(page, QStringLiteral("encryptionStateText"))).contains(QStringLiteral("sas28x5")));
+    QVERIFY(!m_context->contactSettings()->weakSasAllowed(bob));
+
+    QVERIFY(clickItem(m_window.get(), allow));
+    auto *dialog = page->findChild<QObject *>(QStringLiteral("allowOlderCodeDialog"));
+    QVERIFY(dialog);
+    QTRY_VERIFY(dialog->property("opened").toBool());
+    QVERIFY(!m_context->contactSettings()->weakSasAllowed(bob)); // nothing before the confirmation
+    auto *confirm = findItem(dialog->property("footer").value<QQuickItem *>(), QStringLiteral("confirmAllowOlderCodeButton"));
+    QVERIFY(confirm);
+    QVERIFY(clickItem(m_window.get(), confirm));
+    QTRY_VERIFY(m_context->contactSettings()->weakSasAllowed(bob));
+    QVERIFY(!m_context->contactSettings()->weakSasAllowed(QStringLiteral("carol@localhost")));
+    // The next negotiation with Bob offers the older code after Sotto's own; the failure is gone (a new attempt).
+    QCOMPARE(esession->handshakePolicy(bob)->sasAlgorithms,
+             (QList<Esession::SasAlgorithm>{ Esession::SasAlgorithm::Committed, Esession::SasAlgorithm::Sas28x5 }));
+    QTRY_VERIFY(!model->olderCodeNeeded());
+    QTRY_VERIFY(!allow->isVisible());
+    VERIFY_NO_WARNINGS("allowing the older code");
+}
+

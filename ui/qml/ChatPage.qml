@@ -176,6 +176,38 @@ Page {
     }
 
     Dialog {
+        id: allowOlderCodeDialog
+        objectName: "allowOlderCodeDialog"
+        title: qsTr("Allow the older code with %1?").arg(conversation.peerName)
+        modal: true
+        anchors.centerIn: Overlay.overlay
+        width: Math.min(page.width - 48, 460)
+        footer: DialogButtonBox {
+            Button {
+                objectName: "confirmAllowOlderCodeButton"
+                text: qsTr("Allow and retry")
+                DialogButtonBox.buttonRole: DialogButtonBox.AcceptRole
+            }
+            Button {
+                text: qsTr("Cancel")
+                DialogButtonBox.buttonRole: DialogButtonBox.RejectRole
+            }
+        }
+
+        ColumnLayout {
+            anchors.fill: parent
+
+            Label {
+                text: qsTr("%1's client only knows the older verification code (sas28x5). The conversation will be encrypted, but someone in the middle could make that code match on both sides, so comparing it proves less than Sotto's own code. You can switch this off again in Settings > Encryption.").arg(conversation.peerName)
+                wrapMode: Text.Wrap
+                Layout.fillWidth: true
+            }
+        }
+
+        onAccepted: page.sendError = page.context.allowOlderCodeAndRetry(page.peer)
+    }
+
+    Dialog {
         id: sendUnencryptedDialog
         objectName: "sendUnencryptedDialog"
         title: qsTr("Send unencrypted to %1?").arg(conversation.peerName)
@@ -411,6 +443,13 @@ Page {
                     }
                     wrapMode: Text.Wrap
                     Layout.fillWidth: true
+                }
+                Button {
+                    objectName: "allowOlderCodeButton"
+                    visible: conversation.olderCodeNeeded
+                    text: qsTr("Allow the older code…")
+                    Accessible.name: qsTr("Allow the older verification code with %1").arg(conversation.peerName)
+                    onClicked: allowOlderCodeDialog.open()
                 }
                 Button {
                     objectName: "retryEncryptionButton"
