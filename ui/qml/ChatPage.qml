@@ -24,7 +24,10 @@ Page {
 
     readonly property ConversationModel conversationModel: conversation
     readonly property VerificationFlow verificationFlow: conversation.verificationFlow
-    readonly property bool canVerify: page.verificationFlow !== null
+    // Only with a live session: after it ended or failed its code proves nothing the user could act on.
+    readonly property bool canVerify: (conversation.sessionStatus === ConversationModel.Unverified
+                                       || conversation.sessionStatus === ConversationModel.Verified)
+                                      && page.verificationFlow !== null
                                       && page.verificationFlow.state !== VerificationFlow.Idle
                                       && page.verificationFlow.state !== VerificationFlow.Mismatch
     // The shield in words: never colour alone. It says what the next message will be.

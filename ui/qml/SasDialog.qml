@@ -24,6 +24,18 @@ Dialog {
     closePolicy: Popup.CloseOnEscape
     anchors.centerIn: Overlay.overlay
     width: Math.min((parent ? parent.width : 520) - 48, 520)
+    // Room around the code and the answers: this dialog is read aloud from, not skimmed.
+    padding: 20
+    topPadding: 12
+    header: Label {
+        objectName: "sasTitle"
+        text: dialog.title
+        font.bold: true
+        font.pixelSize: Qt.application.font.pixelSize * 1.15
+        elide: Label.ElideRight
+        padding: 20
+        bottomPadding: 0
+    }
 
     onClosed: {
         if (dialog.flowState === VerificationFlow.Comparing || dialog.flowState === VerificationFlow.ConfirmingMatch)
