@@ -49,7 +49,7 @@
         <translation>aus %1 konnte kein Zertifikat gelesen werden</translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+41"/>
         <source>no encrypted session for this conversation; the message waits for one</source>
         <translation>keine verschlüsselte Sitzung für dieses Gespräch; die Nachricht wartet darauf</translation>
     </message>
@@ -274,7 +274,7 @@
 <context>
     <name>ChatPage</name>
     <message>
-        <location filename="../ui/qml/ChatPage.qml" line="+34"/>
+        <location filename="../ui/qml/ChatPage.qml" line="+37"/>
         <source>Encrypted, not verified</source>
         <translation>Verschlüsselt, nicht verifiziert</translation>
     </message>
@@ -992,7 +992,7 @@
         <translation>die Nachricht konnte nicht für die Verschlüsselung vorbereitet werden</translation>
     </message>
     <message>
-        <location line="+265"/>
+        <location line="+267"/>
         <source>there is no encrypted session with %1 in this conversation</source>
         <translation>in diesem Gespräch gibt es keine verschlüsselte Sitzung mit %1</translation>
     </message>
@@ -1012,7 +1012,7 @@
         <translation>die Antwort auf eine verschlüsselte Anfrage kam unverschlüsselt</translation>
     </message>
     <message>
-        <location line="-376"/>
+        <location line="-378"/>
         <source>encrypted for a session this device does not have</source>
         <translation>für eine Sitzung verschlüsselt, die dieses Gerät nicht hat</translation>
     </message>
@@ -1052,7 +1052,12 @@
         <translation>die verschlüsselte Sitzung ist beendet; es wurde nichts gesendet</translation>
     </message>
     <message>
-        <location line="+405"/>
+        <location line="+366"/>
+        <source>there is no single encrypted session with %1</source>
+        <translation>es gibt keine eindeutige verschlüsselte Sitzung mit %1</translation>
+    </message>
+    <message>
+        <location line="+45"/>
         <source>an encrypted message could not be delivered</source>
         <translation>eine verschlüsselte Nachricht konnte nicht zugestellt werden</translation>
     </message>
@@ -1066,20 +1071,20 @@
     </message>
     <message>
         <location line="+8"/>
-        <location line="+526"/>
+        <location line="+529"/>
         <location line="+298"/>
         <location line="+216"/>
         <source>No secure random numbers are available.</source>
         <translation>Es sind keine sicheren Zufallszahlen verfügbar.</translation>
     </message>
     <message>
-        <location line="-1032"/>
-        <location line="+497"/>
+        <location line="-1035"/>
+        <location line="+500"/>
         <source>This client could not create its Diffie-Hellman key.</source>
         <translation>Dieses Programm konnte seinen Diffie-Hellman-Schlüssel nicht erzeugen.</translation>
     </message>
     <message>
-        <location line="-482"/>
+        <location line="-485"/>
         <source>This client could not build its encryption offer.</source>
         <translation>Dieses Programm konnte sein Verschlüsselungsangebot nicht erstellen.</translation>
     </message>
@@ -1112,13 +1117,13 @@
     </message>
     <message>
         <location line="+5"/>
-        <location line="+683"/>
+        <location line="+686"/>
         <location line="+32"/>
         <source>The contact&apos;s client sent an unacceptable negotiation.</source>
         <translation>Das Programm des Kontakts hat eine unzulässige Aushandlung geschickt.</translation>
     </message>
     <message>
-        <location line="-705"/>
+        <location line="-708"/>
         <source>The contact ended the negotiation.</source>
         <translation>Der Kontakt hat die Aushandlung beendet.</translation>
     </message>
@@ -1134,17 +1139,17 @@
     </message>
     <message>
         <location line="+5"/>
-        <location line="+216"/>
+        <location line="+219"/>
         <source>This client could not answer the encryption offer.</source>
         <translation>Dieses Programm konnte das Verschlüsselungsangebot nicht beantworten.</translation>
     </message>
     <message>
-        <location line="-99"/>
+        <location line="-102"/>
         <source>The contact&apos;s client offers only the older verification code (sas28x5), which someone in the middle can fake. It is accepted only with compatibility with other ESession clients switched on for this contact.</source>
         <translation>Das Programm des Kontakts bietet nur den älteren Verifizierungscode (sas28x5) an, den jemand, der sich dazwischenschaltet, fälschen kann. Er wird nur angenommen, wenn für diesen Kontakt die Kompatibilität mit anderen ESession-Programmen eingeschaltet ist.</translation>
     </message>
     <message>
-        <location line="+151"/>
+        <location line="+154"/>
         <source>The contact&apos;s answer to the encryption offer is not acceptable.</source>
         <translation>Die Antwort des Kontakts auf das Verschlüsselungsangebot ist nicht annehmbar.</translation>
     </message>
@@ -1175,15 +1180,15 @@
         <translation>Dieses Programm konnte seine Identität nicht nachweisen.</translation>
     </message>
     <message>
-        <location line="-1143"/>
-        <location line="+962"/>
+        <location line="-1146"/>
+        <location line="+965"/>
         <location line="+414"/>
         <source>The contact&apos;s identity could not be verified; someone may be interfering.</source>
         <translation>Die Identität des Kontakts konnte nicht geprüft werden; möglicherweise greift jemand ein.</translation>
     </message>
     <message>
-        <location line="-1377"/>
-        <location line="+1306"/>
+        <location line="-1380"/>
+        <location line="+1309"/>
         <source>The contact presented a public key this client does not trust.</source>
         <translation>Der Kontakt hat einen öffentlichen Schlüssel vorgelegt, dem dieses Programm nicht vertraut.</translation>
     </message>
@@ -1444,7 +1449,7 @@
         <translation>%1 verifizieren</translation>
     </message>
     <message>
-        <location line="+52"/>
+        <location line="+64"/>
         <source>Call %1 or meet in person. Read the code below aloud to each other: it must be the same on both screens.</source>
         <translation>Rufen Sie %1 an oder treffen Sie sich. Lesen Sie einander den Code unten vor: Er muss auf beiden Bildschirmen gleich sein.</translation>
     </message>

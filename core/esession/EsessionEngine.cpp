@@ -81,11 +81,13 @@ std::unique_ptr<EsessionHandshake> EsessionEngine::makeHandshake(
 void EsessionEngine::take(EsessionHandshake &handshake, EsessionOutput &&output, EngineOutput &out, EngineTime now)
 {
     out.consumed = out.consumed || output.consumed;
+    if (!output.stanzas.isEmpty())
+        remember(key(handshake.peerJid(), handshake.thread()));
     out.stanzas << output.stanzas;
     out.documents << output.documents;
     for (EsessionEvent &event : output.events) {
         if (const auto *established = std::get_if<EsessionEstablished>(&event)) {
-            startChannel(established->peerJid, handshake.thread(), established->parameters);
+            openChannel(established->peerJid, handshake.thread(), established->parameters, now, out);
             // Kept a little longer: a refusal of our last message may still come (see below).
             const auto entry = m_entries.find(key(bareOf(handshake.peerJid()), handshake.thread()));
             if (entry != m_entries.end())
@@ -111,8 +113,48 @@ void EsessionEngine::take(EsessionHandshake &handshake, EsessionOutput &&output,
 void EsessionEngine::setRekeyInterval(int stanzas)
 {
     m_rekeyInterval = stanzas;
-    for (auto &[name, channel] : m_channels)
-        channel->setRekeyInterval(stanzas);
+    for (auto &[name, entry] : m_channels)
+        entry.channel->setRekeyInterval(stanzas);
+}
+
+void EsessionEngine::remember(const QString &name)
+{
+    if (m_spoke.contains(name))
+        return;
+    m_spoke.insert(name);
+    m_spokeOrder.append(name);
+    while (m_spokeOrder.size() > EngineLimits::MaxRememberedThreads) {
+        // Forgetting an old thread is safe: a replayed request there only starts a negotiation nobody can finish.
+        const QString oldest = m_spokeOrder.takeFirst();
+        if (!m_entries.count(oldest) && !m_channels.count(oldest))
+            m_spoke.remove(oldest);
+        else
+            m_spokeOrder.append(oldest); // still in use: kept
+        if (m_spokeOrder.size() <= EngineLimits::MaxRememberedThreads || m_spokeOrder.first() == name)
+            break;
+    }
+}
+
+int EsessionEngine::activeChannels(const QString &peerJid, bool sameResourceOnly) const
+{
+    int count = 0;
+    for (const auto &[name, entry] : m_channels) {
+        const EsessionChannel &channel = *entry.channel;
+        if (channel.isActive() && (sameResourceOnly ? sameJid(channel.peer(), peerJid) : sameBare(channel.peer(), peerJid)))
+            ++count;
+    }
+    return count;
+}
+
+int EsessionEngine::pendingResponders(const QString &bareJid) const
+{
+    int count = 0;
+    for (const auto &[name, entry] : m_entries) {
+        if (entry.handshake->role() == EsessionRole::Responder && isUnderWay(*entry.handshake)
+            && (bareJid.isEmpty() || sameBare(entry.handshake->peerJid(), bareJid)))
+            ++count;
+    }
+    return count;
 }
 
 void EsessionEngine::take(EsessionChannel &channel, ChannelResult &&result, EngineOutput &out) const
@@ -127,7 +169,7 @@ std::optional<EngineOutput> EsessionEngine::negotiate(const QString &peerJid, co
 {
     const QString bare = bareOf(peerJid);
     const QString name = key(bare, thread);
-    if (!m_store || thread.isEmpty() || m_negotiated.contains(name) || m_channels.count(name))
+    if (!m_store || thread.isEmpty() || hasNegotiated(bare, thread))
         return std::nullopt;
     const std::optional<EsessionPolicy> rules = policy(bare);
     if (!rules)
@@ -136,7 +178,6 @@ std::optional<EngineOutput> EsessionEngine::negotiate(const QString &peerJid, co
     Entry entry { makeHandshake(peerJid, thread, EsessionRole::Initiator, *rules), now + m_timeout };
     EsessionHandshake &handshake = *entry.handshake;
     m_entries.emplace(name, std::move(entry));
-    m_negotiated.insert(name);
     EngineOutput out;
     take(handshake, handshake.request(), out, now);
     return out;
@@ -178,13 +219,22 @@ EngineOutput EsessionEngine::handleMessage(const QDomElement &message, EngineTim
         // Only a request that opens an ESession starts a responder; plain XEP-0155 requests (and those of a
         // contact with encryption off) are left to the caller, which refuses e2e. A thread that carried a
         // negotiation or a session before never carries another.
-        if (m_negotiated.contains(name) || m_channels.count(name)) {
+        if (m_spoke.contains(name) || m_channels.count(name)) {
             // Its negotiation is over and forgotten: a late, repeated or replayed negotiation message, dropped.
             out.consumed = true;
             return out;
         }
         if (!m_store || !isEsessionRequest(message))
             return out;
+        // What a stranger (or a server) can make us keep is bounded: thread ids of sane length, a few requests per
+        // contact and in all. What is over the limit is dropped unanswered.
+        if (thread->size() > EngineLimits::MaxThreadLength || !from.contains(u'/')
+            || pendingResponders(bare) >= EngineLimits::MaxPendingPerContact
+            || pendingResponders({}) >= EngineLimits::MaxPending) {
+            qCInfo(lcEsession) << "dropped an ESession request over the engine's limits";
+            out.consumed = true;
+            return out;
+        }
         const std::optional<EsessionPolicy> rules = policy(bare);
         if (!rules)
             return out;
@@ -199,8 +249,6 @@ EngineOutput EsessionEngine::handleMessage(const QDomElement &message, EngineTim
         m_entries.erase(it);
         return out;
     }
-    if (opened)
-        m_negotiated.insert(name);
     prune(now);
     return out;
 }
@@ -212,8 +260,8 @@ std::optional<EngineTime> EsessionEngine::deadline() const
         if (isUnderWay(*entry.handshake) && (!earliest || entry.deadline < *earliest))
             earliest = entry.deadline;
     }
-    for (const auto &[name, channel] : m_channels) {
-        const std::optional<EngineTime> due = channel->deadline();
+    for (const auto &[name, entry] : m_channels) {
+        const std::optional<EngineTime> due = entry.channel->deadline();
         if (due && (!earliest || *due < *earliest))
             earliest = due;
     }
@@ -227,8 +275,8 @@ EngineOutput EsessionEngine::handleTimeout(EngineTime now)
         if (isUnderWay(*entry.handshake) && entry.deadline <= now)
             take(*entry.handshake, entry.handshake->abandon(), out, now);
     }
-    for (auto &[name, channel] : m_channels)
-        take(*channel, channel->handleTimeout(now), out);
+    for (auto &[name, entry] : m_channels)
+        take(*entry.channel, entry.channel->handleTimeout(now), out);
     prune(now);
     return out;
 }
@@ -259,22 +307,60 @@ void EsessionEngine::prune(EngineTime now)
     }
 }
 
-bool EsessionEngine::startChannel(const QString &peerFullJid, const QString &thread, CipherParameters parameters)
+std::optional<EngineOutput> EsessionEngine::startChannel(const QString &peerFullJid, const QString &thread,
+                                                         CipherParameters parameters, EngineTime now)
+{
+    EngineOutput out;
+    if (!openChannel(peerFullJid, thread, std::move(parameters), now, out))
+        return std::nullopt;
+    return out;
+}
+
+bool EsessionEngine::openChannel(const QString &peerFullJid, const QString &thread, CipherParameters parameters,
+                                 EngineTime now, EngineOutput &out)
 {
     const QString name = key(peerFullJid, thread);
-    if (const auto it = m_channels.find(name); it != m_channels.end() && !it->second->isEnded())
+    if (const auto it = m_channels.find(name); it != m_channels.end() && !it->second.channel->isEnded())
         return false;
-    // An ended session with the same contact is of no use once a newer one exists: its thread is remembered (a
-    // late stanza there is still answered not-acceptable), its object goes.
-    const QString contact = normalizedBareJid(peerFullJid);
+    // An ended session with the same resource is of no use once a newer one exists: its thread stays remembered
+    // (a late stanza there is still answered not-acceptable), its object goes. Ended sessions with other resources
+    // stay, up to a few per contact, so that nothing leaves in plaintext on their threads or to their resources.
+    std::vector<std::pair<quint64, QString>> ended;
     for (auto it = m_channels.begin(); it != m_channels.end();) {
-        const bool stale = it->second->isEnded() && normalizedBareJid(it->second->peer()) == contact;
-        it = stale ? m_channels.erase(it) : std::next(it);
+        const EsessionChannel &old = *it->second.channel;
+        if (old.isEnded() && sameJid(old.peer(), peerFullJid)) {
+            it = m_channels.erase(it);
+            continue;
+        }
+        if (old.isEnded() && sameBare(old.peer(), peerFullJid))
+            ended.emplace_back(it->second.serial, it->first);
+        ++it;
     }
+    std::sort(ended.begin(), ended.end());
+    for (std::size_t i = 0; i + EngineLimits::MaxEndedPerContact <= ended.size(); ++i)
+        m_channels.erase(ended.at(i).second);
     auto channel = std::make_unique<EsessionChannel>(peerFullJid, thread, std::move(parameters));
     channel->setRekeyInterval(m_rekeyInterval);
-    m_channels[name] = std::move(channel);
-    m_negotiated.insert(name);
+    m_channels[name] = ChannelEntry { std::move(channel), m_nextSerial++ };
+    remember(name);
+    // Sessions nobody ends (a contact's client, or its server, that starts one after another) hold keys: over the
+    // limits the oldest is ended the ESession way. The conversation follows the newest session anyway.
+    for (const bool perResource : { true, false }) {
+        const int limit = perResource ? EngineLimits::MaxActivePerResource : EngineLimits::MaxActivePerContact;
+        while (activeChannels(peerFullJid, perResource) > limit) {
+            ChannelEntry *oldest = nullptr;
+            for (auto &[other, entry] : m_channels) {
+                const EsessionChannel &candidate = *entry.channel;
+                const bool related
+                    = perResource ? sameJid(candidate.peer(), peerFullJid) : sameBare(candidate.peer(), peerFullJid);
+                if (related && candidate.isActive() && (!oldest || entry.serial < oldest->serial))
+                    oldest = &entry;
+            }
+            if (!oldest)
+                break;
+            take(*oldest->channel, oldest->channel->terminate(now, m_terminationTimeout), out);
+        }
+    }
     return true;
 }
 
@@ -284,34 +370,47 @@ EsessionChannel *EsessionEngine::channel(const QString &peerJid, const QString &
     if (it == m_channels.end())
         return nullptr;
     // A full JID names one resource: the session is bound to the one it was negotiated with.
-    if (peerJid.contains(u'/') && !sameJid(peerJid, it->second->peer()))
+    if (peerJid.contains(u'/') && !sameJid(peerJid, it->second.channel->peer()))
         return nullptr;
-    return it->second.get();
+    return it->second.channel.get();
 }
 
 EsessionChannel *EsessionEngine::channelForResource(const QString &peerFullJid) const
 {
-    EsessionChannel *active = nullptr;
-    EsessionChannel *ended = nullptr;
-    for (const auto &[name, channel] : m_channels) {
-        if (!sameJid(channel->peer(), peerFullJid))
+    if (!peerFullJid.contains(u'/'))
+        return nullptr;
+    const ChannelEntry *active = nullptr;
+    const ChannelEntry *guard = nullptr; // the latest that is ending or ended
+    for (const auto &[name, entry] : m_channels) {
+        if (!sameJid(entry.channel->peer(), peerFullJid))
             continue;
-        if (channel->isEnded()) {
-            ended = channel.get();
+        if (!entry.channel->isActive()) {
+            if (!guard || entry.serial > guard->serial)
+                guard = &entry;
             continue;
         }
         if (active)
             return nullptr; // several sessions with that resource: a thread-less stanza is ambiguous
-        active = channel.get();
+        active = &entry;
     }
-    return active ? active : ended;
+    const ChannelEntry *found = active ? active : guard;
+    return found ? found->channel.get() : nullptr;
+}
+
+bool EsessionEngine::hasSessionsWith(const QString &peerFullJid) const
+{
+    for (const auto &[name, entry] : m_channels) {
+        if (sameJid(entry.channel->peer(), peerFullJid))
+            return true;
+    }
+    return false;
 }
 
 QList<const EsessionChannel *> EsessionEngine::channels() const
 {
     QList<const EsessionChannel *> list;
-    for (const auto &[name, channel] : m_channels)
-        list << channel.get();
+    for (const auto &[name, entry] : m_channels)
+        list << entry.channel.get();
     return list;
 }
 
@@ -336,7 +435,8 @@ EngineOutput EsessionEngine::openStanza(const QDomElement &stanza, EngineTime no
         const QList<QDomElement> threads = childElements(stanza, Xep0200::ThreadElement, stanza.namespaceURI());
         thread = threads.isEmpty() ? QString() : threads.first().text();
     }
-    EsessionChannel *live = isMessage ? channel(from, thread) : channelForResource(from);
+    // Sessions are bound to a resource: a stanza from a JID without one belongs to none of them.
+    EsessionChannel *live = !from.contains(u'/') ? nullptr : isMessage ? channel(from, thread) : channelForResource(from);
     if (live) {
         ChannelResult result = live->open(stanza);
         out.stanza = result.stanza;
@@ -346,9 +446,10 @@ EngineOutput EsessionEngine::openStanza(const QDomElement &stanza, EngineTime no
         out.error = ChannelError::NoSession;
     }
     // The sender is told when it can act on it: we had a session with it there (active or already ended: our keys
-    // went when we went offline), or a negotiation that never completed on our side (its message 4 was lost, so
-    // the sender has keys we do not). Its side ends too, and what it sent goes again in a new session.
-    if (!out.error.isEmpty() && isMessage && (live || m_negotiated.contains(key(from, thread)))) {
+    // went when we went offline), or we took part in a negotiation there that never completed on our side (its
+    // message 4 was lost, so the sender has keys we do not). Its side ends too, and what it sent goes again in a
+    // new session. Anyone else gets no answer: not even that we are online (XEP-0155 presence leaks).
+    if (!out.error.isEmpty() && isMessage && from.contains(u'/') && (live || m_spoke.contains(key(from, thread)))) {
         QDomDocument doc;
         out.stanzas << notAcceptable(from, thread, stanza.attribute(Rfc6120::IdAttribute), doc);
         out.documents << doc;
@@ -366,8 +467,8 @@ EngineOutput EsessionEngine::handleNotAcceptable(const QDomElement &error)
     if (errors.isEmpty() || childElements(errors.first(), QStringLiteral("not-acceptable"), Rfc6120::StanzasNamespace).isEmpty())
         return out;
     const QList<QDomElement> threads = childElements(error, Xep0200::ThreadElement, error.namespaceURI());
-    EsessionChannel *live
-        = threads.isEmpty() ? nullptr : channel(error.attribute(Rfc6120::FromAttribute), threads.first().text());
+    const QString from = error.attribute(Rfc6120::FromAttribute);
+    EsessionChannel *live = threads.isEmpty() || !from.contains(u'/') ? nullptr : channel(from, threads.first().text());
     if (!live)
         return out;
     // Every later stanza of the session gets the same answer: the first one ends it, the rest change nothing.
@@ -401,9 +502,10 @@ std::optional<EngineOutput> EsessionEngine::endChannel(const QString &peerJid, c
 EngineOutput EsessionEngine::endChannelsOf(const QString &peerFullJid, const QString &code)
 {
     EngineOutput out;
-    for (auto &[name, channel] : m_channels) {
-        if (!channel->isEnded() && sameJid(channel->peer(), peerFullJid))
-            take(*channel, channel->end(code, false), out);
+    for (auto &[name, entry] : m_channels) {
+        EsessionChannel &channel = *entry.channel;
+        if (!channel.isEnded() && sameJid(channel.peer(), peerFullJid))
+            take(channel, channel.end(code, false), out);
     }
     return out;
 }
@@ -411,15 +513,13 @@ EngineOutput EsessionEngine::endChannelsOf(const QString &peerFullJid, const QSt
 EngineOutput EsessionEngine::closeAll(bool canSend)
 {
     EngineOutput out;
-    for (auto &[name, channel] : m_channels) {
-        if (channel->isEnded())
+    for (auto &[name, entry] : m_channels) {
+        EsessionChannel &channel = *entry.channel;
+        if (channel.isEnded())
             continue;
-        if (canSend && channel->isActive()) {
-            ChannelResult said = channel->terminate(EngineTime {}, m_terminationTimeout);
-            out.stanzas << said.send;
-            out.documents << said.documents;
-        }
-        take(*channel, channel->end(ChannelEnd::Offline, true), out);
+        if (canSend && channel.isActive())
+            take(channel, channel.terminate(EngineTime {}, m_terminationTimeout), out); // may end it (send-failed)
+        take(channel, channel.end(ChannelEnd::Offline, true), out);
     }
     const EngineOutput abandoned = abandonAll();
     out.stanzas << abandoned.stanzas;
@@ -436,7 +536,8 @@ bool EsessionEngine::isNegotiating(const QString &peerBareJid, const QString &th
 
 bool EsessionEngine::hasNegotiated(const QString &peerBareJid, const QString &thread) const
 {
-    return m_negotiated.contains(key(peerBareJid, thread));
+    const QString name = key(peerBareJid, thread);
+    return m_spoke.contains(name) || m_entries.count(name) || m_channels.count(name);
 }
 
 bool EsessionEngine::negotiationsHoldSecrets() const
@@ -452,8 +553,8 @@ bool EsessionEngine::holdsSecrets() const
 {
     if (negotiationsHoldSecrets())
         return true;
-    for (const auto &[name, channel] : m_channels) {
-        if (channel->holdsKeys())
+    for (const auto &[name, entry] : m_channels) {
+        if (entry.channel->holdsKeys())
             return true;
     }
     return false;

@@ -30,6 +30,24 @@ using EngineTime = EngineClock::time_point;
 /// secrets wiped. XEP-0155/0116 set no limit; a minute covers a slow key generation and a user who has to decide.
 inline constexpr std::chrono::milliseconds DefaultNegotiationTimeout = std::chrono::seconds(60);
 
+/// Limits on what others can make the engine keep (see EsessionEngine).
+namespace EngineLimits {
+/// Longest thread id a request may open a negotiation in (XEP-0201 ids are a few dozen characters).
+inline constexpr qsizetype MaxThreadLength = 256;
+/// Requests waiting for an answer (ours or the user's) at once, from one contact and from everyone.
+inline constexpr int MaxPendingPerContact = 4;
+inline constexpr int MaxPending = 64;
+/// Live sessions active at once with one contact (all resources) and with one resource of it (two covers both
+/// sides starting a session at the same moment): a newer one terminates the oldest.
+inline constexpr int MaxActivePerContact = 4;
+inline constexpr int MaxActivePerResource = 2;
+/// Ended sessions kept per contact (they refuse what would otherwise go out in plaintext on their thread or
+/// resource); the oldest go first.
+inline constexpr int MaxEndedPerContact = 8;
+/// Threads remembered as used (a thread carries one negotiation, for ever): the oldest are forgotten first.
+inline constexpr int MaxRememberedThreads = 4096;
+} // namespace EngineLimits
+
 /// A negotiation's event, with the conversation it belongs to.
 struct EngineEvent
 {
@@ -118,16 +136,22 @@ public:
     // Live sessions.
 
     /// Starts a live session with @p parameters (what an established negotiation does itself; tests and tools call
-    /// it directly). False when the thread already has an active session with that contact; an ended one there is
-    /// replaced.
-    bool startChannel(const QString &peerFullJid, const QString &thread, CipherParameters parameters);
+    /// it directly). Nullopt when the thread already has an active session with that contact; an ended one there
+    /// is replaced. Over the limits of active sessions (EngineLimits), the oldest one with that resource (or
+    /// contact) is terminated: its terminate form is in the output.
+    std::optional<EngineOutput> startChannel(const QString &peerFullJid, const QString &thread,
+                                             CipherParameters parameters, EngineTime now);
     /// The session in @p thread with @p peerJid: bare (any resource) or full (that resource only); active or
     /// ended; null when the thread never had one.
     EsessionChannel *channel(const QString &peerJid, const QString &thread) const;
     /// The session a thread-less stanza (presence, iq) with @p peerFullJid belongs to: the only active one with
-    /// that resource; else, when none is active, the latest that ended (so that nothing leaves in plaintext for
-    /// lack of a session); null when there are several active ones or none at all.
+    /// that resource; else, when none is active, the latest one that is ending or ended (it refuses to seal, so that
+    /// nothing leaves in plaintext for lack of a session); null when there are several active ones (ambiguous: see
+    /// hasSessionsWith()) or none at all. A resource-less JID has none.
     EsessionChannel *channelForResource(const QString &peerFullJid) const;
+    /// Whether any session, in any state, was kept with @p peerFullJid: a thread-less stanza to it must not go in
+    /// plaintext even when channelForResource() cannot say which session it belongs to.
+    bool hasSessionsWith(const QString &peerFullJid) const;
     /// Seals @p stanza in @p channel's session (output.stanza, or output.error); a cipher that refuses to go on
     /// ends the session (output.ended).
     EngineOutput sealStanza(EsessionChannel &channel, const QDomElement &stanza);
@@ -158,7 +182,9 @@ public:
 
     /// Whether a negotiation in @p thread is under way (sent or received, not finished).
     bool isNegotiating(const QString &peerBareJid, const QString &thread) const;
-    /// Whether a negotiation ever ran in @p thread (a thread is used for one negotiation only).
+    /// Whether @p thread is in use or was used: a negotiation runs there, we sent a negotiation message there, or
+    /// it carried a session (a thread is used for one negotiation only). A request we never answered does not
+    /// count once it is gone.
     bool hasNegotiated(const QString &peerBareJid, const QString &thread) const;
     /// Whether any negotiation or live session holds a secret (DH keys, nonces, session keys, forms).
     bool holdsSecrets() const;
@@ -183,14 +209,30 @@ private:
     std::unique_ptr<EsessionHandshake> makeHandshake(const QString &peerJid, const QString &thread, EsessionRole role,
                                                      const EsessionPolicy &rules) const;
     void take(EsessionHandshake &handshake, EsessionOutput &&output, EngineOutput &out, EngineTime now);
+    bool openChannel(const QString &peerFullJid, const QString &thread, CipherParameters parameters, EngineTime now,
+                     EngineOutput &out);
+    /// We spoke in @p name's thread: from now on it counts as used, and a <c/> there may be answered.
+    void remember(const QString &name);
+    int activeChannels(const QString &peerJid, bool sameResourceOnly) const;
+    int pendingResponders(const QString &bareJid) const;
     void take(EsessionChannel &channel, ChannelResult &&result, EngineOutput &out) const;
     /// Drops what can no longer matter: failed negotiations, established ones whose session proved itself, ended
     /// or outlived the negotiation time-out.
     void prune(EngineTime now);
 
+    struct ChannelEntry
+    {
+        std::unique_ptr<EsessionChannel> channel;
+        quint64 serial; ///< start order
+    };
+
     std::map<QString, Entry> m_entries;
-    QSet<QString> m_negotiated; ///< every thread that carried a negotiation (key()), kept after its entry goes
-    std::map<QString, std::unique_ptr<EsessionChannel>> m_channels;
+    /// Threads (key()) where we sent a negotiation message or had a session, oldest first; kept after their
+    /// entries go, up to EngineLimits::MaxRememberedThreads.
+    QSet<QString> m_spoke;
+    QList<QString> m_spokeOrder;
+    std::map<QString, ChannelEntry> m_channels;
+    quint64 m_nextSerial = 0;
     RetainedSecretStore *m_store = nullptr;
     RandomSource *m_random = &systemRandom();
     PolicyFunction m_policy;

@@ -1115,7 +1115,10 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::acceptFields(c
     QByteArray responderNonce = freshNonce(*m_random);
     if (!responderNonce.isEmpty() && responderNonce == *initiatorNonce)
         responderNonce = freshNonce(*m_random); // never the initiator's (XEP-0116); a repeat twice is not chance
-    const std::optional<BlockCounter> counter = BlockCounter::fromBigEndian(m_random->bytes(CounterBytes));
+    const QByteArray counterBytes = m_random->bytes(CounterBytes);
+    const std::optional<BlockCounter> counter = counterBytes.size() == CounterBytes
+        ? BlockCounter::fromBigEndian(counterBytes)
+        : std::nullopt; // a source that failed: no counter from fewer random bytes
     auto generated = Crypto::DhKeyPair::generate(group, BlockBits);
     if (responderNonce.isEmpty() || responderNonce == *initiatorNonce || !counter
         || !std::holds_alternative<Crypto::DhKeyPair>(generated)) {

@@ -189,7 +189,10 @@ QXmppTask<QXmpp::SendResult> Account::send(QXmppMessage &&message, bool mustEncr
         message.setTo(sessionPeer);
         return m_client->sendSensitive(std::move(message));
     }
-    if (mustEncrypt) {
+    // A thread that carried a negotiation or a session whose record is gone never carries plaintext from us either.
+    if (mustEncrypt
+        || (!message.thread().isEmpty()
+            && m_esession->engine().hasNegotiated(QXmppUtils::jidToBareJid(message.to()), message.thread()))) {
         QXmppPromise<QXmpp::SendResult> refused;
         refused.finish(QXmppError{tr("no encrypted session for this conversation; the message waits for one"), {}});
         return refused.task();

@@ -330,10 +330,12 @@ bool EsessionExtension::requestRekey(const QString &peerJid, const QString &thre
 
 void EsessionExtension::startSession(const QString &peerFullJid, const QString &thread, CipherParameters parameters)
 {
-    if (!m_engine.startChannel(peerFullJid, thread, std::move(parameters)))
+    const std::optional<EngineOutput> output = m_engine.startChannel(peerFullJid, thread, std::move(parameters), now());
+    if (!output)
         return;
     qCInfo(lcEsession) << "encrypted session started";
     Q_EMIT sessionStarted(peerFullJid, thread);
+    process(*output);
 }
 
 QString EsessionExtension::sessionPeer(const QString &peerJid, const QString &thread) const
@@ -448,7 +450,7 @@ QXmppTask<QXmppE2eeExtension::IqDecryptResult> EsessionExtension::decryptIq(cons
     // unsolicited iqs are opened in handleStanza().
     if (!hasC(element)) {
         // We asked inside a session: an answer in plaintext is refused, not taken as it is.
-        if (m_engine.channelForResource(element.attribute(QStringLiteral("from"))))
+        if (m_engine.hasSessionsWith(element.attribute(QStringLiteral("from"))))
             return ready<IqDecryptResult>(QXmppError{tr("the answer to an encrypted request came unencrypted"), {}});
         return ready<IqDecryptResult>(NotEncrypted{});
     }
@@ -477,6 +479,10 @@ bool EsessionExtension::isEncrypted(const QXmppMessage &message)
 QXmppTask<QXmpp::SendResult> EsessionExtension::sendPresence(QXmppPresence &&presence)
 {
     EsessionChannel *channel = m_engine.channelForResource(presence.to());
+    if (!channel && m_engine.hasSessionsWith(presence.to())) {
+        // Several sessions with that resource and no way to tell which one: refused rather than sent in plaintext.
+        return ready<QXmpp::SendResult>(QXmppError{tr("there is no single encrypted session with %1").arg(presence.to()), {}});
+    }
     if (!channel)
         return client()->send(std::move(presence));
     QString error;

@@ -6,6 +6,7 @@
 #include <QLoggingCategory>
 #include <QSet>
 #include <QTest>
+#include <QElapsedTimer>
 #include <QTextStream>
 
 #include <algorithm>
@@ -395,6 +396,13 @@ private Q_SLOTS:
     void randomnessComesFromTheInjectedSource();
     void closeAllWipesEverything_data();
     void closeAllWipesEverything();
+    void strangerLearnsNothingFromAnswers();
+    void whatOthersCanMakeUsKeepIsBounded();
+    void liveSessionsPerContactAreBounded();
+    void failingRandomSourceStopsTheResponder();
+    void endedSessionsKeepGuardingTheirResource();
+    void endingSessionIsNoAmbiguityForResource();
+    void bareJidReachesNoSession();
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -573,7 +581,8 @@ void TestEsessionEngine::timeOut()
         QCOMPARE(sinceT0(engine.deadline()), qint64(-1));
         QCOMPARE(engine.pendingCount(), 0);
         QVERIFY(!engine.isNegotiating(c.peerBare, thread));
-        QVERIFY(engine.hasNegotiated(c.peerBare, thread));
+        // The thread stays used where this side spoke in it; a request never answered leaves nothing behind.
+        QCOMPARE(engine.hasNegotiated(c.peerBare, thread), c.side == &alice || !bobAsksUser);
 
         // Once is enough.
         const EngineOutput again = engine.handleTimeout(c.started + 10 * timeout);
@@ -1494,6 +1503,213 @@ void TestEsessionEngine::closeAllWipesEverything()
     QCOMPARE(net.parcels.size() > before, canSend);
     // Bob, told, ended his side with his acknowledgement (which nobody reads now).
     QCOMPARE(bob.ended.size(), canSend ? 1 : 0);
+}
+
+
+namespace {
+QDomDocument forgedC(const QString &from, const QString &to, const QString &thread)
+{
+    QDomDocument doc;
+    doc.setContent(u"<message xmlns='jabber:client' type='chat' from='%1' to='%2' id='x1'><thread>%3</thread>"
+                   "<c xmlns='http://www.xmpp.org/extensions/xep-0200.html#ns'><data>AAAA</data><mac>AAAA</mac></c>"
+                   "</message>"_s.arg(from, to, thread), true);
+    return doc;
+}
+} // namespace
+
+// A stranger (our policy may not reveal presence to them) opens a thread with a request that waits for the user,
+// then sends a <c/> there: no answer while the request waits, nor after it timed out (XEP-0155 presence leaks).
+// A thread where we never spoke gets none either.
+void TestEsessionEngine::strangerLearnsNothingFromAnswers()
+{
+    Account alice(AliceFull);
+    Account mallory(MalloryFull);
+    alice.setRules([](const QString &bare) {
+        return std::optional<EsessionPolicy>(quickPolicy(/*mayRevealPresence*/ !sameBare(bare, MalloryBare)));
+    });
+    Network net { &alice, &mallory };
+    // Control: a <c/> in a thread never seen gets no answer.
+    QDomDocument control = forgedC(MalloryFull, AliceFull, u"never"_s);
+    QCOMPARE(alice.engine.openStanza(control.documentElement(), T0).stanzas.size(), 0);
+
+    QVERIFY(net.negotiate(mallory, AliceBare, u"probe"_s, T0));
+    const qsizetype before = net.parcels.size();
+    net.deliver(net.find(mallory, u"probe"_s, 0), T0 + Step);
+    QCOMPARE(net.parcels.size(), before); // Alice said nothing: the request waits for the user
+    qInfo() << "events at Alice:" << describe(alice.events);
+
+    QDomDocument probe = forgedC(MalloryFull, AliceFull, u"probe"_s);
+    const EngineOutput out = alice.engine.openStanza(probe.documentElement(), T0 + 2 * Step);
+    qInfo() << "answers to the stranger's <c/> while the request waits:" << out.stanzas.size();
+    std::ignore = alice.engine.handleTimeout(T0 + 10min);
+    const EngineOutput later = alice.engine.openStanza(probe.documentElement(), T0 + 11min);
+    qInfo() << "answers after the request timed out and was pruned:" << later.stanzas.size()
+            << (later.stanzas.isEmpty() ? QString() : later.stanzas.first().attribute(u"to"_s));
+    QVERIFY2(out.stanzas.isEmpty() && later.stanzas.isEmpty(), "presence leaked to a stranger");
+}
+
+// Requests replayed from many JIDs with long threads: only a bounded number waits at once, and nothing of them is
+// remembered once they are gone (we never spoke there).
+void TestEsessionEngine::whatOthersCanMakeUsKeepIsBounded()
+{
+    Account alice(AliceFull);
+    Account mallory(MalloryFull);
+    alice.setRules([](const QString &) { return std::optional<EsessionPolicy>(quickPolicy(false)); });
+    Network net { &alice, &mallory };
+    QVERIFY(net.negotiate(mallory, AliceBare, u"seed"_s, T0));
+    const QDomElement request = net.parcels.at(net.find(mallory, u"seed"_s, 0)).doc.documentElement();
+    auto replay = [&](const QString &from, const QString &thread) {
+        QDomDocument copy = onTheWire(request, from);
+        copy.documentElement().firstChildElement(u"thread"_s).firstChild().setNodeValue(thread);
+        return alice.engine.handleMessage(copy.documentElement(), T0 + 1s);
+    };
+    constexpr int N = 500;
+    // Threads far longer than any client makes: dropped, nothing kept, nothing asked.
+    const QString pad(EngineLimits::MaxThreadLength + 1, u'x');
+    for (int i = 0; i < 20; ++i) {
+        const EngineOutput out = replay(u"m%1@evil.example/r"_s.arg(i), pad + QString::number(i));
+        QVERIFY(out.consumed && out.stanzas.isEmpty() && out.events.isEmpty());
+    }
+    QCOMPARE(alice.engine.keptNegotiations(), 0);
+    // Sane threads from many JIDs: a bounded number waits for the user at once, a few per contact.
+    int asked = 0;
+    for (int i = 0; i < N; ++i)
+        asked += replay(u"m%1@evil.example/r"_s.arg(i), u"t%1"_s.arg(i)).events.size();
+    for (int i = 0; i < 10; ++i)
+        asked += replay(MalloryFull, u"same-%1"_s.arg(i)).events.size();
+    QCOMPARE(alice.engine.pendingCount(), EngineLimits::MaxPending);
+    QCOMPARE(asked, EngineLimits::MaxPending); // the user is not flooded beyond it either
+    std::ignore = alice.engine.handleTimeout(T0 + 10min);
+    QCOMPARE(alice.engine.keptNegotiations(), 0);
+    // We never spoke in those threads: none of them is remembered.
+    int remembered = 0;
+    for (int i = 0; i < N; ++i)
+        remembered += alice.engine.hasNegotiated(u"m%1@evil.example"_s.arg(i), u"t%1"_s.arg(i)) ? 1 : 0;
+    QCOMPARE(remembered, 0);
+    // One contact alone cannot take every place.
+    for (int i = 0; i < 10; ++i)
+        std::ignore = replay(MalloryFull, u"later-%1"_s.arg(i));
+    QCOMPARE(alice.engine.pendingCount(), EngineLimits::MaxPendingPerContact);
+}
+
+// Someone who can write as a roster contact (its server) completes negotiations on as many threads as it likes:
+// the live sessions it can make us keep are bounded per resource and per contact.
+void TestEsessionEngine::liveSessionsPerContactAreBounded()
+{
+    Account alice(AliceFull);
+    Account impostor(u"bob@example.com/evil"_s);
+    Network net { &alice, &impostor };
+    auto activeWith = [&alice](const QString &jid, bool sameResource) {
+        int active = 0;
+        for (const EsessionChannel *channel : alice.engine.channels())
+            active += channel->isActive() && (sameResource ? sameJid(channel->peer(), jid) : sameBare(channel->peer(), jid));
+        return active;
+    };
+    // Two at once with one resource (both sides starting at the same moment); a third ends the oldest, the
+    // ESession way.
+    for (int i = 0; i < 3; ++i)
+        QVERIFY(establish(net, impostor, alice, u"flood-%1"_s.arg(i), T0 + i * 1s));
+    QCOMPARE(activeWith(impostor.jid, true), EngineLimits::MaxActivePerResource);
+    QCOMPARE(alice.engine.channel(impostor.jid, u"flood-0"_s)->state(), EsessionChannel::State::Terminating);
+    net.pump(T0 + 5s);
+    QVERIFY2(net.problem.isEmpty(), qPrintable(net.problem));
+    // Both sides ended flood-0 (their forms crossed): orderly, whichever arrived first.
+    QCOMPARE(alice.ended.size(), 1);
+    QCOMPARE(alice.ended.first().thread, u"flood-0"_s);
+    QVERIFY(alice.ended.first().orderly);
+    // Other resources of the same contact: never more than the per-contact limit active at once.
+    for (int i = 0; i < 6; ++i) {
+        Account other(u"bob@example.com/evil-%1"_s.arg(i));
+        Network side { &alice, &other };
+        QVERIFY(establish(side, other, alice, u"flood-r%1"_s.arg(i), T0 + 10s + i * 1s));
+        QVERIFY(activeWith(BobBare, false) <= EngineLimits::MaxActivePerContact);
+    }
+    QCOMPARE(activeWith(BobBare, false), EngineLimits::MaxActivePerContact);
+    // The newest one is always among them.
+    QVERIFY(alice.engine.channel(u"bob@example.com/evil-5"_s, u"flood-r5"_s)->isActive());
+    // Terminations not acknowledged (those clients are gone) free their keys at the deadline.
+    std::ignore = alice.engine.handleTimeout(T0 + 1min);
+    int holding = 0;
+    for (const EsessionChannel *channel : alice.engine.channels())
+        holding += channel->holdsKeys() ? 1 : 0;
+    QCOMPARE(holding, EngineLimits::MaxActivePerContact);
+}
+
+// A source that fails only for the 16-byte counter: the responder refuses instead of going on with a counter made
+// of nothing.
+void TestEsessionEngine::failingRandomSourceStopsTheResponder()
+{
+    class CounterFails final : public RandomSource
+    {
+    public:
+        QByteArray bytes(int size) override { return size == 16 ? QByteArray() : systemRandom().bytes(size); }
+    } random;
+    Account alice(AliceFull);
+    Account bob(BobFull);
+    bob.engine.setRandomSource(random);
+    Network net { &alice, &bob };
+    const bool up = establish(net, alice, bob, u"zero"_s);
+    qInfo() << "established with a failed source:" << up << describe(bob.events);
+    if (up) {
+        const EsessionEstablished e = eventsOf<EsessionEstablished>(bob, u"zero"_s).first();
+        qInfo() << "bob send counter" << Qt::hex << e.parameters.send.counter.high() << e.parameters.send.counter.low()
+                << "receive counter" << e.parameters.receive.counter.high() << e.parameters.receive.counter.low();
+    }
+    QVERIFY2(!up, "the negotiation went on with a counter from an empty random value");
+}
+
+// A newer session with another resource of the contact does not erase the ended one: it still refuses to let a
+// thread-less stanza to its resource leave in plaintext.
+void TestEsessionEngine::endedSessionsKeepGuardingTheirResource()
+{
+    Account alice(AliceFull);
+    Account bob(BobFull);
+    Account bobPhone(u"bob@example.com/phone"_s);
+    Network net { &alice, &bob };
+    QVERIFY(establish(net, alice, bob, u"t1"_s));
+    QVERIFY(alice.engine.endChannel(BobFull, u"t1"_s, ChannelEnd::OutOfStep));
+    QVERIFY(alice.engine.channelForResource(BobFull)); // ended: guards the resource
+    QVERIFY(alice.engine.channel(BobBare, u"t1"_s));
+    Network net2 { &alice, &bobPhone };
+    QVERIFY(establish(net2, alice, bobPhone, u"t2"_s, T0 + 1min));
+    qInfo() << "after a session with /phone: channelForResource(/laptop)" << (void *)alice.engine.channelForResource(BobFull)
+            << "channel(bob, t1)" << (void *)alice.engine.channel(BobBare, u"t1"_s)
+            << "hasNegotiated(t1)" << alice.engine.hasNegotiated(BobBare, u"t1"_s);
+    QVERIFY2(alice.engine.channelForResource(BobFull), "the ended session no longer guards /laptop");
+}
+
+// A session waiting for its terminate acknowledgement and an active one with the same resource: thread-less stanzas
+// go in the active one.
+void TestEsessionEngine::endingSessionIsNoAmbiguityForResource()
+{
+    Account alice(AliceFull);
+    Account bob(BobFull);
+    Network net { &alice, &bob };
+    QVERIFY(establish(net, alice, bob, u"old"_s));
+    QVERIFY(establish(net, alice, bob, u"new"_s, T0 + 10s));
+    QVERIFY(alice.engine.terminate(BobFull, u"old"_s, T0 + 20s)); // ack not yet in
+    qInfo() << "channelForResource with one terminating and one active:"
+            << (void *)alice.engine.channelForResource(BobFull);
+    QVERIFY2(alice.engine.channelForResource(BobFull) == alice.engine.channel(BobFull, u"new"_s),
+             "presence would go in plaintext while the old session waits for its acknowledgement");
+}
+
+// Sessions are bound to a resource: a <c/> from the contact's bare JID neither opens nor ends one.
+void TestEsessionEngine::bareJidReachesNoSession()
+{
+    Account alice(AliceFull);
+    Account bob(BobFull);
+    Network net { &alice, &bob };
+    QVERIFY(establish(net, alice, bob, u"bare"_s));
+    const qsizetype sent = say(net, bob, alice, u"bare"_s, u"hi"_s);
+    net.lose(sent);
+    QDomDocument stanza = onTheWire(net.parcels.at(sent).doc.documentElement(), BobBare);
+    const EngineOutput out = alice.engine.openStanza(stanza.documentElement(), T0 + 1s);
+    qInfo() << "opened from the bare JID:" << out.error << !out.stanza.isNull() << out.stanza.attribute(u"from"_s);
+    QDomDocument forged = forgedC(BobBare, AliceFull, u"bare"_s);
+    const EngineOutput broken = alice.engine.openStanza(forged.documentElement(), T0 + 2s);
+    qInfo() << "garbage from the bare JID:" << broken.error << "ended:" << broken.ended.size();
+    QVERIFY2(out.stanza.isNull(), "a <c/> from the bare JID was opened by the resource's session");
 }
 
 int main(int argc, char **argv)
