@@ -1,10 +1,10 @@
 #include "StanzaCipher.h"
 
-#include <QCoreApplication>
 #include <QDomDocument>
 #include <QSet>
 
 #include "Constants.h"
+#include "FailureCodes.h"
 #include "Logging.h"
 
 namespace Esession {
@@ -39,30 +39,29 @@ QDomElement appendText(QDomDocument &doc, QDomElement &parent, const QString &na
 
 } // namespace
 
-QString describe(CipherError error)
+QString cipherErrorCode(CipherError error)
 {
     switch (error) {
     case CipherError::Terminated:
-        return QCoreApplication::translate("Esession", "the encrypted session has ended");
+        return FailureCode::SessionEnded;
     case CipherError::MalformedElement:
-        return QCoreApplication::translate("Esession", "an encrypted message was malformed");
+        return FailureCode::Malformed;
     case CipherError::BadMac:
-        return QCoreApplication::translate(
-            "Esession", "an encrypted message failed its integrity check (tampered, replayed, lost or out of order)");
+        return FailureCode::BadMac;
     case CipherError::RekeyUnsupported:
-        return QCoreApplication::translate("Esession", "the contact tried to change keys, which this session does not allow");
+        return FailureCode::RekeyUnsupported;
     case CipherError::BadRekeyValue:
-        return QCoreApplication::translate("Esession", "the contact sent an invalid new key");
+        return FailureCode::BadRekeyValue;
     case CipherError::RekeyTooSoon:
-        return QCoreApplication::translate("Esession", "the contact changed keys more often than agreed");
+        return FailureCode::RekeyTooSoon;
     case CipherError::TooLarge:
-        return QCoreApplication::translate("Esession", "an encrypted message was too large");
+        return FailureCode::TooLarge;
     case CipherError::KeyExhausted:
-        return QCoreApplication::translate("Esession", "the session key has been used up; a new session is needed");
+        return FailureCode::KeyExhausted;
     case CipherError::CryptoFailure:
-        return QCoreApplication::translate("Esession", "the encryption library failed");
+        return FailureCode::CryptoFailure;
     }
-    return {};
+    return FailureCode::CryptoFailure;
 }
 
 std::variant<CParts, CipherError> parseC(const QDomElement &c)
@@ -149,7 +148,7 @@ void StanzaCipher::terminate()
 
 CipherError StanzaCipher::fail(CipherError error)
 {
-    qCInfo(lcEsession) << "encrypted session ends:" << describe(error);
+    qCInfo(lcEsession) << "encrypted session ends:" << cipherErrorCode(error);
     terminate();
     return error;
 }

@@ -57,7 +57,8 @@ enum class CipherError {
     CryptoFailure,     ///< the crypto provider failed
 };
 
-QString describe(CipherError error);
+/// The stable code of @p error (FailureCodes.h), for logs and for the front ends to word.
+QString cipherErrorCode(CipherError error);
 
 /// The children of one <c/>, Base64 decoded, in any order on the wire (XEP-0200 §"Encrypting a Stanza":
 /// data, key, new, old*, mac; the examples put <mac/> last, the schema does not).

@@ -14,6 +14,7 @@
 
 #include "Logging.h"
 #include "esession/Constants.h"
+#include "esession/FailureCodes.h"
 #include "esession/FormNormalizer.h"
 #include "esession/RetainedSecretStore.h"
 #include "esession/SsnNegotiation.h"
@@ -30,7 +31,6 @@ struct EsessionExtension::Session
     bool ended = false;
     bool terminating = false; ///< our terminate form went out: nothing more is sent, the ack is awaited
     bool orderlyEnd = false; ///< ended by a terminate form (ours or the contact's), not by a failure
-    QString endReason;
     QString endCode; ///< EsessionExtension's stable code for why it ended
 };
 
@@ -234,11 +234,9 @@ void EsessionExtension::process(const EngineOutput &output, const QString &failu
             // the 3-message flow): the contact has no session, so ours must not go on sending into it.
             const QString peer = sessionPeer(engineEvent.peer, thread);
             if (Session *session = peer.isEmpty() ? nullptr : find(peer, thread); session && !session->ended)
-                fail(session, failed->reason, RefusedAfterEstablishment);
+                fail(session, RefusedAfterEstablishment);
             const bool timedOut = failureCode.isEmpty() && failed->failure == EsessionFailure::Abandoned;
             Q_EMIT negotiationFailed(engineEvent.peer, thread,
-                                     timedOut ? tr("the contact did not complete the negotiation in time")
-                                              : failed->reason,
                                      !failureCode.isEmpty() ? failureCode
                                      : timedOut             ? NegotiationTimeout
                                                             : failed->detail);
@@ -264,7 +262,7 @@ bool EsessionExtension::terminateSession(const QString &peerJid, const QString &
     QTimer::singleShot(m_terminationTimeout, this, [this, key = key(session->peer, thread)] {
         const std::shared_ptr<Session> pending = m_sessions.value(key);
         if (pending && pending->terminating && !pending->ended)
-            fail(pending.get(), tr("you ended the encrypted session (not acknowledged)"), EndedUnacknowledged, true);
+            fail(pending.get(), EndedUnacknowledged, true);
     });
     return true;
 }
@@ -323,7 +321,7 @@ int EsessionExtension::closeAll()
             sendTerminateForm(session.get(), false);
             ++told;
         }
-        fail(session.get(), tr("you went offline"), EndedOffline, true);
+        fail(session.get(), EndedOffline, true);
     }
     process(m_engine.abandonAll(), NegotiationAbandoned);
     return told;
@@ -351,7 +349,7 @@ void EsessionExtension::onRegistered(QXmppClient *client)
         const auto sessions = m_sessions.values();
         for (const std::shared_ptr<Session> &session : sessions) {
             if (!session->ended)
-                fail(session.get(), tr("you went offline"), EndedOffline, true);
+                fail(session.get(), EndedOffline, true);
         }
         process(m_engine.abandonAll(), NegotiationAbandoned);
     });
@@ -361,7 +359,7 @@ void EsessionExtension::onRegistered(QXmppClient *client)
         const auto sessions = m_sessions.values();
         for (const std::shared_ptr<Session> &session : sessions) {
             if (!session->ended && session->peer.compare(presence.from(), Qt::CaseInsensitive) == 0)
-                fail(session.get(), tr("the contact's client went offline"), ContactOffline);
+                fail(session.get(), ContactOffline);
         }
     });
 }
@@ -385,12 +383,12 @@ bool EsessionExtension::handleTermination(Session *session, const QDomElement &o
     if (type == u"result") {
         // The acknowledgement of our terminate: its MAC proved the contact received everything we sent.
         if (session->terminating)
-            fail(session, tr("you ended the encrypted session"), EndedByUs, true);
+            fail(session, EndedByUs, true);
         return true;
     }
     // The contact ends the session: acknowledge at once, encrypted, then destroy the keys.
     sendTerminateForm(session, true);
-    fail(session, tr("the contact ended the encrypted session"), EndedByContact, true);
+    fail(session, EndedByContact, true);
     return true;
 }
 
@@ -445,10 +443,10 @@ void EsessionExtension::sendNotAcceptable(const QString &to, const QString &thre
     client()->send(std::move(error));
 }
 
-void EsessionExtension::endSession(const QString &peerFullJid, const QString &thread, const QString &reason)
+void EsessionExtension::endSession(const QString &peerFullJid, const QString &thread)
 {
     if (Session *session = find(peerFullJid, thread); session && !session->ended)
-        fail(session, reason, EndedLocally);
+        fail(session, EndedLocally);
 }
 
 EsessionExtension::Session *EsessionExtension::find(const QString &peerJid, const QString &thread) const
@@ -481,31 +479,30 @@ EsessionExtension::SessionState EsessionExtension::resourceSessionState(const QS
     return !session ? SessionState::None : (session->ended ? SessionState::Ended : SessionState::Active);
 }
 
-void EsessionExtension::fail(Session *session, const QString &reason, const QString &code, bool orderly)
+void EsessionExtension::fail(Session *session, const QString &code, bool orderly)
 {
     session->cipher->terminate();
     session->ended = true;
     session->terminating = false;
     session->orderlyEnd = orderly;
-    session->endReason = reason;
     session->endCode = code;
     qCInfo(lcEsession) << "encrypted session with" << session->peer << "ended:" << code;
-    Q_EMIT sessionEnded(session->peer, session->thread, reason, code);
+    Q_EMIT sessionEnded(session->peer, session->thread, code);
 }
 
 std::optional<QDomElement> EsessionExtension::seal(Session *session, const QByteArray &stanzaXml, QString *error)
 {
     if (session->ended) {
-        *error = tr("the encrypted session has ended (%1); nothing was sent").arg(session->endReason);
+        *error = FailureCode::SessionEnded;
         return std::nullopt;
     }
     if (session->terminating) {
-        *error = tr("the encrypted session is ending; nothing was sent");
+        *error = FailureCode::SessionEnding;
         return std::nullopt;
     }
     QDomDocument doc;
     if (!doc.setContent("<w xmlns=\"jabber:client\">" + stanzaXml + "</w>", true)) {
-        *error = tr("the stanza could not be prepared for encryption");
+        *error = FailureCode::InvalidStanza;
         return std::nullopt;
     }
     QDomElement stanza = doc.documentElement().firstChildElement();
@@ -514,9 +511,9 @@ std::optional<QDomElement> EsessionExtension::seal(Session *session, const QByte
         && session->cipher->stanzasSentWithCurrentKey() + 1 >= quint64(m_rekeyInterval))
         session->cipher->requestRekey();
     if (const auto failure = encryptStanza(*session->cipher, stanza)) {
-        *error = describe(*failure);
+        *error = cipherErrorCode(*failure);
         if (session->cipher->isTerminated())
-            fail(session, *error, SendFailed);
+            fail(session, SendFailed);
         return std::nullopt;
     }
     return stanza;
@@ -528,7 +525,7 @@ EsessionExtension::encryptMessage(QXmppMessage &&message, const std::optional<QX
     Session *session = find(message.to(), message.thread());
     if (!session) {
         return ready<MessageEncryptResult>(
-            QXmppError{tr("there is no encrypted session with %1 in this conversation").arg(message.to()), {}});
+            QXmppError{FailureCode::NoSession, {}});
     }
     // Session messages belong to this resource only: no carbons, no server archive.
     message.setPrivate(true);
@@ -563,7 +560,7 @@ QXmppTask<QXmppE2eeExtension::MessageDecryptResult> EsessionExtension::decryptMe
     if (!isEncrypted(message))
         return ready<MessageDecryptResult>(NotEncrypted{});
     return ready<MessageDecryptResult>(
-        QXmppError{tr("a copy of a message from an encrypted session cannot be decrypted on this device"), {}});
+        QXmppError{FailureCode::CopyFromOtherDevice, {}});
 }
 
 QXmppTask<QXmppE2eeExtension::IqEncryptResult> EsessionExtension::encryptIq(QXmppIq &&iq,
@@ -572,7 +569,7 @@ QXmppTask<QXmppE2eeExtension::IqEncryptResult> EsessionExtension::encryptIq(QXmp
     Session *session = findForResource(iq.to());
     if (!session) {
         return ready<IqEncryptResult>(
-            QXmppError{tr("there is no encrypted session with %1").arg(iq.to()), {}});
+            QXmppError{FailureCode::NoSession, {}});
     }
     QString error;
     const auto sealed = seal(session, serialise(iq), &error);
@@ -595,31 +592,31 @@ QXmppTask<QXmppE2eeExtension::IqDecryptResult> EsessionExtension::decryptIq(cons
     if (!hasC(element)) {
         // We asked inside a session: an answer in plaintext is refused, not taken as it is.
         if (session)
-            return ready<IqDecryptResult>(QXmppError{tr("the answer to an encrypted request came unencrypted"), {}});
+            return ready<IqDecryptResult>(QXmppError{FailureCode::UnencryptedAnswer, {}});
         return ready<IqDecryptResult>(NotEncrypted{});
     }
-    QString reason;
-    auto opened = open(session, element, &reason);
+    QString code;
+    auto opened = open(session, element, &code);
     if (!opened)
-        return ready<IqDecryptResult>(QXmppError{reason, {}});
+        return ready<IqDecryptResult>(QXmppError{code, {}});
     return ready<IqDecryptResult>(std::move(*opened));
 }
 
-std::optional<QDomElement> EsessionExtension::open(Session *session, const QDomElement &stanza, QString *reason)
+std::optional<QDomElement> EsessionExtension::open(Session *session, const QDomElement &stanza, QString *code)
 {
     if (!session) {
-        *reason = tr("encrypted for a session this device does not have");
+        *code = FailureCode::NoSession;
         return std::nullopt;
     }
     if (session->ended) {
-        *reason = tr("the encrypted session has ended (%1)").arg(session->endReason);
+        *code = FailureCode::SessionEnded;
         return std::nullopt;
     }
     auto result = decryptStanza(*session->cipher, stanza);
     if (auto *failure = std::get_if<OpenFailure>(&result)) {
-        *reason = failure->error == OpenError::Cipher ? describe(failure->cipherError)
-                                                      : tr("an encrypted message held invalid content");
-        fail(session, *reason, OpenFailed);
+        *code = failure->error == OpenError::Cipher ? cipherErrorCode(failure->cipherError)
+                                                    : FailureCode::InvalidContent;
+        fail(session, OpenFailed);
         return std::nullopt;
     }
     return std::get<QDomElement>(result);
@@ -680,7 +677,7 @@ bool EsessionExtension::handleStanza(const QDomElement &element)
             // Every later stanza of the session gets the same answer: the first one ends it, and none of them
             // marks a message failed, since ending the session put what was not confirmed back in the outbox.
             if (!session->ended)
-                fail(session, tr("the contact could not decrypt a message; the session fell out of step"), OutOfStep);
+                fail(session, OutOfStep);
             return true;
         }
         return false;
@@ -693,12 +690,12 @@ bool EsessionExtension::handleStanza(const QDomElement &element)
     const QString thread = element.firstChildElement(Xep0200::ThreadElement).text();
     if (element.attribute(QStringLiteral("type")) == u"error") {
         // Our own <c/> bounced by a server: delivery failed; it is not an attack on the session.
-        Q_EMIT undecryptable(from, thread, id, tr("an encrypted message could not be delivered"));
+        Q_EMIT undecryptable(from, thread, id, FailureCode::Bounced);
         return true;
     }
     Session *session = kind == u"message" ? find(from, thread) : findForResource(from);
-    QString reason;
-    const auto result = open(session, element, &reason);
+    QString code;
+    const auto result = open(session, element, &code);
     if (!result) {
         // The sender is told (XEP-0200 not-acceptable) when we had a session with it there, active or already
         // ended (our keys went when we went offline), or a negotiation that never completed on our side (its
@@ -707,7 +704,7 @@ bool EsessionExtension::handleStanza(const QDomElement &element)
         if (kind == u"message"
             && (session || m_engine.hasNegotiated(QXmppUtils::jidToBareJid(from), thread)))
             sendNotAcceptable(from, thread, id);
-        Q_EMIT undecryptable(from, thread, id, reason);
+        Q_EMIT undecryptable(from, thread, id, code);
         return true;
     }
     const QDomElement &opened = *result;
