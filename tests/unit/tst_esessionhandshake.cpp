@@ -24,6 +24,7 @@
 #include "esession/DataForm.h"
 #include "esession/EsessionHandshake.h"
 #include "esession/EsessionKeys.h"
+#include "esession/FailureCodes.h"
 #include "esession/FormConstants.h"
 #include "esession/FormNormalizer.h"
 #include "esession/RetainedSecretStore.h"
@@ -564,6 +565,9 @@ private Q_SLOTS:
     void retainedSecretJidCase();
     void verifiedStaysWithItsJid_data();
     void verifiedStaysWithItsJid();
+    // The stable codes of failures (FailureCodes.h): what the front ends word.
+    void failureCodes_data();
+    void failureCodes();
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -3710,4 +3714,86 @@ void TestEsessionHandshake::committedSasSecretMustMatchItsCommitment()
     QVERIFY(failed);
     QCOMPARE(failed->detail, detail);
     QVERIFY(!pair.alice.holdsSecrets());
+}
+
+// Each failure path gives its own stable code (FailureCodes.h), the one the front ends word, on both sides: the
+// side that refused and the side that was refused. Paths with tests of their own (refusals of messages 1 and 2,
+// identity checks, the SAS algorithms) assert their codes there.
+void TestEsessionHandshake::failureCodes_data()
+{
+    QTest::addColumn<QString>("scenario");
+    QTest::addColumn<bool>("aliceJudges"); // whose failure event is looked at
+    QTest::addColumn<int>("failure"); // EsessionFailure
+    QTest::addColumn<QString>("detail");
+    using F = EsessionFailure;
+    QTest::newRow("Bob declines: Alice") << u"decline"_s << true << int(F::RefusedByPeer) << u"declined"_s;
+    QTest::newRow("Bob declines: Bob") << u"decline"_s << false << int(F::RefusedByUs) << u"declined-by-us"_s;
+    QTest::newRow("given up: Alice") << u"abandon"_s << true << int(F::Abandoned) << u"abandoned"_s;
+    QTest::newRow("given up: Bob") << u"abandon"_s << false << int(F::Abandoned) << u"abandoned"_s;
+    QTest::newRow("nothing to offer") << u"policy"_s << true << int(F::LocalError) << u"policy"_s;
+    QTest::newRow("security not offered") << u"security"_s << true << int(F::RefusedByUs) << u"invalid-negotiation"_s;
+    QTest::newRow("message 3 refused: Bob") << u"message 3 nonce"_s << false << int(F::IdentityNotVerified)
+                                            << u"nonce"_s;
+    QTest::newRow("message 3 refused: Alice") << u"message 3 nonce"_s << true << int(F::RefusedByPeer)
+                                              << u"message-3-refused"_s;
+    QTest::newRow("message 4 refused: Alice") << u"message 4 mac"_s << true << int(F::IdentityNotVerified)
+                                              << u"identity-mac"_s;
+    QTest::newRow("message 4 refused: Bob") << u"message 4 mac"_s << false << int(F::RefusedByPeer)
+                                            << u"message-4-refused"_s;
+    QTest::newRow("message 4 not a result") << u"message 4 form"_s << true << int(F::IdentityNotVerified)
+                                            << u"message-4-form"_s;
+}
+
+void TestEsessionHandshake::failureCodes()
+{
+    QFETCH(QString, scenario);
+    QFETCH(bool, aliceJudges);
+    QFETCH(int, failure);
+    QFETCH(QString, detail);
+    MemoryRetainedSecretStore aliceStore, bobStore;
+    EsessionPolicy alicePolicy = policy();
+    EsessionPolicy bobPolicy = policy();
+    if (scenario == u"decline")
+        bobPolicy.mayRevealPresence = false; // Bob's user decides
+    if (scenario == u"policy")
+        alicePolicy.minimumGroup = Crypto::ModpGroup::Group18; // above every offered group
+    Pair pair(alicePolicy, bobPolicy, &aliceStore, &bobStore);
+    if (scenario == u"decline" || scenario == u"abandon") {
+        pair.take(pair.alice.request(), true);
+        bool consumed = false;
+        deliver(pair, false, pair.toBob.takeFirst(), {}, consumed);
+        if (scenario == u"decline") {
+            pair.take(pair.bob.decline(), false);
+            drain(pair);
+        } else {
+            pair.take(pair.alice.abandon(), true);
+            pair.take(pair.bob.abandon(), false);
+        }
+    } else if (scenario == u"policy") {
+        pair.take(pair.alice.request(), true);
+        QVERIFY(pair.toBob.isEmpty());
+    } else if (scenario == u"security") {
+        exchange(pair, {}, [](QDomElement m) { setValues(m, Xep0155::Security, { Xep0155::SecurityC2s }); });
+    } else if (scenario == u"message 3 nonce") {
+        exchange(pair, {}, {}, [](QDomElement m) { setValues(m, Xep0116::Nonce, { b64(Crypto::randomBytes(32)) }); });
+    } else if (scenario == u"message 4 mac") {
+        exchange(pair, {}, {}, {}, [](QDomElement m) {
+            setValues(m, Xep0116::Mac, { flipBit(fieldValues(m, Xep0116::Mac).first()) });
+        });
+    } else if (scenario == u"message 4 form") {
+        exchange(pair, {}, {}, {}, [](QDomElement m) { formElement(m).setAttribute(u"type"_s, u"submit"_s); });
+    } else {
+        QFAIL("unknown scenario");
+    }
+
+    const EsessionFailed *failed = pair.failed(aliceJudges);
+    QVERIFY2(failed, qPrintable(describe(aliceJudges ? pair.aliceEvents : pair.bobEvents)));
+    QCOMPARE(failed->failure, EsessionFailure(failure));
+    QCOMPARE(failed->detail, detail);
+    QVERIFY(FailureCode::negotiationCodes().contains(failed->detail));
+    // (Bob had handed his keys over when message 4 was refused; that session is voided by the refusal.)
+    if (detail != u"message-4-refused"_s)
+        QVERIFY(!pair.established(aliceJudges));
+    QCOMPARE((aliceJudges ? pair.alice : pair.bob).state(), EsessionState::Failed);
+    QVERIFY(!(aliceJudges ? pair.alice : pair.bob).holdsSecrets());
 }
