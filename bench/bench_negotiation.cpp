@@ -193,9 +193,9 @@ public:
                     side->established.insert(thread, Established { sas, verified, identityChanged });
                 });
             QObject::connect(esession, &EsessionExtension::negotiationFailed, esession,
-                [side](const QString &, const QString &thread, const QString &reason) {
+                [side](const QString &, const QString &thread, const QString &code) {
                     if (side->failure.isEmpty())
-                        side->failure = QStringLiteral("thread %1: %2").arg(thread, reason);
+                        side->failure = QStringLiteral("thread %1: %2").arg(thread, code);
                 });
         }
         // Behind EsessionExtension (index 0), ahead of everything else.

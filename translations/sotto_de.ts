@@ -135,12 +135,12 @@
     <message>
         <location line="+35"/>
         <location line="+55"/>
-        <location line="+606"/>
+        <location line="+605"/>
         <source>Enter your address as name@server.</source>
         <translation>Geben Sie Ihre Adresse in der Form name@server ein.</translation>
     </message>
     <message>
-        <location line="-657"/>
+        <location line="-656"/>
         <source>Enter your password.</source>
         <translation>Geben Sie Ihr Passwort ein.</translation>
     </message>
@@ -191,17 +191,17 @@
     </message>
     <message>
         <location line="+11"/>
-        <location line="+225"/>
+        <location line="+224"/>
         <source>Your message history and verified contacts are locked: give your passphrase to open them.</source>
         <translation>Ihr Nachrichtenverlauf und Ihre verifizierten Kontakte sind gesperrt: Geben Sie Ihre Passphrase ein, um sie zu öffnen.</translation>
     </message>
     <message>
-        <location line="-223"/>
+        <location line="-222"/>
         <source>the keyring is not used</source>
         <translation>der Schlüsselbund wird nicht verwendet</translation>
     </message>
     <message>
-        <location line="+57"/>
+        <location line="+56"/>
         <location line="+16"/>
         <location line="+10"/>
         <location line="+10"/>
@@ -526,6 +526,11 @@
     </message>
     <message>
         <location line="+2"/>
+        <source>%1, %2, could not be decrypted: %3</source>
+        <translation>%1, %2, nicht entschlüsselbar: %3</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>%1, %2, arrived unencrypted: %3</source>
         <translation>%1, %2, unverschlüsselt angekommen: %3</translation>
     </message>
@@ -747,7 +752,7 @@
 <context>
     <name>ConversationModel</name>
     <message>
-        <location filename="../ui/ConversationModel.cpp" line="+136"/>
+        <location filename="../ui/ConversationModel.cpp" line="+137"/>
         <source>online</source>
         <translation>online</translation>
     </message>
@@ -792,7 +797,7 @@
         <translation>zugestellt</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+28"/>
         <source>waiting for encryption</source>
         <translation>wartet auf Verschlüsselung</translation>
     </message>
@@ -831,7 +836,7 @@
 <context>
     <name>EncryptionText</name>
     <message>
-        <location filename="../ui/EncryptionText.cpp" line="+11"/>
+        <location filename="../ui/EncryptionText.cpp" line="+25"/>
         <source>The codes you compared with %1 did not match: someone may be in the middle. The session was ended.</source>
         <translation>Die Codes, die Sie mit %1 verglichen haben, stimmten nicht überein: Möglicherweise schaltet sich jemand dazwischen. Die Sitzung wurde beendet.</translation>
     </message>
@@ -842,365 +847,188 @@
     </message>
     <message>
         <location line="+2"/>
+        <source>You declined %1&apos;s request for an encrypted session.</source>
+        <translation>Sie haben die Anfrage von %1 nach einer verschlüsselten Sitzung abgelehnt.</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>You ended the encrypted session with %1.</source>
+        <translation>Sie haben die verschlüsselte Sitzung mit %1 beendet.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>You ended the encrypted session with %1, and their client did not confirm it in time. Messages that were not confirmed go again in the next session.</source>
+        <translation>Sie haben die verschlüsselte Sitzung mit %1 beendet, und das Programm von %1 hat das nicht rechtzeitig bestätigt. Unbestätigte Nachrichten werden in der nächsten Sitzung erneut gesendet.</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>The encrypted session with %1 ended when you went offline. A new one starts with your next message, or with Retry.</source>
+        <translation>Die verschlüsselte Sitzung mit %1 endete, als Sie offline gingen. Eine neue beginnt mit Ihrer nächsten Nachricht oder mit „Erneut versuchen“.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>%1&apos;s client went offline, so the encrypted session ended. A new one starts with your next message, or with Retry.</source>
+        <translation>Das Programm von %1 ist offline gegangen, daher endete die verschlüsselte Sitzung. Eine neue beginnt mit Ihrer nächsten Nachricht oder mit „Erneut versuchen“.</translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>%1 did not complete the encrypted session in time (their client may be offline or unable to answer).</source>
         <translation>%1 hat die verschlüsselte Sitzung nicht rechtzeitig abgeschlossen (das Programm ist vielleicht offline oder kann nicht antworten).</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="-24"/>
         <source>%1 ended the encrypted session.</source>
         <translation>%1 hat die verschlüsselte Sitzung beendet.</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+18"/>
         <source>The encrypted session with %1 broke: a message was lost, repeated or altered on the way. Messages that were not confirmed go again in the next session.</source>
         <translation>Die verschlüsselte Sitzung mit %1 ist abgebrochen: Eine Nachricht ging unterwegs verloren, wurde wiederholt oder verändert. Unbestätigte Nachrichten werden in der nächsten Sitzung erneut gesendet.</translation>
     </message>
     <message>
-        <location line="+4"/>
-        <source>%1&apos;s client refused the end of the negotiation, so the session never started on their side.</source>
-        <translation>Das Programm von %1 hat den Abschluss der Aushandlung abgelehnt; auf seiner Seite hat die Sitzung nie begonnen.</translation>
-    </message>
-    <message>
-        <location line="+3"/>
+        <location line="-10"/>
         <source>The encrypted session with %1 was ended.</source>
         <translation>Die verschlüsselte Sitzung mit %1 wurde beendet.</translation>
     </message>
     <message>
-        <location line="+2"/>
-        <source>%1&apos;s client only knows the older verification code (sas28x5), which someone in the middle can fake. To talk to it anyway, switch on compatibility for this contact in Settings &gt; Encryption.</source>
-        <translation>Das Programm von %1 kennt nur den älteren Verifizierungscode (sas28x5), den jemand, der sich dazwischenschaltet, fälschen kann. Um trotzdem damit zu sprechen, schalten Sie für diesen Kontakt unter Einstellungen &gt; Verschlüsselung die Kompatibilität ein.</translation>
+        <location line="+20"/>
+        <source>You went offline before the encrypted session with %1 was set up. It is tried again when you are back online, or with Retry.</source>
+        <translation>Sie sind offline gegangen, bevor die verschlüsselte Sitzung mit %1 eingerichtet war. Sie wird erneut versucht, sobald Sie wieder online sind, oder mit „Erneut versuchen“.</translation>
     </message>
     <message>
-        <location line="+5"/>
-        <source>%1&apos;s identity could not be verified; someone may be interfering.</source>
-        <translation>Die Identität von %1 konnte nicht geprüft werden; möglicherweise greift jemand ein.</translation>
+        <location line="+4"/>
+        <source>Setting up the encrypted session with %1 was given up. Retry to start again.</source>
+        <translation>Das Einrichten der verschlüsselten Sitzung mit %1 wurde aufgegeben. Mit „Erneut versuchen“ beginnt es von vorn.</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>%1 stopped the encrypted session while it was being set up. Retry to try again.</source>
+        <translation>%1 hat die verschlüsselte Sitzung abgebrochen, während sie eingerichtet wurde. Mit „Erneut versuchen“ können Sie es noch einmal versuchen.</translation>
     </message>
     <message>
         <location line="+2"/>
-        <source>%1 presented a public key this client does not trust.</source>
-        <translation>%1 hat einen öffentlichen Schlüssel vorgelegt, dem dieses Programm nicht vertraut.</translation>
+        <source>%1&apos;s client refused the encrypted session: it may not support this kind of encryption, or not with your settings. Retry later, or ask %1 which client they use.</source>
+        <translation>Das Programm von %1 hat die verschlüsselte Sitzung abgewiesen: Es unterstützt diese Art der Verschlüsselung vielleicht nicht oder nicht mit Ihren Einstellungen. Versuchen Sie es später erneut, oder fragen Sie %1, welches Programm verwendet wird.</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>%1&apos;s client could not verify this device, so the encrypted session did not start on their side. Someone may be interfering. Retry; if it keeps failing, check with %1 in person or by phone.</source>
+        <translation>Das Programm von %1 konnte dieses Gerät nicht verifizieren, daher hat die verschlüsselte Sitzung dort nicht begonnen. Möglicherweise greift jemand ein. Versuchen Sie es erneut; wenn es weiter scheitert, klären Sie es mit %1 persönlich oder am Telefon.</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>%1&apos;s identity could not be verified; someone may be interfering. Retry; if it keeps failing, check with %1 in person or by phone before you trust this conversation.</source>
+        <translation>Die Identität von %1 konnte nicht verifiziert werden; möglicherweise greift jemand ein. Versuchen Sie es erneut; wenn es weiter scheitert, klären Sie es mit %1 persönlich oder am Telefon, bevor Sie diesem Gespräch vertrauen.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>%1&apos;s identity could not be verified: the password you share with them differs from theirs, or someone is interfering. Check the password with %1, then Retry.</source>
+        <translation>Die Identität von %1 konnte nicht verifiziert werden: Ihr gemeinsames Passwort unterscheidet sich von dem von %1, oder jemand greift ein. Prüfen Sie das Passwort mit %1, dann „Erneut versuchen“.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>%1 presented a public key this device does not trust, so no encrypted session was set up. If their key changed, confirm the new one with them in person.</source>
+        <translation>%1 hat einen öffentlichen Schlüssel vorgelegt, dem dieses Gerät nicht vertraut, daher wurde keine verschlüsselte Sitzung eingerichtet. Falls sich der Schlüssel geändert hat, bestätigen Sie den neuen persönlich mit %1.</translation>
+    </message>
+    <message>
+        <location line="+48"/>
+        <source>it was encrypted for a session this device does not have (another of your devices, or one that was not set up here). Renegotiate to continue encrypted.</source>
+        <translation>Sie wurde für eine Sitzung verschlüsselt, die dieses Gerät nicht hat (die eines anderen Ihrer Geräte oder eine, die hier nicht eingerichtet wurde). Mit „Neu aushandeln“ geht es verschlüsselt weiter.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>its encrypted session had already ended. Renegotiate, and the contact&apos;s client sends again what did not arrive.</source>
+        <translation>Ihre verschlüsselte Sitzung war bereits beendet. Nach „Neu aushandeln“ sendet das Programm des Kontakts erneut, was nicht angekommen ist.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>it is a copy of a message from an encrypted session of another of your devices; only that device can read it.</source>
+        <translation>Sie ist die Kopie einer Nachricht aus einer verschlüsselten Sitzung eines anderen Ihrer Geräte; nur dieses Gerät kann sie lesen.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>one of your encrypted messages came back undelivered.</source>
+        <translation>Eine Ihrer verschlüsselten Nachrichten kam unzugestellt zurück.</translation>
     </message>
     <message>
         <location line="+2"/>
+        <source>it failed its integrity check: it was altered or repeated, or a message before it was lost. The session was ended; Renegotiate, and the contact&apos;s client sends again what did not arrive.</source>
+        <translation>Sie hat die Integritätsprüfung nicht bestanden: Sie wurde verändert oder wiederholt, oder eine Nachricht davor ging verloren. Die Sitzung wurde beendet; nach „Neu aushandeln“ sendet das Programm des Kontakts erneut, was nicht angekommen ist.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>it was damaged or not valid. The session was ended; Renegotiate, and the contact&apos;s client sends again what did not arrive.</source>
+        <translation>Sie war beschädigt oder ungültig. Die Sitzung wurde beendet; nach „Neu aushandeln“ sendet das Programm des Kontakts erneut, was nicht angekommen ist.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>the contact&apos;s client changed keys in a way this session does not allow. The session was ended; Renegotiate to start a new one.</source>
+        <translation>Das Programm des Kontakts hat die Schlüssel auf eine Weise gewechselt, die diese Sitzung nicht erlaubt. Die Sitzung wurde beendet; mit „Neu aushandeln“ beginnt eine neue.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>the session&apos;s key was used up. Renegotiate to start a new session.</source>
+        <translation>Der Schlüssel der Sitzung war aufgebraucht. Mit „Neu aushandeln“ beginnt eine neue Sitzung.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>the encryption library on this device failed. Renegotiate; if it keeps failing, restart Sotto.</source>
+        <translation>Die Verschlüsselungsbibliothek auf diesem Gerät ist gescheitert. Versuchen Sie „Neu aushandeln“; wenn es weiter scheitert, starten Sie Sotto neu.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>this version of Sotto does not know why.</source>
+        <translation>Diese Version von Sotto kennt den Grund nicht.</translation>
+    </message>
+    <message>
+        <location line="-100"/>
         <source>%1 declined the encrypted session.</source>
         <translation>%1 hat die verschlüsselte Sitzung abgelehnt.</translation>
     </message>
     <message>
+        <location line="+32"/>
+        <source>%1&apos;s client only knows the older verification code (sas28x5), which someone in the middle can fake. To talk to it anyway, choose &quot;Allow the older code…&quot; (or switch on compatibility for this contact in Settings &gt; Encryption).</source>
+        <translation>Das Programm von %1 kennt nur den älteren Prüfcode (sas28x5), den jemand dazwischen fälschen kann. Um trotzdem verschlüsselt zu schreiben, wählen Sie „Älteren Code erlauben…“ (oder schalten Sie unter Einstellungen &gt; Verschlüsselung die Kompatibilität für diesen Kontakt ein).</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>%1&apos;s client and Sotto could not agree on how to encrypt: one of them asks for settings the other does not accept (for example the key exchange groups in Settings &gt; Encryption).</source>
+        <translation>Das Programm von %1 und Sotto konnten sich nicht auf die Verschlüsselung einigen: Eines verlangt Einstellungen, die das andere nicht akzeptiert (zum Beispiel die Schlüsselaustauschgruppen unter Einstellungen &gt; Verschlüsselung).</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>%1&apos;s client offered only a session that is not encrypted end to end, which Sotto never sets up.</source>
+        <translation>Das Programm von %1 hat nur eine Sitzung ohne Ende-zu-Ende-Verschlüsselung angeboten, und die richtet Sotto nie ein.</translation>
+    </message>
+    <message>
         <location line="+3"/>
+        <source>%1&apos;s client asked for a kind of encrypted session without a verification code, which Sotto does not set up with people. Start the encrypted session from your side with Retry.</source>
+        <translation>Das Programm von %1 hat eine Art verschlüsselter Sitzung ohne Verifizierungscode verlangt, die Sotto mit Personen nicht einrichtet. Starten Sie die verschlüsselte Sitzung von Ihrer Seite mit „Erneut versuchen“.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>%1&apos;s client sent something Sotto cannot accept while setting up the encrypted session (it may have been changed on the way). Retry; if it keeps failing, their client may not work with Sotto.</source>
+        <translation>Das Programm von %1 hat beim Einrichten der verschlüsselten Sitzung etwas gesendet, das Sotto nicht akzeptieren kann (vielleicht wurde es unterwegs verändert). Versuchen Sie es erneut; wenn es weiter scheitert, arbeitet dieses Programm vielleicht nicht mit Sotto zusammen.</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Your encryption settings leave nothing to offer %1. Check Settings &gt; Encryption, then Retry.</source>
+        <translation>Ihre Verschlüsselungseinstellungen lassen nichts übrig, was %1 angeboten werden könnte. Prüfen Sie Einstellungen &gt; Verschlüsselung, dann „Erneut versuchen“.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>This device could not produce the secure random numbers encryption needs, so no session with %1 was set up. Retry; if it keeps failing, restart Sotto.</source>
+        <translation>Dieses Gerät konnte die sicheren Zufallszahlen nicht erzeugen, die Verschlüsselung braucht, daher wurde keine Sitzung mit %1 eingerichtet. Versuchen Sie es erneut; wenn es weiter scheitert, starten Sie Sotto neu.</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Sotto could not do its part in setting up the encrypted session with %1 (an internal error). Retry; if it keeps failing, restart Sotto.</source>
+        <translation>Sotto konnte seinen Teil beim Einrichten der verschlüsselten Sitzung mit %1 nicht leisten (ein interner Fehler). Versuchen Sie es erneut; wenn es weiter scheitert, starten Sie Sotto neu.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>The encrypted session with %1 could not be set up.</source>
         <translation>Die verschlüsselte Sitzung mit %1 konnte nicht eingerichtet werden.</translation>
-    </message>
-</context>
-<context>
-    <name>Esession</name>
-    <message>
-        <location filename="../core/esession/StanzaCipher.cpp" line="+46"/>
-        <source>the encrypted session has ended</source>
-        <translation>die verschlüsselte Sitzung ist beendet</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>an encrypted message was malformed</source>
-        <translation>eine verschlüsselte Nachricht war fehlerhaft</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>an encrypted message failed its integrity check (tampered, replayed, lost or out of order)</source>
-        <translation>eine verschlüsselte Nachricht hat die Integritätsprüfung nicht bestanden (verändert, wiederholt, verloren oder in falscher Reihenfolge)</translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>the contact tried to change keys, which this session does not allow</source>
-        <translation>der Kontakt hat versucht, die Schlüssel zu wechseln, was diese Sitzung nicht erlaubt</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>the contact sent an invalid new key</source>
-        <translation>der Kontakt hat einen ungültigen neuen Schlüssel geschickt</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>the contact changed keys more often than agreed</source>
-        <translation>der Kontakt hat die Schlüssel öfter gewechselt als vereinbart</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>an encrypted message was too large</source>
-        <translation>eine verschlüsselte Nachricht war zu groß</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>the session key has been used up; a new session is needed</source>
-        <translation>der Sitzungsschlüssel ist verbraucht; eine neue Sitzung ist nötig</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>the encryption library failed</source>
-        <translation>die Verschlüsselungsbibliothek hat versagt</translation>
-    </message>
-</context>
-<context>
-    <name>EsessionExtension</name>
-    <message>
-        <location filename="../core/xmpp/EsessionExtension.cpp" line="+214"/>
-        <source>the contact did not complete the negotiation in time</source>
-        <translation>der Kontakt hat die Aushandlung nicht rechtzeitig abgeschlossen</translation>
-    </message>
-    <message>
-        <location line="-118"/>
-        <source>you ended the encrypted session (not acknowledged)</source>
-        <translation>Sie haben die verschlüsselte Sitzung beendet (nicht bestätigt)</translation>
-    </message>
-    <message>
-        <location line="-18"/>
-        <source>the encrypted session has ended</source>
-        <translation>die verschlüsselte Sitzung ist beendet</translation>
-    </message>
-    <message>
-        <location line="+9"/>
-        <source>an encrypted message could not be opened</source>
-        <translation>eine verschlüsselte Nachricht konnte nicht geöffnet werden</translation>
-    </message>
-    <message>
-        <location line="+11"/>
-        <source>you went offline</source>
-        <translation>Sie sind offline gegangen</translation>
-    </message>
-    <message>
-        <location line="+6"/>
-        <source>the contact&apos;s client went offline</source>
-        <translation>das Programm des Kontakts ist offline gegangen</translation>
-    </message>
-    <message>
-        <location line="-10"/>
-        <source>you ended the encrypted session</source>
-        <translation>Sie haben die verschlüsselte Sitzung beendet</translation>
-    </message>
-    <message>
-        <location line="+6"/>
-        <source>the contact ended the encrypted session</source>
-        <translation>der Kontakt hat die verschlüsselte Sitzung beendet</translation>
-    </message>
-    <message>
-        <location line="+20"/>
-        <source>the encrypted session is ending; nothing was sent</source>
-        <translation>die verschlüsselte Sitzung wird beendet; es wurde nichts gesendet</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>the stanza could not be prepared for encryption</source>
-        <translation>die Nachricht konnte nicht für die Verschlüsselung vorbereitet werden</translation>
-    </message>
-    <message>
-        <location line="+267"/>
-        <source>there is no encrypted session with %1 in this conversation</source>
-        <translation>in diesem Gespräch gibt es keine verschlüsselte Sitzung mit %1</translation>
-    </message>
-    <message>
-        <location line="+35"/>
-        <source>a copy of a message from an encrypted session cannot be decrypted on this device</source>
-        <translation>eine Kopie einer Nachricht aus einer verschlüsselten Sitzung kann auf diesem Gerät nicht entschlüsselt werden</translation>
-    </message>
-    <message>
-        <location line="+9"/>
-        <source>there is no encrypted session with %1</source>
-        <translation>es gibt keine verschlüsselte Sitzung mit %1</translation>
-    </message>
-    <message>
-        <location line="+21"/>
-        <source>the answer to an encrypted request came unencrypted</source>
-        <translation>die Antwort auf eine verschlüsselte Anfrage kam unverschlüsselt</translation>
-    </message>
-    <message>
-        <location line="-378"/>
-        <source>encrypted for a session this device does not have</source>
-        <translation>für eine Sitzung verschlüsselt, die dieses Gerät nicht hat</translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>an encrypted message held invalid content</source>
-        <translation>eine verschlüsselte Nachricht hatte ungültigen Inhalt</translation>
-    </message>
-    <message>
-        <location line="+22"/>
-        <source>the contact could not decrypt a message; the session fell out of step</source>
-        <translation>der Kontakt konnte eine Nachricht nicht entschlüsseln; die Sitzung ist aus dem Takt geraten</translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>The contact could not verify this client&apos;s identity; the encrypted session is void.</source>
-        <translation>Der Kontakt konnte die Identität dieses Programms nicht prüfen; die verschlüsselte Sitzung ist ungültig.</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>an encrypted message could not be opened; the session ended</source>
-        <translation>eine verschlüsselte Nachricht konnte nicht geöffnet werden; die Sitzung wurde beendet</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>the encrypted session could not go on sending</source>
-        <translation>die verschlüsselte Sitzung kann nichts mehr senden</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the encrypted session was ended</source>
-        <translation>die verschlüsselte Sitzung wurde beendet</translation>
-    </message>
-    <message>
-        <location line="+7"/>
-        <source>the encrypted session has ended; nothing was sent</source>
-        <translation>die verschlüsselte Sitzung ist beendet; es wurde nichts gesendet</translation>
-    </message>
-    <message>
-        <location line="+366"/>
-        <source>there is no single encrypted session with %1</source>
-        <translation>es gibt keine eindeutige verschlüsselte Sitzung mit %1</translation>
-    </message>
-    <message>
-        <location line="+45"/>
-        <source>an encrypted message could not be delivered</source>
-        <translation>eine verschlüsselte Nachricht konnte nicht zugestellt werden</translation>
-    </message>
-</context>
-<context>
-    <name>EsessionHandshake</name>
-    <message>
-        <location filename="../core/esession/EsessionHandshake.cpp" line="+610"/>
-        <source>The encryption settings leave nothing to offer.</source>
-        <translation>Die Verschlüsselungseinstellungen lassen nichts übrig, was angeboten werden könnte.</translation>
-    </message>
-    <message>
-        <location line="+8"/>
-        <location line="+529"/>
-        <location line="+298"/>
-        <location line="+216"/>
-        <source>No secure random numbers are available.</source>
-        <translation>Es sind keine sicheren Zufallszahlen verfügbar.</translation>
-    </message>
-    <message>
-        <location line="-1035"/>
-        <location line="+500"/>
-        <source>This client could not create its Diffie-Hellman key.</source>
-        <translation>Dieses Programm konnte seinen Diffie-Hellman-Schlüssel nicht erzeugen.</translation>
-    </message>
-    <message>
-        <location line="-485"/>
-        <source>This client could not build its encryption offer.</source>
-        <translation>Dieses Programm konnte sein Verschlüsselungsangebot nicht erstellen.</translation>
-    </message>
-    <message>
-        <location line="+45"/>
-        <location line="+185"/>
-        <source>The encrypted session was not set up in time.</source>
-        <translation>Die verschlüsselte Sitzung wurde nicht rechtzeitig eingerichtet.</translation>
-    </message>
-    <message>
-        <location line="-62"/>
-        <source>The contact could not verify this client&apos;s identity; the encrypted session is void.</source>
-        <translation>Der Kontakt konnte die Identität dieses Programms nicht prüfen; die verschlüsselte Sitzung ist ungültig.</translation>
-    </message>
-    <message>
-        <location line="+45"/>
-        <source>The contact declined the encrypted session.</source>
-        <translation>Der Kontakt hat die verschlüsselte Sitzung abgelehnt.</translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <location line="+39"/>
-        <source>The contact&apos;s client refused the encrypted session.</source>
-        <translation>Das Programm des Kontakts hat die verschlüsselte Sitzung verweigert.</translation>
-    </message>
-    <message>
-        <location line="-35"/>
-        <source>The encrypted session was declined.</source>
-        <translation>Die verschlüsselte Sitzung wurde abgelehnt.</translation>
-    </message>
-    <message>
-        <location line="+5"/>
-        <location line="+686"/>
-        <location line="+32"/>
-        <source>The contact&apos;s client sent an unacceptable negotiation.</source>
-        <translation>Das Programm des Kontakts hat eine unzulässige Aushandlung geschickt.</translation>
-    </message>
-    <message>
-        <location line="-708"/>
-        <source>The contact ended the negotiation.</source>
-        <translation>Der Kontakt hat die Aushandlung beendet.</translation>
-    </message>
-    <message>
-        <location line="+90"/>
-        <source>The contact&apos;s encryption offer does not meet this client&apos;s requirements.</source>
-        <translation>Das Verschlüsselungsangebot des Kontakts erfüllt die Anforderungen dieses Programms nicht.</translation>
-    </message>
-    <message>
-        <location line="+7"/>
-        <source>The contact asked for a kind of negotiation this client does not do.</source>
-        <translation>Der Kontakt hat eine Art der Aushandlung verlangt, die dieses Programm nicht unterstützt.</translation>
-    </message>
-    <message>
-        <location line="+5"/>
-        <location line="+219"/>
-        <source>This client could not answer the encryption offer.</source>
-        <translation>Dieses Programm konnte das Verschlüsselungsangebot nicht beantworten.</translation>
-    </message>
-    <message>
-        <location line="-102"/>
-        <source>The contact&apos;s client offers only the older verification code (sas28x5), which someone in the middle can fake. It is accepted only with compatibility with other ESession clients switched on for this contact.</source>
-        <translation>Das Programm des Kontakts bietet nur den älteren Verifizierungscode (sas28x5) an, den jemand, der sich dazwischenschaltet, fälschen kann. Er wird nur angenommen, wenn für diesen Kontakt die Kompatibilität mit anderen ESession-Programmen eingeschaltet ist.</translation>
-    </message>
-    <message>
-        <location line="+154"/>
-        <source>The contact&apos;s answer to the encryption offer is not acceptable.</source>
-        <translation>Die Antwort des Kontakts auf das Verschlüsselungsangebot ist nicht annehmbar.</translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>The contact accepted only a session without end-to-end encryption.</source>
-        <translation>Der Kontakt hat nur eine Sitzung ohne Ende-zu-Ende-Verschlüsselung angenommen.</translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <location line="+276"/>
-        <source>This client could not continue the negotiation.</source>
-        <translation>Dieses Programm konnte die Aushandlung nicht fortsetzen.</translation>
-    </message>
-    <message>
-        <location line="-376"/>
-        <location line="+254"/>
-        <location line="+193"/>
-        <source>This client could not compute the shared key.</source>
-        <translation>Dieses Programm konnte den gemeinsamen Schlüssel nicht berechnen.</translation>
-    </message>
-    <message>
-        <location line="-397"/>
-        <location line="+272"/>
-        <location line="+32"/>
-        <location line="+200"/>
-        <source>This client could not prove its identity.</source>
-        <translation>Dieses Programm konnte seine Identität nicht nachweisen.</translation>
-    </message>
-    <message>
-        <location line="-1146"/>
-        <location line="+965"/>
-        <location line="+414"/>
-        <source>The contact&apos;s identity could not be verified; someone may be interfering.</source>
-        <translation>Die Identität des Kontakts konnte nicht geprüft werden; möglicherweise greift jemand ein.</translation>
-    </message>
-    <message>
-        <location line="-1380"/>
-        <location line="+1309"/>
-        <source>The contact presented a public key this client does not trust.</source>
-        <translation>Der Kontakt hat einen öffentlichen Schlüssel vorgelegt, dem dieses Programm nicht vertraut.</translation>
-    </message>
-    <message>
-        <location line="-506"/>
-        <source>The contact&apos;s client can only show the older verification code (sas28x5), which someone in the middle can fake. It is accepted only with compatibility with other ESession clients switched on for this contact.</source>
-        <translation>Das Programm des Kontakts kann nur den älteren Verifizierungscode (sas28x5) anzeigen, den jemand, der sich dazwischenschaltet, fälschen kann. Er wird nur angenommen, wenn für diesen Kontakt die Kompatibilität mit anderen ESession-Programmen eingeschaltet ist.</translation>
-    </message>
-    <message>
-        <location line="+578"/>
-        <source>The contact&apos;s identity could not be verified: the shared password differs, or someone is interfering.</source>
-        <translation>Die Identität des Kontakts konnte nicht geprüft werden: Das gemeinsame Passwort unterscheidet sich, oder jemand greift ein.</translation>
     </message>
 </context>
 <context>

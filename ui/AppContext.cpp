@@ -504,7 +504,7 @@ void AppContext::wireEncryption()
                 setVerified(peer, verified, changed);
             });
     connect(esession, &EsessionExtension::sessionEnded, this,
-            [this](const QString &peerJid, const QString &thread, const QString &) {
+            [this](const QString &peerJid, const QString &thread) {
                 const QString peer = QXmppUtils::jidToBareJid(peerJid);
                 if (m_encryption.value(peer).thread != thread)
                     return;
@@ -513,10 +513,9 @@ void AppContext::wireEncryption()
                 Q_EMIT encryptionChanged(peer);
             });
     connect(esession, &EsessionExtension::negotiationFailed, this,
-            [this](const QString &peerJid, const QString &thread, const QString &reason) {
+            [this](const QString &peerJid, const QString &thread) {
                 const QString peer = QXmppUtils::jidToBareJid(peerJid);
                 PeerEncryption &entry = m_encryption[peer];
-                entry.failureReason = reason;
                 if (entry.requestThread == thread) {
                     entry.requestThread.clear(); // a stranger's request that timed out
                     Q_EMIT encryptionRequestsChanged();
@@ -595,7 +594,7 @@ QString AppContext::encryptionFailureText(const QString &peer) const
     if (code.isEmpty())
         return {};
     const QString name = m_session->account.contact(peer).name.isEmpty() ? peer : m_session->account.contact(peer).name;
-    return EncryptionText::failure(code, name, m_encryption.value(peer).failureReason);
+    return EncryptionText::failure(code, name);
 }
 
 QString AppContext::encryptionFailureCode(const QString &peer) const

@@ -237,7 +237,6 @@ private:
         bool verified = false; ///< the current session's retained secret was verified by SAS
         bool identityChanged = false;
         QString requestThread; ///< a stranger's request that waits for the user
-        QString failureReason; ///< the engine's words for the last negotiation failure
         QString formerJid;
         QString thread; ///< the thread of the last negotiated session
         VerificationFlow *flow = nullptr;

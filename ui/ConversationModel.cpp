@@ -3,6 +3,7 @@
 #include <QLocale>
 
 #include "AppContext.h"
+#include "EncryptionText.h"
 #include "Logging.h"
 #include "session/Messenger.h"
 #include "xmpp/Account.h"
@@ -180,7 +181,7 @@ QString ConversationModel::stateKey(MessageState state)
 
 QString ConversationModel::encryptionBadge(const StoredMessage &message)
 {
-    // An undecryptable message is stored with the reason as its body; whether or not it is flagged
+    // An undecryptable message is stored with its failure code as its body; whether or not it is flagged
     // encrypted, it is the visible trace of encryption that failed.
     if (message.state == MessageState::Undecryptable)
         return QStringLiteral("failed");
@@ -240,7 +241,9 @@ QVariant ConversationModel::data(const QModelIndex &index, int role) const
         return message.id;
     case Qt::DisplayRole:
     case BodyRole:
-        return message.body;
+        // An undecryptable message holds the code of why (or, from older versions, a sentence): worded here.
+        return message.state == MessageState::Undecryptable ? EncryptionText::undecryptable(message.body)
+                                                            : message.body;
     case OutgoingRole:
         return message.direction == MessageDirection::Outgoing;
     case DeliveryStateRole:

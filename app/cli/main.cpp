@@ -12,6 +12,7 @@
 #include <cstdio>
 
 #include "crypto/Crypto.h"
+#include "esession/FailureCodes.h"
 #include "session/ConversationSecurity.h"
 #include "session/Messenger.h"
 #include "session/Outbox.h"
@@ -36,8 +37,6 @@ void emitEvent(const QJsonObject &event)
     std::fflush(stdout);
 }
 
-// The engine's detail for a negotiation refused because only sas28x5 was left (EsessionFailed::detail).
-const QString WeakSasRefused = QStringLiteral("sas28x5-not-allowed");
 
 // The `sas_kind` of an esession event: which verification code `sas` is. Empty when there is none (no SAS).
 QString sasKindName(std::optional<Esession::SasAlgorithm> algorithm)
@@ -53,17 +52,106 @@ QString sasKindName(std::optional<Esession::SasAlgorithm> algorithm)
     return {};
 }
 
-// The engine's reason for a failed negotiation, and what this front end can do about it.
-QString negotiationFailure(const QString &reason, const QString &detail)
+// This front end's words for the core's stable codes (Esession::FailureCode, EsessionExtension's end codes): the
+// "reason" next to the "code" of an event. English only, like the rest of the CLI's output.
+QString codeText(const QString &code)
 {
-    if (detail == WeakSasRefused)
-        return QStringLiteral("%1 (--allow-sas28x5 allows it with every contact for this run)").arg(reason);
-    return reason;
+    namespace FC = Esession::FailureCode;
+    const auto in = [&code](const QStringList &codes) { return codes.contains(code); };
+    // Negotiations.
+    if (code == EsessionExtension::NegotiationTimeout)
+        return QStringLiteral("the contact did not complete the negotiation in time");
+    if (in({EsessionExtension::NegotiationAbandoned, FC::Abandoned}))
+        return QStringLiteral("the negotiation was given up before it completed");
+    if (in({FC::Declined, FC::Cancelled, FC::Terminated}))
+        return QStringLiteral("the contact declined the encrypted session");
+    if (code == FC::DeclinedByUs)
+        return QStringLiteral("the contact's request was declined");
+    if (code == FC::PeerError)
+        return QStringLiteral("the contact's client refused the encrypted session");
+    if (in({FC::Message3Refused, FC::Message4Refused, EsessionExtension::RefusedAfterEstablishment}))
+        return QStringLiteral("the contact's client could not verify this client's identity; someone may be "
+                              "interfering");
+    if (in({FC::Nonce, FC::Commitment, FC::IdentityMac, FC::Identity, FC::IdentityKey, FC::Signature, FC::SasSecret,
+            FC::Message4Form, FC::Message4Fields}))
+        return QStringLiteral("the contact's identity could not be verified; someone may be interfering");
+    if (code == FC::IdentityMacPassword)
+        return QStringLiteral("the contact's identity could not be verified: the shared password differs, or someone "
+                              "is interfering");
+    if (code == FC::UntrustedKey)
+        return QStringLiteral("the contact presented a public key this client does not trust");
+    if (code == FC::Sas28x5NotAllowed)
+        return QStringLiteral("the contact's client knows only the older verification code (sas28x5), which someone "
+                              "in the middle can fake");
+    if (in({FC::OfferNotAcceptable, FC::AnswerNotAcceptable}))
+        return QStringLiteral("the two clients could not agree on the encryption parameters");
+    if (code == FC::NoEndToEnd)
+        return QStringLiteral("the contact accepted only a session without end-to-end encryption");
+    if (in({FC::ThreeMessage, FC::ThreeMessageUnavailable}))
+        return QStringLiteral("the contact asked for the 3-message negotiation, which is not allowed here");
+    if (in({FC::InvalidNegotiation, FC::CompletionNotAcceptable, FC::SasCommitment, FC::DhRange}))
+        return QStringLiteral("the contact's client sent an unacceptable negotiation");
+    if (code == FC::Policy)
+        return QStringLiteral("the encryption settings leave nothing to offer");
+    if (code == FC::Random)
+        return QStringLiteral("no secure random numbers are available");
+    if (in({FC::DhGenerate, FC::DhDerive, FC::BuildRequest, FC::BuildAnswer, FC::NoRequestForm, FC::State,
+            FC::SealMessage2, FC::Seal, FC::SealMessage4, FC::CompletionMismatch}))
+        return QStringLiteral("this client could not do its part of the negotiation (internal error)");
+    // Sessions that ended.
+    if (code == EsessionExtension::EndedByUs)
+        return QStringLiteral("you ended the encrypted session");
+    if (code == EsessionExtension::EndedUnacknowledged)
+        return QStringLiteral("you ended the encrypted session (not acknowledged)");
+    if (code == EsessionExtension::EndedOffline)
+        return QStringLiteral("you went offline");
+    if (code == EsessionExtension::EndedByContact)
+        return QStringLiteral("the contact ended the encrypted session");
+    if (code == EsessionExtension::EndedLocally)
+        return QStringLiteral("the encrypted session was ended here");
+    if (code == EsessionExtension::ContactOffline)
+        return QStringLiteral("the contact's client went offline");
+    if (code == EsessionExtension::OutOfStep)
+        return QStringLiteral("the contact could not decrypt a message; the session fell out of step");
+    if (in({EsessionExtension::OpenFailed, EsessionExtension::SendFailed}))
+        return QStringLiteral("a message of the session could not be decrypted or encrypted; the session ended");
+    // Messages that could not be opened.
+    if (code == FC::NoSession)
+        return QStringLiteral("encrypted for a session this device does not have");
+    if (code == FC::SessionEnded)
+        return QStringLiteral("the encrypted session has ended");
+    if (code == FC::CopyFromOtherDevice)
+        return QStringLiteral("a copy of a message from an encrypted session cannot be decrypted on this device");
+    if (code == FC::Bounced)
+        return QStringLiteral("an encrypted message could not be delivered");
+    if (code == FC::BadMac)
+        return QStringLiteral("an encrypted message failed its integrity check (tampered, replayed, lost or out of "
+                              "order)");
+    if (in({FC::Malformed, FC::InvalidContent, FC::TooLarge}))
+        return QStringLiteral("an encrypted message was malformed or too large");
+    if (in({FC::RekeyUnsupported, FC::BadRekeyValue, FC::RekeyTooSoon}))
+        return QStringLiteral("the contact changed keys in a way the session does not allow");
+    if (code == FC::KeyExhausted)
+        return QStringLiteral("the session key has been used up; a new session is needed");
+    if (code == FC::CryptoFailure)
+        return QStringLiteral("the encryption library failed");
+    return QStringLiteral("encryption failed (%1)").arg(code);
 }
 
-int fail(const QString &reason)
+// A failed negotiation in words, and what this front end can do about it.
+QString negotiationFailure(const QString &code)
 {
-    emitEvent({{QStringLiteral("event"), QStringLiteral("error")}, {QStringLiteral("reason"), reason}});
+    if (code == Esession::FailureCode::Sas28x5NotAllowed)
+        return QStringLiteral("%1 (--allow-sas28x5 allows it with every contact for this run)").arg(codeText(code));
+    return codeText(code);
+}
+
+int fail(const QString &reason, const QString &code = {})
+{
+    QJsonObject event{{QStringLiteral("event"), QStringLiteral("error")}, {QStringLiteral("reason"), reason}};
+    if (!code.isEmpty())
+        event.insert(QStringLiteral("code"), code);
+    emitEvent(event);
     return 1;
 }
 
@@ -71,10 +159,13 @@ QJsonObject messageEvent(const StoredMessage &m)
 {
     const QString from = m.resource.isEmpty() ? m.peer : m.peer + u'/' + m.resource;
     if (m.state == MessageState::Undecryptable) {
+        // The body is the code of why; databases of older versions hold a sentence there, printed as it is.
+        const bool isCode = Esession::FailureCode::hasCodeShape(m.body);
         return {{QStringLiteral("event"), QStringLiteral("undecryptable")},
                 {QStringLiteral("from"), from},
                 {QStringLiteral("thread"), m.thread},
-                {QStringLiteral("reason"), m.body}};
+                {QStringLiteral("reason"), isCode ? codeText(m.body) : m.body},
+                {QStringLiteral("code"), isCode ? m.body : QString()}};
     }
     return {{QStringLiteral("event"), QStringLiteral("message")},
             {QStringLiteral("from"), from},
@@ -166,11 +257,11 @@ public:
         QTimer::singleShot(1000, qApp, quit);
     }
 
-    void failWith(const QString &reason)
+    void failWith(const QString &reason, const QString &code = {})
     {
         if (m_finished)
             return;
-        fail(reason);
+        fail(reason, code);
         finish(1);
     }
 
@@ -444,12 +535,12 @@ int main(int argc, char **argv)
         emitEvent(event);
     };
     QObject::connect(run.m_account.esession(), &EsessionExtension::sessionEnded, &run,
-                     [](const QString &peer, const QString &thread, const QString &reason, const QString &code) {
+                     [](const QString &peer, const QString &thread, const QString &code) {
                          emitEvent({{QStringLiteral("event"), QStringLiteral("esession")},
                                     {QStringLiteral("state"), QStringLiteral("ended")},
                                     {QStringLiteral("peer"), peer},
                                     {QStringLiteral("thread"), thread},
-                                    {QStringLiteral("reason"), reason},
+                                    {QStringLiteral("reason"), codeText(code)},
                                     {QStringLiteral("code"), code}});
                      });
 
@@ -482,11 +573,11 @@ int main(int argc, char **argv)
             });
         });
         QObject::connect(run.m_account.esession(), &EsessionExtension::negotiationFailed, &run,
-                         [&run, security, peer](const QString &, const QString &thread, const QString &reason,
-                                                const QString &detail) {
+                         [&run, security, peer](const QString &, const QString &thread, const QString &code) {
                              // Nothing is sent: the text waits in the outbox, never unencrypted.
                              if (thread == security->thread(peer))
-                                 run.failWith(QStringLiteral("no encrypted session: %1").arg(negotiationFailure(reason, detail)));
+                                 run.failWith(QStringLiteral("no encrypted session: %1").arg(negotiationFailure(code)),
+                                              code);
                          });
         QObject::connect(run.m_account.esession(), &EsessionExtension::esessionEstablished, &run,
                          [security, peer, esessionEvent](const QString &full, const QString &sessionThread,
@@ -548,17 +639,13 @@ int main(int argc, char **argv)
                              });
             QObject::connect(run.m_account.esession(), &EsessionExtension::esessionEstablished, &run, esessionEvent);
             QObject::connect(run.m_account.esession(), &EsessionExtension::negotiationFailed, &run,
-                             [](const QString &peer, const QString &thread, const QString &reason,
-                                const QString &detail) {
-                                 QJsonObject event{{QStringLiteral("event"), QStringLiteral("esession")},
-                                                   {QStringLiteral("state"), QStringLiteral("failed")},
-                                                   {QStringLiteral("peer"), peer},
-                                                   {QStringLiteral("thread"), thread},
-                                                   {QStringLiteral("reason"), negotiationFailure(reason, detail)}};
-                                 // The one refusal a flag of this program changes, as a code scripts can test.
-                                 if (detail == WeakSasRefused)
-                                     event.insert(QStringLiteral("code"), detail);
-                                 emitEvent(event);
+                             [](const QString &peer, const QString &thread, const QString &code) {
+                                 emitEvent({{QStringLiteral("event"), QStringLiteral("esession")},
+                                            {QStringLiteral("state"), QStringLiteral("failed")},
+                                            {QStringLiteral("peer"), peer},
+                                            {QStringLiteral("thread"), thread},
+                                            {QStringLiteral("reason"), negotiationFailure(code)},
+                                            {QStringLiteral("code"), code}});
                              });
         }
         auto received = std::make_shared<int>(0);

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 
+#include "FailureCodes.h"
 #include "StanzaCipher.h"
 
 namespace Esession {
@@ -29,13 +30,13 @@ inline const QString RefusedAfterEstablishment = QStringLiteral("refused-after-e
 inline const QString ContactOffline = QStringLiteral("contact-offline"); ///< the session's resource went offline
 } // namespace ChannelEnd
 
-/// Why a stanza was not sealed or opened (besides the cipher's own codes, cipherErrorCode()).
+/// Why a stanza was not sealed or opened (besides the cipher's own codes, cipherErrorCode()): FailureCodes.h.
 namespace ChannelError {
-inline const QString NoSession = QStringLiteral("no-session"); ///< no session of this device fits the stanza
-inline const QString Ended = QStringLiteral("session-ended"); ///< the session has ended; nothing goes through it
-inline const QString Terminating = QStringLiteral("session-ending"); ///< our terminate form went out
-inline const QString BadStanza = QStringLiteral("bad-stanza"); ///< the stanza to seal could not be read
-inline const QString BadContent = QStringLiteral("bad-content"); ///< opened bytes that are not stanza content
+inline const QString NoSession = FailureCode::NoSession; ///< no session of this device fits the stanza
+inline const QString Ended = FailureCode::SessionEnded; ///< the session has ended; nothing goes through it
+inline const QString Terminating = FailureCode::SessionEnding; ///< our terminate form went out
+inline const QString BadStanza = FailureCode::InvalidStanza; ///< the stanza to seal could not be read
+inline const QString BadContent = FailureCode::InvalidContent; ///< opened bytes that are not stanza content
 } // namespace ChannelError
 
 /// What one call on a channel produced.

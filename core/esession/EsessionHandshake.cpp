@@ -5,6 +5,7 @@
 
 #include "Constants.h"
 #include "EsessionKeys.h"
+#include "FailureCodes.h"
 #include "FormConstants.h"
 #include "FormNormalizer.h"
 #include "Logging.h"
@@ -183,25 +184,7 @@ QDomElement wrappedForm(const QDomElement &message, const QString &wrapper, cons
     return forms.size() == 1 ? forms.first() : QDomElement();
 }
 
-/// The defined condition and field list of a received error stanza (for the failure's detail).
-QString describeError(const QDomElement &message)
-{
-    QStringList parts;
-    for (QDomElement error = message.firstChildElement(); !error.isNull(); error = error.nextSiblingElement()) {
-        if (localNameOf(error) != Xep0200::ErrorElement)
-            continue;
-        for (QDomElement child = error.firstChildElement(); !child.isNull(); child = child.nextSiblingElement()) {
-            if (namespaceOf(child) == Rfc6120::StanzasNamespace && localNameOf(child) != Rfc6120::TextElement)
-                parts << localNameOf(child);
-            if (localNameOf(child) == Xep0020::FeatureElement) {
-                for (QDomElement field = child.firstChildElement(); !field.isNull(); field = field.nextSiblingElement())
-                    parts << attribute(field, Xep0004::VarAttribute);
-            }
-        }
-    }
-    return parts.join(u' ');
-}
-
+/// A stanza error for the log: its condition and the fields it names.
 QString describeStanzaError(const std::optional<SsnStanzaError> &error)
 {
     if (!error)
@@ -378,20 +361,20 @@ std::optional<QString> checkIdentity(Party party, const QByteArray &sigmaKey, Id
         QByteArray expected = identityMac(party, sigmaKey, input);
         const bool matches = Crypto::constantTimeEquals(received, expected);
         wipeBytes(expected);
-        return matches ? std::nullopt : std::optional<QString>(u"identity"_s);
+        return matches ? std::nullopt : std::optional<QString>(FailureCode::Identity);
     }
     const std::optional<PresentedKey> presented = readPresentedKey(received);
     if (!presented)
-        return u"identity-key"_s;
+        return FailureCode::IdentityKey;
     input.publicKey = presented->keyValue;
     QByteArray expected = identityMac(party, sigmaKey, input);
     const bool verified = Crypto::RsaKey::verify(presented->publicKeyDer, expected, presented->signature);
     wipeBytes(expected);
     if (!verified)
-        return u"signature"_s;
+        return FailureCode::Signature;
     // Only a key that proved itself is shown to the trust decision.
     if (!policy.trustPeerKey || !policy.trustPeerKey(bareJid, presented->publicKeyDer))
-        return u"untrusted-key"_s;
+        return FailureCode::UntrustedKey;
     peerKey = presented->publicKeyDer;
     return std::nullopt;
 }
@@ -545,32 +528,30 @@ void EsessionHandshake::wipe()
     m_expectCompletion = false;
 }
 
-void EsessionHandshake::fail(EsessionFailure failure, const QString &reason, const QString &detail,
-    const std::optional<SsnStanzaError> &sent, EsessionOutput &out)
+void EsessionHandshake::fail(EsessionFailure failure, const QString &detail, const std::optional<SsnStanzaError> &sent,
+    EsessionOutput &out, const QString &diagnostic, const std::optional<SsnStanzaError> &received)
 {
     if (m_state == EsessionState::Failed)
         return;
+    Q_ASSERT(!detail.isEmpty());
     wipe();
     m_refusal.reset();
     m_state = EsessionState::Failed;
     qCInfo(lcEsession).noquote() << "ESession negotiation failed:" << detail
-                                 << (sent ? u"(sent "_s + sent->conditionName + u')' : QString());
-    out.events << EsessionFailed { failure, reason, detail, sent };
-}
-
-QString EsessionHandshake::identityFailureReason(const QString &problem)
-{
-    return problem == u"untrusted-key"_s
-        ? tr("The contact presented a public key this client does not trust.")
-        : tr("The contact's identity could not be verified; someone may be interfering.");
+                                 << (diagnostic.isEmpty() ? QString() : u'(' + diagnostic + u')')
+                                 << (sent ? u"(sent "_s + describeStanzaError(sent) + u')' : QString())
+                                 << (received ? u"(received "_s + describeStanzaError(received) + u')' : QString());
+    out.events << EsessionFailed { failure, detail, sent, received };
 }
 
 SsnStanzaError EsessionHandshake::refusal(SsnCondition condition, const QStringList &fields, EsessionFailure failure,
-    const QString &reason, const QString &detail)
+    const QString &detail, const QString &diagnostic)
 {
     // ESession refusals are final for this negotiation: type cancel (XEP-0116/0217 examples).
     SsnStanzaError error { condition, conditionName(condition), Rfc6120::ErrorCancel, fields };
-    m_refusal = EsessionFailed { failure, reason, detail.isEmpty() ? fields.join(u',') : detail, error };
+    if (!diagnostic.isEmpty())
+        qCInfo(lcEsession).noquote() << "ESession refusal" << detail << "because of" << diagnostic;
+    m_refusal = EsessionFailed { failure, detail, error, std::nullopt };
     return error;
 }
 
@@ -579,7 +560,7 @@ std::optional<QString> EsessionHandshake::verifyIdentity(Party peer, const KeySe
 {
     std::optional<QByteArray> received = openIdentity(m_agreed->cipher, keys.cipherKey, keys.macKey, counter, sealed);
     if (!received)
-        return u"identity-mac"_s;
+        return FailureCode::IdentityMac;
     const std::optional<QString> problem = checkIdentity(peer, keys.sigmaKey, input, *received, withKey, m_policy,
         bareJid(), m_agreed->peerPublicKey);
     wipeBytes(*received);
@@ -589,9 +570,8 @@ std::optional<QString> EsessionHandshake::verifyIdentity(Party peer, const KeySe
 SsnStanzaError EsessionHandshake::identityRefusal(const QString &problem)
 {
     // A wrong M_X names the mac field; a wrong mac_X, signature or untrusted key the identity field.
-    const QString field = problem == u"identity-mac"_s ? Xep0116::Mac : Xep0116::Identity;
-    return refusal(SsnCondition::FeatureNotImplemented, { field }, EsessionFailure::IdentityNotVerified,
-        identityFailureReason(problem), problem);
+    const QString field = problem == FailureCode::IdentityMac ? Xep0116::Mac : Xep0116::Identity;
+    return refusal(SsnCondition::FeatureNotImplemented, { field }, EsessionFailure::IdentityNotVerified, problem);
 }
 
 // -------------------------------------------------------------------------------------------------------------------
@@ -607,15 +587,13 @@ EsessionOutput EsessionHandshake::request()
     const QList<Crypto::ModpGroup> groups = allowedGroups(m_policy);
     if (groups.isEmpty() || m_policy.ciphers.isEmpty() || m_policy.stanzaTypes.isEmpty() || !m_store
         || ownKeyModes(m_policy).isEmpty() || peerKeyModes(m_policy).isEmpty()) {
-        fail(EsessionFailure::LocalError, tr("The encryption settings leave nothing to offer."), u"policy"_s,
-            std::nullopt, out);
+        fail(EsessionFailure::LocalError, FailureCode::Policy, std::nullopt, out);
         return out;
     }
     m_threeMessage = threeMessagePossible(m_policy);
     m_initiatorNonce = freshNonce(*m_random);
     if (m_initiatorNonce.isEmpty()) {
-        fail(
-            EsessionFailure::LocalError, tr("No secure random numbers are available."), u"random"_s, std::nullopt, out);
+        fail(EsessionFailure::LocalError, FailureCode::Random, std::nullopt, out);
         return out;
     }
     // XEP-0116: a fresh x and e for every offered group (never reused, not even for a retry), He = SHA256(e)
@@ -623,8 +601,7 @@ EsessionOutput EsessionHandshake::request()
     for (const Crypto::ModpGroup group : groups) {
         auto generated = Crypto::DhKeyPair::generate(group, BlockBits);
         if (const auto *error = std::get_if<Crypto::DhError>(&generated)) {
-            fail(EsessionFailure::LocalError, tr("This client could not create its Diffie-Hellman key."),
-                u"dh-generate: "_s + Crypto::dhErrorText(*error), std::nullopt, out);
+            fail(EsessionFailure::LocalError, FailureCode::DhGenerate, std::nullopt, out, Crypto::dhErrorText(*error));
             return out;
         }
         auto key = std::make_shared<const Crypto::DhKeyPair>(std::get<Crypto::DhKeyPair>(std::move(generated)));
@@ -638,8 +615,7 @@ EsessionOutput EsessionHandshake::request()
     const QDomElement x = wrappedForm(sent, Xep0020::FeatureElement, Xep0020::Namespace);
     if (m_state != EsessionState::Idle || m_ssn.state() != SsnState::Pending || x.isNull()) {
         std::ignore = m_ssn.abandon();
-        fail(EsessionFailure::LocalError, tr("This client could not build its encryption offer."), u"request"_s,
-            std::nullopt, out);
+        fail(EsessionFailure::LocalError, FailureCode::BuildRequest, std::nullopt, out);
         return out;
     }
     m_formA = normalizedFormContent(x);
@@ -683,8 +659,7 @@ EsessionOutput EsessionHandshake::abandon()
     }
     if (m_ssn.state() != SsnState::Ended)
         std::ignore = m_ssn.abandon(); // sends nothing; its events would only repeat ours
-    fail(EsessionFailure::Abandoned, tr("The encrypted session was not set up in time."), u"abandoned"_s, std::nullopt,
-        out);
+    fail(EsessionFailure::Abandoned, FailureCode::Abandoned, std::nullopt, out);
     return out;
 }
 
@@ -802,12 +777,11 @@ EsessionOutput EsessionHandshake::handleMessage(const QDomElement &message)
             if (refusedMessage4 || refusedMessage3) {
                 out.consumed = true;
                 m_state = EsessionState::Failed;
-                const QString detail = (refusedMessage4 ? u"peer refused message 4: "_s : u"peer refused message 3: "_s)
-                    + describeError(message);
-                qCInfo(lcEsession).noquote() << "ESession negotiation failed:" << detail;
-                out.events << EsessionFailed { EsessionFailure::RefusedByPeer,
-                    tr("The contact could not verify this client's identity; the encrypted session is void."), detail,
-                    std::nullopt };
+                const QString detail = refusedMessage4 ? FailureCode::Message4Refused : FailureCode::Message3Refused;
+                const SsnStanzaError received = errorOfMessage(message);
+                qCInfo(lcEsession).noquote() << "ESession negotiation failed:" << detail << "(received"
+                                             << describeStanzaError(received) + u')';
+                out.events << EsessionFailed { EsessionFailure::RefusedByPeer, detail, std::nullopt, received };
             }
             return out; // other errors (bounced encrypted stanzas) are the caller's
         }
@@ -843,39 +817,41 @@ void EsessionHandshake::absorb(SsnOutput &&ssn, EsessionOutput &out)
             out.events << std::move(*requested);
         } else if (auto *rejected = std::get_if<SsnRejected>(&event)) {
             if (m_refusal) {
-                // Our own refusal (an ESession check): its reason is the precise one.
+                // Our own refusal (an ESession check): its code is the precise one.
                 const EsessionFailed failure = *m_refusal;
-                fail(failure.failure, failure.reason, failure.detail, failure.sent, out);
+                fail(failure.failure, failure.detail, failure.sent, out);
                 continue;
             }
             switch (rejected->reason) {
             case SsnRejection::DeclinedByPeer:
+                fail(EsessionFailure::RefusedByPeer, FailureCode::Declined, std::nullopt, out);
+                break;
             case SsnRejection::CancelledByPeer:
-                fail(EsessionFailure::RefusedByPeer, tr("The contact declined the encrypted session."), u"declined"_s,
-                    std::nullopt, out);
+                fail(EsessionFailure::RefusedByPeer, FailureCode::Cancelled, std::nullopt, out);
                 break;
-            case SsnRejection::PeerError:
-                fail(EsessionFailure::RefusedByPeer, tr("The contact's client refused the encrypted session."),
-                    u"peer error: "_s + describeStanzaError(rejected->error), std::nullopt, out);
+            case SsnRejection::PeerError: {
+                // A refusal that names sas_algs alone while we offered only our committed SAS: the contact's client
+                // most likely knows only sas28x5, which compatibility would allow (the user is told so and can choose).
+                const bool sasRefused = rejected->error && rejected->error->fields == QStringList { Xep0116::SasAlgs }
+                    && !m_policy.sasAlgorithms.contains(SasAlgorithm::Sas28x5);
+                fail(EsessionFailure::RefusedByPeer, sasRefused ? FailureCode::Sas28x5NotAllowed : FailureCode::PeerError,
+                    std::nullopt, out, {}, rejected->error);
                 break;
+            }
             case SsnRejection::DeclinedByUs:
-                fail(EsessionFailure::RefusedByUs, tr("The encrypted session was declined."), u"declined"_s,
-                    std::nullopt, out);
+                fail(EsessionFailure::RefusedByUs, FailureCode::DeclinedByUs, std::nullopt, out);
                 break;
             case SsnRejection::CancelledByUs:
             case SsnRejection::RefusedByUs:
-                fail(EsessionFailure::RefusedByUs, tr("The contact's client sent an unacceptable negotiation."),
-                    lastDetail, replied, out);
+                fail(EsessionFailure::RefusedByUs, FailureCode::InvalidNegotiation, replied, out, lastDetail);
                 break;
             case SsnRejection::Abandoned:
-                fail(EsessionFailure::Abandoned, tr("The encrypted session was not set up in time."), u"abandoned"_s,
-                    std::nullopt, out);
+                fail(EsessionFailure::Abandoned, FailureCode::Abandoned, std::nullopt, out);
                 break;
             }
         } else if (std::holds_alternative<SsnTerminated>(event)) {
             if (m_state != EsessionState::Established && m_state != EsessionState::Failed)
-                fail(EsessionFailure::RefusedByPeer, tr("The contact ended the negotiation."), u"terminated"_s,
-                    std::nullopt, out);
+                fail(EsessionFailure::RefusedByPeer, FailureCode::Terminated, std::nullopt, out);
         }
         // SsnAccepted: the ESession steps that follow it decide. Renegotiation and moves never reach an ESession
         // thread in a state where they could be accepted (see handleMessage and the constructor).
@@ -894,8 +870,7 @@ void EsessionHandshake::onErrorWhileWaiting(const QDomElement &message, Esession
     }
     // The responder refused our message 3 (it echoes the completion): XEP-0155 layer first, for its state.
     std::ignore = m_ssn.abandon();
-    fail(EsessionFailure::RefusedByPeer, tr("The contact's client refused the encrypted session."),
-        u"peer error: "_s + describeError(message), std::nullopt, out);
+    fail(EsessionFailure::RefusedByPeer, FailureCode::Message3Refused, std::nullopt, out, {}, errorOfMessage(message));
 }
 
 // -------------------------------------------------------------------------------------------------------------------
@@ -964,19 +939,16 @@ QList<FormField> EsessionHandshake::requestFields()
 std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::acceptFields(const DataForm &request)
 {
     using namespace Xep0116;
-    const QString notAcceptable = tr("The contact's encryption offer does not meet this client's requirements.");
     const bool threeMessage = request.field(Dhkeys) != nullptr;
     if (threeMessage && !threeMessagePossible(m_policy)) {
         // XEP-0188/0116: the 3-message variant (SIGMA-I) exposes the responder's identity to active attackers and
         // SHOULD NOT be used between clients: only with allowThreeMessage, and only with keys both ways and no
         // other secret (see threeMessagePossible). XEP-0116's answer of a responder that only does 4 messages.
         return refusal(SsnCondition::FeatureNotImplemented, { Dhkeys }, EsessionFailure::RefusedByUs,
-            tr("The contact asked for a kind of negotiation this client does not do."),
-            m_policy.allowThreeMessage ? u"3-message: keys or other secret"_s : u"3-message"_s);
+            m_policy.allowThreeMessage ? FailureCode::ThreeMessageUnavailable : FailureCode::ThreeMessage);
     }
     if (m_formA.isEmpty() || !m_store)
-        return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError,
-            tr("This client could not answer the encryption offer."), u"no request form"_s);
+        return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError, FailureCode::NoRequestForm);
 
     QStringList bad;
     // modp: the initiator's most preferred group that we allow. 3, 4 and unknown numbers are never chosen.
@@ -1092,22 +1064,18 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::acceptFields(c
     if (!initiatorNonce || initiatorNonce->size() < MinimumNonceBytes || initiatorNonce->size() > MaximumNonceBytes)
         bad << MyNonce;
     if (bad == QStringList { SasAlgs } && onlyWeakSasOffered) {
-        return refusal(SsnCondition::NotAcceptable, bad, EsessionFailure::RefusedByUs,
-            tr("The contact's client offers only the older verification code (sas28x5), which someone in the middle "
-               "can fake. It is accepted only with compatibility with other ESession clients switched on for this "
-               "contact."),
-            u"sas28x5-not-allowed"_s);
+        return refusal(SsnCondition::NotAcceptable, bad, EsessionFailure::RefusedByUs, FailureCode::Sas28x5NotAllowed);
     }
     if (!bad.isEmpty())
-        return refusal(SsnCondition::NotAcceptable, bad, EsessionFailure::RefusedByUs, notAcceptable, {});
+        return refusal(SsnCondition::NotAcceptable, bad, EsessionFailure::RefusedByUs, FailureCode::OfferNotAcceptable);
 
     const Crypto::ModpGroup group = *Crypto::modpGroupFromFieldValue(groupsOffered.at(*chosen));
     // 3-message: XEP-0116 SHOULD answer feature-not-implemented unless 1 < e < p-1; we also want e in the
     // prime-order subgroup. Checked before anything is derived from it.
     if (threeMessage) {
         if (const std::optional<Crypto::DhError> error = Crypto::peerValueError(group, initiatorValue)) {
-            return refusal(SsnCondition::FeatureNotImplemented, { Dhkeys }, EsessionFailure::RefusedByUs, notAcceptable,
-                u"dh-range: "_s + Crypto::dhErrorText(*error));
+            return refusal(SsnCondition::FeatureNotImplemented, { Dhkeys }, EsessionFailure::RefusedByUs,
+                FailureCode::DhRange, Crypto::dhErrorText(*error));
         }
     }
 
@@ -1120,10 +1088,11 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::acceptFields(c
         ? BlockCounter::fromBigEndian(counterBytes)
         : std::nullopt; // a source that failed: no counter from fewer random bytes
     auto generated = Crypto::DhKeyPair::generate(group, BlockBits);
-    if (responderNonce.isEmpty() || responderNonce == *initiatorNonce || !counter
-        || !std::holds_alternative<Crypto::DhKeyPair>(generated)) {
-        return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError,
-            tr("This client could not create its Diffie-Hellman key."), u"dh-generate"_s);
+    if (responderNonce.isEmpty() || responderNonce == *initiatorNonce || !counter)
+        return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError, FailureCode::Random);
+    if (const auto *error = std::get_if<Crypto::DhError>(&generated)) {
+        return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError, FailureCode::DhGenerate,
+            Crypto::dhErrorText(*error));
     }
     m_agreed = std::make_unique<Agreed>();
     m_agreed->group = group;
@@ -1143,8 +1112,7 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::acceptFields(c
         // relay that opens many negotiations cannot pick the one whose code suits it (docs/PROTOCOL-NOTES.md).
         m_agreed->responderSasSecret = m_random->bytes(HashBytes);
         if (m_agreed->responderSasSecret.size() != HashBytes) {
-            return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError,
-                tr("No secure random numbers are available."), u"random"_s);
+            return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError, FailureCode::Random);
         }
     }
     m_initiatorNonce = *initiatorNonce;
@@ -1153,8 +1121,8 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::acceptFields(c
         // K = HASH(e^y mod p) now: Bob's identity goes into message 2 (afterAnswerSent()).
         auto shared = m_agreed->ownKey->deriveSharedSecret(initiatorValue);
         if (auto *error = std::get_if<Crypto::DhError>(&shared)) {
-            return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError,
-                tr("This client could not compute the shared key."), u"dh-derive: "_s + Crypto::dhErrorText(*error));
+            return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError, FailureCode::DhDerive,
+                Crypto::dhErrorText(*error));
         }
         m_agreed->peerValue = initiatorValue;
         m_agreed->initialKey = initialKey(std::get<QByteArray>(shared));
@@ -1195,8 +1163,7 @@ void EsessionHandshake::afterAnswerSent(const QDomElement &sent, EsessionOutput 
     const QDomElement x = wrappedForm(sent, Xep0020::FeatureElement, Xep0020::Namespace);
     if (m_ssn.state() != SsnState::AwaitingCompletion || x.isNull()) {
         std::ignore = m_ssn.abandon();
-        fail(EsessionFailure::LocalError, tr("This client could not answer the encryption offer."), u"answer"_s,
-            std::nullopt, out);
+        fail(EsessionFailure::LocalError, FailureCode::BuildAnswer, std::nullopt, out);
         return;
     }
     m_formB = normalizedFormContent(x);
@@ -1204,8 +1171,7 @@ void EsessionHandshake::afterAnswerSent(const QDomElement &sent, EsessionOutput 
     if (m_threeMessage && !sealResponderIdentity(x)) {
         out.stanzas.removeAll(sent);
         std::ignore = m_ssn.abandon();
-        fail(EsessionFailure::LocalError, tr("This client could not prove its identity."), u"3-message identity"_s,
-            std::nullopt, out);
+        fail(EsessionFailure::LocalError, FailureCode::SealMessage2, std::nullopt, out);
         return;
     }
     m_state = EsessionState::Responded;
@@ -1247,14 +1213,12 @@ bool EsessionHandshake::sealResponderIdentity(const QDomElement &x)
 std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::completeFields(const DataForm &accept)
 {
     using namespace Xep0116;
-    const QString notAcceptable = tr("The contact's answer to the encryption offer is not acceptable.");
     if (accept.value(Xep0155::Security) != Xep0155::SecurityE2e) {
         return refusal(SsnCondition::NotAcceptable, { Xep0155::Security }, EsessionFailure::RefusedByUs,
-            tr("The contact accepted only a session without end-to-end encryption."), {});
+            FailureCode::NoEndToEnd);
     }
     if (m_state != EsessionState::Requested || m_incomingForm.isEmpty() || !m_store)
-        return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError,
-            tr("This client could not continue the negotiation."), u"state"_s);
+        return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError, FailureCode::State);
 
     QStringList bad;
     if (accept.field(Dhhashes))
@@ -1363,19 +1327,16 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::completeFields
     if (m_threeMessage && !responderTag)
         bad << Mac;
     if (bad == QStringList { SasAlgs } && weakSasAnswered) {
-        return refusal(SsnCondition::NotAcceptable, bad, EsessionFailure::RefusedByUs,
-            tr("The contact's client can only show the older verification code (sas28x5), which someone in the "
-               "middle can fake. It is accepted only with compatibility with other ESession clients switched on for "
-               "this contact."),
-            u"sas28x5-not-allowed"_s);
+        return refusal(SsnCondition::NotAcceptable, bad, EsessionFailure::RefusedByUs, FailureCode::Sas28x5NotAllowed);
     }
     if (!bad.isEmpty())
-        return refusal(SsnCondition::NotAcceptable, bad, EsessionFailure::RefusedByUs, notAcceptable, {});
+        return refusal(
+            SsnCondition::NotAcceptable, bad, EsessionFailure::RefusedByUs, FailureCode::AnswerNotAcceptable);
 
     // XEP-0116: not-acceptable unless 1 < d < p-1; we also want d in the prime-order subgroup. Before any derive.
     if (const std::optional<Crypto::DhError> error = Crypto::peerValueError(offer->group, *responderValue)) {
-        return refusal(SsnCondition::NotAcceptable, { Dhkeys }, EsessionFailure::RefusedByUs, notAcceptable,
-            u"dh-range: "_s + Crypto::dhErrorText(*error));
+        return refusal(SsnCondition::NotAcceptable, { Dhkeys }, EsessionFailure::RefusedByUs, FailureCode::DhRange,
+            Crypto::dhErrorText(*error));
     }
 
     // Keep the chosen group's x, forget the others (brief part 1 §5.8 #16).
@@ -1392,7 +1353,7 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::completeFields
         const std::optional<QByteArray> commitment = singleBytes(accept, SasCommitment);
         if (!commitment || commitment->size() != HashBytes) {
             return refusal(SsnCondition::NotAcceptable, { SasCommitment }, EsessionFailure::RefusedByUs,
-                notAcceptable, u"sas-commitment"_s);
+                FailureCode::SasCommitment);
         }
         m_agreed->responderSasCommitment = *commitment;
     }
@@ -1407,8 +1368,8 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::completeFields
 
     auto shared = m_agreed->ownKey->deriveSharedSecret(m_agreed->peerValue);
     if (auto *error = std::get_if<Crypto::DhError>(&shared)) {
-        return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError,
-            tr("This client could not compute the shared key."), u"dh-derive: "_s + Crypto::dhErrorText(*error));
+        return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError, FailureCode::DhDerive,
+            Crypto::dhErrorText(*error));
     }
     m_agreed->initialKey = initialKey(std::get<QByteArray>(shared));
     wipeBytes(std::get<QByteArray>(shared));
@@ -1441,8 +1402,7 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::completeFields
             hashes << m_random->bytes(HashBytes);
         if (!extra || !shuffle(hashes, *m_random)
             || std::any_of(hashes.cbegin(), hashes.cend(), [](const QByteArray &hash) { return hash.size() != HashBytes; })) {
-            return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError,
-                tr("No secure random numbers are available."), u"random"_s);
+            return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError, FailureCode::Random);
         }
         QStringList rshashes;
         for (const QByteArray &hash : std::as_const(hashes))
@@ -1475,8 +1435,7 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::completeFields
     if (plaintext)
         wipeBytes(*plaintext);
     if (!built || !sealed) {
-        return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError,
-            tr("This client could not prove its identity."), u"seal"_s);
+        return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError, FailureCode::Seal);
     }
     m_agreed->initiatorTag = sealed->mac;
     fields << makeField(Identity, { b64(sealed->identity) }) << makeField(Mac, { b64(sealed->mac) });
@@ -1508,8 +1467,7 @@ void EsessionHandshake::afterCompletionSent(const QDomElement &sent, EsessionOut
         // Our MAC would not match what the peer receives: never send a proof of something else.
         out.stanzas.removeAll(sent);
         std::ignore = m_ssn.abandon();
-        fail(EsessionFailure::LocalError, tr("This client could not prove its identity."), u"form_A2"_s, std::nullopt,
-            out);
+        fail(EsessionFailure::LocalError, FailureCode::CompletionMismatch, std::nullopt, out);
         return;
     }
     if (m_threeMessage && m_pending) {
@@ -1527,10 +1485,8 @@ void EsessionHandshake::afterCompletionSent(const QDomElement &sent, EsessionOut
 std::optional<SsnStanzaError> EsessionHandshake::checkCompletion(const DataForm &completion)
 {
     using namespace Xep0116;
-    const QString notVerified = tr("The contact's identity could not be verified; someone may be interfering.");
     if (m_state != EsessionState::Responded || !m_agreed || m_incomingForm2.isEmpty() || !m_store)
-        return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError,
-            tr("This client could not continue the negotiation."), u"state"_s);
+        return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError, FailureCode::State);
 
     QStringList bad;
     const std::optional<QByteArray> echoed = singleBytes(completion, Nonce);
@@ -1549,12 +1505,12 @@ std::optional<SsnStanzaError> EsessionHandshake::checkCompletion(const DataForm 
         if (!tag)
             bad << Mac;
         if (!bad.isEmpty()) {
-            return refusal(SsnCondition::NotAcceptable, bad, EsessionFailure::RefusedByUs,
-                tr("The contact's client sent an unacceptable negotiation."), {});
+            return refusal(
+                SsnCondition::NotAcceptable, bad, EsessionFailure::RefusedByUs, FailureCode::CompletionNotAcceptable);
         }
         if (!Crypto::constantTimeEquals(*echoed, m_responderNonce)) {
             return refusal(SsnCondition::FeatureNotImplemented, { Nonce }, EsessionFailure::IdentityNotVerified,
-                notVerified, u"nonce"_s);
+                FailureCode::Nonce);
         }
         return checkThreeMessageCompletion(*identity, *tag);
     }
@@ -1581,27 +1537,27 @@ std::optional<SsnStanzaError> EsessionHandshake::checkCompletion(const DataForm 
         rshashes << *hash;
     }
     if (!bad.isEmpty()) {
-        return refusal(SsnCondition::NotAcceptable, bad, EsessionFailure::RefusedByUs,
-            tr("The contact's client sent an unacceptable negotiation."), {});
+        return refusal(
+            SsnCondition::NotAcceptable, bad, EsessionFailure::RefusedByUs, FailureCode::CompletionNotAcceptable);
     }
     // Our nonce, echoed: a message 3 of an older negotiation stops here (its M_A would fail anyway).
     if (!Crypto::constantTimeEquals(*echoed, m_responderNonce)) {
-        return refusal(SsnCondition::FeatureNotImplemented, { Nonce }, EsessionFailure::IdentityNotVerified,
-            notVerified, u"nonce"_s);
+        return refusal(
+            SsnCondition::FeatureNotImplemented, { Nonce }, EsessionFailure::IdentityNotVerified, FailureCode::Nonce);
     }
     // The commitment first (XEP-0116 order), then the range, then nothing is derived from e before both held.
     if (!Crypto::constantTimeEquals(dhCommitment(*initiatorValue), m_agreed->peerCommitment)) {
         return refusal(SsnCondition::FeatureNotImplemented, { Dhkeys }, EsessionFailure::IdentityNotVerified,
-            notVerified, u"commitment"_s);
+            FailureCode::Commitment);
     }
     if (const std::optional<Crypto::DhError> error = Crypto::peerValueError(m_agreed->group, *initiatorValue)) {
-        return refusal(SsnCondition::FeatureNotImplemented, { Dhkeys }, EsessionFailure::RefusedByUs, notVerified,
-            u"dh-range: "_s + Crypto::dhErrorText(*error));
+        return refusal(SsnCondition::FeatureNotImplemented, { Dhkeys }, EsessionFailure::RefusedByUs,
+            FailureCode::DhRange, Crypto::dhErrorText(*error));
     }
     auto shared = m_agreed->ownKey->deriveSharedSecret(*initiatorValue);
     if (auto *error = std::get_if<Crypto::DhError>(&shared)) {
-        return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError,
-            tr("This client could not compute the shared key."), u"dh-derive: "_s + Crypto::dhErrorText(*error));
+        return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError, FailureCode::DhDerive,
+            Crypto::dhErrorText(*error));
     }
     m_agreed->peerValue = *initiatorValue;
     m_agreed->initialKey = initialKey(std::get<QByteArray>(shared));
@@ -1657,8 +1613,7 @@ std::optional<SsnStanzaError> EsessionHandshake::checkCompletion(const DataForm 
     QByteArray key = finalKey(m_agreed->initialKey, srs ? srs->secret : QByteArray(), m_policy.otherSecret);
     QByteArray srshash = srs ? sharedRetainedSecretHash(srs->secret) : m_random->bytes(HashBytes);
     if (srshash.size() != HashBytes) {
-        return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError,
-            tr("No secure random numbers are available."), u"random"_s);
+        return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError, FailureCode::Random);
     }
 
     // Message 4: FORM_TYPE, nonce, srshash; form_B2 is that content, then identity and mac are appended.
@@ -1707,8 +1662,7 @@ std::optional<SsnStanzaError> EsessionHandshake::checkCompletion(const DataForm 
     }
     if (!built) {
         wipeBytes(key);
-        return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError,
-            tr("This client could not prove its identity."), u"message 4"_s);
+        return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError, FailureCode::SealMessage4);
     }
     m_agreed->responderCounter = responderCounter;
 
@@ -1832,7 +1786,7 @@ void EsessionHandshake::onIdentity(const QDomElement &message, const QDomElement
     const FormResult parsed = DataForm::parse(x);
     const auto *form = std::get_if<DataForm>(&parsed);
     if (!form || form->type() != FormType::Result || form->formType() != Xep0155::FormType) {
-        failIdentity(message, echo, u"message 4 form"_s, out);
+        failIdentity(message, echo, FailureCode::Message4Form, out);
         return;
     }
     const std::optional<QByteArray> echoed = singleBytes(*form, Nonce);
@@ -1840,11 +1794,11 @@ void EsessionHandshake::onIdentity(const QDomElement &message, const QDomElement
     const std::optional<QByteArray> identity = singleBytes(*form, Identity);
     const std::optional<QByteArray> tag = singleBytes(*form, Mac);
     if (!echoed || !srshash || !identity || !tag) {
-        failIdentity(message, echo, u"message 4 fields"_s, out);
+        failIdentity(message, echo, FailureCode::Message4Fields, out);
         return;
     }
     if (!Crypto::constantTimeEquals(*echoed, m_initiatorNonce)) {
-        failIdentity(message, echo, u"nonce"_s, out); // e.g. our own message 3 sent back to us
+        failIdentity(message, echo, FailureCode::Nonce, out); // e.g. our own message 3 sent back to us
         return;
     }
     // The SRS: only among the secrets we hashed for this run (brief part 2 P-0116-14).
@@ -1869,9 +1823,7 @@ void EsessionHandshake::onIdentity(const QDomElement &message, const QDomElement
             SealedIdentity { *identity, *tag }, input, m_agreed->responderKey);
         if (problem) {
             wipeBytes(key);
-            failIdentity(message, echo, *problem, out,
-                *problem == u"untrusted-key"_s ? tr("The contact presented a public key this client does not trust.")
-                                               : QString());
+            failIdentity(message, echo, *problem, out);
             return;
         }
         m_agreed->responderCounter = counter;
@@ -1881,7 +1833,7 @@ void EsessionHandshake::onIdentity(const QDomElement &message, const QDomElement
         const std::optional<QByteArray> secret = singleBytes(*form, SasSecret);
         if (!secret || !Crypto::constantTimeEquals(sasCommitment(*secret), m_agreed->responderSasCommitment)) {
             wipeBytes(key);
-            failIdentity(message, echo, u"sas-secret"_s, out);
+            failIdentity(message, echo, FailureCode::SasSecret, out);
             return;
         }
         m_agreed->responderSasSecret = *secret;
@@ -1911,8 +1863,8 @@ void EsessionHandshake::onIdentity(const QDomElement &message, const QDomElement
     wipe();
 }
 
-void EsessionHandshake::failIdentity(const QDomElement &message, const QDomElement &echo, const QString &detail,
-    EsessionOutput &out, const QString &reason)
+void EsessionHandshake::failIdentity(
+    const QDomElement &message, const QDomElement &echo, const QString &detail, EsessionOutput &out)
 {
     // XEP-0116: feature-not-implemented; any <c/> beside it is ignored (the caller never got keys for it).
     const SsnStanzaError error { SsnCondition::FeatureNotImplemented,
@@ -1939,12 +1891,10 @@ void EsessionHandshake::failIdentity(const QDomElement &message, const QDomEleme
     out.stanzas << stanza;
 
     std::ignore = m_ssn.abandon();
-    const QString why = !reason.isEmpty() ? reason
-        : m_policy.otherSecret.isEmpty()
-        ? tr("The contact's identity could not be verified; someone may be interfering.")
-        : tr("The contact's identity could not be verified: the shared password differs, or someone is "
-             "interfering.");
-    fail(EsessionFailure::IdentityNotVerified, why, detail, error, out);
+    // With a shared password in the final key, a wrong M_B is what two different passwords look like (as well as an
+    // attack): the code says so, since only this side knows that a password was in use.
+    const bool password = detail == FailureCode::IdentityMac && !m_policy.otherSecret.isEmpty();
+    fail(EsessionFailure::IdentityNotVerified, password ? FailureCode::IdentityMacPassword : detail, error, out);
 }
 
 // -------------------------------------------------------------------------------------------------------------------

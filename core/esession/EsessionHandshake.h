@@ -1,7 +1,6 @@
 #pragma once
 
 #include <QByteArray>
-#include <QCoreApplication>
 #include <QDomDocument>
 #include <QDomElement>
 #include <QList>
@@ -150,12 +149,14 @@ enum class EsessionFailure {
 };
 
 /// The negotiation failed; nothing learnt in it is kept (DH keys, nonces, keys, forms), the store is unchanged.
+/// No words for people here: the front ends word `failure` and `detail`.
 struct EsessionFailed
 {
     EsessionFailure failure = EsessionFailure::LocalError;
-    QString reason; ///< for the user; never contains secrets
-    QString detail; ///< for logs and tests: the check or the fields that failed, never a value
-    std::optional<SsnStanzaError> sent; ///< the error stanza we sent, if any
+    /// The stable code of the check or step that failed (one of FailureCode::negotiationCodes()), never a value.
+    QString detail;
+    std::optional<SsnStanzaError> sent; ///< the error stanza we sent, if any (its fields name what we refused)
+    std::optional<SsnStanzaError> received; ///< the contact's error stanza, when its refusal ended the negotiation
 };
 
 /// SsnRequested (responder: call accept() or decline()) and SsnError (a refused or ignored input, diagnostics)
@@ -173,8 +174,6 @@ struct EsessionOutput
 
 class EsessionHandshake : private SsnExtension
 {
-    Q_DECLARE_TR_FUNCTIONS(EsessionHandshake)
-
 public:
     /// @p store: not owned, must outlive the engine; secrets are read and replaced there, nowhere else.
     EsessionHandshake(const QString &peerJid, const QString &thread, EsessionRole role, const EsessionPolicy &policy,
@@ -232,21 +231,24 @@ private:
     std::optional<SsnStanzaError> checkThreeMessageCompletion(const QByteArray &identity, const QByteArray &tag);
     void onIdentity(const QDomElement &message, const QDomElement &x, EsessionOutput &out);
     void onErrorWhileWaiting(const QDomElement &message, EsessionOutput &out);
-    void failIdentity(const QDomElement &message, const QDomElement &echo, const QString &detail, EsessionOutput &out,
-        const QString &reason = {});
-    void fail(EsessionFailure failure, const QString &reason, const QString &detail,
-        const std::optional<SsnStanzaError> &sent, EsessionOutput &out);
-    /// Why a failed identity check (checkIdentity's problem) ends the negotiation, in words for the user.
-    static QString identityFailureReason(const QString &problem);
+    void failIdentity(const QDomElement &message, const QDomElement &echo, const QString &detail, EsessionOutput &out);
+    /// Ends the negotiation with @p detail (a FailureCode). @p diagnostic: for the log only (field or error names,
+    /// never a value).
+    void fail(EsessionFailure failure, const QString &detail, const std::optional<SsnStanzaError> &sent,
+        EsessionOutput &out, const QString &diagnostic = {},
+        const std::optional<SsnStanzaError> &received = std::nullopt);
     /// Opens the peer's sealed identity (M_X checked before anything is decrypted) and checks it against mac_X over
     /// @p input, with sign_X and the trust policy when @p withKey. Nullopt when it verified (@p counter then advanced
-    /// past it); else the failure's detail: "identity-mac" for a wrong M_X, or what the identity check found.
+    /// past it); else the failure's detail: FailureCode::IdentityMac for a wrong M_X, or what the identity check
+    /// found.
     std::optional<QString> verifyIdentity(Party peer, const KeySet &keys, BlockCounter &counter,
         const SealedIdentity &sealed, const IdentityMacInput &input, bool withKey);
     /// The refusal for a failed verifyIdentity().
     SsnStanzaError identityRefusal(const QString &problem);
+    /// Our refusal of the contact's message, ending the negotiation with @p detail (a FailureCode) once the XEP-0155
+    /// layer sent it. @p diagnostic: for the log only.
     SsnStanzaError refusal(SsnCondition condition, const QStringList &fields, EsessionFailure failure,
-        const QString &reason, const QString &detail);
+        const QString &detail, const QString &diagnostic = {});
     CipherParameters cipherParameters(
         const QByteArray &finalKey, const QByteArray &peerValue, std::shared_ptr<const Crypto::DhKeyPair> ownKey) const;
     QString bareJid() const;

@@ -1346,4 +1346,9 @@ SsnCondition conditionFromName(QStringView name)
     return SsnCondition::Other;
 }
 
+SsnStanzaError errorOfMessage(const QDomElement &message)
+{
+    return parseStanzaError(message);
+}
+
 } // namespace Esession

@@ -370,5 +370,7 @@ QString problemName(SsnProblem problem);
 QString conditionName(SsnCondition condition);
 /// Other for a name this code does not know.
 SsnCondition conditionFromName(QStringView name);
+/// The <error/> of a received error stanza: its condition, type and the XEP-0020 fields it names.
+SsnStanzaError errorOfMessage(const QDomElement &message);
 
 } // namespace Esession

@@ -1,10 +1,10 @@
 #include "StanzaCipher.h"
 
-#include <QCoreApplication>
 #include <QDomDocument>
 #include <QSet>
 
 #include "Constants.h"
+#include "FailureCodes.h"
 #include "Logging.h"
 
 namespace Esession {
@@ -39,55 +39,29 @@ QDomElement appendText(QDomDocument &doc, QDomElement &parent, const QString &na
 
 } // namespace
 
-QString describe(CipherError error)
-{
-    switch (error) {
-    case CipherError::Terminated:
-        return QCoreApplication::translate("Esession", "the encrypted session has ended");
-    case CipherError::MalformedElement:
-        return QCoreApplication::translate("Esession", "an encrypted message was malformed");
-    case CipherError::BadMac:
-        return QCoreApplication::translate(
-            "Esession", "an encrypted message failed its integrity check (tampered, replayed, lost or out of order)");
-    case CipherError::RekeyUnsupported:
-        return QCoreApplication::translate("Esession", "the contact tried to change keys, which this session does not allow");
-    case CipherError::BadRekeyValue:
-        return QCoreApplication::translate("Esession", "the contact sent an invalid new key");
-    case CipherError::RekeyTooSoon:
-        return QCoreApplication::translate("Esession", "the contact changed keys more often than agreed");
-    case CipherError::TooLarge:
-        return QCoreApplication::translate("Esession", "an encrypted message was too large");
-    case CipherError::KeyExhausted:
-        return QCoreApplication::translate("Esession", "the session key has been used up; a new session is needed");
-    case CipherError::CryptoFailure:
-        return QCoreApplication::translate("Esession", "the encryption library failed");
-    }
-    return {};
-}
-
 QString cipherErrorCode(CipherError error)
 {
     switch (error) {
     case CipherError::Terminated:
-        return QStringLiteral("session-ended");
+        return FailureCode::SessionEnded;
     case CipherError::MalformedElement:
-        return QStringLiteral("malformed");
+        return FailureCode::Malformed;
     case CipherError::BadMac:
-        return QStringLiteral("bad-mac");
+        return FailureCode::BadMac;
     case CipherError::RekeyUnsupported:
-        return QStringLiteral("rekey-unsupported");
+        return FailureCode::RekeyUnsupported;
     case CipherError::BadRekeyValue:
-        return QStringLiteral("bad-rekey-value");
+        return FailureCode::BadRekeyValue;
     case CipherError::RekeyTooSoon:
-        return QStringLiteral("rekey-too-soon");
+        return FailureCode::RekeyTooSoon;
     case CipherError::TooLarge:
-        return QStringLiteral("too-large");
+        return FailureCode::TooLarge;
     case CipherError::KeyExhausted:
-        return QStringLiteral("key-exhausted");
+        return FailureCode::KeyExhausted;
     case CipherError::CryptoFailure:
-        return QStringLiteral("crypto-failure");
+        return FailureCode::CryptoFailure;
     }
-    return QStringLiteral("cipher");
+    return FailureCode::CryptoFailure;
 }
 
 std::variant<CParts, CipherError> parseC(const QDomElement &c)
@@ -174,7 +148,7 @@ void StanzaCipher::terminate()
 
 CipherError StanzaCipher::fail(CipherError error)
 {
-    qCInfo(lcEsession) << "encrypted session ends:" << describe(error);
+    qCInfo(lcEsession) << "encrypted session ends:" << cipherErrorCode(error);
     terminate();
     return error;
 }

@@ -57,8 +57,7 @@ enum class CipherError {
     CryptoFailure,     ///< the crypto provider failed
 };
 
-QString describe(CipherError error);
-/// A stable name for a cipher refusal (e.g. "bad-mac"), for the layers above to word.
+/// The stable code of @p error (FailureCodes.h), for logs and for the front ends to word.
 QString cipherErrorCode(CipherError error);
 
 /// The children of one <c/>, Base64 decoded, in any order on the wire (XEP-0200 §"Encrypting a Stanza":

@@ -26,14 +26,8 @@ ConversationSecurity::ConversationSecurity(Account *account, SessionManager *ses
 {
     EsessionExtension *esession = m_account->esession();
     connect(esession, &EsessionExtension::sessionStarted, this, &ConversationSecurity::onSessionStarted);
-    connect(esession, &EsessionExtension::sessionEnded, this,
-            [this](const QString &peer, const QString &thread, const QString &, const QString &code) {
-                onSessionEnded(peer, thread, code);
-            });
-    connect(esession, &EsessionExtension::negotiationFailed, this,
-            [this](const QString &peer, const QString &thread, const QString &, const QString &code) {
-                onNegotiationFailed(peer, thread, code);
-            });
+    connect(esession, &EsessionExtension::sessionEnded, this, &ConversationSecurity::onSessionEnded);
+    connect(esession, &EsessionExtension::negotiationFailed, this, &ConversationSecurity::onNegotiationFailed);
 }
 
 void ConversationSecurity::setContactSettings(ContactSettings *settings)

@@ -16,9 +16,9 @@ class SessionManager;
 /// an encrypted session with the contact was active, every message waits for encryption until the user says
 /// otherwise (endEncryption(), sendUnencrypted()). The state survives reconnects and restarts (schema 8).
 ///
-/// Failure codes (failure()): a negotiation's detail from the engine (e.g. "timeout", "sas28x5-not-allowed",
-/// "identity-mac"), a session's end code from EsessionExtension (e.g. "ended-by-contact", "out-of-step"), or
-/// CodesDiffer / CannotStart below. ui/ and the CLI word them.
+/// Failure codes (failure()): a negotiation's detail from the engine (Esession::FailureCode, e.g.
+/// "sas28x5-not-allowed", "identity-mac"), a code of EsessionExtension (e.g. "timeout", "ended-by-contact",
+/// "out-of-step"), or CodesDiffer / CannotStart below. ui/ and the CLI word them.
 class ConversationSecurity : public QObject
 {
     Q_OBJECT

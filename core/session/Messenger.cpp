@@ -35,7 +35,7 @@ Messenger::Messenger(Account *account, MessageStore *store, QObject *parent)
     // again there (same ids, so the contact keeps each once). Not after our own terminate was acknowledged:
     // its MAC proved that the contact received everything we sent.
     connect(m_account->esession(), &EsessionExtension::sessionEnded, this,
-            [this](const QString &peer, const QString &thread, const QString &, const QString &code) {
+            [this](const QString &peer, const QString &thread, const QString &code) {
                 if (code == EsessionExtension::EndedByUs)
                     return;
                 const QString bare = QXmppUtils::jidToBareJid(peer);
@@ -130,11 +130,11 @@ void Messenger::onMessage(const QXmppMessage &message)
 }
 
 void Messenger::onUndecryptable(const QString &from, const QString &thread, const QString &stanzaId,
-                                const QString &reason)
+                                const QString &code)
 {
     ThreadSession *session = m_sessions->routeIncoming(from, thread);
     auto stored = m_store->addIncoming(QXmppUtils::jidToBareJid(from), QXmppUtils::jidToResource(from),
-                                       session->threadId(), reason, stanzaId, QDateTime::currentDateTimeUtc(), true,
+                                       session->threadId(), code, stanzaId, QDateTime::currentDateTimeUtc(), true,
                                        MessageState::Undecryptable);
     if (stored)
         Q_EMIT messageReceived(*stored);

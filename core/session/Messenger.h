@@ -46,12 +46,14 @@ public:
 
 Q_SIGNALS:
     /// A new (not duplicate) incoming chat message, already stored. Encrypted content that could not
-    /// be opened arrives here too, as state Undecryptable with the reason as its body.
+    /// be opened arrives here too, as state Undecryptable with its code as its body.
     void messageReceived(const StoredMessage &message);
 
 private:
     void onMessage(const QXmppMessage &message);
-    void onUndecryptable(const QString &from, const QString &thread, const QString &stanzaId, const QString &reason);
+    /// Stores a message that could not be opened, with @p code (Esession::FailureCode) as its body: the front ends
+    /// word it when they show it.
+    void onUndecryptable(const QString &from, const QString &thread, const QString &stanzaId, const QString &code);
 
     Account *m_account;
     ContactSettings *m_settings = nullptr;

@@ -13,7 +13,8 @@ enum class MessageDirection { Incoming = 0, Outgoing = 1 };
 
 /// Where a message is in its life. Outgoing: Queued -> Sending -> Sent (acknowledged by the server)
 /// -> Delivered (the contact's client confirmed it, XEP-0184).
-/// Undecryptable: encrypted content that could not be opened; the body holds the reason.
+/// Undecryptable: encrypted content that could not be opened; the body holds why: its stable code
+/// (Esession::FailureCode), or in databases written before codes, a sentence.
 enum class MessageState { Queued = 0, Sending = 1, Sent = 2, Received = 3, Failed = 4, Undecryptable = 5, Delivered = 6 };
 
 struct StoredMessage

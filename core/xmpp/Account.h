@@ -121,9 +121,10 @@ Q_SIGNALS:
     void rosterChanged();
     void presenceChanged(const QString &bareJid);
     void subscriptionRequested(const QString &bareJid);
-    /// Encrypted content that could not be opened, with the reason in words for people.
+    /// Encrypted content that could not be opened, with its stable code (Esession::FailureCode; the front ends
+    /// word it).
     void undecryptableReceived(const QString &from, const QString &thread, const QString &stanzaId,
-                               const QString &reason);
+                               const QString &code);
 
 private:
     std::function<bool(const QString &)> m_encryptionAllowed;

@@ -14,6 +14,7 @@
 
 #include "Logging.h"
 #include "esession/Constants.h"
+#include "esession/FailureCodes.h"
 #include "esession/FormConstants.h"
 #include "esession/FormNormalizer.h"
 #include "esession/RetainedSecretStore.h"
@@ -67,60 +68,6 @@ QDomElement parseStanza(const QByteArray &xml)
     if (!doc.setContent("<w xmlns=\"jabber:client\">" + xml + "</w>", true))
         return {};
     return doc.documentElement().firstChildElement();
-}
-
-/// Words for the codes of a stanza that could not be opened (the undecryptable signal's reason).
-QString openFailureText(const QString &code)
-{
-    if (code == ChannelError::NoSession)
-        return EsessionExtension::tr("encrypted for a session this device does not have");
-    if (code == ChannelError::Ended)
-        return EsessionExtension::tr("the encrypted session has ended");
-    if (code == ChannelError::BadContent)
-        return EsessionExtension::tr("an encrypted message held invalid content");
-    for (const CipherError error : { CipherError::Terminated, CipherError::MalformedElement, CipherError::BadMac,
-                                     CipherError::RekeyUnsupported, CipherError::BadRekeyValue, CipherError::RekeyTooSoon,
-                                     CipherError::TooLarge, CipherError::KeyExhausted, CipherError::CryptoFailure }) {
-        if (cipherErrorCode(error) == code)
-            return describe(error);
-    }
-    return EsessionExtension::tr("an encrypted message could not be opened");
-}
-
-/// Words for why a session ended (the sessionEnded signal's reason).
-QString endText(const QString &code)
-{
-    if (code == ChannelEnd::ByUs)
-        return EsessionExtension::tr("you ended the encrypted session");
-    if (code == ChannelEnd::Unacknowledged)
-        return EsessionExtension::tr("you ended the encrypted session (not acknowledged)");
-    if (code == ChannelEnd::Offline)
-        return EsessionExtension::tr("you went offline");
-    if (code == ChannelEnd::ByContact)
-        return EsessionExtension::tr("the contact ended the encrypted session");
-    if (code == ChannelEnd::OutOfStep)
-        return EsessionExtension::tr("the contact could not decrypt a message; the session fell out of step");
-    if (code == ChannelEnd::ContactOffline)
-        return EsessionExtension::tr("the contact's client went offline");
-    if (code == ChannelEnd::RefusedAfterEstablishment)
-        return EsessionExtension::tr("The contact could not verify this client's identity; the encrypted session is void.");
-    if (code == ChannelEnd::OpenFailed)
-        return EsessionExtension::tr("an encrypted message could not be opened; the session ended");
-    if (code == ChannelEnd::SendFailed)
-        return EsessionExtension::tr("the encrypted session could not go on sending");
-    return EsessionExtension::tr("the encrypted session was ended");
-}
-
-/// Words for why nothing was sealed.
-QString sealFailureText(const QString &code)
-{
-    if (code == ChannelError::Ended)
-        return EsessionExtension::tr("the encrypted session has ended; nothing was sent");
-    if (code == ChannelError::Terminating)
-        return EsessionExtension::tr("the encrypted session is ending; nothing was sent");
-    if (code == ChannelError::BadStanza)
-        return EsessionExtension::tr("the stanza could not be prepared for encryption");
-    return openFailureText(code);
 }
 
 QXmppE2eeMetadata esessionMetadata()
@@ -192,7 +139,7 @@ void EsessionExtension::process(const EngineOutput &output, const QString &failu
     armTimer();
     for (const ChannelEnded &ended : output.ended) {
         qCInfo(lcEsession) << "encrypted session ended:" << ended.code;
-        Q_EMIT sessionEnded(ended.peer, ended.thread, endText(ended.code), ended.code);
+        Q_EMIT sessionEnded(ended.peer, ended.thread, ended.code);
     }
     for (const EngineEvent &engineEvent : output.events) {
         const QString &thread = engineEvent.thread;
@@ -211,8 +158,6 @@ void EsessionExtension::process(const EngineOutput &output, const QString &failu
             qCInfo(lcEsession) << "negotiation failed:" << failed->detail;
             const bool timedOut = failureCode.isEmpty() && failed->failure == EsessionFailure::Abandoned;
             Q_EMIT negotiationFailed(engineEvent.peer, thread,
-                                     timedOut ? tr("the contact did not complete the negotiation in time")
-                                              : failed->reason,
                                      !failureCode.isEmpty() ? failureCode
                                      : timedOut             ? NegotiationTimeout
                                                             : failed->detail);
@@ -344,7 +289,7 @@ QString EsessionExtension::sessionPeer(const QString &peerJid, const QString &th
     return channel ? channel->peer() : QString();
 }
 
-void EsessionExtension::endSession(const QString &peerFullJid, const QString &thread, const QString &)
+void EsessionExtension::endSession(const QString &peerFullJid, const QString &thread)
 {
     if (const std::optional<EngineOutput> output = m_engine.endChannel(peerFullJid, thread, EndedLocally))
         process(*output);
@@ -366,13 +311,13 @@ std::optional<QDomElement> EsessionExtension::seal(EsessionChannel &channel, con
 {
     const QDomElement stanza = parseStanza(stanzaXml);
     if (stanza.isNull()) {
-        *error = sealFailureText(ChannelError::BadStanza);
+        *error = FailureCode::InvalidStanza;
         return std::nullopt;
     }
     const EngineOutput output = m_engine.sealStanza(channel, stanza);
     process(output);
     if (!output.error.isEmpty()) {
-        *error = sealFailureText(output.error);
+        *error = output.error;
         return std::nullopt;
     }
     return output.stanza;
@@ -385,8 +330,7 @@ EsessionExtension::encryptMessage(QXmppMessage &&message, const std::optional<QX
     EsessionChannel *channel
         = message.to().contains(u'/') ? m_engine.channel(message.to(), message.thread()) : nullptr;
     if (!channel) {
-        return ready<MessageEncryptResult>(
-            QXmppError{tr("there is no encrypted session with %1 in this conversation").arg(message.to()), {}});
+        return ready<MessageEncryptResult>(QXmppError{FailureCode::NoSession, {}});
     }
     // Session messages belong to this resource only: no carbons, no server archive.
     message.setPrivate(true);
@@ -421,7 +365,7 @@ QXmppTask<QXmppE2eeExtension::MessageDecryptResult> EsessionExtension::decryptMe
     if (!isEncrypted(message))
         return ready<MessageDecryptResult>(NotEncrypted{});
     return ready<MessageDecryptResult>(
-        QXmppError{tr("a copy of a message from an encrypted session cannot be decrypted on this device"), {}});
+        QXmppError{FailureCode::CopyFromOtherDevice, {}});
 }
 
 QXmppTask<QXmppE2eeExtension::IqEncryptResult> EsessionExtension::encryptIq(QXmppIq &&iq,
@@ -429,8 +373,7 @@ QXmppTask<QXmppE2eeExtension::IqEncryptResult> EsessionExtension::encryptIq(QXmp
 {
     EsessionChannel *channel = m_engine.channelForResource(iq.to());
     if (!channel) {
-        return ready<IqEncryptResult>(
-            QXmppError{tr("there is no encrypted session with %1").arg(iq.to()), {}});
+        return ready<IqEncryptResult>(QXmppError{FailureCode::NoSession, {}});
     }
     QString error;
     const auto sealed = seal(*channel, serialise(iq), &error);
@@ -451,13 +394,13 @@ QXmppTask<QXmppE2eeExtension::IqDecryptResult> EsessionExtension::decryptIq(cons
     if (!hasC(element)) {
         // We asked inside a session: an answer in plaintext is refused, not taken as it is.
         if (m_engine.hasSessionsWith(element.attribute(QStringLiteral("from"))))
-            return ready<IqDecryptResult>(QXmppError{tr("the answer to an encrypted request came unencrypted"), {}});
+            return ready<IqDecryptResult>(QXmppError{FailureCode::UnencryptedAnswer, {}});
         return ready<IqDecryptResult>(NotEncrypted{});
     }
     const EngineOutput output = m_engine.openStanza(element, now());
     process(output);
     if (!output.error.isEmpty())
-        return ready<IqDecryptResult>(QXmppError{openFailureText(output.error), {}});
+        return ready<IqDecryptResult>(QXmppError{output.error, {}});
     return ready<IqDecryptResult>(QDomElement(output.stanza));
 }
 
@@ -481,7 +424,7 @@ QXmppTask<QXmpp::SendResult> EsessionExtension::sendPresence(QXmppPresence &&pre
     EsessionChannel *channel = m_engine.channelForResource(presence.to());
     if (!channel && m_engine.hasSessionsWith(presence.to())) {
         // Several sessions with that resource and no way to tell which one: refused rather than sent in plaintext.
-        return ready<QXmpp::SendResult>(QXmppError{tr("there is no single encrypted session with %1").arg(presence.to()), {}});
+        return ready<QXmpp::SendResult>(QXmppError{FailureCode::NoSession, {}});
     }
     if (!channel)
         return client()->send(std::move(presence));
@@ -526,13 +469,13 @@ bool EsessionExtension::handleStanza(const QDomElement &element)
     const QString thread = element.firstChildElement(Xep0200::ThreadElement).text();
     if (element.attribute(QStringLiteral("type")) == u"error") {
         // Our own <c/> bounced by a server: delivery failed; it is not an attack on the session.
-        Q_EMIT undecryptable(from, thread, id, tr("an encrypted message could not be delivered"));
+        Q_EMIT undecryptable(from, thread, id, FailureCode::Bounced);
         return true;
     }
     const EngineOutput output = m_engine.openStanza(element, now());
     process(output);
     if (!output.error.isEmpty()) {
-        Q_EMIT undecryptable(from, thread, id, openFailureText(output.error));
+        Q_EMIT undecryptable(from, thread, id, output.error);
         return true;
     }
     if (output.stanza.isNull())

@@ -25,7 +25,7 @@ class SsnHandler;
 /// Incoming stanzas holding a <c/> are caught here from the raw stream, opened by the engine and
 /// injected back into QXmpp with E2EE metadata, so that replies (receipts, iq results) go out
 /// encrypted too. A <c/> that cannot be opened never reaches the rest of the client as a plaintext
-/// message: it becomes an `undecryptable` event with the reason.
+/// message: it becomes an `undecryptable` event with a stable code (Esession::FailureCode).
 ///
 /// Sessions are keyed by the peer's full JID and the XEP-0201 thread id. They come from a negotiation
 /// (XEP-0217/0116, Esession::EsessionHandshake: negotiate(), or a contact's request) or, in tests, from
@@ -56,6 +56,12 @@ public:
     // negotiationFailed's codes besides the engine's details.
     static inline const QString NegotiationTimeout = QStringLiteral("timeout"); ///< not finished in time
     static inline const QString NegotiationAbandoned = QStringLiteral("offline"); ///< we went offline meanwhile
+    /// Every code above (for the front ends' wording tables and their tests).
+    static QStringList codes()
+    {
+        return {EndedByUs, EndedOffline, EndedUnacknowledged, EndedByContact, EndedLocally, OutOfStep, OpenFailed,
+                SendFailed, RefusedAfterEstablishment, ContactOffline, NegotiationTimeout, NegotiationAbandoned};
+    }
 
     EsessionExtension();
     ~EsessionExtension() override;
@@ -63,7 +69,7 @@ public:
     /// Starts an encrypted session with @p peerFullJid in @p thread with negotiated parameters.
     void startSession(const QString &peerFullJid, const QString &thread, Esession::CipherParameters parameters);
     /// Ends the session (keys wiped). Later sends in that thread fail instead of going out in plaintext.
-    void endSession(const QString &peerFullJid, const QString &thread, const QString &reason);
+    void endSession(const QString &peerFullJid, const QString &thread);
     SessionState sessionState(const QString &peerJid, const QString &thread) const;
     /// The full JID of the session in @p thread with @p peerJid (bare or full): an active one if there
     /// is one, else an ended one; empty when the thread never had a session.
@@ -155,19 +161,19 @@ Q_SIGNALS:
     void esessionEstablished(const QString &peerFullJid, const QString &thread, const QString &sas, bool verified,
                              bool identityChanged, const QString &formerJid,
                              std::optional<Esession::SasAlgorithm> sasAlgorithm);
-    /// @p reason is for people; @p detail is the engine's stable code for what failed (e.g. "sas28x5-not-allowed"),
-    /// never a value, possibly empty.
-    void negotiationFailed(const QString &peerJid, const QString &thread, const QString &reason,
-                           const QString &detail);
+    /// @p code: the engine's stable code for what failed (EsessionFailed::detail, e.g. "sas28x5-not-allowed"), or
+    /// NegotiationTimeout / NegotiationAbandoned; never a value, never empty. The front ends word it.
+    void negotiationFailed(const QString &peerJid, const QString &thread, const QString &code);
     /// For the store's bookkeeping only (SqlRetainedSecretStore::recordSas): never log @p secret.
     void retainedSecretCreated(const QString &peerBareJid, const QByteArray &secret, const QString &sas);
     /// A contact asks for an encrypted session and the policy wants the user to decide.
     void negotiationRequested(const QString &peerJid, const QString &thread);
     void sessionStarted(const QString &peerFullJid, const QString &thread);
-    /// @p reason is for people; @p code is one of the stable codes below.
-    void sessionEnded(const QString &peerFullJid, const QString &thread, const QString &reason, const QString &code);
-    /// A stanza with encrypted content that could not be opened; shown to the user, never dropped.
-    void undecryptable(const QString &from, const QString &thread, const QString &stanzaId, const QString &reason);
+    /// @p code is one of the stable codes above (EndedByUs, OutOfStep, ...).
+    void sessionEnded(const QString &peerFullJid, const QString &thread, const QString &code);
+    /// A stanza with encrypted content that could not be opened; shown to the user, never dropped. @p code: one of
+    /// Esession::FailureCode::undecryptableCodes().
+    void undecryptable(const QString &from, const QString &thread, const QString &stanzaId, const QString &code);
     /// A presence that arrived encrypted, opened.
     void presenceDecrypted(const QXmppPresence &presence);
 

@@ -175,13 +175,18 @@ private Q_SLOTS:
                 m_bob->account.client()->send(std::move(forged));
             }
             QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, NetTimeout);
+            // The code says why: a lost message leaves the negotiation to time out (a forged error without a form
+            // is no answer of the contact's), a corrupted message 4 fails Alice's check of Bob's identity.
+            const QString expected = event == u"message 4 refused" ? QStringLiteral("identity-mac")
+                                                                   : EsessionExtension::NegotiationTimeout;
+            QCOMPARE(failed.first().at(2).toString(), expected);
             QCOMPARE(security->phase(Bob), Phase::Held);
-            QVERIFY(!security->failure(Bob).isEmpty());
+            QCOMPARE(security->failure(Bob), expected);
             if (event == u"message 4 refused") {
                 // Bob had his keys when Alice refused message 4: his session ends too (review M5).
                 QTRY_COMPARE_WITH_TIMEOUT(bobUp.count(), 1, NetTimeout);
                 QTRY_COMPARE_WITH_TIMEOUT(bobEnded.count(), 1, NetTimeout);
-                QCOMPARE(bobEnded.first().at(3).toString(), EsessionExtension::RefusedAfterEstablishment);
+                QCOMPARE(bobEnded.first().at(2).toString(), EsessionExtension::RefusedAfterEstablishment);
                 QCOMPARE(m_bob->account.esession()->sessionState(AliceFull, security->thread(Bob)),
                          EsessionExtension::SessionState::Ended);
                 QCOMPARE(security->failure(Bob), QStringLiteral("identity-mac"));
@@ -295,7 +300,7 @@ private Q_SLOTS:
         QVERIFY(security->endEncryption(Bob));
         QCOMPARE(security->phase(Bob), Phase::Plain);
         QTRY_COMPARE_WITH_TIMEOUT(bobEnded.count(), 1, NetTimeout);
-        QCOMPARE(bobEnded.first().at(3).toString(), EsessionExtension::EndedByContact);
+        QCOMPARE(bobEnded.first().at(2).toString(), EsessionExtension::EndedByContact);
         QVERIFY(m_alice->messenger->send(Bob, QStringLiteral("plain by choice")));
         QTRY_VERIFY_WITH_TIMEOUT(m_bob->bodies().contains(QStringLiteral("plain by choice")), NetTimeout);
         QVERIFY(!m_bob->received.last().encrypted);
@@ -313,7 +318,7 @@ private Q_SLOTS:
         QVERIFY(!esession->holdsKeys());
         m_alice->account.disconnectFromServer();
         QTRY_COMPARE_WITH_TIMEOUT(bobEnded.count(), 1, NetTimeout);
-        QCOMPARE(bobEnded.first().at(3).toString(), EsessionExtension::EndedByContact);
+        QCOMPARE(bobEnded.first().at(2).toString(), EsessionExtension::EndedByContact);
         // Not a failure: the next message after logging in again simply negotiates.
         QCOMPARE(m_alice->messenger->security()->phase(Bob), Phase::Ready);
     }
@@ -390,7 +395,7 @@ private Q_SLOTS:
         QCOMPARE(ended.count(), 0);
         QVERIFY(esession->holdsKeys());
         QTRY_COMPARE_WITH_TIMEOUT(ended.count(), 1, NetTimeout);
-        QCOMPARE(ended.first().at(3).toString(), EsessionExtension::EndedUnacknowledged);
+        QCOMPARE(ended.first().at(2).toString(), EsessionExtension::EndedUnacknowledged);
         QVERIFY(!esession->holdsKeys());
         QCOMPARE(m_alice->messenger->security()->phase(Bob), Phase::Plain);
     }

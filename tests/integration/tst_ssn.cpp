@@ -346,7 +346,7 @@ private Q_SLOTS:
         // Bob acknowledges (encrypted) and ends; Alice ends when the acknowledgement verified.
         QTRY_COMPARE_WITH_TIMEOUT(bobEnded.count(), 1, NetTimeout);
         QTRY_COMPARE_WITH_TIMEOUT(aliceEnded.count(), 1, NetTimeout);
-        QVERIFY(bobEnded.first().at(2).toString().contains(QStringLiteral("contact ended")));
+        QCOMPARE(bobEnded.first().at(2).toString(), EsessionExtension::EndedByContact);
         QCOMPARE(alice->sessionState(QStringLiteral("bob@localhost/sotto"), thread), EsessionExtension::SessionState::Ended);
         // Nothing goes out in that thread any more, in plaintext least of all: the message waits.
         const auto queued = m_alice->messenger->send(QStringLiteral("bob@localhost"), QStringLiteral("after the end"));

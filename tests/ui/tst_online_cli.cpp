@@ -402,6 +402,9 @@ void OnlineCliTest::differingCodesEndBothSessions()
     QVERIFY2(ended, "sotto-cli did not report the end of the session");
     QCOMPARE(ended->value(QStringLiteral("thread")).toString(), m_cliSession.value(QStringLiteral("thread")).toString());
     QCOMPARE(ended->value(QStringLiteral("peer")).toString(), m_cliSession.value(QStringLiteral("peer")).toString());
+    // Alice's side ended the session: the code for scripts, the CLI's own words beside it.
+    QCOMPARE(ended->value(QStringLiteral("code")).toString(), QStringLiteral("ended-by-contact"));
+    QCOMPARE(ended->value(QStringLiteral("reason")).toString(), QStringLiteral("the contact ended the encrypted session"));
     QVERIFY(m_bob->isRunning());
 
     // The dialog says why, and closes; the window still says the encryption failed.
@@ -425,8 +428,15 @@ void OnlineCliTest::preferredGroupsMeetTheCliGroups()
     const std::optional<QJsonObject> refused = m_bob->waitForEvent(
         [](const QJsonObject &e) { return isEvent(e, QStringLiteral("esession"), QStringLiteral("failed")); });
     QVERIFY2(refused, "sotto-cli did not refuse the offer");
+    QCOMPARE(refused->value(QStringLiteral("code")).toString(), QStringLiteral("offer-not-acceptable"));
+    QVERIFY(refused->value(QStringLiteral("reason")).toString().contains(QStringLiteral("could not agree")));
     QTRY_COMPARE_WITH_TIMEOUT(shieldText->property("text").toString(), QStringLiteral("Encryption failed"),
                               NetworkTimeoutMs);
+    // The window words Bob's refusal (the engine's code peer-error) for the user.
+    QTRY_VERIFY(findItem(currentPage(), QStringLiteral("encryptionStateText"))
+                    ->property("text")
+                    .toString()
+                    .contains(QStringLiteral("client refused the encrypted session")));
     for (const QJsonObject &event : m_bob->events())
         QVERIFY(!isEvent(event, QStringLiteral("esession"), QStringLiteral("active")));
     VERIFY_NO_WARNINGS("an offer the contact refused");

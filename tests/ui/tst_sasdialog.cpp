@@ -18,6 +18,7 @@
 #include <memory>
 
 #include "AppContext.h"
+#include "EncryptionText.h"
 #include "session/ConversationSecurity.h"
 #include "xmpp/Account.h"
 #include "xmpp/EsessionExtension.h"
@@ -74,6 +75,7 @@ private Q_SLOTS:
     void kindOfCodeIsNamedAndTheWeakOneWarned_data();
     void kindOfCodeIsNamedAndTheWeakOneWarned();
     void chatPageShowsTheSessionStatus();
+    void chatPageWordsUndecryptableMessages();
     void chatPageWarnsAboutAChangedIdentity();
     void chatPageNamesTheFormerAddress();
     void chatPageOffersVerificationAndEncryption();
@@ -435,6 +437,42 @@ void SasDialogTest::chatPageShowsTheSessionStatus()
     VERIFY_NO_WARNINGS("changing the session status");
 }
 
+// A message that could not be opened is stored with the code of why and worded when shown; a body from before the
+// codes (a sentence of its time) is shown as it was stored.
+void SasDialogTest::chatPageWordsUndecryptableMessages()
+{
+    QVERIFY(m_context->openOffline(alice));
+    MessageStore *store = m_context->store();
+    const QDateTime start = QDateTime::currentDateTimeUtc().addSecs(-60);
+    const QString older = QStringLiteral("the encrypted session has ended (you went offline)");
+    QVERIFY(store->addIncoming(bob, QStringLiteral("phone"), QStringLiteral("t1"), QStringLiteral("bad-mac"),
+                               QStringLiteral("id-1"), start, true, MessageState::Undecryptable));
+    QVERIFY(store->addIncoming(bob, QStringLiteral("phone"), QStringLiteral("t1"), older, QStringLiteral("id-2"),
+                               start.addSecs(10), true, MessageState::Undecryptable));
+
+    QQuickItem *page = loadChatPage();
+    QVERIFY(page);
+    ConversationModel *model = pageModel();
+    QVERIFY(model);
+    QCOMPARE(model->rowCount(), 2);
+    const QString worded = model->data(model->index(0), ConversationModel::BodyRole).toString();
+    QCOMPARE(worded, EncryptionText::undecryptable(QStringLiteral("bad-mac")));
+    QVERIFY2(worded.contains(QStringLiteral("integrity check")), qPrintable(worded));
+    QCOMPARE(model->data(model->index(1), ConversationModel::BodyRole).toString(), older);
+
+    QList<QQuickItem *> rows;
+    QTRY_COMPARE((rows = messageRows(findItem(page, QStringLiteral("messageList")))).size(), 2);
+    const QString first = text(findItem(rows.at(0), QStringLiteral("messageBody")));
+    QVERIFY2(first.contains(QStringLiteral("could not be decrypted")) && first.contains(worded)
+                 && !first.contains(QStringLiteral("bad-mac")),
+             qPrintable(first));
+    const QString second = text(findItem(rows.at(1), QStringLiteral("messageBody")));
+    QVERIFY2(second.contains(older), qPrintable(second));
+    QVERIFY2(accessibleName(rows.at(0)).contains(QStringLiteral("could not be decrypted")),
+             qPrintable(accessibleName(rows.at(0))));
+    VERIFY_NO_WARNINGS("showing messages that could not be decrypted");
+}
+
 void SasDialogTest::chatPageWarnsAboutAChangedIdentity()
 {
     QVERIFY(m_context->openOffline(alice));
@@ -730,13 +768,13 @@ void SasDialogTest::chatPageOffersTheOlderCodeWhenThatIsWhy()
     QVERIFY(!allow->isVisible());
 
     // Another failure: no such offer.
-    Q_EMIT esession->negotiationFailed(bob, security->thread(bob), QString(), QStringLiteral("identity-mac"));
+    Q_EMIT esession->negotiationFailed(bob, security->thread(bob), QStringLiteral("identity-mac"));
     QTRY_COMPARE(model->sessionStatus(), ConversationModel::Failed);
     QVERIFY(!model->olderCodeNeeded());
     QVERIFY(!allow->isVisible());
 
     QVERIFY(!security->startEncryption(bob));
-    Q_EMIT esession->negotiationFailed(bob, security->thread(bob), QString(), QStringLiteral("sas28x5-not-allowed"));
+    Q_EMIT esession->negotiationFailed(bob, security->thread(bob), QStringLiteral("sas28x5-not-allowed"));
     QTRY_VERIFY(model->olderCodeNeeded());
     QTRY_VERIFY(allow->isVisible());
     QVERIFY(text(findItem(page, QStringLiteral("encryptionStateText"))).contains(QStringLiteral("sas28x5")));

@@ -24,6 +24,7 @@
 #include "esession/DataForm.h"
 #include "esession/EsessionHandshake.h"
 #include "esession/EsessionKeys.h"
+#include "esession/FailureCodes.h"
 #include "esession/FormConstants.h"
 #include "esession/FormNormalizer.h"
 #include "esession/RetainedSecretStore.h"
@@ -564,6 +565,9 @@ private Q_SLOTS:
     void retainedSecretJidCase();
     void verifiedStaysWithItsJid_data();
     void verifiedStaysWithItsJid();
+    // The stable codes of failures (FailureCodes.h): what the front ends word.
+    void failureCodes_data();
+    void failureCodes();
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -879,10 +883,17 @@ void TestEsessionHandshake::otherSecret()
     const EsessionFailed *failed = different.failed(true);
     QVERIFY2(failed, qPrintable(describe(different.aliceEvents)));
     QCOMPARE(failed->failure, EsessionFailure::IdentityNotVerified);
-    QCOMPARE(failed->detail, u"identity-mac"_s);
+    // With a password in the key, a wrong M_B says so: only Alice knows that one was in use.
+    QCOMPARE(failed->detail, u"identity-mac-password"_s);
     QVERIFY(failed->sent);
     QCOMPARE(failed->sent->condition, SsnCondition::FeatureNotImplemented);
-    QVERIFY(failed->reason.contains(u"password"_s));
+    // Bob had his keys when Alice refused message 4: his side ends with the refusal she sent.
+    const EsessionFailed *refused = different.failed(false);
+    QVERIFY2(refused, qPrintable(describe(different.bobEvents)));
+    QCOMPARE(refused->failure, EsessionFailure::RefusedByPeer);
+    QCOMPARE(refused->detail, u"message-4-refused"_s);
+    QVERIFY(refused->received);
+    QCOMPARE(refused->received->condition, SsnCondition::FeatureNotImplemented);
     QCOMPARE(snapshot(aliceStore, BobBare), aliceBefore);
 
     // A password on one side only fails the same way.
@@ -1041,6 +1052,15 @@ void TestEsessionHandshake::refusedByResponder()
     QCOMPARE(failed->sent->condition, condition);
     QCOMPARE(failed->sent->type, u"cancel"_s);
     QCOMPARE(failed->sent->fields, fields);
+    QCOMPARE(
+        failed->detail, fields == QStringList { Xep0116::Dhkeys } ? u"three-message"_s : u"offer-not-acceptable"_s);
+    // Alice reads Bob's error stanza: the condition and the fields he named.
+    const EsessionFailed *refused = pair.failed(true);
+    QVERIFY2(refused, qPrintable(describe(pair.aliceEvents)));
+    QCOMPARE(refused->detail, u"peer-error"_s);
+    QVERIFY(refused->received && !refused->sent);
+    QCOMPARE(refused->received->condition, condition);
+    QCOMPARE(refused->received->fields, fields);
     // What went on the wire says the same.
     QCOMPARE(pair.sentByBob.size(), 1);
     const QDomElement error = pair.sentByBob.first().documentElement();
@@ -1125,6 +1145,10 @@ void TestEsessionHandshake::refusedByInitiator()
     QVERIFY(failed->sent);
     QCOMPARE(failed->sent->condition, SsnCondition::NotAcceptable);
     QCOMPARE(failed->sent->fields, fields);
+    QCOMPARE(failed->detail, u"answer-not-acceptable"_s);
+    QCOMPARE(pair.failed(false)->failure, EsessionFailure::RefusedByPeer);
+    QCOMPARE(pair.failed(false)->detail, u"peer-error"_s);
+    QCOMPARE(pair.failed(false)->received->fields, fields);
     checkSecureFailure(pair);
     QCOMPARE(snapshot(aliceStore, BobBare), aliceBefore);
     QVERIFY(bobStore.secrets(AliceBare).isEmpty());
@@ -1161,12 +1185,12 @@ void TestEsessionHandshake::identityFailures_data()
         << 3 << Tamper([](QDomElement m) { setValues(m, Xep0116::Nonce, { b64(Crypto::randomBytes(32)) }); })
         << SsnCondition::FeatureNotImplemented << u"nonce"_s;
     QTest::newRow("missing mac") << 3 << Tamper([](QDomElement m) { removeField(m, Xep0116::Mac); })
-                                 << SsnCondition::NotAcceptable << u"mac"_s;
+                                 << SsnCondition::NotAcceptable << u"completion-not-acceptable"_s;
     QTest::newRow("two DH values") << 3 << Tamper([](QDomElement m) {
         const QString e = fieldValues(m, Xep0116::Dhkeys).first();
         setValues(m, Xep0116::Dhkeys, { e, e });
     }) << SsnCondition::NotAcceptable
-                                   << u"dhkeys"_s;
+                                   << u"completion-not-acceptable"_s;
     QTest::newRow("M_B bit flip") << 4 << flip(Xep0116::Mac) << SsnCondition::FeatureNotImplemented
                                   << u"identity-mac"_s;
     QTest::newRow("ID_B bit flip") << 4 << flip(Xep0116::Identity) << SsnCondition::FeatureNotImplemented
@@ -1183,11 +1207,11 @@ void TestEsessionHandshake::identityFailures_data()
     }) << SsnCondition::FeatureNotImplemented
                                      << u"nonce"_s;
     QTest::newRow("message 4 without srshash") << 4 << Tamper([](QDomElement m) { removeField(m, Xep0116::Srshash); })
-                                               << SsnCondition::FeatureNotImplemented << u"message 4 fields"_s;
+                                               << SsnCondition::FeatureNotImplemented << u"message-4-fields"_s;
     QTest::newRow("message 4 with two macs") << 4 << Tamper([](QDomElement m) {
         const QString mac = fieldValues(m, Xep0116::Mac).first();
         setValues(m, Xep0116::Mac, { mac, mac });
-    }) << SsnCondition::FeatureNotImplemented << u"message 4 fields"_s;
+    }) << SsnCondition::FeatureNotImplemented << u"message-4-fields"_s;
 }
 
 void TestEsessionHandshake::identityFailures()
@@ -1296,7 +1320,7 @@ void TestEsessionHandshake::invalidDhValues()
         QVERIFY2(failed, qPrintable(describe(pair.bobEvents)));
         QVERIFY(failed->sent);
         QCOMPARE(failed->sent->condition, SsnCondition::FeatureNotImplemented);
-        QVERIFY2(failed->detail.startsWith(u"dh-range"_s), qPrintable(failed->detail));
+        QCOMPARE(failed->detail, u"dh-range"_s);
         checkSecureFailure(pair);
         QVERIFY(bobStore.secrets(AliceBare).isEmpty());
     }
@@ -2333,7 +2357,7 @@ void TestEsessionHandshake::threeMessageOtherSecret()
     QVERIFY(!different.established(true));
     QVERIFY2(different.failed(true), qPrintable(describe(different.aliceEvents)));
     QCOMPARE(different.failed(true)->failure, EsessionFailure::IdentityNotVerified);
-    QCOMPARE(different.failed(true)->detail, u"identity-mac"_s);
+    QCOMPARE(different.failed(true)->detail, u"identity-mac-password"_s);
     QCOMPARE(snapshot(aliceStore, BobBare), aliceBefore);
 
     // Only Bob holds a password: Alice asks for 3 messages, Bob answers as a responder that only does 4.
@@ -2399,13 +2423,14 @@ void TestEsessionHandshake::threeMessageIdentityFailures_data()
         << 2 << Tamper([](QDomElement m) { setValues(m, Xep0116::RekeyFreq, { u"200"_s }); })
         << C::FeatureNotImplemented << QStringList { Xep0116::Identity } << u"signature"_s;
     QTest::newRow("message 2 without identity") << 2 << Tamper([](QDomElement m) { removeField(m, Xep0116::Identity); })
-                                                << C::NotAcceptable << QStringList { Xep0116::Identity } << QString();
+                                                << C::NotAcceptable << QStringList { Xep0116::Identity }
+                                                << u"answer-not-acceptable"_s;
     QTest::newRow("message 2 with sas_algs")
         << 2 << Tamper([](QDomElement m) { setValues(m, Xep0116::SasAlgs, { u"sas28x5"_s }); }) << C::NotAcceptable
-        << QStringList { Xep0116::SasAlgs } << QString();
+        << QStringList { Xep0116::SasAlgs } << u"answer-not-acceptable"_s;
     QTest::newRow("message 2 picks none")
         << 2 << Tamper([](QDomElement m) { setValues(m, Xep0116::RespPubkey, { u"none"_s }); }) << C::NotAcceptable
-        << QStringList { Xep0116::RespPubkey } << QString();
+        << QStringList { Xep0116::RespPubkey } << u"answer-not-acceptable"_s;
     QTest::newRow("M_A bit flip") << 3 << flip(Xep0116::Mac) << C::FeatureNotImplemented << QStringList { Xep0116::Mac }
                                   << u"identity-mac"_s;
     QTest::newRow("ID_A bit flip") << 3 << flip(Xep0116::Identity) << C::FeatureNotImplemented
@@ -2418,12 +2443,13 @@ void TestEsessionHandshake::threeMessageIdentityFailures_data()
         << C::FeatureNotImplemented << QStringList { Xep0116::Nonce } << u"nonce"_s;
     QTest::newRow("message 3 with dhkeys")
         << 3 << Tamper([](QDomElement m) { setValues(m, Xep0116::Dhkeys, { b64(Crypto::randomBytes(256)) }); })
-        << C::NotAcceptable << QStringList { Xep0116::Dhkeys } << QString();
+        << C::NotAcceptable << QStringList { Xep0116::Dhkeys } << u"completion-not-acceptable"_s;
     QTest::newRow("message 3 with rshashes")
         << 3 << Tamper([](QDomElement m) { setValues(m, Xep0116::Rshashes, { b64(Crypto::randomBytes(32)) }); })
-        << C::NotAcceptable << QStringList { Xep0116::Rshashes } << QString();
+        << C::NotAcceptable << QStringList { Xep0116::Rshashes } << u"completion-not-acceptable"_s;
     QTest::newRow("message 3 without mac") << 3 << Tamper([](QDomElement m) { removeField(m, Xep0116::Mac); })
-                                           << C::NotAcceptable << QStringList { Xep0116::Mac } << QString();
+                                           << C::NotAcceptable << QStringList { Xep0116::Mac }
+                                           << u"completion-not-acceptable"_s;
 }
 
 void TestEsessionHandshake::threeMessageIdentityFailures()
@@ -2454,10 +2480,10 @@ void TestEsessionHandshake::threeMessageIdentityFailures()
     QVERIFY(failed->sent);
     QCOMPARE(failed->sent->condition, condition);
     QCOMPARE(failed->sent->fields, fields);
-    if (!detail.isEmpty()) {
-        QCOMPARE(failed->failure, EsessionFailure::IdentityNotVerified);
-        QCOMPARE(failed->detail, detail);
-    }
+    QCOMPARE(failed->failure,
+        condition == SsnCondition::FeatureNotImplemented ? EsessionFailure::IdentityNotVerified
+                                                         : EsessionFailure::RefusedByUs);
+    QCOMPARE(failed->detail, detail);
     if (aliceJudges) {
         checkSecureFailure(pair);
     } else {
@@ -2698,7 +2724,7 @@ void TestEsessionHandshake::threeMessageInvalidDhValues()
         QCOMPARE(failed->failure, EsessionFailure::RefusedByUs);
         QCOMPARE(failed->sent->condition, SsnCondition::FeatureNotImplemented);
         QCOMPARE(failed->sent->fields, QStringList { Xep0116::Dhkeys });
-        QVERIFY2(failed->detail.startsWith(u"dh-range"_s), qPrintable(failed->detail));
+        QCOMPARE(failed->detail, u"dh-range"_s);
         QCOMPARE(pair.sentByBob.size(), 1);
         QVERIFY(fieldElement(pair.sentByBob.first().documentElement(), Xep0116::Identity).isNull());
         checkSecureFailure(pair);
@@ -2843,10 +2869,10 @@ void TestEsessionHandshake::threeMessageRefused_data()
     QTest::addColumn<bool>("bobIdentity");
     QTest::addColumn<bool>("bobTrusts");
     QTest::addColumn<QString>("detail");
-    QTest::newRow("flag off, keys") << false << true << true << u"3-message"_s;
-    QTest::newRow("flag off, no keys (default policy)") << false << false << false << u"3-message"_s;
-    QTest::newRow("flag on, no key of its own") << true << false << true << u"3-message: keys or other secret"_s;
-    QTest::newRow("flag on, no trust callback") << true << true << false << u"3-message: keys or other secret"_s;
+    QTest::newRow("flag off, keys") << false << true << true << u"three-message"_s;
+    QTest::newRow("flag off, no keys (default policy)") << false << false << false << u"three-message"_s;
+    QTest::newRow("flag on, no key of its own") << true << false << true << u"three-message-unavailable"_s;
+    QTest::newRow("flag on, no trust callback") << true << true << false << u"three-message-unavailable"_s;
 }
 
 void TestEsessionHandshake::threeMessageRefused()
@@ -2888,6 +2914,7 @@ void TestEsessionHandshake::threeMessageRefused()
         Xep0116::Dhkeys);
     checkSecureFailure(pair);
     QCOMPARE(pair.failed(true)->failure, EsessionFailure::RefusedByPeer);
+    QCOMPARE(pair.failed(true)->detail, u"peer-error"_s);
     QCOMPARE(snapshot(bobStore, AliceBare), bobBefore);
     QCOMPARE(snapshot(aliceStore, BobBare), aliceBefore);
 }
@@ -2904,8 +2931,10 @@ void TestEsessionHandshake::threeMessageToDefaultResponder()
     const EsessionFailed *failed = pair.failed(true);
     QVERIFY2(failed, qPrintable(describe(pair.aliceEvents)));
     QCOMPARE(failed->failure, EsessionFailure::RefusedByPeer);
-    QVERIFY2(failed->detail.contains(u"feature-not-implemented"_s) && failed->detail.contains(Xep0116::Dhkeys),
-        qPrintable(failed->detail));
+    QCOMPARE(failed->detail, u"peer-error"_s);
+    QVERIFY(failed->received);
+    QCOMPARE(failed->received->conditionName, u"feature-not-implemented"_s);
+    QCOMPARE(failed->received->fields, QStringList { Xep0116::Dhkeys });
     QVERIFY(aliceStore.secrets(BobBare).isEmpty() && bobStore.secrets(AliceBare).isEmpty());
 
     EsessionPolicy retry = sigmaPolicy(true);
@@ -3376,20 +3405,24 @@ void TestEsessionHandshake::sasAlgorithmChoice_data()
     QTest::addColumn<QList<SasAlgorithm>>("bob");
     QTest::addColumn<int>("expected"); // -1: refused by Bob
     QTest::addColumn<QString>("detail"); // of Bob's refusal
+    QTest::addColumn<QString>("aliceDetail"); // of Alice's failure, when Bob refused
     using S = SasAlgorithm;
     const QList<S> ours { S::Committed };
     const QList<S> compatible { S::Committed, S::Sas28x5 };
     const QList<S> weakOnly { S::Sas28x5 };
-    QTest::newRow("default both") << ours << ours << int(S::Committed) << QString();
-    QTest::newRow("compatible both: committed") << compatible << compatible << int(S::Committed) << QString();
-    QTest::newRow("compatible Alice, default Bob") << compatible << ours << int(S::Committed) << QString();
-    QTest::newRow("default Alice, compatible Bob") << ours << compatible << int(S::Committed) << QString();
-    QTest::newRow("other client to compatible Bob") << weakOnly << compatible << int(S::Sas28x5) << QString();
-    QTest::newRow("compatible Alice to other client") << compatible << weakOnly << int(S::Sas28x5) << QString();
+    QTest::newRow("default both") << ours << ours << int(S::Committed) << QString() << QString();
+    QTest::newRow("compatible both: committed") << compatible << compatible << int(S::Committed) << QString() << QString();
+    QTest::newRow("compatible Alice, default Bob") << compatible << ours << int(S::Committed) << QString() << QString();
+    QTest::newRow("default Alice, compatible Bob") << ours << compatible << int(S::Committed) << QString() << QString();
+    QTest::newRow("other client to compatible Bob") << weakOnly << compatible << int(S::Sas28x5) << QString() << QString();
+    QTest::newRow("compatible Alice to other client") << compatible << weakOnly << int(S::Sas28x5) << QString() << QString();
     QTest::newRow("Bob's order is his: committed") << QList<S> { S::Sas28x5, S::Committed } << compatible
-                                                    << int(S::Committed) << QString();
-    QTest::newRow("other client to default Bob") << weakOnly << ours << -1 << u"sas28x5-not-allowed"_s;
-    QTest::newRow("default Alice to other client") << ours << weakOnly << -1 << u"sas_algs"_s;
+                                                    << int(S::Committed) << QString() << QString();
+    QTest::newRow("other client to default Bob") << weakOnly << ours << -1 << u"sas28x5-not-allowed"_s
+                                                  << u"peer-error"_s;
+    QTest::newRow("default Alice to other client") << ours << weakOnly << -1 << u"offer-not-acceptable"_s
+        // Bob's refusal names sas_algs and Alice offered only the committed code: she can tell her user why.
+        << u"sas28x5-not-allowed"_s;
 }
 
 void TestEsessionHandshake::sasAlgorithmChoice()
@@ -3398,6 +3431,7 @@ void TestEsessionHandshake::sasAlgorithmChoice()
     QFETCH(QList<SasAlgorithm>, bob);
     QFETCH(int, expected);
     QFETCH(QString, detail);
+    QFETCH(QString, aliceDetail);
     MemoryRetainedSecretStore aliceStore, bobStore;
     Pair pair(relayTestPolicy(alice), relayTestPolicy(bob), &aliceStore, &bobStore);
     exchange(pair);
@@ -3409,6 +3443,7 @@ void TestEsessionHandshake::sasAlgorithmChoice()
         QCOMPARE(failed->detail, detail);
         QVERIFY(failed->sent && failed->sent->fields.contains(Xep0116::SasAlgs));
         QCOMPARE(pair.failed(true)->failure, EsessionFailure::RefusedByPeer);
+        QCOMPARE(pair.failed(true)->detail, aliceDetail);
         return;
     }
     const EsessionEstablished *a = pair.established(true);
@@ -3464,7 +3499,6 @@ void TestEsessionHandshake::strippedSasOffer()
         checkSecureFailure(pair);
         QCOMPARE(refuser->failure, EsessionFailure::RefusedByUs);
         QCOMPARE(refuser->detail, u"sas28x5-not-allowed"_s);
-        QVERIFY(refuser->reason.contains(u"sas28x5"_s));
         QVERIFY(refuser->sent.has_value());
         QCOMPARE(refuser->sent->condition, SsnCondition::NotAcceptable);
         QVERIFY(refuser->sent->fields.contains(Xep0116::SasAlgs));
@@ -3661,18 +3695,22 @@ void TestEsessionHandshake::committedSasSecretMustMatchItsCommitment_data()
 {
     QTest::addColumn<Tamper>("message2");
     QTest::addColumn<Tamper>("message4");
+    QTest::addColumn<QString>("detail"); // Alice's: r_B is in form_B2, so mac_B already fails on the way
     QTest::newRow("secret changed") << Tamper() << Tamper([](QDomElement m) {
         setValues(m, Xep0116::SasSecret, { b64(Crypto::randomBytes(32)) });
-    });
-    QTest::newRow("secret missing") << Tamper() << Tamper([](QDomElement m) { removeField(m, Xep0116::SasSecret); });
+    }) << u"identity"_s;
+    QTest::newRow("secret missing") << Tamper()
+                                    << Tamper([](QDomElement m) { removeField(m, Xep0116::SasSecret); })
+                                    << u"identity"_s;
     QTest::newRow("commitment missing") << Tamper([](QDomElement m) { removeField(m, Xep0116::SasCommitment); })
-                                        << Tamper();
+                                        << Tamper() << u"sas-commitment"_s;
 }
 
 void TestEsessionHandshake::committedSasSecretMustMatchItsCommitment()
 {
     QFETCH(Tamper, message2);
     QFETCH(Tamper, message4);
+    QFETCH(QString, detail);
     MemoryRetainedSecretStore aliceStore, bobStore;
     Pair pair(relayTestPolicy({ SasAlgorithm::Committed }), relayTestPolicy({ SasAlgorithm::Committed }), &aliceStore,
         &bobStore);
@@ -3680,5 +3718,88 @@ void TestEsessionHandshake::committedSasSecretMustMatchItsCommitment()
     QVERIFY2(!pair.established(true), qPrintable(describe(pair.aliceEvents)));
     const EsessionFailed *failed = pair.failed(true);
     QVERIFY(failed);
+    QCOMPARE(failed->detail, detail);
     QVERIFY(!pair.alice.holdsSecrets());
+}
+
+// Each failure path gives its own stable code (FailureCodes.h), the one the front ends word, on both sides: the
+// side that refused and the side that was refused. Paths with tests of their own (refusals of messages 1 and 2,
+// identity checks, the SAS algorithms) assert their codes there.
+void TestEsessionHandshake::failureCodes_data()
+{
+    QTest::addColumn<QString>("scenario");
+    QTest::addColumn<bool>("aliceJudges"); // whose failure event is looked at
+    QTest::addColumn<int>("failure"); // EsessionFailure
+    QTest::addColumn<QString>("detail");
+    using F = EsessionFailure;
+    QTest::newRow("Bob declines: Alice") << u"decline"_s << true << int(F::RefusedByPeer) << u"declined"_s;
+    QTest::newRow("Bob declines: Bob") << u"decline"_s << false << int(F::RefusedByUs) << u"declined-by-us"_s;
+    QTest::newRow("given up: Alice") << u"abandon"_s << true << int(F::Abandoned) << u"abandoned"_s;
+    QTest::newRow("given up: Bob") << u"abandon"_s << false << int(F::Abandoned) << u"abandoned"_s;
+    QTest::newRow("nothing to offer") << u"policy"_s << true << int(F::LocalError) << u"policy"_s;
+    QTest::newRow("security not offered") << u"security"_s << true << int(F::RefusedByUs) << u"invalid-negotiation"_s;
+    QTest::newRow("message 3 refused: Bob") << u"message 3 nonce"_s << false << int(F::IdentityNotVerified)
+                                            << u"nonce"_s;
+    QTest::newRow("message 3 refused: Alice") << u"message 3 nonce"_s << true << int(F::RefusedByPeer)
+                                              << u"message-3-refused"_s;
+    QTest::newRow("message 4 refused: Alice") << u"message 4 mac"_s << true << int(F::IdentityNotVerified)
+                                              << u"identity-mac"_s;
+    QTest::newRow("message 4 refused: Bob") << u"message 4 mac"_s << false << int(F::RefusedByPeer)
+                                            << u"message-4-refused"_s;
+    QTest::newRow("message 4 not a result") << u"message 4 form"_s << true << int(F::IdentityNotVerified)
+                                            << u"message-4-form"_s;
+}
+
+void TestEsessionHandshake::failureCodes()
+{
+    QFETCH(QString, scenario);
+    QFETCH(bool, aliceJudges);
+    QFETCH(int, failure);
+    QFETCH(QString, detail);
+    MemoryRetainedSecretStore aliceStore, bobStore;
+    EsessionPolicy alicePolicy = policy();
+    EsessionPolicy bobPolicy = policy();
+    if (scenario == u"decline")
+        bobPolicy.mayRevealPresence = false; // Bob's user decides
+    if (scenario == u"policy")
+        alicePolicy.minimumGroup = Crypto::ModpGroup::Group18; // above every offered group
+    Pair pair(alicePolicy, bobPolicy, &aliceStore, &bobStore);
+    if (scenario == u"decline" || scenario == u"abandon") {
+        pair.take(pair.alice.request(), true);
+        bool consumed = false;
+        deliver(pair, false, pair.toBob.takeFirst(), {}, consumed);
+        if (scenario == u"decline") {
+            pair.take(pair.bob.decline(), false);
+            drain(pair);
+        } else {
+            pair.take(pair.alice.abandon(), true);
+            pair.take(pair.bob.abandon(), false);
+        }
+    } else if (scenario == u"policy") {
+        pair.take(pair.alice.request(), true);
+        QVERIFY(pair.toBob.isEmpty());
+    } else if (scenario == u"security") {
+        exchange(pair, {}, [](QDomElement m) { setValues(m, Xep0155::Security, { Xep0155::SecurityC2s }); });
+    } else if (scenario == u"message 3 nonce") {
+        exchange(pair, {}, {}, [](QDomElement m) { setValues(m, Xep0116::Nonce, { b64(Crypto::randomBytes(32)) }); });
+    } else if (scenario == u"message 4 mac") {
+        exchange(pair, {}, {}, {}, [](QDomElement m) {
+            setValues(m, Xep0116::Mac, { flipBit(fieldValues(m, Xep0116::Mac).first()) });
+        });
+    } else if (scenario == u"message 4 form") {
+        exchange(pair, {}, {}, {}, [](QDomElement m) { formElement(m).setAttribute(u"type"_s, u"submit"_s); });
+    } else {
+        QFAIL("unknown scenario");
+    }
+
+    const EsessionFailed *failed = pair.failed(aliceJudges);
+    QVERIFY2(failed, qPrintable(describe(aliceJudges ? pair.aliceEvents : pair.bobEvents)));
+    QCOMPARE(failed->failure, EsessionFailure(failure));
+    QCOMPARE(failed->detail, detail);
+    QVERIFY(FailureCode::negotiationCodes().contains(failed->detail));
+    // (Bob had handed his keys over when message 4 was refused; that session is voided by the refusal.)
+    if (detail != u"message-4-refused"_s)
+        QVERIFY(!pair.established(aliceJudges));
+    QCOMPARE((aliceJudges ? pair.alice : pair.bob).state(), EsessionState::Failed);
+    QVERIFY(!(aliceJudges ? pair.alice : pair.bob).holdsSecrets());
 }

@@ -7,6 +7,7 @@
 
 #include "crypto/Crypto.h"
 #include "esession/Constants.h"
+#include "esession/FailureCodes.h"
 #include "esession/StanzaCipher.h"
 #include "esession/StanzaCodec.h"
 
@@ -499,6 +500,24 @@ private Q_SLOTS:
         auto result = decryptStanza(*bob, stanza);
         QCOMPARE(std::get<OpenFailure>(result).error, OpenError::NoEncryptedContent);
         QVERIFY(!bob->isTerminated());
+    }
+
+    // Each refusal has its own stable code, and the list the front ends word holds exactly these.
+    void everyCipherErrorHasItsCode()
+    {
+        const CipherError errors[] = { CipherError::Terminated, CipherError::MalformedElement, CipherError::BadMac,
+            CipherError::RekeyUnsupported, CipherError::BadRekeyValue, CipherError::RekeyTooSoon, CipherError::TooLarge,
+            CipherError::KeyExhausted, CipherError::CryptoFailure };
+        QStringList codes;
+        for (const CipherError error : errors) {
+            const QString code = cipherErrorCode(error);
+            QVERIFY2(FailureCode::hasCodeShape(code), qPrintable(code));
+            QVERIFY2(!codes.contains(code), qPrintable(code));
+            codes << code;
+        }
+        QCOMPARE(codes, FailureCode::cipherCodes());
+        QCOMPARE(cipherErrorCode(CipherError::BadMac), QStringLiteral("bad-mac"));
+        QCOMPARE(cipherErrorCode(CipherError::Terminated), QStringLiteral("session-ended"));
     }
 };
 

@@ -599,6 +599,8 @@ Page {
                 Accessible.role: Accessible.StaticText
                 Accessible.name: message.outgoing
                                  ? qsTr("You, %1, %2: %3").arg(message.timeText).arg(message.stateText).arg(message.body)
+                                 : message.deliveryState === "undecryptable"
+                                 ? qsTr("%1, %2, could not be decrypted: %3").arg(conversation.peerName).arg(message.timeText).arg(message.body)
                                  : message.encryptionBadge === "unencrypted-arrival"
                                  ? qsTr("%1, %2, arrived unencrypted: %3").arg(conversation.peerName).arg(message.timeText).arg(message.body)
                                  : qsTr("%1, %2: %3").arg(conversation.peerName).arg(message.timeText).arg(message.body)
