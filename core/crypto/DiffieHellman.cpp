@@ -358,15 +358,25 @@ QString dhErrorText(DhError error)
 
 std::optional<DhError> peerValueError(ModpGroup group, const QByteArray &value)
 {
+    const auto checked = checkPeerValue(group, value);
+    if (const auto *error = std::get_if<DhError>(&checked))
+        return *error;
+    return std::nullopt;
+}
+
+std::variant<CheckedPeerValue, DhError> checkPeerValue(ModpGroup group, const QByteArray &value)
+{
     const GroupInfo *info = findInfo(group);
     if (!info)
         return DhError::NoDhSupport;
     if (const auto error = encodingError(*info, value))
-        return error;
+        return *error;
     const auto domain = loadDomain(*info);
     if (!domain)
         return DhError::NoDhSupport;
-    return valueError(*info, *domain, value);
+    if (const auto error = valueError(*info, *domain, value))
+        return *error;
+    return CheckedPeerValue(group, value);
 }
 
 namespace {
@@ -509,7 +519,20 @@ std::variant<QByteArray, DhError> DhKeyPair::deriveSharedSecret(const QByteArray
         return DhError::DeriveFailed;
     if (const auto error = valueError(*info, d->material.domain, peerValue))
         return *error;
+    return deriveChecked(peerValue);
+}
 
+std::variant<QByteArray, DhError> DhKeyPair::deriveSharedSecret(const CheckedPeerValue &peerValue) const
+{
+    if (peerValue.group() != m_group)
+        return deriveSharedSecret(peerValue.bytes());
+    if (!d)
+        return DhError::DeriveFailed;
+    return deriveChecked(peerValue.bytes());
+}
+
+std::variant<QByteArray, DhError> DhKeyPair::deriveChecked(const QByteArray &peerValue) const
+{
     const QCA::DHPublicKey peer(d->material.domain, fromUnsigned(QCA::SecureArray(peerValue)));
     if (peer.isNull())
         return DhError::DeriveFailed;

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <optional>
+#include <utility>
 #include <variant>
 
 // Diffie-Hellman over the MODP groups XEP-0116/XEP-0217 negotiate in their `modp` field. Every big-number
@@ -73,6 +74,30 @@ enum class DhError {
 /// the hash commitment (He) and the identity MACs cover the octets, so one integer must have one encoding.
 [[nodiscard]] std::optional<DhError> peerValueError(ModpGroup group, const QByteArray &value);
 
+/// A peer's public value that passed every check of peerValueError() for group(). Only checkPeerValue() makes
+/// one, so DhKeyPair::deriveSharedSecret() can take it without running the checks a second time: the subgroup
+/// check is a full-size exponentiation, as costly as the derive itself. Holds the value's octets only (public).
+class CheckedPeerValue
+{
+public:
+    [[nodiscard]] ModpGroup group() const { return m_group; }
+    /// The value as received and checked: an MPI, 2 <= y <= p-2, y^q == 1 (mod p).
+    [[nodiscard]] const QByteArray &bytes() const { return m_bytes; }
+
+private:
+    friend std::variant<CheckedPeerValue, DhError> checkPeerValue(ModpGroup group, const QByteArray &value);
+    CheckedPeerValue(ModpGroup group, QByteArray bytes)
+        : m_group(group)
+        , m_bytes(std::move(bytes))
+    {
+    }
+    ModpGroup m_group;
+    QByteArray m_bytes;
+};
+
+/// peerValueError()'s checks, keeping their verdict: the accepted value, or why it is refused.
+[[nodiscard]] std::variant<CheckedPeerValue, DhError> checkPeerValue(ModpGroup group, const QByteArray &value);
+
 /// One side's Diffie-Hellman key for one group: the private exponent x (inside QCA, never exported, wiped
 /// when the object goes) and e = g^x mod p. Move-only; a moved-from object refuses every operation.
 /// Like every QCA object, destroy it before the Crypto::Library.
@@ -107,12 +132,18 @@ public:
     /// a refused value never reaches the derive.
     [[nodiscard]] std::variant<QByteArray, DhError> deriveSharedSecret(const QByteArray &peerValue) const;
 
+    /// The same K for a value checkPeerValue() accepted for this key's group, without checking it again. A value
+    /// checked for another group is checked here as an unchecked one would be.
+    [[nodiscard]] std::variant<QByteArray, DhError> deriveSharedSecret(const CheckedPeerValue &peerValue) const;
+
     /// How many derives with x this object has run (a refused peer value must leave it unchanged).
     [[nodiscard]] int derivationCount() const;
 
 private:
     struct Private;
     DhKeyPair(ModpGroup group, std::unique_ptr<Private> d);
+    /// The derive alone, for a value already checked for m_group.
+    [[nodiscard]] std::variant<QByteArray, DhError> deriveChecked(const QByteArray &peerValue) const;
     ModpGroup m_group;
     std::unique_ptr<Private> d;
 };

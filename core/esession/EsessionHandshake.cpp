@@ -1071,12 +1071,16 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::acceptFields(c
 
     const Crypto::ModpGroup group = *Crypto::modpGroupFromFieldValue(groupsOffered.at(*chosen));
     // 3-message: XEP-0116 SHOULD answer feature-not-implemented unless 1 < e < p-1; we also want e in the
-    // prime-order subgroup. Checked before anything is derived from it.
+    // prime-order subgroup. Checked before anything is derived from it, and only once: the derive below takes
+    // the checked value.
+    std::optional<Crypto::CheckedPeerValue> checkedInitiatorValue;
     if (threeMessage) {
-        if (const std::optional<Crypto::DhError> error = Crypto::peerValueError(group, initiatorValue)) {
+        auto checked = Crypto::checkPeerValue(group, initiatorValue);
+        if (const auto *error = std::get_if<Crypto::DhError>(&checked)) {
             return refusal(SsnCondition::FeatureNotImplemented, { Dhkeys }, EsessionFailure::RefusedByUs,
                 FailureCode::DhRange, Crypto::dhErrorText(*error));
         }
+        checkedInitiatorValue = std::get<Crypto::CheckedPeerValue>(std::move(checked));
     }
 
     // Our part: N_B, C_A (C_B = C_A XOR 2^127), y and d. K waits for message 3 in the 4-message variant.
@@ -1119,7 +1123,7 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::acceptFields(c
     m_responderNonce = responderNonce;
     if (threeMessage) {
         // K = HASH(e^y mod p) now: Bob's identity goes into message 2 (afterAnswerSent()).
-        auto shared = m_agreed->ownKey->deriveSharedSecret(initiatorValue);
+        auto shared = m_agreed->ownKey->deriveSharedSecret(*checkedInitiatorValue);
         if (auto *error = std::get_if<Crypto::DhError>(&shared)) {
             return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError, FailureCode::DhDerive,
                 Crypto::dhErrorText(*error));
@@ -1333,8 +1337,10 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::completeFields
         return refusal(
             SsnCondition::NotAcceptable, bad, EsessionFailure::RefusedByUs, FailureCode::AnswerNotAcceptable);
 
-    // XEP-0116: not-acceptable unless 1 < d < p-1; we also want d in the prime-order subgroup. Before any derive.
-    if (const std::optional<Crypto::DhError> error = Crypto::peerValueError(offer->group, *responderValue)) {
+    // XEP-0116: not-acceptable unless 1 < d < p-1; we also want d in the prime-order subgroup. Before any derive,
+    // and only once: the derive below takes the checked value.
+    auto checkedResponderValue = Crypto::checkPeerValue(offer->group, *responderValue);
+    if (const auto *error = std::get_if<Crypto::DhError>(&checkedResponderValue)) {
         return refusal(SsnCondition::NotAcceptable, { Dhkeys }, EsessionFailure::RefusedByUs, FailureCode::DhRange,
             Crypto::dhErrorText(*error));
     }
@@ -1366,7 +1372,7 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::completeFields
     // 3-message: form_B is Bob's answer without the identity and mac appended to it.
     m_formB = m_threeMessage ? m_incomingForm2 : m_incomingForm;
 
-    auto shared = m_agreed->ownKey->deriveSharedSecret(m_agreed->peerValue);
+    auto shared = m_agreed->ownKey->deriveSharedSecret(std::get<Crypto::CheckedPeerValue>(checkedResponderValue));
     if (auto *error = std::get_if<Crypto::DhError>(&shared)) {
         return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError, FailureCode::DhDerive,
             Crypto::dhErrorText(*error));
@@ -1550,11 +1556,13 @@ std::optional<SsnStanzaError> EsessionHandshake::checkCompletion(const DataForm 
         return refusal(SsnCondition::FeatureNotImplemented, { Dhkeys }, EsessionFailure::IdentityNotVerified,
             FailureCode::Commitment);
     }
-    if (const std::optional<Crypto::DhError> error = Crypto::peerValueError(m_agreed->group, *initiatorValue)) {
+    const auto checkedInitiatorValue = Crypto::checkPeerValue(m_agreed->group, *initiatorValue);
+    if (const auto *error = std::get_if<Crypto::DhError>(&checkedInitiatorValue)) {
         return refusal(SsnCondition::FeatureNotImplemented, { Dhkeys }, EsessionFailure::RefusedByUs,
             FailureCode::DhRange, Crypto::dhErrorText(*error));
     }
-    auto shared = m_agreed->ownKey->deriveSharedSecret(*initiatorValue);
+    // Checked above: the derive does not check again (the subgroup check costs as much as the derive).
+    auto shared = m_agreed->ownKey->deriveSharedSecret(std::get<Crypto::CheckedPeerValue>(checkedInitiatorValue));
     if (auto *error = std::get_if<Crypto::DhError>(&shared)) {
         return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError, FailureCode::DhDerive,
             Crypto::dhErrorText(*error));

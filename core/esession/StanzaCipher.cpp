@@ -323,11 +323,13 @@ std::variant<QByteArray, CipherError> StanzaCipher::decrypt(const QDomElement &c
         // Re-key acceptance: e from the peer, checked like a negotiation value (stricter than the XEP's
         // "greater than one"); K = e^y with y of our oldest set, the one that opened this stanza.
         const std::optional<QByteArray> &e = parts.key;
-        if (Crypto::peerValueError(*m_ownKeyGroup, *e))
+        const auto checked = Crypto::checkPeerValue(*m_ownKeyGroup, *e);
+        if (std::holds_alternative<Crypto::DhError>(checked))
             return fail(CipherError::BadRekeyValue);
         if (m_stanzasSincePeerRekey < m_minimumStanzas)
             return fail(CipherError::RekeyTooSoon);
-        auto secret = m_receiveSets.front().ownKey->deriveSharedSecret(*e);
+        // Checked once, above; the derive does not repeat the subgroup exponentiation.
+        auto secret = m_receiveSets.front().ownKey->deriveSharedSecret(std::get<Crypto::CheckedPeerValue>(checked));
         if (!std::holds_alternative<QByteArray>(secret))
             return fail(CipherError::CryptoFailure);
         RekeyKeys keys = deriveRekeyKeys(m_cipher, std::get<QByteArray>(secret));

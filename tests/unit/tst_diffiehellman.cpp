@@ -484,6 +484,10 @@ private Q_SLOTS:
             auto derived = mine.deriveSharedSecret(c.value);
             QVERIFY2(std::holds_alternative<DhError>(derived), c.name);
             QCOMPARE(std::get<DhError>(derived), *error);
+            // checkPeerValue() runs the same checks: no checked value comes out of a refused one.
+            const auto checked = checkPeerValue(group, c.value);
+            QVERIFY2(std::holds_alternative<DhError>(checked), c.name);
+            QCOMPARE(std::get<DhError>(checked), *error);
         }
         // None of them reached the derive with the private exponent.
         QCOMPARE(mine.derivationCount(), 0);
@@ -495,6 +499,38 @@ private Q_SLOTS:
         const QByteArray k = deriveOrFail(mine, y);
         QCOMPARE(mine.derivationCount(), 1);
         QCOMPARE(deriveOrFail(peer, mine.publicValue()), k);
+
+        // A checked value derives the same K, once, without a second check.
+        const auto checked = checkPeerValue(group, y);
+        QVERIFY(std::holds_alternative<CheckedPeerValue>(checked));
+        QCOMPARE(std::get<CheckedPeerValue>(checked).group(), group);
+        QCOMPARE(std::get<CheckedPeerValue>(checked).bytes(), y);
+        const auto viaChecked = mine.deriveSharedSecret(std::get<CheckedPeerValue>(checked));
+        QVERIFY(std::holds_alternative<QByteArray>(viaChecked));
+        QCOMPARE(std::get<QByteArray>(viaChecked), k);
+        QCOMPARE(mine.derivationCount(), 2);
+    }
+
+    // A value checked for one group proves nothing in another: a key of another group checks it again.
+    void checkedValueOfAnotherGroupIsCheckedAgain()
+    {
+        const DhKeyPair small = generateOrFail(ModpGroup::Group1);
+        const DhKeyPair large = generateOrFail(ModpGroup::Group2);
+        // Accepted in group 2 and longer than group 1's prime.
+        const auto checked = checkPeerValue(ModpGroup::Group2, large.publicValue());
+        QVERIFY(std::holds_alternative<CheckedPeerValue>(checked));
+        const auto derived = small.deriveSharedSecret(std::get<CheckedPeerValue>(checked));
+        QVERIFY(std::holds_alternative<DhError>(derived));
+        QCOMPARE(std::get<DhError>(derived), DhError::ValueTooLong);
+        // 7 is a quadratic residue modulo group 2's prime and a non-residue modulo group 1's (Euler's criterion,
+        // computed independently in Python): in range in both, so only group 1's subgroup check can refuse it.
+        const auto seven = checkPeerValue(ModpGroup::Group2, one('\x07'));
+        QVERIFY(std::holds_alternative<CheckedPeerValue>(seven));
+        QCOMPARE(peerValueError(ModpGroup::Group1, one('\x07')), std::optional(DhError::NotInSubgroup));
+        const auto refused = small.deriveSharedSecret(std::get<CheckedPeerValue>(seven));
+        QVERIFY(std::holds_alternative<DhError>(refused));
+        QCOMPARE(std::get<DhError>(refused), DhError::NotInSubgroup);
+        QCOMPARE(small.derivationCount(), 0);
     }
 
     void movedFromKeyRefusesWork()
@@ -505,6 +541,9 @@ private Q_SLOTS:
         QCOMPARE(moved.publicValue(), e);
         QVERIFY(key.publicValue().isEmpty()); // NOLINT(bugprone-use-after-move): the documented state
         QCOMPARE(std::get<DhError>(key.deriveSharedSecret(e)), DhError::DeriveFailed);
+        const auto checked = checkPeerValue(ModpGroup::Group1, e);
+        QVERIFY(std::holds_alternative<CheckedPeerValue>(checked));
+        QCOMPARE(std::get<DhError>(key.deriveSharedSecret(std::get<CheckedPeerValue>(checked))), DhError::DeriveFailed);
         QCOMPARE(key.privateExponentBits(), 0);
     }
 };
