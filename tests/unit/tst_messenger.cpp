@@ -2,12 +2,16 @@
 // account stays offline, sessions are installed with given keys (EsessionExtension::startSession) and ended with
 // endSession(), incoming messages are handed to the account's signal. Nothing is sent; what is checked is which
 // conversation, state and thread every message and event belongs to.
+#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <QXmppMessage.h>
 
 #include <memory>
 
 #include "crypto/Crypto.h"
+#include "esession/FormNormalizer.h"
 #include "esession/StanzaCipher.h"
 #include "session/ConversationSecurity.h"
 #include "session/Messenger.h"
@@ -63,6 +67,92 @@ private Q_SLOTS:
         m_settings.reset();
         m_store.reset();
         m_db.reset();
+    }
+
+    // Security review F6: XMPP compares the local part and the domain of a JID without case. The user writes to the
+    // contact under one spelling, the contact's server (or the user) uses another: it is one conversation all the
+    // same: one security state, one policy, the same waiting messages, one stored history.
+    void contactsJidCaseIsOneConversation_data()
+    {
+        QTest::addColumn<QString>("user");    // how the user (the roster, the chat page) names the contact
+        QTest::addColumn<QString>("contact"); // the full JID the contact's stanzas and session come from
+        QTest::newRow("the server changes the case") << QStringLiteral("bob@example.com")
+                                                     << QStringLiteral("Bob@Example.com/Laptop");
+        QTest::newRow("the user typed capitals") << QStringLiteral("Bob@Example.COM")
+                                                 << QStringLiteral("bob@example.com/laptop");
+        QTest::newRow("neither spelling is lower-case") << QStringLiteral("BOB@example.com")
+                                                        << QStringLiteral("bob@EXAMPLE.com/Laptop");
+        QTest::newRow("beyond ASCII") << QStringLiteral("jürgen@bücher.example")
+                                      << QStringLiteral("JÜRGEN@BÜCHER.example/x");
+    }
+
+    void contactsJidCaseIsOneConversation()
+    {
+        QFETCH(QString, user);
+        QFETCH(QString, contact);
+        const QString contactBare = contact.left(contact.indexOf(u'/'));
+        const QString key = Esession::normalizedBareJid(user);
+        ConversationSecurity *security = m_messenger->security();
+        QSignalSpy changed(security, &ConversationSecurity::changed);
+
+        // The user asks for encryption while offline and writes: the message waits for the session.
+        QVERIFY(!security->startEncryption(user));
+        QCOMPARE(security->phase(user), Phase::Ready);
+        QCOMPARE(security->phase(contactBare), Phase::Ready);
+        const auto waiting = m_messenger->send(user, QStringLiteral("first"));
+        QVERIFY(waiting);
+        QVERIFY(waiting->encrypted);
+        QCOMPARE(waiting->peer, key);
+        QCOMPARE(m_store->waitingEncryptedCount(contactBare), 1);
+        QCOMPARE(m_store->peersWithWaitingEncrypted(), QStringList{key});
+        QVERIFY(!changed.isEmpty());
+        for (const QList<QVariant> &arguments : std::as_const(changed))
+            QCOMPARE(arguments.at(0).toString(), key);
+
+        // The policy the user set under one spelling holds under the other.
+        QVERIFY(m_settings->setSessionPolicy(user, SessionPolicy::Always));
+        QVERIFY(!security->plaintextAllowed(contactBare));
+        QVERIFY(!security->sendUnencrypted(contactBare));
+
+        // A plain message from the contact lands in the same conversation, marked: it arrived unencrypted there.
+        QXmppMessage plain(contact, QStringLiteral("alice@example.com/sotto"), QStringLiteral("hello"));
+        plain.setType(QXmppMessage::Chat);
+        plain.setId(QStringLiteral("m1"));
+        plain.setThread(QStringLiteral("their-thread"));
+        Q_EMIT m_account->messageReceived(plain);
+        QCOMPARE(m_store->peers(), QStringList{key});
+        const QList<StoredMessage> history = m_store->history(user);
+        QCOMPARE(history.size(), 2);
+        QCOMPARE(history.last().body, QStringLiteral("hello"));
+        QCOMPARE(history.last().peer, key);
+        QVERIFY(history.last().arrivedUnencrypted);
+        QCOMPARE(m_store->unreadCount(user), 1);
+        // The same message again under the user's spelling is the same message.
+        plain.setFrom(user + QStringLiteral("/Laptop"));
+        Q_EMIT m_account->messageReceived(plain);
+        QCOMPARE(m_store->history(contactBare).size(), 2);
+
+        // A session comes up with the contact: it is this conversation's, and what waited moves into it.
+        changed.clear();
+        const QString thread = newThread();
+        m_account->esession()->startSession(contact, thread, randomParameters());
+        QCOMPARE(security->phase(user), Phase::Encrypted);
+        QCOMPARE(security->thread(user), thread);
+        QCOMPARE(m_store->message(waiting->id)->thread, thread);
+        QCOMPARE(m_store->waitingEncryptedCount(user), 1); // still waiting: the account is offline
+        QVERIFY(!changed.isEmpty());
+        QCOMPARE(changed.last().at(0).toString(), key);
+        // What the user writes now goes into that session, to the contact's resource.
+        const auto next = m_messenger->send(user, QStringLiteral("second"));
+        QVERIFY(next);
+        QVERIFY(next->encrypted);
+        QCOMPARE(next->thread, thread);
+
+        // The session ends on the contact's side: the conversation waits for the user's Retry.
+        m_account->esession()->endSession(contact, thread, QString());
+        QCOMPARE(security->phase(user), Phase::Held);
+        QCOMPARE(security->failure(contactBare), EsessionExtension::EndedLocally);
+        QCOMPARE(m_store->waitingEncryptedCount(contactBare), 2);
     }
 
     // Security review F3: a session of the contact ends after a newer one started (the contact's client renegotiated,
