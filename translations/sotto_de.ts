@@ -87,7 +87,7 @@
 <context>
     <name>AppContext</name>
     <message>
-        <location filename="../ui/AppContext.cpp" line="+103"/>
+        <location filename="../ui/AppContext.cpp" line="+115"/>
         <source>Not logged in</source>
         <translation>Nicht angemeldet</translation>
     </message>
@@ -135,12 +135,12 @@
     <message>
         <location line="+35"/>
         <location line="+55"/>
-        <location line="+605"/>
+        <location line="+606"/>
         <source>Enter your address as name@server.</source>
         <translation>Geben Sie Ihre Adresse in der Form name@server ein.</translation>
     </message>
     <message>
-        <location line="-656"/>
+        <location line="-657"/>
         <source>Enter your password.</source>
         <translation>Geben Sie Ihr Passwort ein.</translation>
     </message>
@@ -246,7 +246,7 @@
         <translation>Die Geheimnisse dieses Kontos sind nicht durch eine Passphrase geschützt.</translation>
     </message>
     <message>
-        <location line="+134"/>
+        <location line="+135"/>
         <source>No password is remembered for %1.</source>
         <translation>Für %1 ist kein Passwort gespeichert.</translation>
     </message>
@@ -616,7 +616,7 @@
 <context>
     <name>ContactListModel</name>
     <message>
-        <location filename="../ui/ContactListModel.cpp" line="+78"/>
+        <location filename="../ui/ContactListModel.cpp" line="+80"/>
         <source>online</source>
         <translation>online</translation>
     </message>
@@ -752,7 +752,7 @@
 <context>
     <name>ConversationModel</name>
     <message>
-        <location filename="../ui/ConversationModel.cpp" line="+137"/>
+        <location filename="../ui/ConversationModel.cpp" line="+138"/>
         <source>online</source>
         <translation>online</translation>
     </message>
@@ -1264,7 +1264,7 @@
 <context>
     <name>Messenger</name>
     <message>
-        <location filename="../core/session/Messenger.cpp" line="+85"/>
+        <location filename="../core/session/Messenger.cpp" line="+86"/>
         <source>The message could not be stored.</source>
         <translation>Die Nachricht konnte nicht gespeichert werden.</translation>
     </message>

@@ -5,6 +5,7 @@
 #include "ConversationModel.h"
 #include "EncryptionText.h"
 #include "VerificationFlow.h"
+#include "esession/FormNormalizer.h"
 #include "esession/RetainedSecretStore.h"
 #include "session/ConversationSecurity.h"
 #include "session/SessionManager.h"
@@ -27,6 +28,17 @@
 #include "storage/MessageStore.h"
 #include "storage/Paths.h"
 #include "xmpp/Account.h"
+
+namespace {
+
+// The contact a JID names, as XMPP compares JIDs (the core's key, security review F6): the encryption details of a
+// conversation are found under any spelling of the contact's JID.
+QString contactOf(const QString &jid)
+{
+    return Esession::normalizedBareJid(jid);
+}
+
+} // namespace
 
 // One open account. Members are destroyed in reverse order: the messenger and the store go before the
 // account and the database they point to.
@@ -490,7 +502,7 @@ void AppContext::wireEncryption()
     connect(esession, &EsessionExtension::esessionEstablished, this,
             [this](const QString &peerJid, const QString &thread, const QString &sas, bool verified, bool changed,
                    const QString &formerJid, std::optional<Esession::SasAlgorithm> sasAlgorithm) {
-                const QString peer = QXmppUtils::jidToBareJid(peerJid);
+                const QString peer = contactOf(peerJid);
                 m_encryption[peer].thread = thread;
                 m_encryption[peer].formerJid = formerJid;
                 VerificationFlow *flow = verificationFlow(peer);
@@ -505,7 +517,7 @@ void AppContext::wireEncryption()
             });
     connect(esession, &EsessionExtension::sessionEnded, this,
             [this](const QString &peerJid, const QString &thread) {
-                const QString peer = QXmppUtils::jidToBareJid(peerJid);
+                const QString peer = contactOf(peerJid);
                 if (m_encryption.value(peer).thread != thread)
                     return;
                 if (VerificationFlow *flow = m_encryption.value(peer).flow)
@@ -514,7 +526,7 @@ void AppContext::wireEncryption()
             });
     connect(esession, &EsessionExtension::negotiationFailed, this,
             [this](const QString &peerJid, const QString &thread) {
-                const QString peer = QXmppUtils::jidToBareJid(peerJid);
+                const QString peer = contactOf(peerJid);
                 PeerEncryption &entry = m_encryption[peer];
                 if (entry.requestThread == thread) {
                     entry.requestThread.clear(); // a stranger's request that timed out
@@ -526,7 +538,7 @@ void AppContext::wireEncryption()
     // who may not see our presence: answering at all would tell them we are online, so the user decides.
     connect(esession, &EsessionExtension::negotiationRequested, this,
             [this](const QString &peerJid, const QString &thread) {
-                const QString peer = QXmppUtils::jidToBareJid(peerJid);
+                const QString peer = contactOf(peerJid);
                 m_encryption[peer].requestThread = thread;
                 Q_EMIT encryptionRequestsChanged();
                 Q_EMIT encryptionChanged(peer);
@@ -615,12 +627,12 @@ QStringList AppContext::encryptionRequests() const
 
 bool AppContext::hasEncryptionRequest(const QString &peer) const
 {
-    return !m_encryption.value(peer).requestThread.isEmpty();
+    return !m_encryption.value(contactOf(peer)).requestThread.isEmpty();
 }
 
 void AppContext::acceptEncryptionRequest(const QString &peer)
 {
-    PeerEncryption &entry = m_encryption[peer];
+    PeerEncryption &entry = m_encryption[contactOf(peer)];
     const QString thread = std::exchange(entry.requestThread, QString());
     if (m_session && !thread.isEmpty())
         m_session->account.esession()->acceptNegotiation(peer, thread);
@@ -630,7 +642,7 @@ void AppContext::acceptEncryptionRequest(const QString &peer)
 
 void AppContext::declineEncryptionRequest(const QString &peer)
 {
-    PeerEncryption &entry = m_encryption[peer];
+    PeerEncryption &entry = m_encryption[contactOf(peer)];
     const QString thread = std::exchange(entry.requestThread, QString());
     if (m_session && !thread.isEmpty())
         m_session->account.esession()->declineNegotiation(peer, thread);
@@ -740,7 +752,8 @@ int AppContext::sessionStatus(const QString &peer) const
     case ConversationSecurity::Phase::Negotiating:
         return ConversationModel::Negotiating;
     case ConversationSecurity::Phase::Encrypted:
-        return m_encryption.value(peer).verified ? ConversationModel::Verified : ConversationModel::Unverified;
+        return m_encryption.value(contactOf(peer)).verified ? ConversationModel::Verified
+                                                            : ConversationModel::Unverified;
     case ConversationSecurity::Phase::Held:
         return ConversationModel::Failed;
     }
@@ -749,17 +762,17 @@ int AppContext::sessionStatus(const QString &peer) const
 
 bool AppContext::identityChanged(const QString &peer) const
 {
-    return m_encryption.value(peer).identityChanged;
+    return m_encryption.value(contactOf(peer)).identityChanged;
 }
 
 QString AppContext::formerJid(const QString &peer) const
 {
-    return m_encryption.value(peer).formerJid;
+    return m_encryption.value(contactOf(peer)).formerJid;
 }
 
 VerificationFlow *AppContext::verificationFlow(const QString &peer)
 {
-    PeerEncryption &entry = m_encryption[peer];
+    PeerEncryption &entry = m_encryption[contactOf(peer)];
     if (entry.flow)
         return entry.flow;
     entry.flow = new VerificationFlow(this);
@@ -780,7 +793,7 @@ VerificationFlow *AppContext::verificationFlow(const QString &peer)
 
 void AppContext::setVerified(const QString &peer, bool verified, std::optional<bool> identityChanged)
 {
-    PeerEncryption &entry = m_encryption[peer];
+    PeerEncryption &entry = m_encryption[contactOf(peer)];
     entry.verified = verified;
     if (identityChanged)
         entry.identityChanged = *identityChanged;

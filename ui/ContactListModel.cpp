@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "esession/FormNormalizer.h"
 #include "storage/MessageStore.h"
 #include "xmpp/Account.h"
 
@@ -42,7 +43,8 @@ void ContactListModel::setSources(Account *account, MessageStore *store)
 int ContactListModel::indexOf(const QString &jid) const
 {
     for (int row = 0; row < m_entries.size(); ++row) {
-        if (m_entries.at(row).jid == jid)
+        // The store and the core name a contact as XMPP compares JIDs; the roster may spell it otherwise.
+        if (Esession::sameBare(m_entries.at(row).jid, jid))
             return row;
     }
     return -1;
@@ -118,9 +120,17 @@ void ContactListModel::rebuild()
     }
     if (m_store)
         jids << m_store->peers();
+    // One entry per contact as XMPP compares JIDs, in the roster's spelling where it has one.
+    QSet<QString> seen;
     if (m_account)
-        jids.removeAll(m_account->jid());
-    jids.removeDuplicates();
+        seen.insert(Esession::normalizedBareJid(m_account->jid()));
+    jids.removeIf([&seen](const QString &jid) {
+        const QString key = Esession::normalizedBareJid(jid);
+        if (seen.contains(key))
+            return true;
+        seen.insert(key);
+        return false;
+    });
 
     QList<Entry> entries;
     entries.reserve(jids.size());

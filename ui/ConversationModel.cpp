@@ -5,6 +5,7 @@
 #include "AppContext.h"
 #include "EncryptionText.h"
 #include "Logging.h"
+#include "esession/FormNormalizer.h"
 #include "session/Messenger.h"
 #include "xmpp/Account.h"
 
@@ -49,7 +50,7 @@ void ConversationModel::setContext(AppContext *context)
         connect(m_context->contacts(), &QAbstractItemModel::dataChanged, this, &ConversationModel::peerInfoChanged);
         connect(m_context->contacts(), &QAbstractItemModel::modelReset, this, &ConversationModel::peerInfoChanged);
         connect(m_context, &AppContext::encryptionChanged, this, [this](const QString &peer) {
-            if (peer == m_peer)
+            if (Esession::sameBare(peer, m_peer))
                 syncEncryption();
         });
     }
@@ -348,7 +349,8 @@ void ConversationModel::syncEncryption()
 
 void ConversationModel::onMessageAdded(const StoredMessage &message)
 {
-    if (message.peer != m_peer || rowOf(message.id) >= 0)
+    // The store names the contact as XMPP compares JIDs (lower-cased); the page may use the roster's spelling.
+    if (!Esession::sameBare(message.peer, m_peer) || rowOf(message.id) >= 0)
         return;
     const int row = int(m_messages.size());
     beginInsertRows({}, row, row);

@@ -1,18 +1,19 @@
 #include "ConversationSecurity.h"
 
-#include <QXmppUtils.h>
-
 #include "Logging.h"
 #include "SessionManager.h"
+#include "esession/FormNormalizer.h"
 #include "storage/ContactSettings.h"
 #include "xmpp/Account.h"
 #include "xmpp/EsessionExtension.h"
 
 namespace {
 
+// The contact a JID names, as XMPP compares JIDs (security review F6): whatever spelling the user, the roster or the
+// contact's server uses, one state.
 QString bareOf(const QString &jid)
 {
-    return QXmppUtils::jidToBareJid(jid);
+    return Esession::normalizedBareJid(jid);
 }
 
 } // namespace

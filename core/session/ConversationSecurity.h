@@ -16,6 +16,9 @@ class SessionManager;
 /// an encrypted session with the contact was active, every message waits for encryption until the user says
 /// otherwise (endEncryption(), sendUnencrypted()). The state survives reconnects and restarts (schema 8).
 ///
+/// A contact is its bare JID as XMPP compares it (Esession::normalizedBareJid(): local part and domain without
+/// case): every entry point takes any spelling, bare or full, and every signal names that normalised form.
+///
 /// Failure codes (failure()): a negotiation's detail from the engine (Esession::FailureCode, e.g.
 /// "sas28x5-not-allowed", "identity-mac"), a code of EsessionExtension (e.g. "timeout", "ended-by-contact",
 /// "out-of-step"), or CodesDiffer / CannotStart below. ui/ and the CLI word them.

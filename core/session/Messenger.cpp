@@ -7,6 +7,7 @@
 #include "ConversationSecurity.h"
 #include "Outbox.h"
 #include "SessionManager.h"
+#include "esession/FormNormalizer.h"
 #include "storage/ContactSettings.h"
 #include "storage/ConversationStateStore.h"
 #include "xmpp/Account.h"
@@ -38,7 +39,7 @@ Messenger::Messenger(Account *account, MessageStore *store, QObject *parent)
             [this](const QString &peer, const QString &thread, const QString &code) {
                 if (code == EsessionExtension::EndedByUs)
                     return;
-                const QString bare = QXmppUtils::jidToBareJid(peer);
+                const QString bare = Esession::normalizedBareJid(peer);
                 m_store->requeueUndelivered(bare, thread);
                 // An older session of the contact ended while a newer one is up: what it did not confirm goes
                 // into the newer one rather than wait on a dead thread.
@@ -78,7 +79,7 @@ std::optional<StoredMessage> Messenger::send(const QString &peerBareJid, const Q
     m_lastError.clear();
     if (body.isEmpty())
         return std::nullopt;
-    const QString bare = QXmppUtils::jidToBareJid(peerBareJid);
+    const QString bare = Esession::normalizedBareJid(peerBareJid);
     const ConversationSecurity::Outgoing where = m_security->prepareOutgoing(bare);
     auto stored = m_outbox->enqueue(where.to, where.thread, body, where.encrypted);
     if (!stored)
@@ -99,8 +100,10 @@ void Messenger::setContactSettings(ContactSettings *settings)
 void Messenger::onMessage(const QXmppMessage &message)
 {
     const QString from = message.from();
+    // The contact as XMPP compares JIDs: whatever case its server sends, one conversation (security review F6).
+    const QString bare = Esession::normalizedBareJid(from);
     if (!message.receiptId().isEmpty())
-        m_store->markDelivered(QXmppUtils::jidToBareJid(from), message.receiptId());
+        m_store->markDelivered(bare, message.receiptId());
     // Chat states, receipts and other body-less messages are not part of the history.
     if (message.body().isEmpty())
         return;
@@ -121,10 +124,9 @@ void Messenger::onMessage(const QXmppMessage &message)
     const bool encrypted = message.e2eeMetadata().has_value();
     // Plaintext in an encrypted conversation is kept and shown with a mark; it changes nothing about what the
     // user's next message is.
-    const bool unexpectedlyPlain = !encrypted && m_security->encryptionWanted(QXmppUtils::jidToBareJid(from));
-    auto stored = m_store->addIncoming(QXmppUtils::jidToBareJid(from), QXmppUtils::jidToResource(from),
-                                       session->threadId(), message.body(), stanzaId, message.stamp(), encrypted,
-                                       MessageState::Received, unexpectedlyPlain);
+    const bool unexpectedlyPlain = !encrypted && m_security->encryptionWanted(bare);
+    auto stored = m_store->addIncoming(bare, QXmppUtils::jidToResource(from), session->threadId(), message.body(),
+                                       stanzaId, message.stamp(), encrypted, MessageState::Received, unexpectedlyPlain);
     if (stored)
         Q_EMIT messageReceived(*stored);
 }
@@ -133,7 +135,7 @@ void Messenger::onUndecryptable(const QString &from, const QString &thread, cons
                                 const QString &code)
 {
     ThreadSession *session = m_sessions->routeIncoming(from, thread);
-    auto stored = m_store->addIncoming(QXmppUtils::jidToBareJid(from), QXmppUtils::jidToResource(from),
+    auto stored = m_store->addIncoming(Esession::normalizedBareJid(from), QXmppUtils::jidToResource(from),
                                        session->threadId(), code, stanzaId, QDateTime::currentDateTimeUtc(), true,
                                        MessageState::Undecryptable);
     if (stored)

@@ -19,6 +19,8 @@ class QXmppMessage;
 /// The chat service both front ends use: incoming messages are routed to their XEP-0201 session and
 /// stored once; outgoing ones go through the durable outbox where ConversationSecurity says: plain, into the
 /// contact's encrypted session, or waiting for one (never in plaintext once encryption was asked for).
+/// A contact is its bare JID as XMPP compares it (Esession::normalizedBareJid()): a message or session event from any
+/// spelling of it belongs to the same conversation, security state and waiting messages.
 class Messenger : public QObject
 {
     Q_OBJECT

@@ -2,12 +2,25 @@
 
 #include "Logging.h"
 #include "crypto/Crypto.h"
+#include "esession/FormNormalizer.h"
 
 namespace {
 QString bareOf(const QString &jid)
 {
     const qsizetype slash = jid.indexOf(u'/');
     return slash < 0 ? jid : jid.left(slash);
+}
+
+// The contact as XMPP compares JIDs (security review F6): the bare JID without case.
+QString contactOf(const QString &jid)
+{
+    return Esession::normalizedBareJid(jid);
+}
+
+// A JID as XMPP compares it: the bare part without case, the resource exactly as it is.
+QString jidKey(const QString &jid)
+{
+    return contactOf(jid) + jid.mid(bareOf(jid).size());
 }
 } // namespace
 
@@ -25,7 +38,7 @@ QString SessionManager::newThreadId()
 
 QString SessionManager::key(const QString &peerJid, const QString &thread)
 {
-    return peerJid + QChar(0) + thread;
+    return jidKey(peerJid) + QChar(0) + thread;
 }
 
 ThreadSession *SessionManager::find(const QString &peerJid, const QString &thread) const
@@ -35,7 +48,7 @@ ThreadSession *SessionManager::find(const QString &peerJid, const QString &threa
 
 ThreadSession *SessionManager::currentSession(const QString &peerBareJid) const
 {
-    return m_current.value(bareOf(peerBareJid));
+    return m_current.value(contactOf(peerBareJid));
 }
 
 ThreadSession *SessionManager::create(const QString &peerJid, const QString &thread, bool startedByUs)
@@ -43,7 +56,7 @@ ThreadSession *SessionManager::create(const QString &peerJid, const QString &thr
     m_sessions.push_back(std::make_unique<ThreadSession>(peerJid, thread, startedByUs));
     ThreadSession *session = m_sessions.back().get();
     m_byKey.insert(key(peerJid, thread), session);
-    m_current.insert(bareOf(peerJid), session);
+    m_current.insert(contactOf(peerJid), session);
     qCDebug(lcSession) << "session started with" << peerJid;
     Q_EMIT sessionStarted(session);
     return session;
@@ -67,7 +80,7 @@ ThreadSession *SessionManager::routeIncoming(const QString &fromFullJid, const Q
     if (thread.isEmpty()) {
         // No thread: one implicit session per sending resource, with an id of our own.
         for (const auto &candidate : m_sessions) {
-            if (candidate->m_threadImplicit && candidate->m_peerJid == fromFullJid) {
+            if (candidate->m_threadImplicit && Esession::sameJid(candidate->m_peerJid, fromFullJid)) {
                 session = candidate.get();
                 break;
             }
@@ -87,6 +100,6 @@ ThreadSession *SessionManager::routeIncoming(const QString &fromFullJid, const Q
         session = create(fromFullJid, thread, false);
     }
     session->m_lastActivity = QDateTime::currentDateTimeUtc();
-    m_current.insert(bareOf(fromFullJid), session);
+    m_current.insert(contactOf(fromFullJid), session);
     return session;
 }

@@ -13,6 +13,9 @@
 /// Incoming messages are routed to the session of their thread; an unknown thread opens a new session
 /// with exactly that id (threads are mirrored, never rewritten); a message without a thread opens a
 /// session with a new random 128-bit id. Outgoing messages use the contact's current session.
+///
+/// JIDs are compared as XMPP compares them (security review F6): the bare part without case, the resource exactly;
+/// a session keeps the JID it was created with or bound to, as given, to address the contact.
 class SessionManager : public QObject
 {
     Q_OBJECT
@@ -45,6 +48,6 @@ private:
     static QString key(const QString &peerJid, const QString &thread);
 
     std::vector<std::unique_ptr<ThreadSession>> m_sessions;
-    QHash<QString, ThreadSession *> m_byKey;      // peer JID (bare until bound) + thread
-    QHash<QString, ThreadSession *> m_current;    // peer bare JID -> session used for sending
+    QHash<QString, ThreadSession *> m_byKey;      // peer JID (bare until bound; normalised) + thread
+    QHash<QString, ThreadSession *> m_current;    // peer's normalised bare JID -> session used for sending
 };

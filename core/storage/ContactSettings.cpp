@@ -5,6 +5,7 @@
 
 #include "Database.h"
 #include "Logging.h"
+#include "esession/FormNormalizer.h"
 
 ContactSettings::ContactSettings(Database *database, QObject *parent)
     : QObject(parent)
@@ -12,8 +13,9 @@ ContactSettings::ContactSettings(Database *database, QObject *parent)
 {
 }
 
-SessionPolicy ContactSettings::sessionPolicy(const QString &peerBareJid) const
+SessionPolicy ContactSettings::sessionPolicy(const QString &peerJid) const
 {
+    const QString peerBareJid = Esession::normalizedBareJid(peerJid);
     QSqlQuery q(m_database->connection());
     q.prepare(QStringLiteral("SELECT esession_policy FROM contact_settings WHERE peer = ?"));
     q.addBindValue(peerBareJid);
@@ -31,8 +33,9 @@ SessionPolicy ContactSettings::sessionPolicy(const QString &peerBareJid) const
     return SessionPolicy::Always;
 }
 
-bool ContactSettings::setSessionPolicy(const QString &peerBareJid, SessionPolicy policy)
+bool ContactSettings::setSessionPolicy(const QString &peerJid, SessionPolicy policy)
 {
+    const QString peerBareJid = Esession::normalizedBareJid(peerJid);
     QSqlQuery q(m_database->connection());
     // A new row gets the default compatibility (off) from the column's default.
     q.prepare(QStringLiteral("INSERT INTO contact_settings (peer, esession_policy) VALUES (?, ?)"
@@ -47,8 +50,9 @@ bool ContactSettings::setSessionPolicy(const QString &peerBareJid, SessionPolicy
     return true;
 }
 
-bool ContactSettings::weakSasAllowed(const QString &peerBareJid) const
+bool ContactSettings::weakSasAllowed(const QString &peerJid) const
 {
+    const QString peerBareJid = Esession::normalizedBareJid(peerJid);
     QSqlQuery q(m_database->connection());
     q.prepare(QStringLiteral("SELECT allow_sas28x5 FROM contact_settings WHERE peer = ?"));
     q.addBindValue(peerBareJid);
@@ -59,8 +63,9 @@ bool ContactSettings::weakSasAllowed(const QString &peerBareJid) const
     return q.value(0).toInt() == 1;
 }
 
-bool ContactSettings::setWeakSasAllowed(const QString &peerBareJid, bool allowed)
+bool ContactSettings::setWeakSasAllowed(const QString &peerJid, bool allowed)
 {
+    const QString peerBareJid = Esession::normalizedBareJid(peerJid);
     QSqlQuery q(m_database->connection());
     // A new row keeps the default policy for the contact: the switch says nothing about whether to encrypt.
     q.prepare(QStringLiteral("INSERT INTO contact_settings (peer, esession_policy, allow_sas28x5) VALUES (?, ?, ?)"

@@ -13,7 +13,8 @@ enum class SessionPolicy {
 };
 
 /// Per-contact settings kept in the database (`contact_settings`: the policy since schema 4, the sas28x5
-/// compatibility since schema 7).
+/// compatibility since schema 7), under the contact's bare JID as XMPP compares it (Esession::normalizedBareJid(),
+/// schema 9): any spelling of the JID reads and sets the same settings, and the signals name that form.
 class ContactSettings : public QObject
 {
     Q_OBJECT

@@ -5,6 +5,7 @@
 
 #include "Database.h"
 #include "Logging.h"
+#include "esession/FormNormalizer.h"
 
 ConversationStateStore::ConversationStateStore(Database *database)
     : m_database(database)
@@ -15,7 +16,7 @@ std::optional<ConversationState> ConversationStateStore::load(const QString &pee
 {
     QSqlQuery q(m_database->connection());
     q.prepare(QStringLiteral("SELECT encrypt, thread, failure FROM conversation_security WHERE peer = ?"));
-    q.addBindValue(peerBareJid);
+    q.addBindValue(Esession::normalizedBareJid(peerBareJid));
     if (!q.exec()) {
         qCWarning(lcStorage) << "could not read a conversation's security state:" << q.lastError().text();
         return std::nullopt;
@@ -36,7 +37,7 @@ bool ConversationStateStore::save(const QString &peerBareJid, const Conversation
     q.prepare(QStringLiteral("INSERT INTO conversation_security (peer, encrypt, thread, failure) VALUES (?, ?, ?, ?)"
                              " ON CONFLICT (peer) DO UPDATE SET encrypt = excluded.encrypt,"
                              " thread = excluded.thread, failure = excluded.failure"));
-    q.addBindValue(peerBareJid);
+    q.addBindValue(Esession::normalizedBareJid(peerBareJid));
     q.addBindValue(state.encrypt ? 1 : 0);
     // A null QString binds as NULL: empty text instead.
     q.addBindValue(state.thread.isNull() ? QStringLiteral("") : state.thread);

@@ -21,6 +21,8 @@ struct ConversationState
     friend bool operator==(const ConversationState &, const ConversationState &) = default;
 };
 
+/// One row per contact, under its bare JID as XMPP compares it (Esession::normalizedBareJid(), schema 9): every
+/// spelling of the contact's JID reads and writes the same state.
 class ConversationStateStore
 {
 public:

@@ -3,16 +3,22 @@
 #include <QAtomicInt>
 #include <QDir>
 #include <QFileInfo>
+#include <QMap>
 #include <QSqlError>
 #include <QSqlQuery>
 
+#include <algorithm>
+#include <limits>
+
 #include "Logging.h"
+#include "esession/FormNormalizer.h"
 
 namespace {
 
 QAtomicInt s_connectionCounter;
 
-// Migration N brings the schema from version N-1 to N. Never edit a released step: add a new one.
+// Migration N brings the schema from version N-1 to N: its statements, then migrationCode[N - 1] (below) where SQL
+// alone cannot do it, in one transaction. Never edit a released step: add a new one.
 const char *const migrationSteps[][8] = {
     // 1: the first history table.
     {
@@ -102,8 +108,161 @@ const char *const migrationSteps[][8] = {
         " failure TEXT NOT NULL DEFAULT '')",
         "ALTER TABLE messages ADD COLUMN arrived_unencrypted INTEGER NOT NULL DEFAULT 0",
     },
+    // 9: every table keyed by contact uses the contact's bare JID as XMPP compares it (Esession::normalizedBareJid():
+    //    local part and domain lower-cased); earlier versions stored it as received, so one contact could have
+    //    several. The spellings merge in code (normalisedPeers() below: SQLite's lower() folds ASCII only). A sealed
+    //    body is bound to the spelling it was sealed under: a row moved to the new spelling keeps the old one in
+    //    sealed_peer (NULL: bound to peer) until its body is sealed again.
+    {
+        "ALTER TABLE messages ADD COLUMN sealed_peer TEXT",
+    },
 };
 static_assert(std::size(migrationSteps) == Database::CurrentVersion);
+
+// A null QString binds as NULL: empty text instead.
+QString text(const QString &value)
+{
+    return value.isNull() ? QStringLiteral("") : value;
+}
+
+bool exec(QSqlQuery &q, QString *reason)
+{
+    if (q.exec())
+        return true;
+    *reason = q.lastError().text();
+    return false;
+}
+
+// Schema 9, the messages: every row under the normalised JID. An incoming message stored once under each of two
+// spellings (the duplicate check compared the spelling) keeps both rows, as the user saw them; the later copies lose
+// their stanza id, which the unique index allows once per contact.
+bool normaliseMessagePeers(QSqlDatabase &db, QString *reason)
+{
+    QSqlQuery q(db);
+    QStringList spellings;
+    q.prepare(QStringLiteral("SELECT DISTINCT peer FROM messages"));
+    if (!exec(q, reason))
+        return false;
+    while (q.next())
+        spellings << q.value(0).toString();
+    q.finish();
+    for (const QString &spelling : std::as_const(spellings)) {
+        const QString peer = Esession::normalizedBareJid(spelling);
+        if (peer == spelling)
+            continue;
+        q.prepare(QStringLiteral("UPDATE messages SET stanza_id = NULL WHERE peer = ? AND direction = 0"
+                                 " AND stanza_id IN (SELECT stanza_id FROM messages WHERE peer = ? AND direction = 0"
+                                 " AND stanza_id IS NOT NULL)"));
+        q.addBindValue(spelling);
+        q.addBindValue(peer);
+        if (!exec(q, reason))
+            return false;
+        q.prepare(QStringLiteral("UPDATE messages SET sealed_peer = COALESCE(sealed_peer, peer), peer = ?"
+                                 " WHERE peer = ?"));
+        q.addBindValue(peer);
+        q.addBindValue(spelling);
+        if (!exec(q, reason))
+            return false;
+    }
+    return true;
+}
+
+// Schema 9, the security states: the spellings of one contact merge the cautious way. Encryption is wanted when any
+// spelling wanted it; when any spelling had a failure, the conversation waits for the user's Retry (codes-differ
+// first: it alone also keeps a session from the other side from taking what waits); the thread comes with the row
+// that supplied the failure, else with one that wanted encryption.
+bool mergeConversationStates(QSqlDatabase &db, QString *reason)
+{
+    struct State
+    {
+        bool encrypt = false;
+        QString thread;
+        QString failure;
+        int rank = -1;
+    };
+    QMap<QString, State> merged;
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("SELECT peer, encrypt, thread, failure FROM conversation_security ORDER BY peer"));
+    if (!exec(q, reason))
+        return false;
+    while (q.next()) {
+        State &state = merged[Esession::normalizedBareJid(q.value(0).toString())];
+        const bool encrypt = q.value(1).toInt() != 0;
+        const QString thread = q.value(2).toString();
+        const QString failure = q.value(3).toString();
+        const int rank = (failure == u"codes-differ" ? 8 : 0) + (failure.isEmpty() ? 0 : 4) + (encrypt ? 2 : 0)
+            + (thread.isEmpty() ? 0 : 1);
+        state.encrypt = state.encrypt || encrypt;
+        if (rank > state.rank) {
+            state.rank = rank;
+            state.thread = thread;
+            state.failure = failure;
+        }
+    }
+    q.finish();
+    q.prepare(QStringLiteral("DELETE FROM conversation_security"));
+    if (!exec(q, reason))
+        return false;
+    for (auto it = merged.cbegin(); it != merged.cend(); ++it) {
+        q.prepare(QStringLiteral("INSERT INTO conversation_security (peer, encrypt, thread, failure)"
+                                 " VALUES (?, ?, ?, ?)"));
+        q.addBindValue(it.key());
+        q.addBindValue(it->encrypt ? 1 : 0);
+        q.addBindValue(text(it->thread));
+        q.addBindValue(text(it->failure));
+        if (!exec(q, reason))
+            return false;
+    }
+    return true;
+}
+
+// Schema 9, the per-contact settings: the spellings of one contact merge the cautious way. The strictest policy
+// (Always over Ask over Off; a value of a newer version, read as Always, is the highest), and the weaker sas28x5 code
+// only where every spelling allowed it (only 1 allows it).
+bool mergeContactSettings(QSqlDatabase &db, QString *reason)
+{
+    struct Setting
+    {
+        int policy = std::numeric_limits<int>::min();
+        bool weakSas = true;
+    };
+    QMap<QString, Setting> merged;
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("SELECT peer, esession_policy, allow_sas28x5 FROM contact_settings"));
+    if (!exec(q, reason))
+        return false;
+    while (q.next()) {
+        Setting &setting = merged[Esession::normalizedBareJid(q.value(0).toString())];
+        setting.policy = std::max(setting.policy, q.value(1).toInt());
+        setting.weakSas = setting.weakSas && q.value(2).toInt() == 1;
+    }
+    q.finish();
+    q.prepare(QStringLiteral("DELETE FROM contact_settings"));
+    if (!exec(q, reason))
+        return false;
+    for (auto it = merged.cbegin(); it != merged.cend(); ++it) {
+        q.prepare(QStringLiteral("INSERT INTO contact_settings (peer, esession_policy, allow_sas28x5)"
+                                 " VALUES (?, ?, ?)"));
+        q.addBindValue(it.key());
+        q.addBindValue(it->policy);
+        q.addBindValue(it->weakSas ? 1 : 0);
+        if (!exec(q, reason))
+            return false;
+    }
+    return true;
+}
+
+// What migration N does in code after its statements, in the same transaction (nullptr: nothing).
+using MigrationCode = bool (*)(QSqlDatabase &db, QString *reason);
+
+bool normalisedPeers(QSqlDatabase &db, QString *reason)
+{
+    return normaliseMessagePeers(db, reason) && mergeConversationStates(db, reason) && mergeContactSettings(db, reason);
+}
+
+const MigrationCode migrationCode[] = {nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
+                                       normalisedPeers};
+static_assert(std::size(migrationCode) == Database::CurrentVersion);
 
 } // namespace
 
@@ -187,26 +346,35 @@ bool Database::migrate(int from, int to, QString *error)
             return false;
         }
         QSqlQuery query(db);
+        QString reason;
+        bool done = true;
         for (const char *statement : migrationSteps[version - 1]) {
             if (!statement)
                 break;
             if (!query.exec(QString::fromLatin1(statement))) {
-                const QString reason = query.lastError().text();
-                db.rollback();
-                if (error)
-                    *error = QStringLiteral("migration to schema %1 failed: %2").arg(version).arg(reason);
-                qCWarning(lcStorage) << "migration to schema" << version << "failed, rolled back";
-                return false;
+                reason = query.lastError().text();
+                done = false;
+                break;
             }
         }
-        // PRAGMA user_version is transactional in SQLite: it commits or rolls back with the step.
-        const bool bumped = query.exec(QStringLiteral("PRAGMA user_version = %1").arg(version));
         query.finish();
-        if (!bumped || !db.commit()) {
-            const QString reason = db.lastError().text();
+        if (done && migrationCode[version - 1])
+            done = migrationCode[version - 1](db, &reason);
+        // PRAGMA user_version is transactional in SQLite: it commits or rolls back with the step.
+        if (done && !query.exec(QStringLiteral("PRAGMA user_version = %1").arg(version))) {
+            reason = query.lastError().text();
+            done = false;
+        }
+        query.finish();
+        if (done && !db.commit()) {
+            reason = db.lastError().text();
+            done = false;
+        }
+        if (!done) {
             db.rollback();
             if (error)
                 *error = QStringLiteral("migration to schema %1 failed: %2").arg(version).arg(reason);
+            qCWarning(lcStorage) << "migration to schema" << version << "failed, rolled back";
             return false;
         }
         qCInfo(lcStorage) << "database migrated to schema" << version;

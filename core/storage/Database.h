@@ -10,7 +10,7 @@
 class Database
 {
 public:
-    static constexpr int CurrentVersion = 8;
+    static constexpr int CurrentVersion = 9;
 
     explicit Database(QString path);
     ~Database();

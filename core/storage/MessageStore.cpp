@@ -10,12 +10,13 @@
 #include "Logging.h"
 #include "crypto/Aead.h"
 #include "crypto/Crypto.h"
+#include "esession/FormNormalizer.h"
 
 namespace {
 
 const QString selectColumns = QStringLiteral(
     "SELECT id, peer, resource, thread, direction, body, timestamp, state, stanza_id, is_read, encrypted,"
-    " body_sealed, body_key, arrived_unencrypted FROM messages ");
+    " body_sealed, body_key, arrived_unencrypted, sealed_peer FROM messages ");
 
 // body_key of a row sealed under the vault's master key; any other value names one run's key.
 constexpr qint64 MasterKeyId = 0;
@@ -23,6 +24,24 @@ constexpr qint64 MasterKeyId = 0;
 QByteArray bodyAssociatedData(qint64 id, const QString &peer)
 {
     return "messages.body:" + QByteArray::number(id) + ':' + peer.toUtf8();
+}
+
+// Messages are filed under the contact's bare JID as XMPP compares it (security review F6): whatever spelling a
+// caller gives, the store writes and looks up this one.
+QString keyOf(const QString &peer)
+{
+    return Esession::normalizedBareJid(peer);
+}
+
+// The JID a row's body is bound to: its peer, or, for a row schema 9 moved from another spelling, the spelling it was
+// sealed under (sealed_peer), as long as that is a spelling of the same contact: a row moved to another contact must
+// not open there.
+QString sealedFor(const QString &peer, const QVariant &sealedPeer)
+{
+    if (sealedPeer.isNull())
+        return peer;
+    const QString spelling = sealedPeer.toString();
+    return keyOf(spelling) == peer ? spelling : peer;
 }
 
 // One key per run of the program, shared by every store in it: logging out and opening the account again
@@ -85,7 +104,8 @@ StoredMessage MessageStore::fromQuery(const QSqlQuery &q, BodyStatus *status) co
         } else if (key.isEmpty()) {
             // Another run's key: it was never stored anywhere, so this body is gone for good.
             result = BodyStatus::Lost;
-        } else if (auto plain = Crypto::openRecord(key, bodyAssociatedData(m.id, m.peer), sealed.toByteArray())) {
+        } else if (auto plain = Crypto::openRecord(key, bodyAssociatedData(m.id, sealedFor(m.peer, q.value(14))),
+                                                   sealed.toByteArray())) {
             m.body = QString::fromUtf8(*plain);
         } else {
             qCDebug(lcStorage) << "the body of message" << m.id << "did not open";
@@ -121,7 +141,9 @@ bool MessageStore::writeSealedBody(qint64 id, const QString &peer, const QString
         return false;
     }
     QSqlQuery q(m_database->connection());
-    q.prepare(QStringLiteral("UPDATE messages SET body = '', body_sealed = ?, body_key = ? WHERE id = ?"));
+    // Sealed again, the body is bound to the row's peer: the spelling it had before schema 9 is no longer needed.
+    q.prepare(QStringLiteral("UPDATE messages SET body = '', body_sealed = ?, body_key = ?, sealed_peer = NULL"
+                             " WHERE id = ?"));
     q.addBindValue(*sealed);
     q.addBindValue(master ? MasterKeyId : m_runId);
     q.addBindValue(id);
@@ -172,7 +194,7 @@ bool MessageStore::sealUnderMasterKey()
         // a row twice.
         QSqlQuery q(db);
         q.setForwardOnly(true);
-        q.prepare(QStringLiteral("SELECT id, peer, body, body_sealed FROM messages"
+        q.prepare(QStringLiteral("SELECT id, peer, body, body_sealed, sealed_peer FROM messages"
                                  " WHERE body_sealed IS NULL OR body_key = ?"));
         q.addBindValue(m_runId);
         if (!q.exec()) {
@@ -185,8 +207,8 @@ bool MessageStore::sealUnderMasterKey()
             if (q.value(3).isNull()) {
                 row.plain = q.value(2).toString().toUtf8();
                 ++legacy;
-            } else if (auto plain = Crypto::openRecord(m_runKey, bodyAssociatedData(row.id, row.peer),
-                                                       q.value(3).toByteArray())) {
+            } else if (auto plain = Crypto::openRecord(
+                           m_runKey, bodyAssociatedData(row.id, sealedFor(row.peer, q.value(4))), q.value(3).toByteArray())) {
                 row.plain = std::move(*plain);
             } else {
                 // Damaged: it stays as it is, unreadable either way.
@@ -224,9 +246,10 @@ bool MessageStore::sealUnderMasterKey()
     return true;
 }
 
-std::optional<StoredMessage> MessageStore::addOutgoing(const QString &peer, const QString &thread,
+std::optional<StoredMessage> MessageStore::addOutgoing(const QString &peerJid, const QString &thread,
                                                        const QString &body, const QString &stanzaId, bool encrypted)
 {
+    const QString peer = keyOf(peerJid);
     StoredMessage m;
     m.peer = peer;
     m.thread = thread;
@@ -269,12 +292,13 @@ std::optional<StoredMessage> MessageStore::addOutgoing(const QString &peer, cons
     return m;
 }
 
-std::optional<StoredMessage> MessageStore::addIncoming(const QString &peer, const QString &resource,
+std::optional<StoredMessage> MessageStore::addIncoming(const QString &peerJid, const QString &resource,
                                                        const QString &thread, const QString &body,
                                                        const QString &stanzaId, const QDateTime &timestamp,
                                                        bool encrypted, MessageState state,
                                                        bool arrivedUnencrypted)
 {
+    const QString peer = keyOf(peerJid);
     StoredMessage m;
     m.peer = peer;
     m.resource = resource;
@@ -357,8 +381,9 @@ std::optional<StoredMessage> MessageStore::addIncoming(const QString &peer, cons
     return m;
 }
 
-QList<StoredMessage> MessageStore::history(const QString &peer, int limit, qint64 beforeId) const
+QList<StoredMessage> MessageStore::history(const QString &peerJid, int limit, qint64 beforeId) const
 {
+    const QString peer = keyOf(peerJid);
     QSqlQuery q(m_database->connection());
     q.prepare(selectColumns + QStringLiteral("WHERE peer = ? AND id < ? ORDER BY id DESC LIMIT ?"));
     q.addBindValue(peer);
@@ -435,8 +460,9 @@ void MessageStore::requeueInFlight()
     q.exec();
 }
 
-bool MessageStore::markDelivered(const QString &peer, const QString &stanzaId)
+bool MessageStore::markDelivered(const QString &peerJid, const QString &stanzaId)
 {
+    const QString peer = keyOf(peerJid);
     QSqlQuery q(m_database->connection());
     q.prepare(QStringLiteral("SELECT id FROM messages WHERE peer = ? AND stanza_id = ? AND direction = 1 AND state != ?"));
     q.addBindValue(peer);
@@ -447,8 +473,9 @@ bool MessageStore::markDelivered(const QString &peer, const QString &stanzaId)
     return setState(q.value(0).toLongLong(), MessageState::Delivered);
 }
 
-int MessageStore::requeueUndelivered(const QString &peer, const QString &thread)
+int MessageStore::requeueUndelivered(const QString &peerJid, const QString &thread)
 {
+    const QString peer = keyOf(peerJid);
     QSqlQuery q(m_database->connection());
     q.prepare(QStringLiteral("SELECT id FROM messages WHERE peer = ? AND thread = ? AND direction = 1 AND encrypted = 1"
                              " AND state IN (?, ?) ORDER BY id"));
@@ -475,16 +502,18 @@ const QString WaitingEncrypted
 
 } // namespace
 
-int MessageStore::waitingEncryptedCount(const QString &peer) const
+int MessageStore::waitingEncryptedCount(const QString &peerJid) const
 {
+    const QString peer = keyOf(peerJid);
     QSqlQuery q(m_database->connection());
     q.prepare(QStringLiteral("SELECT COUNT(*) FROM messages") + WaitingEncrypted);
     q.addBindValue(peer);
     return q.exec() && q.next() ? q.value(0).toInt() : 0;
 }
 
-int MessageStore::moveWaitingEncrypted(const QString &peer, const QString &thread)
+int MessageStore::moveWaitingEncrypted(const QString &peerJid, const QString &thread)
 {
+    const QString peer = keyOf(peerJid);
     QSqlQuery q(m_database->connection());
     q.prepare(QStringLiteral("UPDATE messages SET thread = ?") + WaitingEncrypted);
     q.addBindValue(thread);
@@ -496,8 +525,9 @@ int MessageStore::moveWaitingEncrypted(const QString &peer, const QString &threa
     return q.numRowsAffected();
 }
 
-int MessageStore::releaseWaitingEncrypted(const QString &peer, const QString &thread)
+int MessageStore::releaseWaitingEncrypted(const QString &peerJid, const QString &thread)
 {
+    const QString peer = keyOf(peerJid);
     QSqlQuery find(m_database->connection());
     find.prepare(QStringLiteral("SELECT id FROM messages") + WaitingEncrypted);
     find.addBindValue(peer);
@@ -521,8 +551,9 @@ int MessageStore::releaseWaitingEncrypted(const QString &peer, const QString &th
     return int(ids.size());
 }
 
-int MessageStore::holdQueuedPlain(const QString &peer)
+int MessageStore::holdQueuedPlain(const QString &peerJid)
 {
+    const QString peer = keyOf(peerJid);
     QSqlQuery find(m_database->connection());
     find.prepare(QStringLiteral("SELECT id FROM messages WHERE peer = ? AND direction = 1 AND encrypted = 0 AND state = ?"));
     find.addBindValue(peer);
@@ -559,16 +590,18 @@ QStringList MessageStore::peersWithWaitingEncrypted() const
     return peers;
 }
 
-int MessageStore::unreadCount(const QString &peer) const
+int MessageStore::unreadCount(const QString &peerJid) const
 {
+    const QString peer = keyOf(peerJid);
     QSqlQuery q(m_database->connection());
     q.prepare(QStringLiteral("SELECT COUNT(*) FROM messages WHERE peer = ? AND direction = 0 AND is_read = 0"));
     q.addBindValue(peer);
     return q.exec() && q.next() ? q.value(0).toInt() : 0;
 }
 
-void MessageStore::markRead(const QString &peer)
+void MessageStore::markRead(const QString &peerJid)
 {
+    const QString peer = keyOf(peerJid);
     QSqlQuery q(m_database->connection());
     q.prepare(QStringLiteral("UPDATE messages SET is_read = 1 WHERE peer = ? AND is_read = 0"));
     q.addBindValue(peer);

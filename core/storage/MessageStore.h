@@ -20,7 +20,7 @@ enum class MessageState { Queued = 0, Sending = 1, Sent = 2, Received = 3, Faile
 struct StoredMessage
 {
     qint64 id = 0;
-    QString peer;      ///< the contact's bare JID
+    QString peer;      ///< the contact's bare JID as XMPP compares it (Esession::normalizedBareJid(): lower-cased)
     QString resource;  ///< the contact's resource (incoming), empty when addressed to the bare JID
     QString thread;    ///< XEP-0201 thread id
     MessageDirection direction = MessageDirection::Incoming;
@@ -39,7 +39,11 @@ struct StoredMessage
 
 /// History per contact and the durable outbox, on top of Database.
 ///
-/// Every body is sealed at rest (Crypto::sealRecord, bound to "messages.body:<id>:<peer>"); there is no
+/// A contact is its bare JID as XMPP compares it (Esession::normalizedBareJid(), security review F6): every method
+/// takes any spelling of it and files or finds the messages under that one form (schema 9 moved older rows to it).
+///
+/// Every body is sealed at rest (Crypto::sealRecord, bound to "messages.body:<id>:<peer>"; a row schema 9 moved from
+/// another spelling stays bound to that spelling, kept in sealed_peer, until its body is sealed again); there is no
 /// plaintext mode. Until setMasterKey() is given the vault's key, bodies are sealed under a random key
 /// that lives in memory for this run of the program only (shared by its stores; body_key = this run's
 /// random id), so what is written before the vault opens is readable in this run and, unless the vault

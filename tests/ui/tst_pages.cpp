@@ -24,6 +24,7 @@
 #include "storage/AppSettings.h"
 #include "storage/ContactSettings.h"
 #include "xmpp/Account.h"
+#include <QXmppMessage.h>
 #include "xmpp/EsessionExtension.h"
 #include "storage/SqlRetainedSecretStore.h"
 #include "storage/Paths.h"
@@ -96,6 +97,7 @@ private Q_SLOTS:
     void mainWindowNavigatesWithoutWarnings();
     void pagesLoadOnTheirOwn();
     void sendingOfflineQueuesAndShowsTheMessage();
+    void chatUnderAnotherSpellingShowsItsMessages();
     void unreachableServerLetsTheUserContinueOffline();
     void loginFormKeepsTheServerAfterLogout();
     void germanTranslationIsUsed();
@@ -394,6 +396,39 @@ void UiTest::sendingOfflineQueuesAndShowsTheMessage()
     QVERIFY(!shot.isNull());
     QVERIFY(shot.save(QStringLiteral("chat-page.png")));
     VERIFY_NO_WARNINGS("sending from the chat page");
+}
+
+// Security review F6: the core files a contact under its bare JID as XMPP compares it (lower-cased). A chat page
+// opened under another spelling (a roster that keeps capitals) still shows what is sent and what arrives, and the
+// contact list has one entry for the contact.
+void UiTest::chatUnderAnotherSpellingShowsItsMessages()
+{
+    const QString spelled = QStringLiteral("Bob@Example.ORG");
+    QVERIFY(m_context->openOffline(alice));
+    QVERIFY(loadMain(m_context.get(), spelled));
+    QVERIFY(waitForPage(QStringLiteral("chatPage")));
+    QQuickItem *page = currentPage();
+    auto *composer = findItem(page, QStringLiteral("composer"));
+    auto *messageList = findItem(page, QStringLiteral("messageList"));
+    QVERIFY(composer && messageList);
+    m_window->requestActivate();
+    QVERIFY(QTest::qWaitForWindowActive(m_window));
+    composer->forceActiveFocus();
+    QTRY_VERIFY(composer->hasActiveFocus());
+    typeText(m_window, QStringLiteral("Hello Bob"));
+    QTest::keyClick(m_window, Qt::Key_Return);
+    QTRY_COMPARE(messageList->property("count").toInt(), 1);
+    QCOMPARE(m_context->store()->history(bob).size(), 1);
+
+    QXmppMessage reply(QStringLiteral("BOB@example.org/phone"), alice, QStringLiteral("Hi Alice"));
+    reply.setType(QXmppMessage::Chat);
+    reply.setId(QStringLiteral("r1"));
+    Q_EMIT m_context->account()->messageReceived(reply);
+    QTRY_COMPARE(messageList->property("count").toInt(), 2);
+    QCOMPARE(m_context->contacts()->count(), 1);
+    QCOMPARE(m_context->contacts()->indexOf(spelled), 0);
+    QCOMPARE(m_context->contacts()->indexOf(bob), 0);
+    VERIFY_NO_WARNINGS("a chat under another spelling of the JID");
 }
 
 // Logging in while the server cannot be reached: the login page says why and when it tries again, and

@@ -2,6 +2,7 @@
 // rest: the run key, the master key, legacy plaintext rows sealed in one transaction, rows that do not open.
 #include <QProcess>
 #include <QSignalSpy>
+#include <QSqlError>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
@@ -9,7 +10,9 @@
 #include <cstdio>
 
 #include "crypto/Crypto.h"
+#include "crypto/Aead.h"
 #include "storage/ContactSettings.h"
+#include "storage/ConversationStateStore.h"
 #include "storage/Database.h"
 #include "storage/MessageStore.h"
 
@@ -324,6 +327,288 @@ private Q_SLOTS:
         QVERIFY(settings.setWeakSasAllowed(QStringLiteral("carol@example.org"), true));
         QVERIFY(settings.weakSasAllowed(QStringLiteral("carol@example.org")));
         QCOMPARE(settings.sessionPolicy(QStringLiteral("carol@example.org")), SessionPolicy::Off);
+    }
+
+    // Security review F6: the store files every message under the contact's bare JID as XMPP compares it
+    // (Esession::normalizedBareJid(): local part and domain without case), whatever spelling it is given; every
+    // lookup by contact finds it under any spelling.
+    void peerIsTheJidAsXmppComparesIt_data()
+    {
+        QTest::addColumn<QString>("written");
+        QTest::addColumn<QString>("asked");
+        QTest::newRow("written with capitals") << QStringLiteral("Bob@Example.ORG")
+                                               << QStringLiteral("bob@example.org");
+        QTest::newRow("asked with capitals") << QStringLiteral("bob@example.org") << QStringLiteral("BOB@example.org");
+        QTest::newRow("two other spellings") << QStringLiteral("bOb@example.Org") << QStringLiteral("Bob@Example.org");
+        QTest::newRow("beyond ASCII") << QStringLiteral("ÉLODIE@Ünï.example")
+                                      << QStringLiteral("élodie@ünï.EXAMPLE");
+    }
+
+    void peerIsTheJidAsXmppComparesIt()
+    {
+        QFETCH(QString, written);
+        QFETCH(QString, asked);
+        const QString key = written.toLower();
+        Database db(m_path);
+        QVERIFY(db.open());
+        MessageStore store(&db);
+        QVERIFY(store.setMasterKey(TestMasterKey));
+        QSignalSpy unread(&store, &MessageStore::unreadChanged);
+        const auto now = QDateTime::currentDateTimeUtc();
+
+        const auto first
+            = store.addOutgoing(written, QStringLiteral("t1"), QStringLiteral("one"), QStringLiteral("o1"), true);
+        QVERIFY(first);
+        QCOMPARE(first->peer, key);
+        const auto second
+            = store.addOutgoing(asked, QStringLiteral("t1"), QStringLiteral("two"), QStringLiteral("o2"), true);
+        QVERIFY(second);
+        const auto plain
+            = store.addOutgoing(written, QStringLiteral("t0"), QStringLiteral("plain"), QStringLiteral("o3"));
+        QVERIFY(plain);
+        const auto incoming = store.addIncoming(written, QStringLiteral("Laptop"), QStringLiteral("t1"),
+                                                QStringLiteral("reply"), QStringLiteral("i1"), now);
+        QVERIFY(incoming);
+        QCOMPARE(incoming->peer, key);
+        QCOMPARE(incoming->resource, QStringLiteral("Laptop")); // the resource stays as it came
+        QCOMPARE(unread.last().at(0).toString(), key);
+        // The same incoming message under the other spelling is a duplicate.
+        QVERIFY(!store.addIncoming(asked, QStringLiteral("Laptop"), QStringLiteral("t1"), QStringLiteral("reply"),
+                                   QStringLiteral("i1"), now));
+
+        // One conversation, readable (the bodies are bound to the JID they are filed under).
+        QCOMPARE(store.peers(), QStringList{key});
+        const QList<StoredMessage> history = store.history(asked);
+        QCOMPARE(history.size(), 4);
+        QCOMPARE(history[0].body, QStringLiteral("one"));
+        QCOMPARE(history[3].body, QStringLiteral("reply"));
+        for (const StoredMessage &m : history) {
+            QCOMPARE(m.peer, key);
+            QVERIFY(!m.unreadable);
+        }
+        QCOMPARE(store.unreadCount(asked), 1);
+        store.markRead(asked);
+        QCOMPARE(store.unreadCount(written), 0);
+
+        // The outbox bookkeeping of encrypted sessions.
+        QCOMPARE(store.waitingEncryptedCount(asked), 2);
+        QCOMPARE(store.peersWithWaitingEncrypted(), QStringList{key});
+        QCOMPARE(store.moveWaitingEncrypted(asked, QStringLiteral("t2")), 2);
+        QCOMPARE(store.message(first->id)->thread, QStringLiteral("t2"));
+        QVERIFY(store.setState(first->id, MessageState::Sent));
+        QVERIFY(store.setState(second->id, MessageState::Sent));
+        QVERIFY(store.markDelivered(asked, QStringLiteral("o2")));
+        QCOMPARE(store.message(second->id)->state, MessageState::Delivered);
+        QCOMPARE(store.requeueUndelivered(asked, QStringLiteral("t2")), 1);
+        QCOMPARE(store.message(first->id)->state, MessageState::Queued);
+        QCOMPARE(store.holdQueuedPlain(asked), 1);
+        QVERIFY(store.message(plain->id)->encrypted);
+        QCOMPARE(store.waitingEncryptedCount(written), 2);
+        QCOMPARE(store.releaseWaitingEncrypted(asked, QStringLiteral("t3")), 2);
+        QCOMPARE(store.waitingEncryptedCount(written), 0);
+        QVERIFY(store.peersWithWaitingEncrypted().isEmpty());
+        QCOMPARE(store.message(plain->id)->thread, QStringLiteral("t3"));
+    }
+
+    // Per-contact settings are the contact's under any spelling too.
+    void contactSettingsIgnoreTheJidsCase()
+    {
+        Database db(m_path);
+        QVERIFY(db.open());
+        ContactSettings settings(&db);
+        QSignalSpy changed(&settings, &ContactSettings::sessionPolicyChanged);
+        QVERIFY(settings.setSessionPolicy(QStringLiteral("Bob@Example.org"), SessionPolicy::Always));
+        QCOMPARE(changed.last().at(0).toString(), QStringLiteral("bob@example.org"));
+        QCOMPARE(settings.sessionPolicy(QStringLiteral("bob@EXAMPLE.org")), SessionPolicy::Always);
+        QVERIFY(settings.setWeakSasAllowed(QStringLiteral("BOB@example.org"), true));
+        QVERIFY(settings.weakSasAllowed(QStringLiteral("bob@example.org")));
+        QVERIFY(settings.setSessionPolicy(QStringLiteral("bob@example.org"), SessionPolicy::Off));
+        QCOMPARE(settings.sessionPolicy(QStringLiteral("Bob@Example.org")), SessionPolicy::Off);
+        QVERIFY(settings.weakSasAllowed(QStringLiteral("Bob@Example.org")));
+        QSqlQuery q(db.connection());
+        QVERIFY(q.exec(QStringLiteral("SELECT COUNT(*), MIN(peer) FROM contact_settings")));
+        QVERIFY(q.next());
+        QCOMPARE(q.value(0).toInt(), 1);
+        QCOMPARE(q.value(1).toString(), QStringLiteral("bob@example.org"));
+    }
+
+    // Schema 9 files what earlier versions stored under the JID as received under the JID as XMPP compares it:
+    // the history of every spelling becomes one conversation (bodies sealed under the old spelling still open,
+    // and only under it), the security states and the settings of the spellings merge the cautious way.
+    void migrationToVersion9OneSpellingPerContact()
+    {
+        const auto seal = [](qint64 id, const QString &peer, const QString &body) {
+            return *Crypto::sealRecord(TestMasterKey, "messages.body:" + QByteArray::number(id) + ':' + peer.toUtf8(),
+                                       body.toUtf8());
+        };
+        {
+            Database old(m_path);
+            QVERIFY(old.openAtVersion(8));
+            QSqlQuery q(old.connection());
+            // id, peer, direction, state, stanza id, encrypted, body (sealed under the master key, bound to peer)
+            const struct
+            {
+                qint64 id;
+                const char *peer;
+                int direction;
+                MessageState state;
+                const char *stanzaId;
+                int encrypted;
+                const char *body;
+            } rows[] = {
+                {1, "bob@example.org", 1, MessageState::Sent, "o1", 0, "to bob"},
+                {2, "Bob@Example.org", 0, MessageState::Received, "i1", 0, "from Bob"},
+                {3, "Bob@Example.org", 1, MessageState::Queued, "o2", 1, "waits for encryption"},
+                // The same incoming message stored twice, once under each spelling (what this change fixes).
+                {4, "bob@example.org", 0, MessageState::Received, "i2", 1, "twice, lower"},
+                {5, "BOB@example.org", 0, MessageState::Received, "i2", 1, "twice, upper"},
+                {6, "Carol@Example.org", 0, MessageState::Received, "i3", 0, "from Carol"},
+                {7, "Élodie@Example.org", 0, MessageState::Received, "i4", 0, "from Élodie"},
+                // Will claim to be another contact's row after the upgrade.
+                {8, "Dave@Example.org", 0, MessageState::Received, "i5", 0, "from Dave"},
+            };
+            for (const auto &row : rows) {
+                q.prepare(QStringLiteral("INSERT INTO messages (id, peer, resource, thread, direction, body, timestamp,"
+                                         " state, stanza_id, is_read, encrypted, body_sealed, body_key)"
+                                         " VALUES (?, ?, 'r', 't', ?, '', ?, ?, ?, 1, ?, ?, 0)"));
+                q.addBindValue(row.id);
+                q.addBindValue(QString::fromUtf8(row.peer));
+                q.addBindValue(row.direction);
+                q.addBindValue(1000 + row.id);
+                q.addBindValue(int(row.state));
+                q.addBindValue(QString::fromLatin1(row.stanzaId));
+                q.addBindValue(row.encrypted);
+                q.addBindValue(seal(row.id, QString::fromUtf8(row.peer), QString::fromUtf8(row.body)));
+                QVERIFY2(q.exec(), qPrintable(q.lastError().text()));
+            }
+            // A legacy plaintext row (schema < 6, never sealed).
+            QVERIFY(q.exec(QStringLiteral("INSERT INTO messages (id, peer, direction, body, timestamp, state)"
+                                          " VALUES (9, 'BOB@EXAMPLE.ORG', 0, 'legacy', 1009, 3)")));
+            QVERIFY(q.exec(QStringLiteral(
+                "INSERT INTO conversation_security (peer, encrypt, thread, failure) VALUES"
+                " ('bob@example.org', 0, 'plain-thread', ''),"
+                " ('Bob@Example.org', 1, 'session-thread', 'codes-differ'),"
+                " ('Carol@Example.org', 1, 'carol-thread', ''),"
+                " ('carol@example.org', 0, '', '')")));
+            QVERIFY(q.exec(QStringLiteral(
+                "INSERT INTO contact_settings (peer, esession_policy, allow_sas28x5) VALUES"
+                " ('bob@example.org', 0, 1), ('Bob@Example.org', 2, 1),"
+                " ('Carol@Example.org', 1, 1), ('carol@example.org', 0, 0),"
+                " ('Élodie@Example.org', 0, 1)")));
+        }
+        {
+            Database db(m_path);
+            QString error;
+            QVERIFY2(db.open(&error), qPrintable(error));
+            QCOMPARE(db.schemaVersion(), Database::CurrentVersion);
+            QSqlQuery q(db.connection());
+            QVERIFY(q.exec(QStringLiteral("SELECT DISTINCT peer FROM messages ORDER BY peer")));
+            QStringList stored;
+            while (q.next())
+                stored << q.value(0).toString();
+            QCOMPARE(stored, (QStringList{QStringLiteral("bob@example.org"), QStringLiteral("carol@example.org"),
+                                          QStringLiteral("dave@example.org"), QStringLiteral("élodie@example.org")}));
+            QVERIFY(q.exec(QStringLiteral("UPDATE messages SET peer = 'mallory@example.org' WHERE id = 8")));
+            q.finish();
+
+            MessageStore store(&db);
+            QVERIFY(store.setMasterKey(TestMasterKey));
+            QCOMPARE(store.peers().size(), 4);
+            const QList<StoredMessage> bob = store.history(QStringLiteral("Bob@Example.org"));
+            QStringList bodies;
+            for (const StoredMessage &m : bob) {
+                QVERIFY2(!m.unreadable, qPrintable(QString::number(m.id)));
+                QCOMPARE(m.peer, QStringLiteral("bob@example.org"));
+                bodies << m.body;
+            }
+            // Both copies of the duplicate stay (the user saw both); the history keeps its order.
+            QCOMPARE(bodies, (QStringList{QStringLiteral("to bob"), QStringLiteral("from Bob"),
+                                          QStringLiteral("waits for encryption"), QStringLiteral("twice, lower"),
+                                          QStringLiteral("twice, upper"), QStringLiteral("legacy")}));
+            QCOMPARE(store.history(QStringLiteral("carol@example.org")).first().body, QStringLiteral("from Carol"));
+            QCOMPARE(store.history(QStringLiteral("ÉLODIE@example.org")).first().body, QStringLiteral("from Élodie"));
+            // A row moved to another contact does not open there: the old spelling only binds its own contact.
+            QVERIFY(store.message(8)->unreadable);
+            // The waiting message is found under any spelling.
+            QCOMPARE(store.waitingEncryptedCount(QStringLiteral("bob@example.org")), 1);
+            QCOMPARE(store.peersWithWaitingEncrypted(), QStringList{QStringLiteral("bob@example.org")});
+            // A further copy of the duplicated message is a duplicate.
+            QVERIFY(!store.addIncoming(QStringLiteral("Bob@example.org"), QStringLiteral("r"), QStringLiteral("t"),
+                                       QStringLiteral("again"), QStringLiteral("i2"), QDateTime::currentDateTimeUtc(),
+                                       true));
+
+            // The security states: whatever one spelling wanted (encryption, a failure waiting for Retry) holds.
+            ConversationStateStore states(&db);
+            const auto bobState = states.load(QStringLiteral("bob@example.org"));
+            QVERIFY(bobState);
+            QVERIFY(bobState->encrypt);
+            QCOMPARE(bobState->failure, QStringLiteral("codes-differ"));
+            QCOMPARE(bobState->thread, QStringLiteral("session-thread"));
+            const auto carolState = states.load(QStringLiteral("CAROL@example.org"));
+            QVERIFY(carolState->encrypt);
+            QCOMPARE(carolState->thread, QStringLiteral("carol-thread"));
+            QVERIFY(q.exec(QStringLiteral("SELECT peer FROM conversation_security ORDER BY peer")));
+            QStringList statePeers;
+            while (q.next())
+                statePeers << q.value(0).toString();
+            QCOMPARE(statePeers, (QStringList{QStringLiteral("bob@example.org"), QStringLiteral("carol@example.org")}));
+            q.finish();
+
+            // The settings: the stricter policy, the weaker code only where every spelling allowed it.
+            ContactSettings settings(&db);
+            QCOMPARE(settings.sessionPolicy(QStringLiteral("bob@example.org")), SessionPolicy::Always);
+            QVERIFY(settings.weakSasAllowed(QStringLiteral("bob@example.org")));
+            QCOMPARE(settings.sessionPolicy(QStringLiteral("carol@example.org")), SessionPolicy::Ask);
+            QVERIFY(!settings.weakSasAllowed(QStringLiteral("carol@example.org")));
+            QCOMPARE(settings.sessionPolicy(QStringLiteral("élodie@example.org")), SessionPolicy::Off);
+            QVERIFY(q.exec(QStringLiteral("SELECT COUNT(*) FROM contact_settings")));
+            QVERIFY(q.next());
+            QCOMPARE(q.value(0).toInt(), 3);
+        }
+        // A body written again after the upgrade (the legacy row, sealed now) is bound to the new spelling.
+        const auto rows = nextRun(m_path, true);
+        QCOMPARE(rows.size(), 9);
+        for (const NextRunRow &row : rows)
+            QCOMPARE(row.unreadable, row.id == 8);
+    }
+
+    // Schema 9 merges in code, inside the step's transaction: when that fails, nothing of the step stays.
+    void failedMigrationToVersion9RollsBack()
+    {
+        {
+            Database old(m_path);
+            QVERIFY(old.openAtVersion(8));
+            QSqlQuery q(old.connection());
+            QVERIFY(q.exec(QStringLiteral("INSERT INTO messages (peer, direction, body, timestamp) VALUES "
+                                          "('Bob@Example.org', 1, 'keep me', 1000)")));
+            QVERIFY(q.exec(QStringLiteral("INSERT INTO contact_settings (peer, esession_policy) VALUES "
+                                          "('Bob@Example.org', 2)")));
+            // Sabotage the last merge: writing the merged settings fails.
+            QVERIFY(q.exec(QStringLiteral("CREATE TRIGGER fail_merge BEFORE INSERT ON contact_settings"
+                                          " BEGIN SELECT RAISE(ABORT, 'injected failure'); END")));
+        }
+        {
+            Database db(m_path);
+            QString error;
+            QVERIFY(!db.open(&error));
+            QVERIFY2(error.contains(QStringLiteral("schema 9")), qPrintable(error));
+            QCOMPARE(db.schemaVersion(), 8);
+            QSqlQuery q(db.connection());
+            QVERIFY(!q.exec(QStringLiteral("SELECT sealed_peer FROM messages")));
+            QVERIFY(q.exec(QStringLiteral("SELECT peer FROM messages UNION ALL SELECT peer FROM contact_settings")));
+            QStringList peers;
+            while (q.next())
+                peers << q.value(0).toString();
+            QCOMPARE(peers, (QStringList{QStringLiteral("Bob@Example.org"), QStringLiteral("Bob@Example.org")}));
+            QVERIFY(q.exec(QStringLiteral("DROP TRIGGER fail_merge")));
+        }
+        Database db(m_path);
+        QString error;
+        QVERIFY2(db.open(&error), qPrintable(error));
+        QCOMPARE(db.schemaVersion(), Database::CurrentVersion);
+        MessageStore store(&db);
+        QCOMPARE(store.history(QStringLiteral("bob@example.org")).first().body, QStringLiteral("keep me"));
+        QCOMPARE(ContactSettings(&db).sessionPolicy(QStringLiteral("bob@example.org")), SessionPolicy::Always);
     }
 
     void outboxRowsInWriteOrder()

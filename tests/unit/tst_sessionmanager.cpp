@@ -96,6 +96,27 @@ private Q_SLOTS:
         QCOMPARE(in->peerJid(), QStringLiteral("bob@example.org/laptop"));
     }
 
+    // Security review F6: a contact is its bare JID as XMPP compares it (without case); resources are exact.
+    void jidCaseIsOneContact()
+    {
+        SessionManager m;
+        ThreadSession *out = m.sessionForOutgoing(QStringLiteral("bob@example.org"));
+        // The answer comes through the contact's server in another case: it is our session, bound to that resource.
+        ThreadSession *in = m.routeIncoming(QStringLiteral("Bob@Example.ORG/laptop"), out->threadId());
+        QCOMPARE(in, out);
+        QCOMPARE(out->peerJid(), QStringLiteral("Bob@Example.ORG/laptop"));
+        QCOMPARE(m.find(QStringLiteral("bob@example.org/laptop"), out->threadId()), out);
+        QCOMPARE(m.currentSession(QStringLiteral("BOB@example.org")), out);
+        QCOMPARE(m.sessionForOutgoing(QStringLiteral("Bob@example.org")), out);
+        // Thread-less messages from one resource are one conversation, whatever the case of the bare JID...
+        ThreadSession *a = m.routeIncoming(QStringLiteral("bob@example.org/phone"), QString());
+        QCOMPARE(m.routeIncoming(QStringLiteral("BOB@EXAMPLE.ORG/phone"), QString()), a);
+        QCOMPARE(m.currentSession(QStringLiteral("bob@example.org")), a);
+        // ...but another resource is another one, compared exactly.
+        QVERIFY(m.routeIncoming(QStringLiteral("bob@example.org/Phone"), QString()) != a);
+        QCOMPARE(m.sessionCount(), 3);
+    }
+
     void startSessionMakesNewThread()
     {
         SessionManager m;
