@@ -515,9 +515,13 @@ int MessageStore::moveWaitingEncrypted(const QString &peerJid, const QString &th
 {
     const QString peer = keyOf(peerJid);
     QSqlQuery q(m_database->connection());
-    q.prepare(QStringLiteral("UPDATE messages SET thread = ?") + WaitingEncrypted);
+    // Queued rows only: one being sent belongs to the session it was handed to; if that session ends before the
+    // contact confirmed it, requeueUndelivered() puts it back in the queue and it moves on from there.
+    q.prepare(QStringLiteral("UPDATE messages SET thread = ? WHERE peer = ? AND direction = 1 AND encrypted = 1"
+                             " AND state = ?"));
     q.addBindValue(thread);
     q.addBindValue(peer);
+    q.addBindValue(int(MessageState::Queued));
     if (!q.exec()) {
         qCWarning(lcStorage) << "could not move waiting messages:" << q.lastError().text();
         return 0;

@@ -97,8 +97,9 @@ public:
     /// Outgoing messages to @p peer that must leave encrypted and have not gone yet (Queued, or Sending into a
     /// session that is gone): how many.
     int waitingEncryptedCount(const QString &peer) const;
-    /// A new encrypted session with @p peer is up in @p thread: every message waiting for encryption moves
-    /// there, keeping its order and its stanza id. Returns how many.
+    /// A new encrypted session with @p peer is up in @p thread: every queued message waiting for encryption moves
+    /// there, keeping its order and its stanza id (one being sent stays with its session until that session
+    /// confirms it or ends). Returns how many queued messages wait in @p thread now.
     int moveWaitingEncrypted(const QString &peer, const QString &thread);
     /// The user chose to send unencrypted: the messages waiting for encryption go as plain ones in @p thread.
     int releaseWaitingEncrypted(const QString &peer, const QString &thread);

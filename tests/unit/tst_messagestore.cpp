@@ -611,6 +611,36 @@ private Q_SLOTS:
         QCOMPARE(ContactSettings(&db).sessionPolicy(QStringLiteral("bob@example.org")), SessionPolicy::Always);
     }
 
+    // A message already handed to an older session (Sending, or Sent and unconfirmed) stays with that session's
+    // thread when a newer one comes up: if the older session then ends without the contact confirming it, it is
+    // re-queued there and moves on from there; moved early it would sit "sent" in the new thread and never go again.
+    void inFlightMessageStaysWithItsSession()
+    {
+        Database db(m_path);
+        QVERIFY(db.open());
+        MessageStore store(&db);
+        QVERIFY(store.setMasterKey(TestMasterKey));
+        const QString bob = QStringLiteral("bob@example.org");
+        const auto inFlight = store.addOutgoing(bob, QStringLiteral("old"), QStringLiteral("in flight"),
+                                                QStringLiteral("f1"), true);
+        const auto waiting = store.addOutgoing(bob, QStringLiteral("old"), QStringLiteral("waiting"),
+                                               QStringLiteral("f2"), true);
+        QVERIFY(inFlight && waiting);
+        QVERIFY(store.setState(inFlight->id, MessageState::Sending));
+
+        // A newer session is up: only what waits moves into it.
+        QCOMPARE(store.moveWaitingEncrypted(bob, QStringLiteral("new")), 1);
+        QCOMPARE(store.message(waiting->id)->thread, QStringLiteral("new"));
+        QCOMPARE(store.message(inFlight->id)->thread, QStringLiteral("old"));
+
+        // The older session ends before the contact confirmed it: back in the queue, then into the newer session.
+        QVERIFY(store.setState(inFlight->id, MessageState::Sent));
+        QCOMPARE(store.requeueUndelivered(bob, QStringLiteral("old")), 1);
+        QCOMPARE(store.moveWaitingEncrypted(bob, QStringLiteral("new")), 2); // both wait in the newer session now
+        QCOMPARE(store.message(inFlight->id)->thread, QStringLiteral("new"));
+        QCOMPARE(store.message(inFlight->id)->state, MessageState::Queued);
+    }
+
     void outboxRowsInWriteOrder()
     {
         Database db(m_path);
