@@ -4,6 +4,7 @@
 #include <QSet>
 
 #include "Constants.h"
+#include "EsessionForms.h"
 #include "EsessionKeys.h"
 #include "FailureCodes.h"
 #include "FormConstants.h"
@@ -15,34 +16,19 @@ using namespace Qt::StringLiterals;
 
 namespace Esession {
 
+using namespace FieldValue;
+
 namespace {
 
-// Values of the XEP-0116/0217 fields (FormConstants.h holds the field names). XEP-0217 fixes all but the cipher;
-// XEP-0116 lets them be negotiated, and this engine accepts nothing else.
-const QString Aes128Ctr = u"aes128-ctr"_s;
-const QString Aes256Ctr = u"aes256-ctr"_s;
-const QString Sha256 = u"sha256"_s;
-const QString NoCompression = u"none"_s;
-const QString NoPublicKey = u"none"_s;
-const QString PublicKey = u"key"_s;
-/// XEP-0116's name for RSASSA-PKCS1-v1_5 with SHA-256 (not the W3C/RFC 4051 URI, brief part 2 §1.6).
-const QString RsaSha256 = u"http://www.w3.org/2000/09/xmldsig#rsa-sha256"_s;
+// The XML-DSig names of a presented public key (XEP-0116 pubKey and signature).
 const QString XmlDsigNamespace = u"http://www.w3.org/2000/09/xmldsig#"_s;
 const QString KeyValueElement = u"KeyValue"_s;
 const QString RsaKeyValueElement = u"RSAKeyValue"_s;
 const QString ModulusElement = u"Modulus"_s;
 const QString ExponentElement = u"Exponent"_s;
 const QString SignatureValueElement = u"SignatureValue"_s;
-/// XEP-0116 describes version 1.0 (its text and registry); the 1.3/1.2 of the examples are never offered.
-const QString ProtocolVersion = u"1.0"_s;
-/// rekey_freq of a session that never re-keys: the XEP-0217 value, the largest below 2^32.
-constexpr quint32 NoRekey = 4294967295u;
 
 constexpr int NonceBytes = 32;
-// Nonces are opaque; we send 32 bytes and accept what is long enough to be unique and short enough to be sane.
-constexpr int MinimumNonceBytes = 16;
-constexpr int MaximumNonceBytes = 64;
-constexpr int HashBytes = 32; // SHA-256 and HMAC-SHA-256 outputs: He, rshashes, srshash, M, mac
 constexpr int CounterBytes = 16; // n = 128 for every cipher here
 constexpr int BlockBits = 128;
 
@@ -50,31 +36,6 @@ void wipeBytes(QByteArray &bytes)
 {
     bytes.fill('\0');
     bytes.clear();
-}
-
-QString b64(const QByteArray &bytes)
-{
-    return QString::fromLatin1(bytes.toBase64());
-}
-
-/// Strict Base64 (RFC 4648 §4, padded); whitespace is dropped first (brief part 1 §1.1). Empty is never valid here.
-std::optional<QByteArray> fromB64(const QString &text)
-{
-    QByteArray ascii;
-    ascii.reserve(text.size());
-    for (const QChar c : text) {
-        if (c == u' ' || c == u'\t' || c == u'\n' || c == u'\r')
-            continue;
-        if (c.unicode() > 0x7f)
-            return std::nullopt;
-        ascii.append(char(c.unicode()));
-    }
-    if (ascii.isEmpty() || ascii.size() % 4 != 0)
-        return std::nullopt;
-    auto decoded = QByteArray::fromBase64Encoding(ascii, QByteArray::AbortOnBase64DecodingErrors);
-    if (!decoded || decoded.decoded.isEmpty())
-        return std::nullopt;
-    return std::move(decoded.decoded);
 }
 
 /// 32 random bytes whose first byte is not zero, so that reading a nonce as a number or as bytes agrees.
@@ -88,168 +49,6 @@ QByteArray freshNonce(RandomSource &random)
             return nonce;
     }
     return {};
-}
-
-std::optional<quint32> readRekeyFrequency(const QString &text)
-{
-    if (text.isEmpty() || text.size() > 10)
-        return std::nullopt;
-    for (const QChar c : text) {
-        if (c < u'0' || c > u'9')
-            return std::nullopt;
-    }
-    bool ok = false;
-    const qulonglong value = text.toULongLong(&ok);
-    if (!ok || value < 1 || value > NoRekey)
-        return std::nullopt;
-    return quint32(value);
-}
-
-QString cipherName(Crypto::CtrCipher cipher)
-{
-    return cipher == Crypto::CtrCipher::Aes128 ? Aes128Ctr : Aes256Ctr;
-}
-
-std::optional<Crypto::CtrCipher> cipherFromName(const QString &name)
-{
-    if (name == Aes128Ctr)
-        return Crypto::CtrCipher::Aes128;
-    if (name == Aes256Ctr)
-        return Crypto::CtrCipher::Aes256;
-    return std::nullopt;
-}
-
-/// The policy's groups that clear its floor, without repetitions, in the policy's order.
-QList<Crypto::ModpGroup> allowedGroups(const EsessionPolicy &policy)
-{
-    QList<Crypto::ModpGroup> groups;
-    const int floorBits = Crypto::modpPrimeBits(policy.minimumGroup);
-    for (const Crypto::ModpGroup group : policy.groups) {
-        if (Crypto::modpPrimeBits(group) >= floorBits && !groups.contains(group))
-            groups << group;
-    }
-    return groups;
-}
-
-FormField makeOffer(const QString &var, const QStringList &options, FieldType type)
-{
-    FormField field;
-    field.var = var;
-    field.type = type;
-    for (const QString &option : options)
-        field.options << FormOption { QString(), option };
-    return field;
-}
-
-/// What an offer proposes for a field: its options, or the values of a field without options (XEP-0217 sends
-/// its fixed parameters as hidden single values).
-QStringList offeredValues(const FormField *field)
-{
-    if (!field)
-        return {};
-    QStringList values;
-    for (const FormOption &option : field->options)
-        values << option.value;
-    return values.isEmpty() ? field->values : values;
-}
-
-/// The only value of @p var; nullopt when the field is absent or has no value or several.
-std::optional<QString> singleValue(const DataForm &form, const QString &var)
-{
-    const FormField *field = form.field(var);
-    if (!field || field->values.size() != 1)
-        return std::nullopt;
-    return field->values.first();
-}
-
-std::optional<QByteArray> singleBytes(const DataForm &form, const QString &var)
-{
-    const std::optional<QString> text = singleValue(form, var);
-    return text ? fromB64(*text) : std::nullopt;
-}
-
-void addUnique(QStringList &list, const QString &value)
-{
-    if (!list.contains(value))
-        list << value;
-}
-
-/// The only <x/> inside the only wrapper (<feature/> or <init/>) of @p message; null otherwise.
-QDomElement wrappedForm(const QDomElement &message, const QString &wrapper, const QString &wrapperNamespace)
-{
-    const QList<QDomElement> wrappers = childElements(message, wrapper, wrapperNamespace);
-    if (wrappers.size() != 1)
-        return {};
-    const QList<QDomElement> forms = childElements(wrappers.first(), Xep0004::XElement, Xep0004::Namespace);
-    return forms.size() == 1 ? forms.first() : QDomElement();
-}
-
-/// A stanza error for the log: its condition and the fields it names.
-QString describeStanzaError(const std::optional<SsnStanzaError> &error)
-{
-    if (!error)
-        return {};
-    QStringList parts { error->conditionName };
-    parts << error->fields;
-    return parts.join(u' ');
-}
-
-/// The identification methods we can present (init_pubkey for the initiator, resp_pubkey for the responder),
-/// preferred first. XEP-0116: 'none' MUST NOT be used in a 3-message negotiation.
-QStringList ownKeyModes(const EsessionPolicy &policy, bool threeMessage = false)
-{
-    QStringList modes;
-    if (policy.identity)
-        modes << PublicKey;
-    if (policy.allowNoPublicKey && !threeMessage)
-        modes << NoPublicKey;
-    return modes;
-}
-
-/// The identification methods we accept from the peer, preferred first.
-QStringList peerKeyModes(const EsessionPolicy &policy, bool threeMessage = false)
-{
-    QStringList modes;
-    if (policy.trustPeerKey)
-        modes << PublicKey;
-    if (policy.allowNoPublicKey && !threeMessage)
-        modes << NoPublicKey;
-    return modes;
-}
-
-/// Whether this side takes part in a 3-message negotiation (EsessionPolicy::allowThreeMessage): keys both ways,
-/// since 'none' is not allowed there, and no other shared secret, which that flow cannot check (it has no final
-/// key): a password the user set is never silently left out.
-bool threeMessagePossible(const EsessionPolicy &policy)
-{
-    return policy.allowThreeMessage && policy.identity && policy.trustPeerKey && policy.otherSecret.isEmpty();
-}
-
-/// Whether the policy goes beyond 'none'/'none' (only then do the forms differ from XEP-0217's).
-/// The `sas_algs` names of the policy, preferred first (never empty: the committed SAS when the list is).
-QStringList sasNames(const EsessionPolicy &policy)
-{
-    QStringList names;
-    for (const SasAlgorithm algorithm : std::as_const(policy.sasAlgorithms))
-        addUnique(names, sasAlgorithmName(algorithm));
-    if (names.isEmpty())
-        names << sasAlgorithmName(SasAlgorithm::Committed);
-    return names;
-}
-
-bool usesPublicKeys(const EsessionPolicy &policy)
-{
-    return policy.identity || policy.trustPeerKey || !policy.allowNoPublicKey;
-}
-
-/// Our preferred mode that the peer listed too.
-std::optional<QString> pickKeyMode(const QStringList &ours, const QStringList &offered)
-{
-    for (const QString &mode : ours) {
-        if (offered.contains(mode))
-            return mode;
-    }
-    return std::nullopt;
 }
 
 /// pubKey of XEP-0116: the normalised XML-DSig <KeyValue><RSAKeyValue/></KeyValue> of an RSA key, n and e as
