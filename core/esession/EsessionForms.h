@@ -15,11 +15,11 @@
 #include "crypto/Crypto.h"
 #include "crypto/DiffieHellman.h"
 
-// The codecs of the ESession negotiation forms (XEP-0116 §4 "Online ESession Negotiation", §5 for the fields of
-// the 3-message flow; XEP-0217 §4 for its fixed values): the values our fields take, how they are built into an
-// offer or an answer, and how a received field is read and checked. Field names live in FormConstants.h. Nothing
-// here keeps state, draws random numbers or touches a key: forms and the local policy in, values out. The
-// handshake (EsessionHandshake.cpp) owns the order in which these run and everything secret.
+// The codecs of the ESession negotiation forms (XEP-0116 §4.3 "ESession Request", §4.4 "ESession Rejection",
+// §4.5.2 "Response Form", §11.2 for the registered fields; XEP-0217 §4.1–4.3.2 for its fixed values): the values our
+// fields take, how they are built into an offer or an answer, and how a received field is read and checked. Field names
+// live in FormConstants.h. Nothing here keeps state, draws random numbers or touches a key: forms and the local policy
+// in, values out. The handshake (EsessionHandshake.cpp) owns the order in which these run and everything secret.
 namespace Esession {
 
 // Values of the XEP-0116/0217 fields. XEP-0217 fixes all but the cipher; XEP-0116 lets them be negotiated, and this
@@ -32,7 +32,7 @@ inline const QString Sha256 = QStringLiteral("sha256");
 inline const QString NoCompression = QStringLiteral("none");
 /// init_pubkey / resp_pubkey: the party presents no public key (always so in XEP-0217).
 inline const QString NoPublicKey = QStringLiteral("none");
-/// init_pubkey / resp_pubkey: the party presents its public key (XEP-0116 §4.2).
+/// init_pubkey / resp_pubkey: the party presents its public key (XEP-0116 §4.3).
 inline const QString PublicKey = QStringLiteral("key");
 /// XEP-0116's name for RSASSA-PKCS1-v1_5 with SHA-256 (not the W3C/RFC 4051 URI, brief part 2 §1.6).
 inline const QString RsaSha256 = QStringLiteral("http://www.w3.org/2000/09/xmldsig#rsa-sha256");
@@ -55,7 +55,7 @@ inline constexpr int HashBytes = 32;
 [[nodiscard]] QString b64(const QByteArray &bytes);
 /// Strict Base64 (RFC 4648 §4, padded); whitespace is dropped first (brief part 1 §1.1). Empty is never valid here.
 [[nodiscard]] std::optional<QByteArray> fromB64(const QString &text);
-/// A `rekey_freq` value (XEP-0116 §4.2): decimal digits only, 1 to 2^32-1.
+/// A `rekey_freq` value (XEP-0116 §4.3): decimal digits only, 1 to 2^32-1.
 [[nodiscard]] std::optional<quint32> readRekeyFrequency(const QString &text);
 /// The `crypt_algs` name of @p cipher.
 [[nodiscard]] QString cipherName(Crypto::CtrCipher cipher);

@@ -5,6 +5,7 @@
 
 #include "Constants.h"
 #include "EsessionForms.h"
+#include "EsessionIdentity.h"
 #include "EsessionKeys.h"
 #include "FailureCodes.h"
 #include "FormConstants.h"
@@ -19,14 +20,6 @@ namespace Esession {
 using namespace FieldValue;
 
 namespace {
-
-// The XML-DSig names of a presented public key (XEP-0116 pubKey and signature).
-const QString XmlDsigNamespace = u"http://www.w3.org/2000/09/xmldsig#"_s;
-const QString KeyValueElement = u"KeyValue"_s;
-const QString RsaKeyValueElement = u"RSAKeyValue"_s;
-const QString ModulusElement = u"Modulus"_s;
-const QString ExponentElement = u"Exponent"_s;
-const QString SignatureValueElement = u"SignatureValue"_s;
 
 constexpr int NonceBytes = 32;
 constexpr int CounterBytes = 16; // n = 128 for every cipher here
@@ -49,133 +42,6 @@ QByteArray freshNonce(RandomSource &random)
             return nonce;
     }
     return {};
-}
-
-/// pubKey of XEP-0116: the normalised XML-DSig <KeyValue><RSAKeyValue/></KeyValue> of an RSA key, n and e as
-/// CryptoBinary (big-endian without leading zero octets, Base64). Built as a DOM and normalised like the forms, so
-/// both sides go through the same bytes.
-QByteArray keyValueOf(const QByteArray &publicKeyDer)
-{
-    const std::optional<Crypto::RsaPublicComponents> components = Crypto::RsaKey::publicComponents(publicKeyDer);
-    if (!components)
-        return {};
-    QDomDocument doc;
-    QDomElement keyValue = doc.createElementNS(XmlDsigNamespace, KeyValueElement);
-    QDomElement rsa = doc.createElementNS(XmlDsigNamespace, RsaKeyValueElement);
-    const std::pair<const QString *, const QByteArray *> parts[] = {
-        { &ModulusElement, &components->modulus },
-        { &ExponentElement, &components->exponent },
-    };
-    for (const auto &[name, value] : parts) {
-        QDomElement element = doc.createElementNS(XmlDsigNamespace, *name);
-        element.appendChild(doc.createTextNode(b64(*value)));
-        rsa.appendChild(element);
-    }
-    keyValue.appendChild(rsa);
-    doc.appendChild(keyValue);
-    return normalizedElement(keyValue);
-}
-
-/// What a decrypted 'key' identity holds: pubKey (normalised again here, P-0116-15), the key it names and sign.
-struct PresentedKey
-{
-    QByteArray keyValue;
-    QByteArray publicKeyDer;
-    QByteArray signature;
-};
-
-QDomElement onlyChild(const QDomElement &parent, const QString &name)
-{
-    QDomElement found;
-    int count = 0;
-    for (QDomElement child = parent.firstChildElement(); !child.isNull(); child = child.nextSiblingElement()) {
-        ++count;
-        const QString ns = namespaceOf(child);
-        if (localNameOf(child) == name && (ns.isEmpty() || ns == XmlDsigNamespace))
-            found = child;
-    }
-    return count == 1 ? found : QDomElement();
-}
-
-/// Reads pubKey | sign: exactly a <KeyValue/> holding an <RSAKeyValue/>, then a <SignatureValue/>. Anything else
-/// (DSA, a <fingerprint/>, other elements, bad Base64) is nullopt.
-std::optional<PresentedKey> readPresentedKey(const QByteArray &plaintext)
-{
-    QDomDocument doc;
-    if (plaintext.isEmpty() || !doc.setContent("<identity>" + plaintext + "</identity>", true))
-        return std::nullopt;
-    const QDomElement root = doc.documentElement();
-    const QDomElement keyValue = root.firstChildElement();
-    const QDomElement signature = keyValue.nextSiblingElement();
-    if (keyValue.isNull() || signature.isNull() || !signature.nextSiblingElement().isNull()
-        || localNameOf(keyValue) != KeyValueElement || localNameOf(signature) != SignatureValueElement)
-        return std::nullopt;
-    for (const QDomElement &element : { keyValue, signature }) {
-        if (!namespaceOf(element).isEmpty() && namespaceOf(element) != XmlDsigNamespace)
-            return std::nullopt;
-    }
-    const QDomElement rsa = onlyChild(keyValue, RsaKeyValueElement);
-    const QDomElement modulus = rsa.firstChildElement();
-    const QDomElement exponent = modulus.nextSiblingElement();
-    if (rsa.isNull() || modulus.isNull() || exponent.isNull() || !exponent.nextSiblingElement().isNull()
-        || localNameOf(modulus) != ModulusElement || localNameOf(exponent) != ExponentElement)
-        return std::nullopt;
-    const std::optional<QByteArray> n = fromB64(modulus.text());
-    const std::optional<QByteArray> e = fromB64(exponent.text());
-    const std::optional<QByteArray> sign = fromB64(signature.text());
-    if (!n || !e || !sign)
-        return std::nullopt;
-    const std::optional<QByteArray> der = Crypto::RsaKey::publicKeyDerFromComponents({ *n, *e });
-    if (!der)
-        return std::nullopt;
-    return PresentedKey { normalizedElement(keyValue), *der, *sign };
-}
-
-/// ID plaintext of @p party: mac_X alone ('none'), or pubKey_X | <SignatureValue>b64(SIGN(signKey_X, mac_X))
-/// </SignatureValue> ('key'; the signature of the raw mac octets, no <SignedInfo/>). nullopt when signing fails.
-std::optional<QByteArray> identityPlaintext(
-    Party party, const QByteArray &sigmaKey, IdentityMacInput input, const std::optional<Crypto::RsaKey> &key)
-{
-    if (!key)
-        return identityMac(party, sigmaKey, input);
-    input.publicKey = keyValueOf(key->publicKeyDer());
-    if (input.publicKey.isEmpty())
-        return std::nullopt;
-    QByteArray mac = identityMac(party, sigmaKey, input);
-    const std::optional<QByteArray> signature = key->sign(mac);
-    wipeBytes(mac);
-    if (!signature)
-        return std::nullopt;
-    return input.publicKey + "<" + SignatureValueElement.toLatin1() + ">" + signature->toBase64() + "</"
-        + SignatureValueElement.toLatin1() + ">";
-}
-
-/// The check of a decrypted identity. 'none': it equals mac_X. 'key': it is pubKey_X | sign_X, sign_X verifies over
-/// mac_X recomputed with that pubKey, and the policy's trustPeerKey accepts the key. Returns the failure's detail,
-/// or nullopt with @p peerKey set to the key's DER ('key') or left empty ('none').
-std::optional<QString> checkIdentity(Party party, const QByteArray &sigmaKey, IdentityMacInput input,
-    const QByteArray &received, bool withKey, const EsessionPolicy &policy, const QString &bareJid, QByteArray &peerKey)
-{
-    if (!withKey) {
-        QByteArray expected = identityMac(party, sigmaKey, input);
-        const bool matches = Crypto::constantTimeEquals(received, expected);
-        wipeBytes(expected);
-        return matches ? std::nullopt : std::optional<QString>(FailureCode::Identity);
-    }
-    const std::optional<PresentedKey> presented = readPresentedKey(received);
-    if (!presented)
-        return FailureCode::IdentityKey;
-    input.publicKey = presented->keyValue;
-    QByteArray expected = identityMac(party, sigmaKey, input);
-    const bool verified = Crypto::RsaKey::verify(presented->publicKeyDer, expected, presented->signature);
-    wipeBytes(expected);
-    if (!verified)
-        return FailureCode::Signature;
-    // Only a key that proved itself is shown to the trust decision.
-    if (!policy.trustPeerKey || !policy.trustPeerKey(bareJid, presented->publicKeyDer))
-        return FailureCode::UntrustedKey;
-    peerKey = presented->publicKeyDer;
-    return std::nullopt;
 }
 
 /// A uniform value in [0, @p bound) from @p random (rejection sampling, so no value is likelier than another);
@@ -357,13 +223,8 @@ SsnStanzaError EsessionHandshake::refusal(SsnCondition condition, const QStringL
 std::optional<QString> EsessionHandshake::verifyIdentity(Party peer, const KeySet &keys, BlockCounter &counter,
     const SealedIdentity &sealed, const IdentityMacInput &input, bool withKey)
 {
-    std::optional<QByteArray> received = openIdentity(m_agreed->cipher, keys.cipherKey, keys.macKey, counter, sealed);
-    if (!received)
-        return FailureCode::IdentityMac;
-    const std::optional<QString> problem = checkIdentity(peer, keys.sigmaKey, input, *received, withKey, m_policy,
+    return openPeerIdentity(peer, m_agreed->cipher, keys, counter, sealed, input, withKey, m_policy.trustPeerKey,
         bareJid(), m_agreed->peerPublicKey);
-    wipeBytes(*received);
-    return problem;
 }
 
 SsnStanzaError EsessionHandshake::identityRefusal(const QString &problem)
@@ -991,13 +852,8 @@ bool EsessionHandshake::sealResponderIdentity(const QDomElement &x)
     input.responderNonce = m_responderNonce;
     input.publicValue = m_agreed->ownKey->publicValue();
     input.form = m_formB;
-    std::optional<QByteArray> plaintext = identityPlaintext(
-        Party::Responder, responder.sigmaKey, input, m_agreed->responderKey ? m_policy.identity : std::nullopt);
-    const std::optional<SealedIdentity> sealed = plaintext
-        ? sealIdentity(m_agreed->cipher, responder.cipherKey, responder.macKey, m_agreed->responderCounter, *plaintext)
-        : std::nullopt;
-    if (plaintext)
-        wipeBytes(*plaintext);
+    const std::optional<SealedIdentity> sealed = sealOwnIdentity(Party::Responder, m_agreed->cipher, responder,
+        m_agreed->responderCounter, input, m_agreed->responderKey ? m_policy.identity : std::nullopt);
     if (!sealed)
         return false;
     DataForm appended(FormType::Submit);
@@ -1232,13 +1088,8 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::completeFields
     input.publicValue = m_agreed->ownKey->publicValue();
     input.form = m_formA;
     input.form2 = m_formA2;
-    std::optional<QByteArray> plaintext = identityPlaintext(
-        Party::Initiator, provisory.sigmaKey, input, m_agreed->initiatorKey ? m_policy.identity : std::nullopt);
-    const std::optional<SealedIdentity> sealed = plaintext
-        ? sealIdentity(m_agreed->cipher, provisory.cipherKey, provisory.macKey, m_agreed->initiatorCounter, *plaintext)
-        : std::nullopt;
-    if (plaintext)
-        wipeBytes(*plaintext);
+    const std::optional<SealedIdentity> sealed = sealOwnIdentity(Party::Initiator, m_agreed->cipher, provisory,
+        m_agreed->initiatorCounter, input, m_agreed->initiatorKey ? m_policy.identity : std::nullopt);
     if (!built || !sealed) {
         return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError, FailureCode::Seal);
     }
@@ -1439,14 +1290,9 @@ std::optional<SsnStanzaError> EsessionHandshake::checkCompletion(const DataForm 
     input.publicValue = m_agreed->ownKey->publicValue();
     input.form = m_formB;
     input.form2 = formB2;
-    std::optional<QByteArray> plaintext = identityPlaintext(
-        Party::Responder, responder.sigmaKey, input, m_agreed->responderKey ? m_policy.identity : std::nullopt);
     BlockCounter responderCounter = m_agreed->responderCounter;
-    const std::optional<SealedIdentity> sealed = plaintext
-        ? sealIdentity(cipher, responder.cipherKey, responder.macKey, responderCounter, *plaintext)
-        : std::nullopt;
-    if (plaintext)
-        wipeBytes(*plaintext);
+    const std::optional<SealedIdentity> sealed = sealOwnIdentity(Party::Responder, cipher, responder, responderCounter,
+        input, m_agreed->responderKey ? m_policy.identity : std::nullopt);
     built = built && sealed && form.addField(makeField(Identity, { b64(sealed->identity) }))
         && form.addField(makeField(Mac, { b64(sealed->mac) }));
 

@@ -181,11 +181,9 @@ private:
     void fail(EsessionFailure failure, const QString &detail, const std::optional<SsnStanzaError> &sent,
         EsessionOutput &out, const QString &diagnostic = {},
         const std::optional<SsnStanzaError> &received = std::nullopt);
-    /// Opens the peer's sealed identity (M_X checked before anything is decrypted) and checks it against mac_X over
-    /// @p input, with sign_X and the trust policy when @p withKey. Nullopt when it verified (@p counter then advanced
-    /// past it); else the failure's detail: FailureCode::IdentityMac for a wrong M_X, or what the identity check
-    /// found.
-    std::optional<QString> verifyIdentity(Party peer, const KeySet &keys, BlockCounter &counter,
+    /// openPeerIdentity() (EsessionIdentity.h) with the agreed cipher, the policy's trustPeerKey and the peer's bare
+    /// JID; a verified key lands in m_agreed->peerPublicKey. Nullopt when it verified, else the failure's detail.
+    [[nodiscard]] std::optional<QString> verifyIdentity(Party peer, const KeySet &keys, BlockCounter &counter,
         const SealedIdentity &sealed, const IdentityMacInput &input, bool withKey);
     /// The refusal for a failed verifyIdentity().
     SsnStanzaError identityRefusal(const QString &problem);
