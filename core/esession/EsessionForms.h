@@ -8,8 +8,10 @@
 #include <QtGlobal>
 
 #include <optional>
+#include <variant>
 
 #include "DataForm.h"
+#include "EsessionKeys.h"
 #include "EsessionPolicy.h"
 #include "SsnNegotiation.h"
 #include "crypto/Crypto.h"
@@ -110,5 +112,72 @@ void addUnique(QStringList &list, const QString &value);
 [[nodiscard]] bool usesPublicKeys(const EsessionPolicy &policy);
 /// Our preferred mode that the peer listed too.
 [[nodiscard]] std::optional<QString> pickKeyMode(const QStringList &ours, const QStringList &offered);
+
+// ---- The responder's choice (XEP-0116 §4.4 "ESession Rejection (Bob)", §4.5.2 "Response Form")
+
+/// Why we refuse an offer: the condition and the fields of our error stanza, and the FailureCode that ends the
+/// negotiation (EsessionFailed::detail; the failure itself is EsessionFailure::RefusedByUs).
+struct ParameterRefusal
+{
+    SsnCondition condition = SsnCondition::NotAcceptable;
+    QStringList fields;
+    QString code;
+
+    friend bool operator==(const ParameterRefusal &, const ParameterRefusal &) = default;
+};
+
+/// What the responder settles on from an offer (message 1): every answer of message 2 that needs no random number,
+/// no Diffie-Hellman computation and no stored secret.
+struct ChosenParameters
+{
+    /// The offer asks for the XEP-0116 3-message flow (dhkeys instead of dhhashes, no sas_algs).
+    bool threeMessage = false;
+    /// `modp`: the initiator's most preferred group that our policy allows.
+    Crypto::ModpGroup group = Crypto::ModpGroup::Group14;
+    /// Where `group` stands among the offered options, hence which He (or e) of the offer is its.
+    qsizetype groupIndex = 0;
+    /// 4-message flow: He = SHA256(e) of that group, 32 bytes (checked against e when message 3 arrives).
+    QByteArray commitment;
+    /// 3-message flow: e of that group as sent; empty when it does not decode. Its range is not checked here.
+    QByteArray initiatorValue;
+    /// `crypt_algs`: the initiator's most preferred cipher that we allow.
+    Crypto::CtrCipher cipher = Crypto::CtrCipher::Aes128;
+    /// `stanzas`: what both want encrypted, in the initiator's order.
+    QStringList stanzas;
+    /// `rekey_freq`: ours or the offer's, whichever is larger.
+    quint32 rekeyFrequency = FieldValue::NoRekey;
+    /// `init_pubkey`: what the initiator presents ('key' or 'none'); `resp_pubkey`: what we present.
+    QString initiatorKeyMode;
+    QString responderKeyMode;
+    /// The `sign_algs` answer: rsa-sha256 when either side presents a key, else the first offered value (answered
+    /// though meaningless); nullopt when none was offered.
+    std::optional<QString> signAlgorithm;
+    /// `sas_algs`: the first of ours that was offered; nullopt in the 3-message flow, which has no SAS.
+    std::optional<SasAlgorithm> sasAlgorithm;
+    /// N_A, decoded from `my_nonce`.
+    QByteArray initiatorNonce;
+
+    bool initiatorKey() const { return initiatorKeyMode == FieldValue::PublicKey; }
+    bool responderKey() const { return responderKeyMode == FieldValue::PublicKey; }
+
+    friend bool operator==(const ChosenParameters &, const ChosenParameters &) = default;
+};
+
+/// The refusal of a 3-message request (a `dhkeys` field in message 1) when our policy does not take that flow
+/// (threeMessagePossible()): feature-not-implemented naming dhkeys, as XEP-0116 §4.4 has a responder that only
+/// does 4 messages answer. Nullopt for any other request. chooseParameters() starts with this check; the handshake
+/// makes it before looking at its own state too.
+[[nodiscard]] std::optional<ParameterRefusal> threeMessageRefusal(
+    const DataForm &request, const EsessionPolicy &policy);
+
+/// The responder's choice from message 1 (@p request) and our @p policy alone: the parameters of message 2, or the
+/// refusal. After threeMessageRefusal(), every field is checked and each one we cannot accept is named, in this
+/// order: modp, dhhashes/dhkeys, crypt_algs, hash_algs, compress, init_pubkey, resp_pubkey, sign_algs, sas_algs,
+/// stanzas, ver, rekey_freq, my_nonce; not-acceptable with FailureCode::OfferNotAcceptable, or
+/// FailureCode::Sas28x5NotAllowed when sas_algs alone failed and the offer held sas28x5 (which compatibility with
+/// other clients would allow). An absent crypt_algs, hash_algs, compress, init_pubkey, resp_pubkey or sas_algs
+/// means the XEP-0217 fixed value.
+[[nodiscard]] std::variant<ChosenParameters, ParameterRefusal> chooseParameters(
+    const DataForm &request, const EsessionPolicy &policy);
 
 } // namespace Esession

@@ -599,143 +599,26 @@ QList<FormField> EsessionHandshake::requestFields()
 std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::acceptFields(const DataForm &request)
 {
     using namespace Xep0116;
-    const bool threeMessage = request.field(Dhkeys) != nullptr;
-    if (threeMessage && !threeMessagePossible(m_policy)) {
-        // XEP-0188/0116: the 3-message variant (SIGMA-I) exposes the responder's identity to active attackers and
-        // SHOULD NOT be used between clients: only with allowThreeMessage, and only with keys both ways and no
-        // other secret (see threeMessagePossible). XEP-0116's answer of a responder that only does 4 messages.
-        return refusal(SsnCondition::FeatureNotImplemented, { Dhkeys }, EsessionFailure::RefusedByUs,
-            m_policy.allowThreeMessage ? FailureCode::ThreeMessageUnavailable : FailureCode::ThreeMessage);
-    }
+    // A 3-message request we do not take is refused as such, whatever else holds (EsessionForms.h).
+    if (const std::optional<ParameterRefusal> refused = threeMessageRefusal(request, m_policy))
+        return refusal(refused->condition, refused->fields, EsessionFailure::RefusedByUs, refused->code);
     if (m_formA.isEmpty() || !m_store)
         return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError, FailureCode::NoRequestForm);
 
-    QStringList bad;
-    // modp: the initiator's most preferred group that we allow. 3, 4 and unknown numbers are never chosen.
-    const FormField *modp = request.field(Modp);
-    const QStringList groupsOffered = offeredValues(modp);
-    const QList<Crypto::ModpGroup> allowed = allowedGroups(m_policy);
-    std::optional<qsizetype> chosen;
-    if (modp && modp->values.size() <= 1) {
-        for (qsizetype i = 0; i < groupsOffered.size() && !chosen; ++i) {
-            const std::optional<Crypto::ModpGroup> group = Crypto::modpGroupFromFieldValue(groupsOffered[i]);
-            if (group && allowed.contains(*group))
-                chosen = i;
-        }
-    }
-    if (!chosen)
-        bad << Modp;
-    // dhhashes: one He per offered group, in the same order; 32 bytes each. 3-message: dhkeys, one e per group
-    // (a value that does not decode is judged by the range check below, as XEP-0116 asks of a bad e).
-    const FormField *hashes = request.field(Dhhashes);
-    const FormField *values = request.field(Dhkeys);
-    QByteArray commitment;
-    QByteArray initiatorValue;
-    if (threeMessage) {
-        if (hashes)
-            bad << Dhhashes;
-        if (values->values.size() != groupsOffered.size())
-            bad << Dhkeys;
-        else if (chosen)
-            initiatorValue = fromB64(values->values.at(*chosen)).value_or(QByteArray());
-    } else if (!hashes || hashes->values.size() != groupsOffered.size()) {
-        bad << Dhhashes;
-    } else if (chosen) {
-        const std::optional<QByteArray> he = fromB64(hashes->values.at(*chosen));
-        if (he && he->size() == HashBytes)
-            commitment = *he;
-        else
-            bad << Dhhashes;
-    }
-    // crypt_algs: the initiator's most preferred cipher we allow; absent means the XEP-0217 fixed aes128-ctr.
-    const FormField *crypt = request.field(CryptAlgs);
-    std::optional<Crypto::CtrCipher> cipher;
-    const QStringList ciphersOffered = crypt ? offeredValues(crypt) : QStringList { Aes128Ctr };
-    for (const QString &name : ciphersOffered) {
-        const std::optional<Crypto::CtrCipher> candidate = cipherFromName(name);
-        if (!cipher && candidate && m_policy.ciphers.contains(*candidate))
-            cipher = candidate;
-    }
-    if (!cipher)
-        bad << CryptAlgs;
-    // Fixed by our floor: an absent field means the fixed value (brief part 1 §5.8 #11); a present one must list it.
-    const auto checkFixed = [&](const QString &var, const QString &value) {
-        const FormField *field = request.field(var);
-        if (field && !offeredValues(field).contains(value))
-            bad << var;
-    };
-    checkFixed(HashAlgs, Sha256);
-    checkFixed(Compress, NoCompression);
-    // init_pubkey: what we require of the initiator, among what it can present; resp_pubkey: what we present, among
-    // what it accepts. 'key' wherever both sides can; 'none' only where both allow it. Absent means 'none' (0217).
-    const auto offeredModes = [&request](const QString &var) {
-        const FormField *field = request.field(var);
-        return field ? offeredValues(field) : QStringList { NoPublicKey };
-    };
-    const std::optional<QString> initMode = pickKeyMode(peerKeyModes(m_policy, threeMessage), offeredModes(InitPubkey));
-    if (!initMode)
-        bad << InitPubkey;
-    const std::optional<QString> respMode = pickKeyMode(ownKeyModes(m_policy, threeMessage), offeredModes(RespPubkey));
-    if (!respMode)
-        bad << RespPubkey;
-    const bool initiatorKey = initMode == PublicKey;
-    const bool responderKey = respMode == PublicKey;
-    if ((initiatorKey || responderKey) && !offeredValues(request.field(SignAlgs)).contains(RsaSha256))
-        bad << SignAlgs;
-    // sas_algs: the first of ours that was offered (absent: XEP-0217's fixed sas28x5). Our order, not the
-    // initiator's: the committed SAS whenever both sides have it.
-    std::optional<QString> sasChosen;
-    bool onlyWeakSasOffered = false;
-    if (threeMessage && request.field(SasAlgs)) {
-        bad << SasAlgs; // XEP-0116: MUST be absent from a 3-message request
-    } else if (!threeMessage) {
-        const QStringList offered = request.field(SasAlgs) ? offeredValues(request.field(SasAlgs))
-                                                           : QStringList { sasAlgorithmName(SasAlgorithm::Sas28x5) };
-        for (const QString &name : sasNames(m_policy)) {
-            if (!sasChosen && offered.contains(name))
-                sasChosen = name;
-        }
-        if (!sasChosen) {
-            bad << SasAlgs;
-            onlyWeakSasOffered = offered.contains(sasAlgorithmName(SasAlgorithm::Sas28x5));
-        }
-    }
-    // stanzas: what both want encrypted, in the initiator's order.
-    QStringList stanzas;
-    for (const QString &type : offeredValues(request.field(Stanzas))) {
-        if (m_policy.stanzaTypes.contains(type))
-            addUnique(stanzas, type);
-    }
-    if (stanzas.isEmpty())
-        bad << Stanzas;
-    if (!offeredValues(request.field(Ver)).contains(ProtocolVersion))
-        bad << Ver;
-    // rekey_freq: ours or the initiator's, whichever is larger (XEP-0116: >= the offer, < 2^32).
-    quint32 rekeyFrequency = m_policy.rekeyFrequency;
-    if (const FormField *field = request.field(RekeyFreq)) {
-        const std::optional<quint32> offered
-            = field->values.size() == 1 ? readRekeyFrequency(field->values.first()) : std::nullopt;
-        if (offered)
-            rekeyFrequency = std::max(rekeyFrequency, *offered);
-        else
-            bad << RekeyFreq;
-    }
-    const std::optional<QByteArray> initiatorNonce = singleBytes(request, MyNonce);
-    if (!initiatorNonce || initiatorNonce->size() < MinimumNonceBytes || initiatorNonce->size() > MaximumNonceBytes)
-        bad << MyNonce;
-    if (bad == QStringList { SasAlgs } && onlyWeakSasOffered) {
-        return refusal(SsnCondition::NotAcceptable, bad, EsessionFailure::RefusedByUs, FailureCode::Sas28x5NotAllowed);
-    }
-    if (!bad.isEmpty())
-        return refusal(SsnCondition::NotAcceptable, bad, EsessionFailure::RefusedByUs, FailureCode::OfferNotAcceptable);
+    // Every choice that the offer and our policy decide alone; what follows is ours: the range of e, nonces, keys.
+    const std::variant<ChosenParameters, ParameterRefusal> choice = chooseParameters(request, m_policy);
+    if (const auto *refused = std::get_if<ParameterRefusal>(&choice))
+        return refusal(refused->condition, refused->fields, EsessionFailure::RefusedByUs, refused->code);
+    const ChosenParameters &chosen = std::get<ChosenParameters>(choice);
+    const bool threeMessage = chosen.threeMessage;
+    const Crypto::ModpGroup group = chosen.group;
 
-    const Crypto::ModpGroup group = *Crypto::modpGroupFromFieldValue(groupsOffered.at(*chosen));
     // 3-message: XEP-0116 SHOULD answer feature-not-implemented unless 1 < e < p-1; we also want e in the
     // prime-order subgroup. Checked before anything is derived from it, and only once: the derive below takes
     // the checked value.
     std::optional<Crypto::CheckedPeerValue> checkedInitiatorValue;
     if (threeMessage) {
-        auto checked = Crypto::checkPeerValue(group, initiatorValue);
+        auto checked = Crypto::checkPeerValue(group, chosen.initiatorValue);
         if (const auto *error = std::get_if<Crypto::DhError>(&checked)) {
             return refusal(SsnCondition::FeatureNotImplemented, { Dhkeys }, EsessionFailure::RefusedByUs,
                 FailureCode::DhRange, Crypto::dhErrorText(*error));
@@ -745,14 +628,14 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::acceptFields(c
 
     // Our part: N_B, C_A (C_B = C_A XOR 2^127), y and d. K waits for message 3 in the 4-message variant.
     QByteArray responderNonce = freshNonce(*m_random);
-    if (!responderNonce.isEmpty() && responderNonce == *initiatorNonce)
+    if (!responderNonce.isEmpty() && responderNonce == chosen.initiatorNonce)
         responderNonce = freshNonce(*m_random); // never the initiator's (XEP-0116); a repeat twice is not chance
     const QByteArray counterBytes = m_random->bytes(CounterBytes);
     const std::optional<BlockCounter> counter = counterBytes.size() == CounterBytes
         ? BlockCounter::fromBigEndian(counterBytes)
         : std::nullopt; // a source that failed: no counter from fewer random bytes
     auto generated = Crypto::DhKeyPair::generate(group, BlockBits);
-    if (responderNonce.isEmpty() || responderNonce == *initiatorNonce || !counter)
+    if (responderNonce.isEmpty() || responderNonce == chosen.initiatorNonce || !counter)
         return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError, FailureCode::Random);
     if (const auto *error = std::get_if<Crypto::DhError>(&generated)) {
         return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError, FailureCode::DhGenerate,
@@ -760,18 +643,18 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::acceptFields(c
     }
     m_agreed = std::make_unique<Agreed>();
     m_agreed->group = group;
-    m_agreed->cipher = *cipher;
-    m_agreed->stanzas = stanzas;
-    m_agreed->rekeyFrequency = rekeyFrequency;
+    m_agreed->cipher = chosen.cipher;
+    m_agreed->stanzas = chosen.stanzas;
+    m_agreed->rekeyFrequency = chosen.rekeyFrequency;
     m_agreed->ownKey = std::make_shared<const Crypto::DhKeyPair>(std::get<Crypto::DhKeyPair>(std::move(generated)));
-    m_agreed->peerCommitment = commitment;
+    m_agreed->peerCommitment = chosen.commitment;
     m_agreed->initiatorCounter = *counter;
     m_agreed->responderCounter = counter->withTopBitFlipped();
-    m_agreed->initiatorKey = initiatorKey;
-    m_agreed->responderKey = responderKey;
-    if (sasChosen)
-        m_agreed->sasAlgorithm = sasAlgorithmFromName(*sasChosen).value_or(SasAlgorithm::Committed);
-    if (sasChosen && m_agreed->sasAlgorithm == SasAlgorithm::Committed) {
+    m_agreed->initiatorKey = chosen.initiatorKey();
+    m_agreed->responderKey = chosen.responderKey();
+    if (chosen.sasAlgorithm)
+        m_agreed->sasAlgorithm = *chosen.sasAlgorithm;
+    if (chosen.sasAlgorithm == SasAlgorithm::Committed) {
         // r_B, committed to now and opened in message 4: until then nobody but us can compute our code, so a
         // relay that opens many negotiations cannot pick the one whose code suits it (docs/PROTOCOL-NOTES.md).
         m_agreed->responderSasSecret = m_random->bytes(HashBytes);
@@ -779,7 +662,7 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::acceptFields(c
             return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError, FailureCode::Random);
         }
     }
-    m_initiatorNonce = *initiatorNonce;
+    m_initiatorNonce = chosen.initiatorNonce;
     m_responderNonce = responderNonce;
     if (threeMessage) {
         // K = HASH(e^y mod p) now: Bob's identity goes into message 2 (afterAnswerSent()).
@@ -788,27 +671,25 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::acceptFields(c
             return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError, FailureCode::DhDerive,
                 Crypto::dhErrorText(*error));
         }
-        m_agreed->peerValue = initiatorValue;
+        m_agreed->peerValue = chosen.initiatorValue;
         m_agreed->initialKey = initialKey(std::get<QByteArray>(shared));
         wipeBytes(std::get<QByteArray>(shared));
     }
 
     QList<FormField> fields {
         makeField(Modp, { Crypto::modpFieldValue(group) }),
-        makeField(CryptAlgs, { cipherName(*cipher) }),
+        makeField(CryptAlgs, { cipherName(chosen.cipher) }),
         makeField(HashAlgs, { Sha256 }),
     };
     // One answer per field offered (XEP-0116): sign_algs is meaningless with 'none' identities but answered.
-    if (initiatorKey || responderKey)
-        fields << makeField(SignAlgs, { RsaSha256 });
-    else if (const QStringList signs = offeredValues(request.field(SignAlgs)); !signs.isEmpty())
-        fields << makeField(SignAlgs, { signs.first() });
-    fields << makeField(Compress, { NoCompression }) << makeField(Stanzas, stanzas)
-           << makeField(InitPubkey, { *initMode }) << makeField(RespPubkey, { *respMode })
-           << makeField(Ver, { ProtocolVersion }) << makeField(RekeyFreq, { QString::number(rekeyFrequency) })
+    if (chosen.signAlgorithm)
+        fields << makeField(SignAlgs, { *chosen.signAlgorithm });
+    fields << makeField(Compress, { NoCompression }) << makeField(Stanzas, chosen.stanzas)
+           << makeField(InitPubkey, { chosen.initiatorKeyMode }) << makeField(RespPubkey, { chosen.responderKeyMode })
+           << makeField(Ver, { ProtocolVersion }) << makeField(RekeyFreq, { QString::number(chosen.rekeyFrequency) })
            << makeField(MyNonce, { b64(m_responderNonce) });
-    if (sasChosen)
-        fields << makeField(SasAlgs, { *sasChosen });
+    if (chosen.sasAlgorithm)
+        fields << makeField(SasAlgs, { sasAlgorithmName(*chosen.sasAlgorithm) });
     if (!m_agreed->responderSasSecret.isEmpty())
         fields << makeField(SasCommitment, { b64(sasCommitment(m_agreed->responderSasSecret)) }, FieldType::Hidden);
     fields << makeField(Dhkeys, { b64(m_agreed->ownKey->publicValue()) })
