@@ -4,6 +4,8 @@
 #include <QSet>
 
 #include "Constants.h"
+#include "EsessionForms.h"
+#include "EsessionIdentity.h"
 #include "EsessionKeys.h"
 #include "FailureCodes.h"
 #include "FormConstants.h"
@@ -15,34 +17,11 @@ using namespace Qt::StringLiterals;
 
 namespace Esession {
 
+using namespace FieldValue;
+
 namespace {
 
-// Values of the XEP-0116/0217 fields (FormConstants.h holds the field names). XEP-0217 fixes all but the cipher;
-// XEP-0116 lets them be negotiated, and this engine accepts nothing else.
-const QString Aes128Ctr = u"aes128-ctr"_s;
-const QString Aes256Ctr = u"aes256-ctr"_s;
-const QString Sha256 = u"sha256"_s;
-const QString NoCompression = u"none"_s;
-const QString NoPublicKey = u"none"_s;
-const QString PublicKey = u"key"_s;
-/// XEP-0116's name for RSASSA-PKCS1-v1_5 with SHA-256 (not the W3C/RFC 4051 URI, brief part 2 §1.6).
-const QString RsaSha256 = u"http://www.w3.org/2000/09/xmldsig#rsa-sha256"_s;
-const QString XmlDsigNamespace = u"http://www.w3.org/2000/09/xmldsig#"_s;
-const QString KeyValueElement = u"KeyValue"_s;
-const QString RsaKeyValueElement = u"RSAKeyValue"_s;
-const QString ModulusElement = u"Modulus"_s;
-const QString ExponentElement = u"Exponent"_s;
-const QString SignatureValueElement = u"SignatureValue"_s;
-/// XEP-0116 describes version 1.0 (its text and registry); the 1.3/1.2 of the examples are never offered.
-const QString ProtocolVersion = u"1.0"_s;
-/// rekey_freq of a session that never re-keys: the XEP-0217 value, the largest below 2^32.
-constexpr quint32 NoRekey = 4294967295u;
-
 constexpr int NonceBytes = 32;
-// Nonces are opaque; we send 32 bytes and accept what is long enough to be unique and short enough to be sane.
-constexpr int MinimumNonceBytes = 16;
-constexpr int MaximumNonceBytes = 64;
-constexpr int HashBytes = 32; // SHA-256 and HMAC-SHA-256 outputs: He, rshashes, srshash, M, mac
 constexpr int CounterBytes = 16; // n = 128 for every cipher here
 constexpr int BlockBits = 128;
 
@@ -50,31 +29,6 @@ void wipeBytes(QByteArray &bytes)
 {
     bytes.fill('\0');
     bytes.clear();
-}
-
-QString b64(const QByteArray &bytes)
-{
-    return QString::fromLatin1(bytes.toBase64());
-}
-
-/// Strict Base64 (RFC 4648 §4, padded); whitespace is dropped first (brief part 1 §1.1). Empty is never valid here.
-std::optional<QByteArray> fromB64(const QString &text)
-{
-    QByteArray ascii;
-    ascii.reserve(text.size());
-    for (const QChar c : text) {
-        if (c == u' ' || c == u'\t' || c == u'\n' || c == u'\r')
-            continue;
-        if (c.unicode() > 0x7f)
-            return std::nullopt;
-        ascii.append(char(c.unicode()));
-    }
-    if (ascii.isEmpty() || ascii.size() % 4 != 0)
-        return std::nullopt;
-    auto decoded = QByteArray::fromBase64Encoding(ascii, QByteArray::AbortOnBase64DecodingErrors);
-    if (!decoded || decoded.decoded.isEmpty())
-        return std::nullopt;
-    return std::move(decoded.decoded);
 }
 
 /// 32 random bytes whose first byte is not zero, so that reading a nonce as a number or as bytes agrees.
@@ -88,295 +42,6 @@ QByteArray freshNonce(RandomSource &random)
             return nonce;
     }
     return {};
-}
-
-std::optional<quint32> readRekeyFrequency(const QString &text)
-{
-    if (text.isEmpty() || text.size() > 10)
-        return std::nullopt;
-    for (const QChar c : text) {
-        if (c < u'0' || c > u'9')
-            return std::nullopt;
-    }
-    bool ok = false;
-    const qulonglong value = text.toULongLong(&ok);
-    if (!ok || value < 1 || value > NoRekey)
-        return std::nullopt;
-    return quint32(value);
-}
-
-QString cipherName(Crypto::CtrCipher cipher)
-{
-    return cipher == Crypto::CtrCipher::Aes128 ? Aes128Ctr : Aes256Ctr;
-}
-
-std::optional<Crypto::CtrCipher> cipherFromName(const QString &name)
-{
-    if (name == Aes128Ctr)
-        return Crypto::CtrCipher::Aes128;
-    if (name == Aes256Ctr)
-        return Crypto::CtrCipher::Aes256;
-    return std::nullopt;
-}
-
-/// The policy's groups that clear its floor, without repetitions, in the policy's order.
-QList<Crypto::ModpGroup> allowedGroups(const EsessionPolicy &policy)
-{
-    QList<Crypto::ModpGroup> groups;
-    const int floorBits = Crypto::modpPrimeBits(policy.minimumGroup);
-    for (const Crypto::ModpGroup group : policy.groups) {
-        if (Crypto::modpPrimeBits(group) >= floorBits && !groups.contains(group))
-            groups << group;
-    }
-    return groups;
-}
-
-FormField makeOffer(const QString &var, const QStringList &options, FieldType type)
-{
-    FormField field;
-    field.var = var;
-    field.type = type;
-    for (const QString &option : options)
-        field.options << FormOption { QString(), option };
-    return field;
-}
-
-/// What an offer proposes for a field: its options, or the values of a field without options (XEP-0217 sends
-/// its fixed parameters as hidden single values).
-QStringList offeredValues(const FormField *field)
-{
-    if (!field)
-        return {};
-    QStringList values;
-    for (const FormOption &option : field->options)
-        values << option.value;
-    return values.isEmpty() ? field->values : values;
-}
-
-/// The only value of @p var; nullopt when the field is absent or has no value or several.
-std::optional<QString> singleValue(const DataForm &form, const QString &var)
-{
-    const FormField *field = form.field(var);
-    if (!field || field->values.size() != 1)
-        return std::nullopt;
-    return field->values.first();
-}
-
-std::optional<QByteArray> singleBytes(const DataForm &form, const QString &var)
-{
-    const std::optional<QString> text = singleValue(form, var);
-    return text ? fromB64(*text) : std::nullopt;
-}
-
-void addUnique(QStringList &list, const QString &value)
-{
-    if (!list.contains(value))
-        list << value;
-}
-
-/// The only <x/> inside the only wrapper (<feature/> or <init/>) of @p message; null otherwise.
-QDomElement wrappedForm(const QDomElement &message, const QString &wrapper, const QString &wrapperNamespace)
-{
-    const QList<QDomElement> wrappers = childElements(message, wrapper, wrapperNamespace);
-    if (wrappers.size() != 1)
-        return {};
-    const QList<QDomElement> forms = childElements(wrappers.first(), Xep0004::XElement, Xep0004::Namespace);
-    return forms.size() == 1 ? forms.first() : QDomElement();
-}
-
-/// A stanza error for the log: its condition and the fields it names.
-QString describeStanzaError(const std::optional<SsnStanzaError> &error)
-{
-    if (!error)
-        return {};
-    QStringList parts { error->conditionName };
-    parts << error->fields;
-    return parts.join(u' ');
-}
-
-/// The identification methods we can present (init_pubkey for the initiator, resp_pubkey for the responder),
-/// preferred first. XEP-0116: 'none' MUST NOT be used in a 3-message negotiation.
-QStringList ownKeyModes(const EsessionPolicy &policy, bool threeMessage = false)
-{
-    QStringList modes;
-    if (policy.identity)
-        modes << PublicKey;
-    if (policy.allowNoPublicKey && !threeMessage)
-        modes << NoPublicKey;
-    return modes;
-}
-
-/// The identification methods we accept from the peer, preferred first.
-QStringList peerKeyModes(const EsessionPolicy &policy, bool threeMessage = false)
-{
-    QStringList modes;
-    if (policy.trustPeerKey)
-        modes << PublicKey;
-    if (policy.allowNoPublicKey && !threeMessage)
-        modes << NoPublicKey;
-    return modes;
-}
-
-/// Whether this side takes part in a 3-message negotiation (EsessionPolicy::allowThreeMessage): keys both ways,
-/// since 'none' is not allowed there, and no other shared secret, which that flow cannot check (it has no final
-/// key): a password the user set is never silently left out.
-bool threeMessagePossible(const EsessionPolicy &policy)
-{
-    return policy.allowThreeMessage && policy.identity && policy.trustPeerKey && policy.otherSecret.isEmpty();
-}
-
-/// Whether the policy goes beyond 'none'/'none' (only then do the forms differ from XEP-0217's).
-/// The `sas_algs` names of the policy, preferred first (never empty: the committed SAS when the list is).
-QStringList sasNames(const EsessionPolicy &policy)
-{
-    QStringList names;
-    for (const SasAlgorithm algorithm : std::as_const(policy.sasAlgorithms))
-        addUnique(names, sasAlgorithmName(algorithm));
-    if (names.isEmpty())
-        names << sasAlgorithmName(SasAlgorithm::Committed);
-    return names;
-}
-
-bool usesPublicKeys(const EsessionPolicy &policy)
-{
-    return policy.identity || policy.trustPeerKey || !policy.allowNoPublicKey;
-}
-
-/// Our preferred mode that the peer listed too.
-std::optional<QString> pickKeyMode(const QStringList &ours, const QStringList &offered)
-{
-    for (const QString &mode : ours) {
-        if (offered.contains(mode))
-            return mode;
-    }
-    return std::nullopt;
-}
-
-/// pubKey of XEP-0116: the normalised XML-DSig <KeyValue><RSAKeyValue/></KeyValue> of an RSA key, n and e as
-/// CryptoBinary (big-endian without leading zero octets, Base64). Built as a DOM and normalised like the forms, so
-/// both sides go through the same bytes.
-QByteArray keyValueOf(const QByteArray &publicKeyDer)
-{
-    const std::optional<Crypto::RsaPublicComponents> components = Crypto::RsaKey::publicComponents(publicKeyDer);
-    if (!components)
-        return {};
-    QDomDocument doc;
-    QDomElement keyValue = doc.createElementNS(XmlDsigNamespace, KeyValueElement);
-    QDomElement rsa = doc.createElementNS(XmlDsigNamespace, RsaKeyValueElement);
-    const std::pair<const QString *, const QByteArray *> parts[] = {
-        { &ModulusElement, &components->modulus },
-        { &ExponentElement, &components->exponent },
-    };
-    for (const auto &[name, value] : parts) {
-        QDomElement element = doc.createElementNS(XmlDsigNamespace, *name);
-        element.appendChild(doc.createTextNode(b64(*value)));
-        rsa.appendChild(element);
-    }
-    keyValue.appendChild(rsa);
-    doc.appendChild(keyValue);
-    return normalizedElement(keyValue);
-}
-
-/// What a decrypted 'key' identity holds: pubKey (normalised again here, P-0116-15), the key it names and sign.
-struct PresentedKey
-{
-    QByteArray keyValue;
-    QByteArray publicKeyDer;
-    QByteArray signature;
-};
-
-QDomElement onlyChild(const QDomElement &parent, const QString &name)
-{
-    QDomElement found;
-    int count = 0;
-    for (QDomElement child = parent.firstChildElement(); !child.isNull(); child = child.nextSiblingElement()) {
-        ++count;
-        const QString ns = namespaceOf(child);
-        if (localNameOf(child) == name && (ns.isEmpty() || ns == XmlDsigNamespace))
-            found = child;
-    }
-    return count == 1 ? found : QDomElement();
-}
-
-/// Reads pubKey | sign: exactly a <KeyValue/> holding an <RSAKeyValue/>, then a <SignatureValue/>. Anything else
-/// (DSA, a <fingerprint/>, other elements, bad Base64) is nullopt.
-std::optional<PresentedKey> readPresentedKey(const QByteArray &plaintext)
-{
-    QDomDocument doc;
-    if (plaintext.isEmpty() || !doc.setContent("<identity>" + plaintext + "</identity>", true))
-        return std::nullopt;
-    const QDomElement root = doc.documentElement();
-    const QDomElement keyValue = root.firstChildElement();
-    const QDomElement signature = keyValue.nextSiblingElement();
-    if (keyValue.isNull() || signature.isNull() || !signature.nextSiblingElement().isNull()
-        || localNameOf(keyValue) != KeyValueElement || localNameOf(signature) != SignatureValueElement)
-        return std::nullopt;
-    for (const QDomElement &element : { keyValue, signature }) {
-        if (!namespaceOf(element).isEmpty() && namespaceOf(element) != XmlDsigNamespace)
-            return std::nullopt;
-    }
-    const QDomElement rsa = onlyChild(keyValue, RsaKeyValueElement);
-    const QDomElement modulus = rsa.firstChildElement();
-    const QDomElement exponent = modulus.nextSiblingElement();
-    if (rsa.isNull() || modulus.isNull() || exponent.isNull() || !exponent.nextSiblingElement().isNull()
-        || localNameOf(modulus) != ModulusElement || localNameOf(exponent) != ExponentElement)
-        return std::nullopt;
-    const std::optional<QByteArray> n = fromB64(modulus.text());
-    const std::optional<QByteArray> e = fromB64(exponent.text());
-    const std::optional<QByteArray> sign = fromB64(signature.text());
-    if (!n || !e || !sign)
-        return std::nullopt;
-    const std::optional<QByteArray> der = Crypto::RsaKey::publicKeyDerFromComponents({ *n, *e });
-    if (!der)
-        return std::nullopt;
-    return PresentedKey { normalizedElement(keyValue), *der, *sign };
-}
-
-/// ID plaintext of @p party: mac_X alone ('none'), or pubKey_X | <SignatureValue>b64(SIGN(signKey_X, mac_X))
-/// </SignatureValue> ('key'; the signature of the raw mac octets, no <SignedInfo/>). nullopt when signing fails.
-std::optional<QByteArray> identityPlaintext(
-    Party party, const QByteArray &sigmaKey, IdentityMacInput input, const std::optional<Crypto::RsaKey> &key)
-{
-    if (!key)
-        return identityMac(party, sigmaKey, input);
-    input.publicKey = keyValueOf(key->publicKeyDer());
-    if (input.publicKey.isEmpty())
-        return std::nullopt;
-    QByteArray mac = identityMac(party, sigmaKey, input);
-    const std::optional<QByteArray> signature = key->sign(mac);
-    wipeBytes(mac);
-    if (!signature)
-        return std::nullopt;
-    return input.publicKey + "<" + SignatureValueElement.toLatin1() + ">" + signature->toBase64() + "</"
-        + SignatureValueElement.toLatin1() + ">";
-}
-
-/// The check of a decrypted identity. 'none': it equals mac_X. 'key': it is pubKey_X | sign_X, sign_X verifies over
-/// mac_X recomputed with that pubKey, and the policy's trustPeerKey accepts the key. Returns the failure's detail,
-/// or nullopt with @p peerKey set to the key's DER ('key') or left empty ('none').
-std::optional<QString> checkIdentity(Party party, const QByteArray &sigmaKey, IdentityMacInput input,
-    const QByteArray &received, bool withKey, const EsessionPolicy &policy, const QString &bareJid, QByteArray &peerKey)
-{
-    if (!withKey) {
-        QByteArray expected = identityMac(party, sigmaKey, input);
-        const bool matches = Crypto::constantTimeEquals(received, expected);
-        wipeBytes(expected);
-        return matches ? std::nullopt : std::optional<QString>(FailureCode::Identity);
-    }
-    const std::optional<PresentedKey> presented = readPresentedKey(received);
-    if (!presented)
-        return FailureCode::IdentityKey;
-    input.publicKey = presented->keyValue;
-    QByteArray expected = identityMac(party, sigmaKey, input);
-    const bool verified = Crypto::RsaKey::verify(presented->publicKeyDer, expected, presented->signature);
-    wipeBytes(expected);
-    if (!verified)
-        return FailureCode::Signature;
-    // Only a key that proved itself is shown to the trust decision.
-    if (!policy.trustPeerKey || !policy.trustPeerKey(bareJid, presented->publicKeyDer))
-        return FailureCode::UntrustedKey;
-    peerKey = presented->publicKeyDer;
-    return std::nullopt;
 }
 
 /// A uniform value in [0, @p bound) from @p random (rejection sampling, so no value is likelier than another);
@@ -558,13 +223,8 @@ SsnStanzaError EsessionHandshake::refusal(SsnCondition condition, const QStringL
 std::optional<QString> EsessionHandshake::verifyIdentity(Party peer, const KeySet &keys, BlockCounter &counter,
     const SealedIdentity &sealed, const IdentityMacInput &input, bool withKey)
 {
-    std::optional<QByteArray> received = openIdentity(m_agreed->cipher, keys.cipherKey, keys.macKey, counter, sealed);
-    if (!received)
-        return FailureCode::IdentityMac;
-    const std::optional<QString> problem = checkIdentity(peer, keys.sigmaKey, input, *received, withKey, m_policy,
+    return openPeerIdentity(peer, m_agreed->cipher, keys, counter, sealed, input, withKey, m_policy.trustPeerKey,
         bareJid(), m_agreed->peerPublicKey);
-    wipeBytes(*received);
-    return problem;
 }
 
 SsnStanzaError EsessionHandshake::identityRefusal(const QString &problem)
@@ -939,143 +599,26 @@ QList<FormField> EsessionHandshake::requestFields()
 std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::acceptFields(const DataForm &request)
 {
     using namespace Xep0116;
-    const bool threeMessage = request.field(Dhkeys) != nullptr;
-    if (threeMessage && !threeMessagePossible(m_policy)) {
-        // XEP-0188/0116: the 3-message variant (SIGMA-I) exposes the responder's identity to active attackers and
-        // SHOULD NOT be used between clients: only with allowThreeMessage, and only with keys both ways and no
-        // other secret (see threeMessagePossible). XEP-0116's answer of a responder that only does 4 messages.
-        return refusal(SsnCondition::FeatureNotImplemented, { Dhkeys }, EsessionFailure::RefusedByUs,
-            m_policy.allowThreeMessage ? FailureCode::ThreeMessageUnavailable : FailureCode::ThreeMessage);
-    }
+    // A 3-message request we do not take is refused as such, whatever else holds (EsessionForms.h).
+    if (const std::optional<ParameterRefusal> refused = threeMessageRefusal(request, m_policy))
+        return refusal(refused->condition, refused->fields, EsessionFailure::RefusedByUs, refused->code);
     if (m_formA.isEmpty() || !m_store)
         return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError, FailureCode::NoRequestForm);
 
-    QStringList bad;
-    // modp: the initiator's most preferred group that we allow. 3, 4 and unknown numbers are never chosen.
-    const FormField *modp = request.field(Modp);
-    const QStringList groupsOffered = offeredValues(modp);
-    const QList<Crypto::ModpGroup> allowed = allowedGroups(m_policy);
-    std::optional<qsizetype> chosen;
-    if (modp && modp->values.size() <= 1) {
-        for (qsizetype i = 0; i < groupsOffered.size() && !chosen; ++i) {
-            const std::optional<Crypto::ModpGroup> group = Crypto::modpGroupFromFieldValue(groupsOffered[i]);
-            if (group && allowed.contains(*group))
-                chosen = i;
-        }
-    }
-    if (!chosen)
-        bad << Modp;
-    // dhhashes: one He per offered group, in the same order; 32 bytes each. 3-message: dhkeys, one e per group
-    // (a value that does not decode is judged by the range check below, as XEP-0116 asks of a bad e).
-    const FormField *hashes = request.field(Dhhashes);
-    const FormField *values = request.field(Dhkeys);
-    QByteArray commitment;
-    QByteArray initiatorValue;
-    if (threeMessage) {
-        if (hashes)
-            bad << Dhhashes;
-        if (values->values.size() != groupsOffered.size())
-            bad << Dhkeys;
-        else if (chosen)
-            initiatorValue = fromB64(values->values.at(*chosen)).value_or(QByteArray());
-    } else if (!hashes || hashes->values.size() != groupsOffered.size()) {
-        bad << Dhhashes;
-    } else if (chosen) {
-        const std::optional<QByteArray> he = fromB64(hashes->values.at(*chosen));
-        if (he && he->size() == HashBytes)
-            commitment = *he;
-        else
-            bad << Dhhashes;
-    }
-    // crypt_algs: the initiator's most preferred cipher we allow; absent means the XEP-0217 fixed aes128-ctr.
-    const FormField *crypt = request.field(CryptAlgs);
-    std::optional<Crypto::CtrCipher> cipher;
-    const QStringList ciphersOffered = crypt ? offeredValues(crypt) : QStringList { Aes128Ctr };
-    for (const QString &name : ciphersOffered) {
-        const std::optional<Crypto::CtrCipher> candidate = cipherFromName(name);
-        if (!cipher && candidate && m_policy.ciphers.contains(*candidate))
-            cipher = candidate;
-    }
-    if (!cipher)
-        bad << CryptAlgs;
-    // Fixed by our floor: an absent field means the fixed value (brief part 1 §5.8 #11); a present one must list it.
-    const auto checkFixed = [&](const QString &var, const QString &value) {
-        const FormField *field = request.field(var);
-        if (field && !offeredValues(field).contains(value))
-            bad << var;
-    };
-    checkFixed(HashAlgs, Sha256);
-    checkFixed(Compress, NoCompression);
-    // init_pubkey: what we require of the initiator, among what it can present; resp_pubkey: what we present, among
-    // what it accepts. 'key' wherever both sides can; 'none' only where both allow it. Absent means 'none' (0217).
-    const auto offeredModes = [&request](const QString &var) {
-        const FormField *field = request.field(var);
-        return field ? offeredValues(field) : QStringList { NoPublicKey };
-    };
-    const std::optional<QString> initMode = pickKeyMode(peerKeyModes(m_policy, threeMessage), offeredModes(InitPubkey));
-    if (!initMode)
-        bad << InitPubkey;
-    const std::optional<QString> respMode = pickKeyMode(ownKeyModes(m_policy, threeMessage), offeredModes(RespPubkey));
-    if (!respMode)
-        bad << RespPubkey;
-    const bool initiatorKey = initMode == PublicKey;
-    const bool responderKey = respMode == PublicKey;
-    if ((initiatorKey || responderKey) && !offeredValues(request.field(SignAlgs)).contains(RsaSha256))
-        bad << SignAlgs;
-    // sas_algs: the first of ours that was offered (absent: XEP-0217's fixed sas28x5). Our order, not the
-    // initiator's: the committed SAS whenever both sides have it.
-    std::optional<QString> sasChosen;
-    bool onlyWeakSasOffered = false;
-    if (threeMessage && request.field(SasAlgs)) {
-        bad << SasAlgs; // XEP-0116: MUST be absent from a 3-message request
-    } else if (!threeMessage) {
-        const QStringList offered = request.field(SasAlgs) ? offeredValues(request.field(SasAlgs))
-                                                           : QStringList { sasAlgorithmName(SasAlgorithm::Sas28x5) };
-        for (const QString &name : sasNames(m_policy)) {
-            if (!sasChosen && offered.contains(name))
-                sasChosen = name;
-        }
-        if (!sasChosen) {
-            bad << SasAlgs;
-            onlyWeakSasOffered = offered.contains(sasAlgorithmName(SasAlgorithm::Sas28x5));
-        }
-    }
-    // stanzas: what both want encrypted, in the initiator's order.
-    QStringList stanzas;
-    for (const QString &type : offeredValues(request.field(Stanzas))) {
-        if (m_policy.stanzaTypes.contains(type))
-            addUnique(stanzas, type);
-    }
-    if (stanzas.isEmpty())
-        bad << Stanzas;
-    if (!offeredValues(request.field(Ver)).contains(ProtocolVersion))
-        bad << Ver;
-    // rekey_freq: ours or the initiator's, whichever is larger (XEP-0116: >= the offer, < 2^32).
-    quint32 rekeyFrequency = m_policy.rekeyFrequency;
-    if (const FormField *field = request.field(RekeyFreq)) {
-        const std::optional<quint32> offered
-            = field->values.size() == 1 ? readRekeyFrequency(field->values.first()) : std::nullopt;
-        if (offered)
-            rekeyFrequency = std::max(rekeyFrequency, *offered);
-        else
-            bad << RekeyFreq;
-    }
-    const std::optional<QByteArray> initiatorNonce = singleBytes(request, MyNonce);
-    if (!initiatorNonce || initiatorNonce->size() < MinimumNonceBytes || initiatorNonce->size() > MaximumNonceBytes)
-        bad << MyNonce;
-    if (bad == QStringList { SasAlgs } && onlyWeakSasOffered) {
-        return refusal(SsnCondition::NotAcceptable, bad, EsessionFailure::RefusedByUs, FailureCode::Sas28x5NotAllowed);
-    }
-    if (!bad.isEmpty())
-        return refusal(SsnCondition::NotAcceptable, bad, EsessionFailure::RefusedByUs, FailureCode::OfferNotAcceptable);
+    // Every choice that the offer and our policy decide alone; what follows is ours: the range of e, nonces, keys.
+    const std::variant<ChosenParameters, ParameterRefusal> choice = chooseParameters(request, m_policy);
+    if (const auto *refused = std::get_if<ParameterRefusal>(&choice))
+        return refusal(refused->condition, refused->fields, EsessionFailure::RefusedByUs, refused->code);
+    const ChosenParameters &chosen = std::get<ChosenParameters>(choice);
+    const bool threeMessage = chosen.threeMessage;
+    const Crypto::ModpGroup group = chosen.group;
 
-    const Crypto::ModpGroup group = *Crypto::modpGroupFromFieldValue(groupsOffered.at(*chosen));
     // 3-message: XEP-0116 SHOULD answer feature-not-implemented unless 1 < e < p-1; we also want e in the
     // prime-order subgroup. Checked before anything is derived from it, and only once: the derive below takes
     // the checked value.
     std::optional<Crypto::CheckedPeerValue> checkedInitiatorValue;
     if (threeMessage) {
-        auto checked = Crypto::checkPeerValue(group, initiatorValue);
+        auto checked = Crypto::checkPeerValue(group, chosen.initiatorValue);
         if (const auto *error = std::get_if<Crypto::DhError>(&checked)) {
             return refusal(SsnCondition::FeatureNotImplemented, { Dhkeys }, EsessionFailure::RefusedByUs,
                 FailureCode::DhRange, Crypto::dhErrorText(*error));
@@ -1085,14 +628,14 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::acceptFields(c
 
     // Our part: N_B, C_A (C_B = C_A XOR 2^127), y and d. K waits for message 3 in the 4-message variant.
     QByteArray responderNonce = freshNonce(*m_random);
-    if (!responderNonce.isEmpty() && responderNonce == *initiatorNonce)
+    if (!responderNonce.isEmpty() && responderNonce == chosen.initiatorNonce)
         responderNonce = freshNonce(*m_random); // never the initiator's (XEP-0116); a repeat twice is not chance
     const QByteArray counterBytes = m_random->bytes(CounterBytes);
     const std::optional<BlockCounter> counter = counterBytes.size() == CounterBytes
         ? BlockCounter::fromBigEndian(counterBytes)
         : std::nullopt; // a source that failed: no counter from fewer random bytes
     auto generated = Crypto::DhKeyPair::generate(group, BlockBits);
-    if (responderNonce.isEmpty() || responderNonce == *initiatorNonce || !counter)
+    if (responderNonce.isEmpty() || responderNonce == chosen.initiatorNonce || !counter)
         return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError, FailureCode::Random);
     if (const auto *error = std::get_if<Crypto::DhError>(&generated)) {
         return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError, FailureCode::DhGenerate,
@@ -1100,18 +643,18 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::acceptFields(c
     }
     m_agreed = std::make_unique<Agreed>();
     m_agreed->group = group;
-    m_agreed->cipher = *cipher;
-    m_agreed->stanzas = stanzas;
-    m_agreed->rekeyFrequency = rekeyFrequency;
+    m_agreed->cipher = chosen.cipher;
+    m_agreed->stanzas = chosen.stanzas;
+    m_agreed->rekeyFrequency = chosen.rekeyFrequency;
     m_agreed->ownKey = std::make_shared<const Crypto::DhKeyPair>(std::get<Crypto::DhKeyPair>(std::move(generated)));
-    m_agreed->peerCommitment = commitment;
+    m_agreed->peerCommitment = chosen.commitment;
     m_agreed->initiatorCounter = *counter;
     m_agreed->responderCounter = counter->withTopBitFlipped();
-    m_agreed->initiatorKey = initiatorKey;
-    m_agreed->responderKey = responderKey;
-    if (sasChosen)
-        m_agreed->sasAlgorithm = sasAlgorithmFromName(*sasChosen).value_or(SasAlgorithm::Committed);
-    if (sasChosen && m_agreed->sasAlgorithm == SasAlgorithm::Committed) {
+    m_agreed->initiatorKey = chosen.initiatorKey();
+    m_agreed->responderKey = chosen.responderKey();
+    if (chosen.sasAlgorithm)
+        m_agreed->sasAlgorithm = *chosen.sasAlgorithm;
+    if (chosen.sasAlgorithm == SasAlgorithm::Committed) {
         // r_B, committed to now and opened in message 4: until then nobody but us can compute our code, so a
         // relay that opens many negotiations cannot pick the one whose code suits it (docs/PROTOCOL-NOTES.md).
         m_agreed->responderSasSecret = m_random->bytes(HashBytes);
@@ -1119,7 +662,7 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::acceptFields(c
             return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError, FailureCode::Random);
         }
     }
-    m_initiatorNonce = *initiatorNonce;
+    m_initiatorNonce = chosen.initiatorNonce;
     m_responderNonce = responderNonce;
     if (threeMessage) {
         // K = HASH(e^y mod p) now: Bob's identity goes into message 2 (afterAnswerSent()).
@@ -1128,27 +671,25 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::acceptFields(c
             return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError, FailureCode::DhDerive,
                 Crypto::dhErrorText(*error));
         }
-        m_agreed->peerValue = initiatorValue;
+        m_agreed->peerValue = chosen.initiatorValue;
         m_agreed->initialKey = initialKey(std::get<QByteArray>(shared));
         wipeBytes(std::get<QByteArray>(shared));
     }
 
     QList<FormField> fields {
         makeField(Modp, { Crypto::modpFieldValue(group) }),
-        makeField(CryptAlgs, { cipherName(*cipher) }),
+        makeField(CryptAlgs, { cipherName(chosen.cipher) }),
         makeField(HashAlgs, { Sha256 }),
     };
     // One answer per field offered (XEP-0116): sign_algs is meaningless with 'none' identities but answered.
-    if (initiatorKey || responderKey)
-        fields << makeField(SignAlgs, { RsaSha256 });
-    else if (const QStringList signs = offeredValues(request.field(SignAlgs)); !signs.isEmpty())
-        fields << makeField(SignAlgs, { signs.first() });
-    fields << makeField(Compress, { NoCompression }) << makeField(Stanzas, stanzas)
-           << makeField(InitPubkey, { *initMode }) << makeField(RespPubkey, { *respMode })
-           << makeField(Ver, { ProtocolVersion }) << makeField(RekeyFreq, { QString::number(rekeyFrequency) })
+    if (chosen.signAlgorithm)
+        fields << makeField(SignAlgs, { *chosen.signAlgorithm });
+    fields << makeField(Compress, { NoCompression }) << makeField(Stanzas, chosen.stanzas)
+           << makeField(InitPubkey, { chosen.initiatorKeyMode }) << makeField(RespPubkey, { chosen.responderKeyMode })
+           << makeField(Ver, { ProtocolVersion }) << makeField(RekeyFreq, { QString::number(chosen.rekeyFrequency) })
            << makeField(MyNonce, { b64(m_responderNonce) });
-    if (sasChosen)
-        fields << makeField(SasAlgs, { *sasChosen });
+    if (chosen.sasAlgorithm)
+        fields << makeField(SasAlgs, { sasAlgorithmName(*chosen.sasAlgorithm) });
     if (!m_agreed->responderSasSecret.isEmpty())
         fields << makeField(SasCommitment, { b64(sasCommitment(m_agreed->responderSasSecret)) }, FieldType::Hidden);
     fields << makeField(Dhkeys, { b64(m_agreed->ownKey->publicValue()) })
@@ -1192,13 +733,8 @@ bool EsessionHandshake::sealResponderIdentity(const QDomElement &x)
     input.responderNonce = m_responderNonce;
     input.publicValue = m_agreed->ownKey->publicValue();
     input.form = m_formB;
-    std::optional<QByteArray> plaintext = identityPlaintext(
-        Party::Responder, responder.sigmaKey, input, m_agreed->responderKey ? m_policy.identity : std::nullopt);
-    const std::optional<SealedIdentity> sealed = plaintext
-        ? sealIdentity(m_agreed->cipher, responder.cipherKey, responder.macKey, m_agreed->responderCounter, *plaintext)
-        : std::nullopt;
-    if (plaintext)
-        wipeBytes(*plaintext);
+    const std::optional<SealedIdentity> sealed = sealOwnIdentity(Party::Responder, m_agreed->cipher, responder,
+        m_agreed->responderCounter, input, m_agreed->responderKey ? m_policy.identity : std::nullopt);
     if (!sealed)
         return false;
     DataForm appended(FormType::Submit);
@@ -1433,13 +969,8 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::completeFields
     input.publicValue = m_agreed->ownKey->publicValue();
     input.form = m_formA;
     input.form2 = m_formA2;
-    std::optional<QByteArray> plaintext = identityPlaintext(
-        Party::Initiator, provisory.sigmaKey, input, m_agreed->initiatorKey ? m_policy.identity : std::nullopt);
-    const std::optional<SealedIdentity> sealed = plaintext
-        ? sealIdentity(m_agreed->cipher, provisory.cipherKey, provisory.macKey, m_agreed->initiatorCounter, *plaintext)
-        : std::nullopt;
-    if (plaintext)
-        wipeBytes(*plaintext);
+    const std::optional<SealedIdentity> sealed = sealOwnIdentity(Party::Initiator, m_agreed->cipher, provisory,
+        m_agreed->initiatorCounter, input, m_agreed->initiatorKey ? m_policy.identity : std::nullopt);
     if (!built || !sealed) {
         return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError, FailureCode::Seal);
     }
@@ -1640,14 +1171,9 @@ std::optional<SsnStanzaError> EsessionHandshake::checkCompletion(const DataForm 
     input.publicValue = m_agreed->ownKey->publicValue();
     input.form = m_formB;
     input.form2 = formB2;
-    std::optional<QByteArray> plaintext = identityPlaintext(
-        Party::Responder, responder.sigmaKey, input, m_agreed->responderKey ? m_policy.identity : std::nullopt);
     BlockCounter responderCounter = m_agreed->responderCounter;
-    const std::optional<SealedIdentity> sealed = plaintext
-        ? sealIdentity(cipher, responder.cipherKey, responder.macKey, responderCounter, *plaintext)
-        : std::nullopt;
-    if (plaintext)
-        wipeBytes(*plaintext);
+    const std::optional<SealedIdentity> sealed = sealOwnIdentity(Party::Responder, cipher, responder, responderCounter,
+        input, m_agreed->responderKey ? m_policy.identity : std::nullopt);
     built = built && sealed && form.addField(makeField(Identity, { b64(sealed->identity) }))
         && form.addField(makeField(Mac, { b64(sealed->mac) }));
 

@@ -15,6 +15,7 @@
 
 #include "BlockCounter.h"
 #include "EsessionKeys.h"
+#include "EsessionPolicy.h"
 #include "RandomSource.h"
 #include "SsnNegotiation.h"
 #include "StanzaCipher.h"
@@ -38,63 +39,6 @@ struct SealedIdentity;
 // EsessionPolicy::allowThreeMessage) uses the same three XEP-0155 messages and no message 4: Bob proves his identity
 // in message 2, Alice hers in message 3. Elements in, stanzas and events out; no sockets, no clock, no storage
 // other than the RetainedSecretStore it is given.
-
-/// The local rules of an ESession negotiation.
-struct EsessionPolicy
-{
-    /// MODP groups offered (initiator: in this order, strongest first) and accepted (responder: the initiator's
-    /// most preferred one that is listed here). Kept to 15 and 14 by default: 16–18 are much slower (a group-18
-    /// handshake takes about a second here).
-    QList<Crypto::ModpGroup> groups = { Crypto::ModpGroup::Group15, Crypto::ModpGroup::Group14 };
-    /// The floor: a group with a shorter prime is never offered nor accepted, whatever `groups` says.
-    Crypto::ModpGroup minimumGroup = Crypto::ModpGroup::Group14;
-    /// `crypt_algs`, preferred first. Only AES-CTR exists here; sha256 and compress none are fixed.
-    QList<Crypto::CtrCipher> ciphers = { Crypto::CtrCipher::Aes256, Crypto::CtrCipher::Aes128 };
-    /// `sas_algs`: the verification codes offered (initiator, in this order) and accepted (responder: the first of
-    /// this list that the initiator offered). By default only our committed SAS, which a man in the middle cannot
-    /// grind; sas28x5 is added only where the user switched on compatibility with other ESession clients
-    /// (docs/PROTOCOL-NOTES.md, "committed SAS"). A negotiation with nothing in common is refused.
-    QList<SasAlgorithm> sasAlgorithms = { SasAlgorithm::Committed };
-    /// `stanzas`: the stanza types the session encrypts (XEP-0116 names: message, iq, presence).
-    QStringList stanzaTypes = { QStringLiteral("message"), QStringLiteral("iq"), QStringLiteral("presence") };
-    /// `rekey_freq` (XEP-0116): the fewest stanzas a party sends between two of its re-keys. The initiator offers
-    /// it; a responder answers the larger of this and the offer. 4294967295 means no re-keying (XEP-0217).
-    quint32 rekeyFrequency = 100;
-    /// The peer may see our presence: only then is a request answered (or refused) without asking the user
-    /// (XEP-0155 §Presence Leaks; copied into `ssn`).
-    bool mayRevealPresence = false;
-    /// XEP-0116 "other shared secret" (e.g. a password agreed out of band, as UTF-8 of its NFC form), mixed into
-    /// the final key. Both sides must hold the same one: nothing on the wire says one is in use, and a mismatch
-    /// fails the identity check exactly as an attack would.
-    QByteArray otherSecret;
-    /// The XEP-0155 fields of the forms. `security` is always replaced by e2e: this engine never opens a session
-    /// without end-to-end encryption.
-    SsnPolicy ssn = SsnPolicy::defaults();
-
-    // XEP-0116 public-key identities (init_pubkey / resp_pubkey = 'key', sign_algs xmldsig#rsa-sha256). With the
-    // defaults below only 'none' is offered or accepted and the forms are those of XEP-0217. 'hash' (a fingerprint
-    // instead of the key) is never offered nor accepted.
-
-    /// Our signing key. Set: we present it ('key') when the peer asks for it. Unset: we can only present 'none'.
-    std::optional<Crypto::RsaKey> identity;
-    /// Whether the peer's key (DER, after its signature verified) is acceptable for its bare JID. Set: we ask the
-    /// peer for its key ('key' first) and refuse a key it says no to. Unset: we never ask for a key.
-    std::function<bool(const QString &bareJid, const QByteArray &publicKeyDer)> trustPeerKey;
-    /// Whether a side may present no key ('none'). A session falls back to 'none' in one direction only when both
-    /// policies allow it; false here means both directions must be 'key' or the negotiation is refused
-    /// (not-acceptable on init_pubkey / resp_pubkey), so it needs `identity` and `trustPeerKey`.
-    bool allowNoPublicKey = true;
-
-    /// XEP-0116 3-message negotiation (SIGMA-I: e in message 1, Bob's identity in message 2). It shields the
-    /// initiator's identity from active attackers but not the responder's, so XEP-0116/0188 say it SHOULD NOT be
-    /// used between clients (it is meant for client-to-service sessions). Off: never requested, and a request is
-    /// refused with feature-not-implemented (`dhkeys`). On: the initiator requests it and the responder accepts it,
-    /// each only when its policy can present a key and check the peer's (`identity` and `trustPeerKey`: 'none' is
-    /// not allowed in that flow) and holds no `otherSecret`; otherwise the initiator uses the 4-message flow and
-    /// the responder refuses as when off. That flow has no SAS, no retained secret and no other secret: the peer is
-    /// authenticated by its key and trustPeerKey alone, and the retained secrets stay as they were.
-    bool allowThreeMessage = false;
-};
 
 enum class EsessionRole { Initiator, Responder };
 
@@ -237,11 +181,9 @@ private:
     void fail(EsessionFailure failure, const QString &detail, const std::optional<SsnStanzaError> &sent,
         EsessionOutput &out, const QString &diagnostic = {},
         const std::optional<SsnStanzaError> &received = std::nullopt);
-    /// Opens the peer's sealed identity (M_X checked before anything is decrypted) and checks it against mac_X over
-    /// @p input, with sign_X and the trust policy when @p withKey. Nullopt when it verified (@p counter then advanced
-    /// past it); else the failure's detail: FailureCode::IdentityMac for a wrong M_X, or what the identity check
-    /// found.
-    std::optional<QString> verifyIdentity(Party peer, const KeySet &keys, BlockCounter &counter,
+    /// openPeerIdentity() (EsessionIdentity.h) with the agreed cipher, the policy's trustPeerKey and the peer's bare
+    /// JID; a verified key lands in m_agreed->peerPublicKey. Nullopt when it verified, else the failure's detail.
+    [[nodiscard]] std::optional<QString> verifyIdentity(Party peer, const KeySet &keys, BlockCounter &counter,
         const SealedIdentity &sealed, const IdentityMacInput &input, bool withKey);
     /// The refusal for a failed verifyIdentity().
     SsnStanzaError identityRefusal(const QString &problem);
