@@ -4,6 +4,7 @@
 #include "FormConstants.h"
 #include "FormNormalizer.h"
 #include "Logging.h"
+#include "RetainedSecretStore.h"
 #include "SsnNegotiation.h"
 #include "StanzaCodec.h"
 #include "Constants.h"
@@ -88,6 +89,8 @@ void EsessionEngine::take(EsessionHandshake &handshake, EsessionOutput &&output,
     for (EsessionEvent &event : output.events) {
         if (const auto *established = std::get_if<EsessionEstablished>(&event)) {
             openChannel(established->peerJid, handshake.thread(), established->parameters, now, out);
+            m_lastSessions.insert(normalizedBareJid(established->peerJid),
+                                  LastSession { established->sas, established->newRetainedSecret });
             // Kept a little longer: a refusal of our last message may still come (see below).
             const auto entry = m_entries.find(key(bareOf(handshake.peerJid()), handshake.thread()));
             if (entry != m_entries.end())
@@ -404,6 +407,19 @@ bool EsessionEngine::hasSessionsWith(const QString &peerFullJid) const
             return true;
     }
     return false;
+}
+
+QString EsessionEngine::lastSas(const QString &peerJid) const
+{
+    return m_lastSessions.value(normalizedBareJid(peerJid)).sas;
+}
+
+bool EsessionEngine::verifySas(const QString &peerJid, const QString &sas)
+{
+    const auto last = m_lastSessions.constFind(normalizedBareJid(peerJid));
+    if (!m_store || last == m_lastSessions.constEnd() || last->sas.isEmpty() || sas != last->sas)
+        return false;
+    return m_store->markVerified(bareOf(peerJid), last->newRetainedSecret);
 }
 
 QList<const EsessionChannel *> EsessionEngine::channels() const

@@ -177,6 +177,11 @@ public:
     /// Going offline: with @p canSend a terminate form for every active session, then every key destroyed at once
     /// (ChannelEnd::Offline), without waiting for acknowledgements; negotiations under way are abandoned.
     EngineOutput closeAll(bool canSend);
+    /// The SAS of the last session negotiated with @p peerJid's account (empty when none, or no SAS).
+    QString lastSas(const QString &peerJid) const;
+    /// The user compared @p sas with the contact: when it is the last session's SAS, the retained secret that
+    /// session left is marked verified in the store. False (and nothing changes) otherwise.
+    [[nodiscard]] bool verifySas(const QString &peerJid, const QString &sas);
     /// Live sessions, active or ended (for the glue's look-ups by resource).
     QList<const EsessionChannel *> channels() const;
 
@@ -226,7 +231,15 @@ private:
         quint64 serial; ///< start order
     };
 
+    /// What the last negotiation with a contact (normalizedBareJid()) left for the SAS comparison.
+    struct LastSession
+    {
+        QString sas;
+        QByteArray newRetainedSecret; ///< the secret to mark verified (it is in the store too)
+    };
+
     std::map<QString, Entry> m_entries;
+    QHash<QString, LastSession> m_lastSessions;
     /// Threads (key()) where we sent a negotiation message or had a session, oldest first; kept after their
     /// entries go, up to EngineLimits::MaxRememberedThreads.
     QSet<QString> m_spoke;

@@ -146,7 +146,6 @@ void EsessionExtension::process(const EngineOutput &output, const QString &failu
         const EsessionEvent &event = engineEvent.event;
         if (const auto *established = std::get_if<EsessionEstablished>(&event)) {
             const QString bare = QXmppUtils::jidToBareJid(established->peerJid);
-            m_lastSessions.insert(normalizedBareJid(bare), { established->sas, established->newRetainedSecret });
             Q_EMIT retainedSecretCreated(bare, established->newRetainedSecret, established->sas);
             qCInfo(lcEsession) << "encrypted session started";
             Q_EMIT sessionStarted(established->peerJid, thread);
@@ -201,16 +200,12 @@ bool EsessionExtension::isNegotiating(const QString &peerBareJid, const QString 
 
 QString EsessionExtension::lastSas(const QString &peerBareJid) const
 {
-    return m_lastSessions.value(normalizedBareJid(peerBareJid)).sas;
+    return m_engine.lastSas(peerBareJid);
 }
 
 bool EsessionExtension::verifySas(const QString &peerBareJid, const QString &sas)
 {
-    const auto last = m_lastSessions.constFind(normalizedBareJid(peerBareJid));
-    RetainedSecretStore *store = m_engine.retainedSecretStore();
-    if (!store || last == m_lastSessions.constEnd() || last->sas.isEmpty() || sas != last->sas)
-        return false;
-    return store->markVerified(peerBareJid, last->newRetainedSecret);
+    return m_engine.verifySas(peerBareJid, sas);
 }
 
 bool EsessionExtension::handleHandshakeMessage(const QDomElement &element)

@@ -119,7 +119,7 @@ public:
     QString lastSas(const QString &peerBareJid) const;
     /// The user compared @p sas with the contact: when it is the last session's SAS, that session's
     /// retained secret is marked verified. False (and nothing changes) otherwise.
-    bool verifySas(const QString &peerBareJid, const QString &sas);
+    [[nodiscard]] bool verifySas(const QString &peerBareJid, const QString &sas);
     /// Ends an active session the ESession way (XEP-0217/0116): an encrypted terminate form, then the
     /// keys are destroyed. The contact's encrypted acknowledgement is checked when it arrives.
     bool terminateSession(const QString &peerJid, const QString &thread);
@@ -190,15 +190,8 @@ private:
     /// Seals @p stanzaXml (one stanza as QXmpp writes it) in @p channel; nullopt and @p error when refused.
     std::optional<QDomElement> seal(Esession::EsessionChannel &channel, const QByteArray &stanzaXml, QString *error);
 
-    struct LastSession
-    {
-        QString sas;
-        QByteArray newRetainedSecret;
-    };
-
     Esession::EsessionEngine m_engine;
     QElapsedTimer m_clock;
     QTimer m_timer; ///< fires at m_engine.deadline()
-    QHash<QString, LastSession> m_lastSessions; ///< by normalizedBareJid()
     SsnHandler *m_ssn;
 };

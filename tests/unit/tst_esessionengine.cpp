@@ -394,6 +394,7 @@ private Q_SLOTS:
     void refusalAfterEstablishment();
     void finishedEntriesArePruned();
     void randomnessComesFromTheInjectedSource();
+    void comparingTheCodeMarksTheSecretVerified();
     void closeAllWipesEverything_data();
     void closeAllWipesEverything();
     void strangerLearnsNothingFromAnswers();
@@ -1463,6 +1464,35 @@ void TestEsessionEngine::randomnessComesFromTheInjectedSource()
     QCOMPARE(failed.size(), 1);
     QCOMPARE(failed.first().detail, u"random"_s);
     QVERIFY(!alice.engine.negotiationsHoldSecrets());
+}
+
+// The SAS comparison: only the code of the last session with the contact marks the secret it left verified, under
+// the contact's JID in any case; a wrong code, or none, changes nothing.
+void TestEsessionEngine::comparingTheCodeMarksTheSecretVerified()
+{
+    Account alice(AliceFull);
+    Account bob(BobFull);
+    Network net { &alice, &bob };
+    QVERIFY(alice.engine.lastSas(BobBare).isEmpty());
+    QVERIFY(!alice.engine.verifySas(BobBare, u"abcde"_s));
+    QVERIFY(establish(net, alice, bob, u"first"_s));
+    const QString sas = eventsOf<EsessionEstablished>(alice, u"first"_s).first().sas;
+    QCOMPARE(alice.engine.lastSas(u"BOB@example.com"_s), sas);
+    QCOMPARE(bob.engine.lastSas(AliceFull), sas);
+    QString wrong = sas;
+    wrong[0] = wrong[0] == u'a' ? u'b' : u'a';
+    QVERIFY(!alice.engine.verifySas(BobBare, wrong));
+    QVERIFY(!alice.store.secrets(BobBare).first().verified);
+    QVERIFY(!alice.engine.verifySas(CarolBare, sas)); // another contact's code is not this one
+    QVERIFY(alice.engine.verifySas(u"Bob@Example.com"_s, sas));
+    QVERIFY(alice.store.secrets(BobBare).first().verified);
+    QVERIFY(!bob.store.secrets(AliceBare).first().verified); // each side confirms for itself
+    QVERIFY(bob.engine.verifySas(AliceBare, sas));
+    QVERIFY(bob.store.secrets(AliceBare).first().verified);
+    // The next session (authenticated by the verified secret) comes back verified.
+    QVERIFY(establish(net, alice, bob, u"second"_s, T0 + 1min));
+    const EsessionEstablished second = eventsOf<EsessionEstablished>(alice, u"second"_s).first();
+    QVERIFY(second.retainedSecretMatched && second.retainedSecretWasVerified);
 }
 
 void TestEsessionEngine::closeAllWipesEverything_data()
