@@ -1264,7 +1264,12 @@
 <context>
     <name>Messenger</name>
     <message>
-        <location filename="../core/session/Messenger.cpp" line="+86"/>
+        <location filename="../core/session/Messenger.cpp" line="+85"/>
+        <source>The message is too long to send (at most %1 KiB); split it into several.</source>
+        <translation>Die Nachricht ist zu lang zum Senden (höchstens %1 KiB); teilen Sie sie auf mehrere auf.</translation>
+    </message>
+    <message>
+        <location line="+8"/>
         <source>The message could not be stored.</source>
         <translation>Die Nachricht konnte nicht gespeichert werden.</translation>
     </message>

@@ -327,7 +327,9 @@ void finishWhenOutboxEmpty(Run &run)
     };
     QObject::connect(run.m_messenger->outbox(), &Outbox::acknowledged, &run, check);
     QObject::connect(run.m_messenger->outbox(), &Outbox::failed, &run, [&run](qint64, const QString &reason) {
-        run.failWith(reason);
+        run.failWith(reason == Esession::FailureCode::TooLarge
+                         ? QStringLiteral("the message is too large for the encrypted session; it was not sent")
+                         : reason);
     });
     check();
 }

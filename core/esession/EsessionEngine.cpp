@@ -54,6 +54,22 @@ QDomElement notAcceptable(const QString &to, const QString &thread, const QStrin
     return message;
 }
 
+/// Negotiation messages are for the two clients alone, like the session's stanzas: no copies to the user's other
+/// devices (XEP-0280 <private/>, XEP-0334 no-copy), no server archive (no-permanent-store). Hints outside the forms:
+/// nothing any MAC covers changes.
+void addPrivacyHints(QDomElement &stanza)
+{
+    if (localNameOf(stanza) != Rfc6120::MessageElement)
+        return;
+    QDomDocument doc = stanza.ownerDocument();
+    for (const QString &hint : { QStringLiteral("no-copy"), QStringLiteral("no-permanent-store") }) {
+        if (childElements(stanza, hint, Xep0200::HintsNamespace).isEmpty())
+            stanza.appendChild(doc.createElementNS(Xep0200::HintsNamespace, hint));
+    }
+    if (childElements(stanza, QStringLiteral("private"), Xep0200::CarbonsNamespace).isEmpty())
+        stanza.appendChild(doc.createElementNS(Xep0200::CarbonsNamespace, QStringLiteral("private")));
+}
+
 } // namespace
 
 QString EsessionEngine::key(const QString &bareJid, const QString &thread)
@@ -84,6 +100,8 @@ void EsessionEngine::take(EsessionHandshake &handshake, EsessionOutput &&output,
     out.consumed = out.consumed || output.consumed;
     if (!output.stanzas.isEmpty())
         remember(key(handshake.peerJid(), handshake.thread()));
+    for (QDomElement &stanza : output.stanzas)
+        addPrivacyHints(stanza);
     out.stanzas << output.stanzas;
     out.documents << output.documents;
     for (EsessionEvent &event : output.events) {

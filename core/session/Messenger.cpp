@@ -79,6 +79,13 @@ std::optional<StoredMessage> Messenger::send(const QString &peerBareJid, const Q
     m_lastError.clear();
     if (body.isEmpty())
         return std::nullopt;
+    QString escaped = body;
+    escaped.replace(u'&', QStringLiteral("&amp;")).replace(u'<', QStringLiteral("&lt;")).replace(u'>', QStringLiteral("&gt;"));
+    if (escaped.toUtf8().size() > MaxBodyBytes) {
+        m_lastError = tr("The message is too long to send (at most %1 KiB); split it into several.")
+                          .arg(MaxBodyBytes / 1024);
+        return std::nullopt;
+    }
     const QString bare = Esession::normalizedBareJid(peerBareJid);
     const ConversationSecurity::Outgoing where = m_security->prepareOutgoing(bare);
     auto stored = m_outbox->enqueue(where.to, where.thread, body, where.encrypted);

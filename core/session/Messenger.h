@@ -34,6 +34,10 @@ public:
     /// or waiting in the outbox (marked encrypted) until a session is up, a negotiation starting when one is
     /// needed. Nullopt only when the message could not be stored (lastError() says why).
     std::optional<StoredMessage> send(const QString &peerBareJid, const QString &body);
+    /// The largest message body, in UTF-8 bytes as it is written in the stanza (with <, > and & escaped): with the
+    /// rest of the stanza it stays under what a session encrypts (Xep0200::MaxPlaintext). A longer one is refused
+    /// by send() at once: it would fail at every attempt.
+    static constexpr qsizetype MaxBodyBytes = 192 * 1024;
     /// Why the last send() returned nullopt.
     QString lastError() const { return m_lastError; }
 

@@ -5,6 +5,7 @@
 #include <QXmppMessage.h>
 
 #include "Logging.h"
+#include "esession/FailureCodes.h"
 
 Outbox::Outbox(MessageStore *store, SendFunction send, OnlineFunction isOnline, QObject *parent)
     : QObject(parent)
@@ -72,6 +73,14 @@ void Outbox::sendOne(const StoredMessage &stored)
     m_store->setState(id, MessageState::Sending);
     m_send(std::move(message), stored.encrypted).then(this, [this, id](QXmpp::SendResult &&result) {
         m_inFlight.remove(id);
+        if (const auto *error = std::get_if<QXmppError>(&result);
+            error && error->description == Esession::FailureCode::TooLarge) {
+            // The session refuses it as too large, and would every time: failed, with its reason, not queued again.
+            qCInfo(lcSession) << "message" << id << "is too large for the session";
+            if (m_store->setState(id, MessageState::Failed))
+                Q_EMIT failed(id, error->description);
+            return;
+        }
         if (std::holds_alternative<QXmppError>(result)) {
             // Not acknowledged: back in the queue for the next connection.
             qCInfo(lcSession) << "message" << id << "not acknowledged, queued again:"

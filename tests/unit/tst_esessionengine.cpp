@@ -451,6 +451,20 @@ void TestEsessionEngine::fullNegotiation()
 
         exchange(net, alice, bob, thread, 0, begin);
         QVERIFY2(net.problem.isEmpty(), qPrintable(net.problem));
+        // Negotiation messages are for the two resources only, like the session's (review L10): no copies to other
+        // devices, no archive on the server.
+        int negotiationMessages = 0;
+        for (const Network::Parcel &parcel : std::as_const(net.parcels)) {
+            if (parcel.thread != thread)
+                continue;
+            ++negotiationMessages;
+            const QDomElement message = parcel.doc.documentElement();
+            for (const auto &[name, ns] : { std::pair { u"no-copy"_s, u"urn:xmpp:hints"_s },
+                                            std::pair { u"no-permanent-store"_s, u"urn:xmpp:hints"_s },
+                                            std::pair { u"private"_s, u"urn:xmpp:carbons:2"_s } })
+                QVERIFY2(childElements(message, name, ns).size() == 1, qPrintable(name + u" in "_s + parcel.doc.toString(-1)));
+        }
+        QCOMPARE(negotiationMessages, 4);
 
         const QList<EsessionEstablished> ofAlice = eventsOf<EsessionEstablished>(alice, thread);
         const QList<EsessionEstablished> ofBob = eventsOf<EsessionEstablished>(bob, thread);

@@ -2,6 +2,7 @@
 // account stays offline, sessions are installed with given keys (EsessionExtension::startSession) and ended with
 // endSession(), incoming messages are handed to the account's signal. Nothing is sent; what is checked is which
 // conversation, state and thread every message and event belongs to.
+#include <QDomDocument>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -13,6 +14,7 @@
 #include "crypto/Crypto.h"
 #include "esession/FormNormalizer.h"
 #include "esession/StanzaCipher.h"
+#include "esession/StanzaCodec.h"
 #include "session/ConversationSecurity.h"
 #include "session/Messenger.h"
 #include "storage/ContactSettings.h"
@@ -58,6 +60,47 @@ private Q_SLOTS:
         m_messenger = std::make_unique<Messenger>(m_account.get(), m_store.get());
         m_messenger->setContactSettings(m_settings.get());
         QCOMPARE(m_account->state(), Account::State::Offline);
+    }
+
+    // Review L11: a message too large for a stanza of the session is refused when it is written, with a reason,
+    // and nothing is stored or queued (it would fail again at every attempt). Just under the limit is accepted.
+    void oversizedMessageIsRefusedAtOnce_data()
+    {
+        QTest::addColumn<QString>("body");
+        QTest::addColumn<bool>("accepted");
+        QTest::newRow("at the limit") << QString(Messenger::MaxBodyBytes, u'a') << true;
+        QTest::newRow("one byte over") << QString(Messenger::MaxBodyBytes + 1, u'a') << false;
+        // Escaped in the stanza, '<' takes four bytes: what counts is the stanza's size.
+        QTest::newRow("markup that grows when escaped") << QString(Messenger::MaxBodyBytes / 3, u'<') << false;
+        QTest::newRow("multi-byte characters") << QString(Messenger::MaxBodyBytes / 2, QChar(0x00e9)) << true;
+        QTest::newRow("multi-byte characters over") << QString(Messenger::MaxBodyBytes / 2 + 1, QChar(0x00e9)) << false;
+    }
+
+    void oversizedMessageIsRefusedAtOnce()
+    {
+        QFETCH(QString, body);
+        QFETCH(bool, accepted);
+        const QString bob = QStringLiteral("bob@example.com");
+        const auto sent = m_messenger->send(bob, body);
+        QCOMPARE(sent.has_value(), accepted);
+        QCOMPARE(m_store->history(bob).size(), accepted ? 1 : 0);
+        if (!accepted)
+            QVERIFY2(m_messenger->lastError().contains(QStringLiteral("too long")), qPrintable(m_messenger->lastError()));
+        if (!accepted)
+            return;
+        // What the limit lets through fits a stanza of the session: sealing it is not refused as too large.
+        QDomDocument doc;
+        QDomElement message = doc.createElementNS(QStringLiteral("jabber:client"), QStringLiteral("message"));
+        doc.appendChild(message);
+        for (const auto &[name, text] : { std::pair { QStringLiteral("thread"), newThread() },
+                                          std::pair { QStringLiteral("body"), body } }) {
+            QDomElement child = doc.createElementNS(QStringLiteral("jabber:client"), name);
+            child.appendChild(doc.createTextNode(text));
+            message.appendChild(child);
+        }
+        message.appendChild(doc.createElementNS(QStringLiteral("urn:xmpp:receipts"), QStringLiteral("request")));
+        Esession::StanzaCipher cipher(randomParameters());
+        QCOMPARE(Esession::encryptStanza(cipher, message), std::nullopt);
     }
 
     void cleanup()

@@ -8,6 +8,7 @@
 #include <QXmppPromise.h>
 
 #include "crypto/Crypto.h"
+#include "esession/FailureCodes.h"
 #include "session/Outbox.h"
 #include "storage/Database.h"
 #include "storage/MessageStore.h"
@@ -47,6 +48,8 @@ struct FakeConnection
     }
     void acknowledge(int i) { pending[i]->finish(QXmpp::SendSuccess{true}); }
     void drop(int i) { pending[i]->finish(QXmppError{QStringLiteral("Disconnected"), QXmpp::SendError::Disconnected}); }
+    /// The encryption refused the stanza as too large (the session's limit; it would refuse it every time).
+    void refuseTooLarge(int i) { pending[i]->finish(QXmppError{Esession::FailureCode::TooLarge, {}}); }
 };
 
 } // namespace
@@ -112,6 +115,27 @@ private Q_SLOTS:
         conn.acknowledge(2);
         QCOMPARE(acked.count(), 3);
         QCOMPARE(outbox.pendingCount(), 0);
+    }
+
+    // Review L11: a message the session refuses as too large fails at once, says so, and is not sent again at every
+    // flush; the next message goes as usual.
+    void tooLargeFailsInsteadOfWaitingForEver()
+    {
+        FakeConnection conn;
+        conn.online = true;
+        Outbox outbox(m_store.get(), conn.sender(), conn.onlineCheck());
+        QSignalSpy failed(&outbox, &Outbox::failed);
+        const auto big = outbox.enqueue(QStringLiteral("bob@example.org"), QStringLiteral("t"), QStringLiteral("big"), true);
+        QVERIFY(big);
+        conn.refuseTooLarge(0);
+        QCOMPARE(m_store->message(big->id)->state, MessageState::Failed);
+        QCOMPARE(failed.count(), 1);
+        QCOMPARE(failed.first().at(0).toLongLong(), big->id);
+        outbox.flush();
+        QCOMPARE(conn.sent.size(), 1);
+        QCOMPARE(outbox.pendingCount(), 0);
+        outbox.enqueue(QStringLiteral("bob@example.org"), QStringLiteral("t"), QStringLiteral("small"), true);
+        QCOMPARE(conn.bodies(), (QStringList{QStringLiteral("big"), QStringLiteral("small")}));
     }
 
     void unacknowledgedAreResentWithSameIdInOrder()
