@@ -44,6 +44,10 @@ QByteArray freshNonce(RandomSource &random)
     return {};
 }
 
+/// rshashes always holds a multiple of this many values (review L1): contacts keep one secret per client, so one
+/// bucket covers almost everyone.
+constexpr qsizetype RshashesBucket = 8;
+
 /// A uniform value in [0, @p bound) from @p random (rejection sampling, so no value is likelier than another);
 /// nullopt when the source fails.
 std::optional<quint32> randomBelow(RandomSource &random, quint32 bound)
@@ -933,16 +937,17 @@ std::variant<QList<FormField>, SsnStanzaError> EsessionHandshake::completeFields
             return identityRefusal(*problem);
         m_agreed->responderCounter = counter;
     } else {
-        // rshashes: HMAC(N_A, RS) of every secret retained with the contact, plus 2–4 random values, shuffled, so
-        // that nobody learns whether or how often we talked before (XEP-0116 MUST).
+        // rshashes: HMAC(N_A, RS) of every secret retained with the contact, then random values (at least two,
+        // XEP-0116) up to a whole bucket of RshashesBucket, shuffled: neither the order nor the number tells anyone
+        // whether or how often we talked before (review L1).
         m_agreed->offeredSecrets = m_store->secrets(bareJid());
         QList<QByteArray> hashes;
         for (const RetainedSecret &secret : std::as_const(m_agreed->offeredSecrets))
             hashes << retainedSecretHash(m_initiatorNonce, secret.secret);
-        const std::optional<quint32> extra = randomBelow(*m_random, 3);
-        for (int i = 0; extra && i < 2 + int(*extra); ++i)
+        const qsizetype total = (hashes.size() + 2 + RshashesBucket - 1) / RshashesBucket * RshashesBucket;
+        while (hashes.size() < total)
             hashes << m_random->bytes(HashBytes);
-        if (!extra || !shuffle(hashes, *m_random)
+        if (!shuffle(hashes, *m_random)
             || std::any_of(hashes.cbegin(), hashes.cend(), [](const QByteArray &hash) { return hash.size() != HashBytes; })) {
             return refusal(SsnCondition::ServiceUnavailable, {}, EsessionFailure::LocalError, FailureCode::Random);
         }

@@ -557,6 +557,8 @@ private Q_SLOTS:
     void sasAlgorithmChoice();
     void strippedSasOffer_data();
     void strippedSasOffer();
+    void rshashesLengthRevealsNothing_data();
+    void rshashesLengthRevealsNothing();
     void committedSasSecretMustMatchItsCommitment_data();
     void committedSasSecretMustMatchItsCommitment();
     // Security review L3 (JIDs compare as XMPP compares them wherever a retained secret is looked up) and L4
@@ -3510,6 +3512,35 @@ void TestEsessionHandshake::strippedSasOffer()
         QVERIFY(pair.sentByBob.size() >= 2);
         QCOMPARE(refuser->failure, EsessionFailure::IdentityNotVerified);
     }
+}
+
+// Review L1: message 3 lists HMAC(N_A, RS) of every secret retained with the contact among random values. Their
+// number must not tell a listener whether, or how often, the two talked before: it is always a whole bucket.
+void TestEsessionHandshake::rshashesLengthRevealsNothing_data()
+{
+    QTest::addColumn<int>("retained"); // secrets Alice keeps for Bob (one per client of his)
+    QTest::addColumn<int>("expected"); // values in rshashes
+    QTest::newRow("first contact") << 0 << 8;
+    QTest::newRow("one secret") << 1 << 8;
+    QTest::newRow("three") << 3 << 8;
+    QTest::newRow("six: still two random values") << 6 << 8;
+    QTest::newRow("seven: the next bucket") << 7 << 16;
+}
+
+void TestEsessionHandshake::rshashesLengthRevealsNothing()
+{
+    QFETCH(int, retained);
+    QFETCH(int, expected);
+    MemoryRetainedSecretStore aliceStore, bobStore;
+    for (int i = 0; i < retained; ++i)
+        QVERIFY(aliceStore.replace(u"bob@example.com"_s, std::nullopt, Crypto::randomBytes(32)));
+    Pair pair(relayTestPolicy({ SasAlgorithm::Committed }), relayTestPolicy({ SasAlgorithm::Committed }), &aliceStore,
+        &bobStore);
+    exchange(pair);
+    QVERIFY(pair.sentByAlice.size() >= 2);
+    const QStringList values = fieldValues(pair.sentByAlice.at(1).documentElement(), Xep0116::Rshashes);
+    QCOMPARE(values.size(), expected);
+    QCOMPARE(QSet<QString>(values.cbegin(), values.cend()).size(), expected); // no value twice
 }
 
 // ---------------------------------------------------------------------------------------------------------------
