@@ -29,7 +29,19 @@ QStringList missingFeatures()
         if (!QCA::isSupported(feature))
             missing << QString::fromLatin1(feature);
     }
+    if (!secureRandomAvailable())
+        missing << QStringLiteral("random (a cryptographic provider, not QCA's built-in one)");
     return missing;
+}
+
+QString randomProvider()
+{
+    return QCA::globalRandomProvider();
+}
+
+bool secureRandomAvailable()
+{
+    return QCA::isSupported("random") && randomProvider() != QStringLiteral("default");
 }
 
 QByteArray randomBytes(int size)

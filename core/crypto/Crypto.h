@@ -28,6 +28,11 @@ QStringList missingFeatures();
 
 /// Cryptographically strong random bytes from QCA's provider.
 QByteArray randomBytes(int size);
+/// The QCA provider that randomBytes() draws from ("qca-ossl" here). QCA falls back to its built-in "default"
+/// provider when no plugin offers randomness, and that one is not a cryptographic generator.
+QString randomProvider();
+/// Whether randomBytes() comes from a cryptographic generator (a plugin, not QCA's built-in fallback).
+bool secureRandomAvailable();
 
 enum class CtrCipher { Aes128, Aes256 };
 

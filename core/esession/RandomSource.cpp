@@ -9,7 +9,12 @@ namespace {
 class SystemRandom final : public RandomSource
 {
 public:
-    QByteArray bytes(int size) override { return Crypto::randomBytes(size); }
+    // Without a cryptographic generator nothing is drawn: every negotiation then fails with FailureCode::Random
+    // instead of going on with predictable nonces (review L8).
+    QByteArray bytes(int size) override
+    {
+        return Crypto::secureRandomAvailable() ? Crypto::randomBytes(size) : QByteArray();
+    }
 };
 
 } // namespace

@@ -22,6 +22,7 @@
 #include <optional>
 
 #include "crypto/Crypto.h"
+#include "esession/RandomSource.h"
 
 #ifndef SOTTO_CRYPTOGRAPHY_VECTORS_DIR
 #define SOTTO_CRYPTOGRAPHY_VECTORS_DIR ""
@@ -226,6 +227,7 @@ private Q_SLOTS:
     void aesCtrRejectsBadSizes_data();
     void aesCtrRejectsBadSizes();
     void aesCtrEmptyData();
+    void randomComesFromACryptographicProvider();
     void aesCtrCounterIncrement_data();
     void aesCtrCounterIncrement();
     void aesCtrFreshContextPerCall();
@@ -392,6 +394,18 @@ QString TestCryptoVectors::loadWycheproof(const QString &dir)
     qInfo(
         "%s: %d tests (%s)", qPrintable(path), int(m_wycheproof.size()), qPrintable(parts.join(QStringLiteral(", "))));
     return {};
+}
+
+// Review L8: randomness comes from OpenSSL through QCA's plugin, never from QCA's built-in fallback (not a
+// cryptographic generator), which the engine's random source and missingFeatures() refuse.
+void TestCryptoVectors::randomComesFromACryptographicProvider()
+{
+    QCOMPARE(Crypto::randomProvider(), QStringLiteral("qca-ossl"));
+    QVERIFY(Crypto::secureRandomAvailable());
+    const QByteArray a = Esession::systemRandom().bytes(32);
+    const QByteArray b = Esession::systemRandom().bytes(32);
+    QCOMPARE(a.size(), 32);
+    QVERIFY(a != b);
 }
 
 void TestCryptoVectors::initTestCase()
