@@ -41,7 +41,10 @@ QString randomProvider()
 
 bool secureRandomAvailable()
 {
-    return QCA::isSupported("random") && randomProvider() != QStringLiteral("default");
+    // Asked once (the providers do not change while the process runs; looking them up costs a provider scan). A
+    // first question before QCA is initialised answers no for good: fail closed.
+    static const bool available = QCA::isSupported("random") && randomProvider() != QStringLiteral("default");
+    return available;
 }
 
 QByteArray randomBytes(int size)
