@@ -1,6 +1,6 @@
 // Known-answer tests for the QCA wrappers in core/crypto, read from the vector files at test time:
 //   RFC 3686 AES-CTR and RFC 4231 HMAC-SHA-256 (Debian's python3-cryptography-vectors),
-//   Wycheproof HMAC-SHA-256 (shared/vectors/wycheproof),
+//   Wycheproof HMAC-SHA-256 (tests/data/wycheproof),
 // plus the edge cases of Crypto::aesCtr and Crypto::constantTimeEquals that the vectors do not reach.
 //
 // Every file is parsed in initTestCase(), which fails when a file is missing, a line does not parse, or the
@@ -419,7 +419,7 @@ void TestCryptoVectors::initTestCase()
         "SOTTO_CRYPTOGRAPHY_VECTORS_DIR to its cryptography_vectors directory)");
     const QString wycheproof = wycheproofDir();
     QVERIFY2(!wycheproof.isEmpty(),
-        "Wycheproof vectors not found (shared/vectors/wycheproof beside the clone, or "
+        "Wycheproof vectors not found (tests/data/wycheproof in the source tree, or "
         "set SOTTO_WYCHEPROOF_DIR)");
 
     QString error = loadCtr(vectors);
