@@ -5,6 +5,7 @@
 #include "AppContext.h"
 #include "EncryptionText.h"
 #include "Logging.h"
+#include "esession/FailureCodes.h"
 #include "esession/FormNormalizer.h"
 #include "session/Messenger.h"
 #include "xmpp/Account.h"
@@ -327,7 +328,7 @@ void ConversationModel::syncEncryption()
         return;
     const SessionStatus before = m_sessionStatus;
     const QString failure = m_context->encryptionFailureText(m_peer);
-    const bool olderCode = m_context->encryptionFailureCode(m_peer) == QStringLiteral("sas28x5-not-allowed");
+    const bool olderCode = m_context->encryptionFailureCode(m_peer) == Esession::FailureCode::Sas28x5NotAllowed;
     const bool plaintext = m_context->plaintextAllowed(m_peer);
     const bool requested = m_context->hasEncryptionRequest(m_peer);
     const bool detailsChanged = failure != m_failureText || plaintext != m_plaintextAllowed

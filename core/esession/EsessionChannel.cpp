@@ -50,11 +50,11 @@ ChannelResult EsessionChannel::seal(const QDomElement &stanza)
 {
     ChannelResult result;
     if (m_state != State::Active) {
-        result.error = m_state == State::Ended ? ChannelError::Ended : ChannelError::Terminating;
+        result.error = m_state == State::Ended ? FailureCode::SessionEnded : FailureCode::SessionEnding;
         return result;
     }
     if (stanza.isNull()) {
-        result.error = ChannelError::BadStanza;
+        result.error = FailureCode::InvalidStanza;
         return result;
     }
     QDomDocument doc;
@@ -79,13 +79,13 @@ ChannelResult EsessionChannel::open(const QDomElement &stanza)
 {
     ChannelResult result;
     if (m_state == State::Ended) {
-        result.error = ChannelError::Ended;
+        result.error = FailureCode::SessionEnded;
         return result;
     }
     auto opened = decryptStanza(*m_cipher, stanza);
     if (const auto *failure = std::get_if<OpenFailure>(&opened)) {
         result.error = failure->error == OpenError::Cipher ? cipherErrorCode(failure->cipherError)
-            : failure->error == OpenError::UnparseableContent ? ChannelError::BadContent
+            : failure->error == OpenError::UnparseableContent ? FailureCode::InvalidContent
                                                                : cipherErrorCode(CipherError::MalformedElement);
         // XEP-0200: a stanza that does not open ends the session; the counters can no longer agree.
         finish(ChannelEnd::OpenFailed, false, result);

@@ -30,22 +30,13 @@ inline const QString RefusedAfterEstablishment = QStringLiteral("refused-after-e
 inline const QString ContactOffline = QStringLiteral("contact-offline"); ///< the session's resource went offline
 } // namespace ChannelEnd
 
-/// Why a stanza was not sealed or opened (besides the cipher's own codes, cipherErrorCode()): FailureCodes.h.
-namespace ChannelError {
-inline const QString NoSession = FailureCode::NoSession; ///< no session of this device fits the stanza
-inline const QString Ended = FailureCode::SessionEnded; ///< the session has ended; nothing goes through it
-inline const QString Terminating = FailureCode::SessionEnding; ///< our terminate form went out
-inline const QString BadStanza = FailureCode::InvalidStanza; ///< the stanza to seal could not be read
-inline const QString BadContent = FailureCode::InvalidContent; ///< opened bytes that are not stanza content
-} // namespace ChannelError
-
 /// What one call on a channel produced.
 struct ChannelResult
 {
     /// seal(): the sealed stanza; open(): the opened stanza for the client (null for a terminate form or its
     /// acknowledgement, which the channel handles itself). Null whenever error is set.
     QDomElement stanza;
-    QString error; ///< empty on success, else why nothing was sealed or opened (a stable code)
+    QString error; ///< empty on success, else why nothing was sealed or opened (FailureCode)
     QList<QDomElement> send; ///< stanzas the channel wants sent as they are (a terminate form, its acknowledgement)
     QList<QDomDocument> documents; ///< keeps their documents alive
     QString ended; ///< the channel ended in this call, with this code (ChannelEnd)

@@ -144,15 +144,15 @@ void EsessionEngine::remember(const QString &name)
         return;
     m_spoke.insert(name);
     m_spokeOrder.append(name);
-    while (m_spokeOrder.size() > EngineLimits::MaxRememberedThreads) {
-        // Forgetting an old thread is safe: a replayed request there only starts a negotiation nobody can finish.
+    // Forgetting an old thread is safe: a replayed request there only starts a negotiation nobody can finish. One
+    // still in use goes to the back; each is looked at once at most.
+    for (qsizetype looked = m_spokeOrder.size();
+         m_spokeOrder.size() > EngineLimits::MaxRememberedThreads && looked > 0; --looked) {
         const QString oldest = m_spokeOrder.takeFirst();
-        if (!m_entries.count(oldest) && !m_channels.count(oldest))
-            m_spoke.remove(oldest);
+        if (m_entries.count(oldest) || m_channels.count(oldest))
+            m_spokeOrder.append(oldest);
         else
-            m_spokeOrder.append(oldest); // still in use: kept
-        if (m_spokeOrder.size() <= EngineLimits::MaxRememberedThreads || m_spokeOrder.first() == name)
-            break;
+            m_spoke.remove(oldest);
     }
 }
 
@@ -464,11 +464,7 @@ EngineOutput EsessionEngine::openStanza(const QDomElement &stanza, EngineTime no
     const QString kind = localNameOf(stanza);
     const QString from = stanza.attribute(Rfc6120::FromAttribute);
     const bool isMessage = kind == Rfc6120::MessageElement;
-    QString thread;
-    if (isMessage) {
-        const QList<QDomElement> threads = childElements(stanza, Xep0200::ThreadElement, stanza.namespaceURI());
-        thread = threads.isEmpty() ? QString() : threads.first().text();
-    }
+    const QString thread = isMessage ? SsnNegotiation::threadOf(stanza).value_or(QString()) : QString();
     // Sessions are bound to a resource: a stanza from a JID without one belongs to none of them.
     EsessionChannel *live = !from.contains(u'/') ? nullptr : isMessage ? channel(from, thread) : channelForResource(from);
     if (live) {
@@ -477,7 +473,7 @@ EngineOutput EsessionEngine::openStanza(const QDomElement &stanza, EngineTime no
         out.error = result.error;
         take(*live, std::move(result), out);
     } else {
-        out.error = ChannelError::NoSession;
+        out.error = FailureCode::NoSession;
     }
     // The sender is told when it can act on it: we had a session with it there (active or already ended: our keys
     // went when we went offline), or we took part in a negotiation there that never completed on our side (its
@@ -500,9 +496,9 @@ EngineOutput EsessionEngine::handleNotAcceptable(const QDomElement &error)
     const QList<QDomElement> errors = childElements(error, Xep0200::ErrorElement, error.namespaceURI());
     if (errors.isEmpty() || childElements(errors.first(), QStringLiteral("not-acceptable"), Rfc6120::StanzasNamespace).isEmpty())
         return out;
-    const QList<QDomElement> threads = childElements(error, Xep0200::ThreadElement, error.namespaceURI());
+    const std::optional<QString> thread = SsnNegotiation::threadOf(error);
     const QString from = error.attribute(Rfc6120::FromAttribute);
-    EsessionChannel *live = threads.isEmpty() || !from.contains(u'/') ? nullptr : channel(from, threads.first().text());
+    EsessionChannel *live = !thread || !from.contains(u'/') ? nullptr : channel(from, *thread);
     if (!live)
         return out;
     // Every later stanza of the session gets the same answer: the first one ends it, the rest change nothing.

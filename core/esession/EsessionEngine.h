@@ -75,7 +75,7 @@ struct EngineOutput
     /// openStanza(): the opened stanza for the client (null when there is none: an error, or a terminate form or
     /// its acknowledgement, which the engine handled); sealStanza(): the sealed stanza.
     QDomElement stanza;
-    QString error; ///< sealStanza()/openStanza(): why nothing went through (ChannelError, cipherErrorCode())
+    QString error; ///< sealStanza()/openStanza(): why nothing went through (FailureCode)
 };
 
 /// Every ESession of one account, keyed by (peer's bare JID as XMPP compares it, thread): the negotiations

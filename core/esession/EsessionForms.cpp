@@ -121,24 +121,30 @@ QList<Crypto::ModpGroup> allowedGroups(const EsessionPolicy &policy)
     return groups;
 }
 
-QStringList ownKeyModes(const EsessionPolicy &policy, bool threeMessage)
+namespace {
+
+/// The identification modes one side can use: a key when it has the means (a key of ours, a trust decision for
+/// theirs), none when the policy allows it and the flow is not the 3-message one.
+QStringList keyModes(bool withKey, const EsessionPolicy &policy, bool threeMessage)
 {
     QStringList modes;
-    if (policy.identity)
+    if (withKey)
         modes << PublicKey;
     if (policy.allowNoPublicKey && !threeMessage)
         modes << NoPublicKey;
     return modes;
 }
 
+} // namespace
+
+QStringList ownKeyModes(const EsessionPolicy &policy, bool threeMessage)
+{
+    return keyModes(policy.identity.has_value(), policy, threeMessage);
+}
+
 QStringList peerKeyModes(const EsessionPolicy &policy, bool threeMessage)
 {
-    QStringList modes;
-    if (policy.trustPeerKey)
-        modes << PublicKey;
-    if (policy.allowNoPublicKey && !threeMessage)
-        modes << NoPublicKey;
-    return modes;
+    return keyModes(bool(policy.trustPeerKey), policy, threeMessage);
 }
 
 bool threeMessagePossible(const EsessionPolicy &policy)

@@ -10,16 +10,13 @@
 #include <QXmppPresence.h>
 #include <QXmppPromise.h>
 #include <QXmppUtils.h>
-#include <QTextStream>
 
 #include "Logging.h"
 #include "esession/Constants.h"
 #include "esession/FailureCodes.h"
 #include "esession/FormConstants.h"
 #include "esession/FormNormalizer.h"
-#include "esession/RetainedSecretStore.h"
 #include "esession/SsnNegotiation.h"
-#include "esession/StanzaCodec.h"
 #include "SsnHandler.h"
 
 using namespace Esession;
